@@ -1,0 +1,303 @@
+// mutauth — Initiator<M> and Acceptor<M>: the sans-IO handshake state machine (DESIGN §2).
+//
+// The caller moves whole tokens; nothing here touches a socket. Typical loop (initiator):
+//
+//   mutauth::Initiator<M> hs(target, config);
+//   auto r = hs.step();                       // first token
+//   while (r.st == status::send) { transport.send(r.token); r = hs.step(transport.recv()); }
+//   if (r.st == status::done) { if (!r.token.empty()) transport.send(r.token);
+//                               auto session = std::move(hs).finish(); }
+//
+// A handshake object has no way to send or receive application data: there is no seal/open on
+// it (G1). Its states and legal events are the constexpr table in detail/transition_table.hpp.
+#pragma once
+
+#include <algorithm>  // std::copy
+#include <cstddef>    // std::size_t
+#include <cstdint>    // std::uint16_t
+#include <optional>   // the concluded mechanism, once done
+#include <utility>    // std::move
+
+#include "mutauth/authorization.hpp"
+#include "mutauth/bytes.hpp"
+#include "mutauth/detail/transition_table.hpp"
+#include "mutauth/error.hpp"
+#include "mutauth/mechanism.hpp"
+#include "mutauth/principal.hpp"
+#include "mutauth/session.hpp"
+
+namespace mutauth {
+inline namespace v0 {
+
+/// What the caller must do after a step.
+enum class status : std::uint8_t {
+  send,     ///< send `token`, then feed the peer's next token to step()
+  receive,  ///< nothing to send; feed the peer's next token to step()
+  done,     ///< send `token` if it is not empty, then call std::move(hs).finish()
+  failed,   ///< the handshake is dead; last_error() says why (send nothing but an alert)
+};
+
+[[nodiscard]] constexpr std::string_view to_string(status s) noexcept {
+  switch (s) {
+    case status::send: return "send";
+    case status::receive: return "receive";
+    case status::done: return "done";
+    case status::failed: return "failed";
+  }
+  return "?";
+}
+
+/// The outcome of one step. `token` views storage inside the handshake (or the caller's `out`
+/// buffer for the two-argument step) and stays valid until the next call on the handshake.
+struct [[nodiscard]] step_result {
+  status st = status::failed;
+  bytes_view token{};
+  errc code = errc::ok;
+};
+
+namespace detail {
+
+template <Mechanism M, role R, class Ctx>
+class handshake_base {
+ public:
+  handshake_base(const handshake_base&) = delete;
+  handshake_base& operator=(const handshake_base&) = delete;
+  handshake_base(handshake_base&&) noexcept = default;
+  handshake_base& operator=(handshake_base&&) noexcept = default;
+
+  [[nodiscard]] hs_state state() const noexcept { return state_; }
+  [[nodiscard]] bool is_done() const noexcept { return state_ == hs_state::done; }
+  [[nodiscard]] bool is_failed() const noexcept { return state_ == hs_state::failed; }
+  /// The sticky error of a failed handshake (errc::ok otherwise).
+  [[nodiscard]] const error& last_error() const noexcept { return err_; }
+  /// Handshake messages sent plus received so far.
+  [[nodiscard]] std::size_t messages() const noexcept { return messages_; }
+
+  /// The wire delivered an application record while the handshake runs: a protocol violation
+  /// that ends the handshake (G1), whatever the state.
+  step_result on_application_data() noexcept { return dispatch(hs_event::application_data, {}); }
+  /// The peer sent an alert: the handshake is over.
+  step_result on_alert() noexcept { return dispatch(hs_event::alert, {}); }
+
+  /// Largest token this mechanism ever emits: the size `out` must have in step(in, out).
+  static constexpr std::size_t max_token_size = M::max_token_size;
+
+ protected:
+  template <class... A>
+  explicit handshake_base(A&&... a) noexcept : mech_(static_cast<A&&>(a)...) {}
+
+  ~handshake_base() {
+    mech_.wipe();
+    if (concluded_) concluded_->keys.wipe();
+  }
+
+  step_result dispatch(hs_event ev, bytes_view in) noexcept {
+    if (state_ == hs_state::failed) return {status::failed, {}, err_.code()};
+    const transition* t = find_transition(R, state_, ev);
+    if (t == nullptr) return fail(refusal_for(ev));
+
+    if (ev == hs_event::handshake_token) {
+      // G6: bound what we accept before any mechanism code parses it.
+      if (in.size() > M::max_token_size)
+        return fail(error(errc::too_large, "handshake token exceeds the mechanism's maximum"));
+      if (++messages_ > M::max_handshake_messages)
+        return fail(error(errc::too_many_messages, "peer sent more handshake messages than the mechanism allows"));
+    }
+
+    result<mech_step> r = (ev == hs_event::initiate) ? initiate_impl() : mech_.on_token(in);
+    if (!r) return fail(r.error_value());
+    const mech_step s = *r;
+
+    if (!s.token.empty()) {
+      if (s.token.size() > M::max_token_size)
+        return fail(error(errc::mechanism_failure, "mechanism produced an oversized token"));
+      if (++messages_ > M::max_handshake_messages)
+        return fail(error(errc::too_many_messages, "handshake would exceed the mechanism's message bound"));
+    }
+    if (s.complete && !t->may_complete)
+      return fail(error(errc::mechanism_failure, "mechanism completed before verifying its peer"));
+    if (!s.complete && s.token.empty() && ev == hs_event::initiate)
+      return fail(error(errc::mechanism_failure, "mechanism produced no first token"));
+
+    if (!s.complete) {
+      state_ = t->on_more;
+      return {s.token.empty() ? status::receive : status::send, s.token, errc::ok};
+    }
+
+    // The mechanism says the peer is verified. Conclude, then apply the role's own rule before
+    // releasing the last token: the acceptor's authorization runs before its final token leaves,
+    // so a refused client does not even get the server's proof (Kerberos AP-REP).
+    result<Concluded<M>> c = std::move(mech_).conclude();
+    if (!c) return fail(c.error_value());
+    if (result<void> ok = check_concluded(*c); !ok) {
+      c->keys.wipe();
+      return fail(ok.error_value());
+    }
+    concluded_.emplace(std::move(*c));
+    state_ = t->on_complete;
+    return {status::done, s.token, errc::ok};
+  }
+
+  // Copies a step's token into caller storage. The size is checked against the mechanism's
+  // bound *before* stepping, so a short buffer changes nothing (BearSSL/rustls rule).
+  step_result dispatch_into(hs_event ev, bytes_view in, bytes_span out) noexcept {
+    if (state_ != hs_state::failed && out.size() < M::max_token_size) {
+      // Not a failure of the handshake: the state is untouched and the call may be repeated
+      // with max_token_size bytes of storage.
+      return {status::failed, {}, errc::buffer_too_small};
+    }
+    step_result r = dispatch(ev, in);
+    if (!r.token.empty()) {
+      std::copy(r.token.begin(), r.token.end(), out.begin());
+      r.token = bytes_view(out.data(), r.token.size());
+    }
+    return r;
+  }
+
+  result<Session<M>> finish_impl() noexcept {
+    if (state_ != hs_state::done) {
+      step_result r = dispatch(hs_event::finish, {});
+      (void)r;
+      return err_;
+    }
+    state_ = hs_state::finished;
+    Session<M> s(R, std::move(*concluded_));
+    concluded_.reset();
+    return result<Session<M>>(std::move(s));
+  }
+
+  step_result fail(const error& e) noexcept {
+    state_ = hs_state::failed;
+    err_ = e;
+    mech_.wipe();  // G5: a dead context holds no secrets
+    if (concluded_) {
+      concluded_->keys.wipe();
+      concluded_.reset();
+    }
+    return {status::failed, {}, e.code()};
+  }
+
+  Ctx mech_;
+  hs_state state_ = hs_state::start;
+  std::uint16_t messages_ = 0;
+  error err_{};
+  std::optional<Concluded<M>> concluded_;
+
+ private:
+  static error refusal_for(hs_event ev) noexcept {
+    switch (ev) {
+      case hs_event::application_data:
+        return error(errc::app_data_before_auth,
+                     "application data arrived before both identities were proven");
+      case hs_event::alert: return error(errc::peer_alert, "the peer aborted the handshake");
+      case hs_event::finish:
+        return error(errc::handshake_not_finished, "finish() called before the handshake was done",
+                     "step() until it reports status::done");
+      case hs_event::initiate:
+        return error(errc::wrong_state, "only an initiator at the start may step without input");
+      case hs_event::handshake_token:
+        return error(errc::unexpected_message, "handshake token not expected in this state");
+    }
+    return error(errc::wrong_state);
+  }
+
+  result<mech_step> initiate_impl() noexcept {
+    if constexpr (R == role::initiator) return mech_.initiate();
+    else return error(errc::wrong_state);
+  }
+
+  result<void> check_concluded(const Concluded<M>& c) noexcept;
+};
+
+}  // namespace detail
+
+/// The client side. It is built with the service principal the client composed (G2) and fails
+/// unless the server proves exactly that name.
+template <Mechanism M>
+class Initiator : public detail::handshake_base<M, role::initiator, typename M::Initiator> {
+  using base = detail::handshake_base<M, role::initiator, typename M::Initiator>;
+
+ public:
+  using config_type = typename M::InitiatorConfig;
+
+  /// `config` (and anything it refers to) MUST outlive the handshake.
+  Initiator(const ServicePrincipal& target, const config_type& config) noexcept
+      : base(target, config), target_(target) {}
+
+  /// Drives the handshake. At the start, call it with no input to get the first token; then
+  /// feed each token the peer sends. See status for what to do with the result.
+  step_result step(bytes_view in = {}) noexcept {
+    return this->dispatch(initial_event(in), in);
+  }
+  /// As step(in), writing the token into `out`, which MUST hold max_token_size bytes; a shorter
+  /// buffer returns errc::buffer_too_small and changes nothing.
+  step_result step(bytes_view in, bytes_span out) noexcept {
+    return this->dispatch_into(initial_event(in), in, out);
+  }
+
+  /// Consumes the handshake. A Session only from a handshake that is done; otherwise the
+  /// handshake's error (or errc::handshake_not_finished) and the handshake is dead.
+  [[nodiscard]] result<Session<M>> finish() && noexcept { return this->finish_impl(); }
+
+  [[nodiscard]] const ServicePrincipal& target() const noexcept { return target_; }
+
+ private:
+  hs_event initial_event(bytes_view in) const noexcept {
+    return (this->state_ == hs_state::start && in.empty()) ? hs_event::initiate
+                                                           : hs_event::handshake_token;
+  }
+  ServicePrincipal target_;
+  template <Mechanism, role, class>
+  friend class detail::handshake_base;
+};
+
+/// The server side. It cannot be built without an authorization policy (G3): a client is
+/// admitted only if its *proven* principal passes it.
+template <Mechanism M>
+class Acceptor : public detail::handshake_base<M, role::acceptor, typename M::Acceptor> {
+  using base = detail::handshake_base<M, role::acceptor, typename M::Acceptor>;
+
+ public:
+  using config_type = typename M::AcceptorConfig;
+
+  /// `config`, and the callable behind `authorize`, MUST outlive the handshake.
+  Acceptor(const config_type& config, Authorizer authorize) noexcept
+      : base(config), authorize_(authorize) {}
+
+  /// Feeds one token from the client. See status for what to do with the result.
+  step_result step(bytes_view in) noexcept { return this->dispatch(hs_event::handshake_token, in); }
+  step_result step(bytes_view in, bytes_span out) noexcept {
+    return this->dispatch_into(hs_event::handshake_token, in, out);
+  }
+
+  [[nodiscard]] result<Session<M>> finish() && noexcept { return this->finish_impl(); }
+
+ private:
+  Authorizer authorize_;
+  template <Mechanism, role, class>
+  friend class detail::handshake_base;
+};
+
+namespace detail {
+template <Mechanism M, role R, class Ctx>
+result<void> handshake_base<M, R, Ctx>::check_concluded(const Concluded<M>& c) noexcept {
+  if constexpr (R == role::initiator) {
+    // G2 in the core, not only in each mechanism: the server must have proven exactly the name
+    // the client composed.
+    const auto& self = static_cast<const Initiator<M>&>(*this);
+    if (!(c.service == self.target_))
+      return error(errc::name_mismatch, "server proved a different service principal than the one composed");
+  } else {
+    const auto& self = static_cast<const Acceptor<M>&>(*this);
+    if (!self.authorize_(c.peer.principal())) {
+      error e(errc::unauthorized, "authenticated client refused by the authorization policy: ");
+      e.append(c.peer.principal().name.view());
+      return e;
+    }
+  }
+  return ok();
+}
+}  // namespace detail
+
+}  // namespace v0
+}  // namespace mutauth

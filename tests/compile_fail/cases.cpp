@@ -1,0 +1,85 @@
+// Compile-fail cases. Each CASE must NOT compile, and the compiler's diagnostic must name the
+// rule (checked by run_case.cmake). CASE 0 must compile: it proves the harness and includes are
+// sound, so a failure of the other cases is the rule's doing, not a typo's.
+#include <utility>
+
+#include "mutauth/handshake.hpp"
+#include "support/scripted_mechanism.hpp"
+
+using namespace mutauth;
+using mutauth::testing::Scripted;
+
+// A policy that is a Scripted mechanism in every respect but the one under test.
+struct NotMutual : Scripted {
+  static constexpr bool mutual_authentication = false;
+};
+struct Undeclared {
+  // Everything a mechanism needs except the declaration of mutual authentication.
+  static constexpr std::string_view name = "undeclared";
+  static constexpr std::size_t max_token_size = 16;
+  static constexpr std::size_t max_handshake_messages = 2;
+  using InitiatorConfig = Scripted::InitiatorConfig;
+  using AcceptorConfig = Scripted::AcceptorConfig;
+  using SessionKeys = Scripted::SessionKeys;
+  using Initiator = Scripted::Initiator;
+  using Acceptor = Scripted::Acceptor;
+};
+// Declares mutual authentication but its contexts cannot conclude with a verified peer.
+struct DeclaresOnly {
+  static constexpr bool mutual_authentication = true;
+  static constexpr std::string_view name = "declares-only";
+  static constexpr std::size_t max_token_size = 16;
+  static constexpr std::size_t max_handshake_messages = 2;
+  using InitiatorConfig = Scripted::InitiatorConfig;
+  using AcceptorConfig = Scripted::AcceptorConfig;
+  using SessionKeys = Scripted::SessionKeys;
+  struct Initiator {
+    Initiator(const ServicePrincipal&, const InitiatorConfig&) noexcept {}
+    result<mech_step> initiate() noexcept { return mech_step{}; }
+    result<mech_step> on_token(bytes_view) noexcept { return mech_step{}; }
+    void wipe() noexcept {}
+    // no conclude(): nothing ever proves the peer
+  };
+  using Acceptor = Scripted::Acceptor;
+};
+
+int main() {
+  [[maybe_unused]] const auto target = *ServicePrincipal::parse("host/a.example.test");
+  [[maybe_unused]] Scripted::InitiatorConfig icfg;
+#if CASE == 0
+  Initiator<Scripted> hs(target, icfg);
+  (void)hs.step();
+#elif CASE == 1  // mutual_authentication = false
+  Initiator<NotMutual> hs(target, icfg);
+#elif CASE == 2  // no mutual_authentication declaration at all
+  Initiator<Undeclared> hs(target, icfg);
+#elif CASE == 3  // declared but not implemented: no way to conclude with a verified peer
+  Initiator<DeclaresOnly> hs(target, icfg);
+#elif CASE == 4  // application data cannot be sealed through a handshake
+  Initiator<Scripted> hs(target, icfg);
+  std::uint8_t buf[64] = {};
+  (void)hs.seal(bytes_view(buf, 4), bytes_span(buf));
+#elif CASE == 5  // ... nor opened
+  Acceptor<Scripted> hs(Scripted::AcceptorConfig{}, Authorizer::deny_all());
+  std::uint8_t buf[64] = {};
+  (void)hs.open(bytes_view(buf, 16), bytes_span(buf));
+#elif CASE == 6  // a Session cannot be made except by finish()
+  Initiator<Scripted> hs(target, icfg);
+  Concluded<Scripted>* c = nullptr;
+  Session<Scripted> s(role::initiator, std::move(*c));
+#elif CASE == 7  // nor default-constructed
+  Session<Scripted> s;
+#elif CASE == 8  // finish() only on an rvalue: the handshake is consumed
+  Initiator<Scripted> hs(target, icfg);
+  auto s = hs.finish();
+#elif CASE == 9  // an acceptor cannot be built without an authorization policy (G3)
+  Acceptor<Scripted> hs(Scripted::AcceptorConfig{});
+#elif CASE == 10  // a temporary stateful policy would dangle: refused
+  int n = 0;
+  Acceptor<Scripted> hs(Scripted::AcceptorConfig{}, [&n](const Principal&) { return ++n > 0; });
+#elif CASE == 11  // the witness of a verified peer cannot be made up with a constructor
+  Principal p;
+  PeerVerified<Scripted> w(p);
+#endif
+  return 0;
+}
