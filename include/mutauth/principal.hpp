@@ -428,7 +428,7 @@ struct Principal {
   /// Static mechanism name, e.g. "mutauth-pk/1" or "krb5".
   std::string_view mechanism{};
   /// `alice`, `host/db1.example.com`, or a Kerberos full name `alice@EXAMPLE.TEST`.
-  detail::fixed_string<255> name{};
+  detail::fixed_string<ServicePrincipal::max_text> name{};
   /// Realm when the mechanism has one (Kerberos); empty otherwise.
   detail::fixed_string<255> realm{};
   /// OpenSSH certificate key id (PROTOCOL.certkeys), empty for raw keys and Kerberos.
@@ -439,7 +439,7 @@ struct Principal {
   /// Key fingerprint as ssh-keygen prints it, e.g. "SHA256:" + 43 base64 characters.
   detail::fixed_string<63> fingerprint{};
 
-  using display_string = detail::fixed_string<255 + 1 + 255>;
+  using display_string = detail::fixed_string<ServicePrincipal::max_text + 1 + 255>;
 
   /// `name@realm` when there is a realm and the name does not already carry one; else `name`.
   [[nodiscard]] display_string to_string() const noexcept {

@@ -260,7 +260,7 @@ TEST_CASE("secrets are wiped on failure and on destruction (G5)", "[unit][handsh
   mutauth::testing::g_wipe_observer = nullptr;
 }
 
-TEST_CASE("session failures are sticky and wipe the keys; misuse is not", "[unit][session]") {
+TEST_CASE("session failures are sticky and wipe the keys, misuse is not", "[unit][session]") {
   Pair p({2}, {2});
   run(p);
   auto cs = std::move(p.init).finish();

@@ -487,9 +487,10 @@ TEST_CASE("Principal renders name@realm once", "[unit][principal]") {
   CHECK(pk.mechanism == "mutauth-pk/1");
 
   Principal longest;
-  REQUIRE(longest.name.append(repeat('n', 255)));
+  // A proven name must hold the longest service principal rendering (pk names are svc/host:port).
+  REQUIRE(longest.name.append(repeat('n', ServicePrincipal::max_text)));
   REQUIRE(longest.realm.append(repeat('R', 255)));
-  CHECK(longest.to_string().size() == 511);
+  CHECK(longest.to_string().size() == ServicePrincipal::max_text + 1 + 255);
   CHECK_FALSE(longest.name.append("x"));
 
   Principal empty;
