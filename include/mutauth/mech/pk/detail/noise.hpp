@@ -136,22 +136,44 @@ class HandshakeState {
           .with_required_size(need);
     }
 
-    // Token "e": GENERATE_KEYPAIR(), send the public key, MixHash(e.public_key) (Noise §5.3).
-    if (!e_.present) {
-      if (auto r = e_.generate(); !r) return fail(r.error_value());
-    }
-    for (std::size_t i = 0; i < dhlen; ++i) out[i] = e_.public_key[i];
-    sym_.mix_hash(e_.public_key);
-
-    // Token "ee" (responder, message 2): MixKey(DH(e, re)).
-    if (step_ == 1) {
-      if (auto r = mix_ee(); !r) return fail(r.error_value());
-    }
-
+    if (auto t = write_tokens(out); !t) return t.error_value();
     auto r = sym_.encrypt_and_hash(payload, out.subspan(dhlen));
     if (!r) return fail(r.error_value());
     ++step_;
     return dhlen + *r;
+  }
+
+  /// Message 2 in two halves, for a payload that must depend on h *after* the tokens: a
+  /// signature over the handshake hash just before the payload is encrypted (DESIGN §4).
+  /// write_message2_tokens() writes `e` and performs `ee`; the caller then reads
+  /// handshake_hash(), builds the payload and appends encrypt_and_hash(payload). The bytes on
+  /// the wire are those of WriteMessage(payload) (Noise §5.3). Responder only.
+  [[nodiscard]] result<std::size_t> write_message2_tokens(std::span<std::uint8_t> out) noexcept {
+    if (failed()) return failure_;
+    if (!is_write_turn() || step_ != 1)
+      return fail(error(errc::wrong_state, "Noise NN: message 2 tokens are the responder's to write"));
+    if (out.size() < dhlen)
+      return error(errc::buffer_too_small, "Noise handshake message: output buffer too small")
+          .with_required_size(dhlen);
+    if (auto t = write_tokens(out); !t) return t.error_value();
+    ++step_;
+    return dhlen;
+  }
+
+  /// The reading half of the above: consumes `e` from the front of message 2 and performs `ee`;
+  /// the caller verifies what needs h, then passes message.subspan(32) to decrypt_and_hash().
+  /// `message` is the whole message 2, so that its minimum length (e + tag) is checked here.
+  [[nodiscard]] result<std::size_t> read_message2_tokens(bytes_view message) noexcept {
+    if (failed()) return failure_;
+    if (!is_read_turn() || step_ != 1)
+      return fail(error(errc::wrong_state, "Noise NN: message 2 tokens are the initiator's to read"));
+    if (message.size() > max_message_len)
+      return fail(error(errc::too_large, "Noise handshake message longer than 65535 bytes"));
+    if (message.size() < message2_overhead)
+      return fail(error(errc::truncated, "Noise NN message 2 shorter than 48 bytes"));
+    if (auto t = read_tokens(message); !t) return t.error_value();
+    ++step_;
+    return dhlen;
   }
 
   /// ReadMessage(message, payload_buffer) of Noise §5.3 for the next NN message. Message 1 must be
@@ -179,15 +201,7 @@ class HandshakeState {
           .with_required_size(payload_len);
     }
 
-    // Token "e": re = the next DHLEN bytes, MixHash(re) (Noise §5.3).
-    for (std::size_t i = 0; i < dhlen; ++i) re_[i] = message[i];
-    sym_.mix_hash(re_);
-
-    // Token "ee" (initiator, message 2).
-    if (step_ == 1) {
-      if (auto r = mix_ee(); !r) return fail(r.error_value());
-    }
-
+    if (auto t = read_tokens(message); !t) return t.error_value();
     auto r = sym_.decrypt_and_hash(message.subspan(dhlen), payload_out);
     if (!r) return fail(r.error_value());
     ++step_;
@@ -281,6 +295,30 @@ class HandshakeState {
   explicit HandshakeState(Role role) noexcept : role_(role) {}
 
   [[nodiscard]] bool first_payload_allowed() const noexcept { return allow_first_payload_; }
+
+  // Token "e" (GENERATE_KEYPAIR, send the public key, MixHash(e.public_key)), then "ee" on
+  // message 2 (MixKey(DH(e, re))) — Noise §5.3. `out` holds at least dhlen bytes.
+  [[nodiscard]] result<void> write_tokens(std::span<std::uint8_t> out) noexcept {
+    if (!e_.present) {
+      if (auto r = e_.generate(); !r) return fail(r.error_value());
+    }
+    for (std::size_t i = 0; i < dhlen; ++i) out[i] = e_.public_key[i];
+    sym_.mix_hash(e_.public_key);
+    if (step_ == 1) {
+      if (auto r = mix_ee(); !r) return fail(r.error_value());
+    }
+    return ok();
+  }
+
+  // Token "e": re = the next DHLEN bytes, MixHash(re); then "ee" on message 2 (Noise §5.3).
+  [[nodiscard]] result<void> read_tokens(bytes_view message) noexcept {
+    for (std::size_t i = 0; i < dhlen; ++i) re_[i] = message[i];
+    sym_.mix_hash(re_);
+    if (step_ == 1) {
+      if (auto r = mix_ee(); !r) return fail(r.error_value());
+    }
+    return ok();
+  }
 
   // "ee": MixKey(DH(e, re)) (Noise §5.3). NN uses e once, so it is wiped right after (forward
   // secrecy does not wait for the destructor).

@@ -1,0 +1,125 @@
+// mutauth-pk/1 — the identity proof carried (encrypted) in messages 2 and 3 (DESIGN §4):
+//
+//   u8  proof version (1)
+//   u8  credential type (1 = raw Ed25519 key; 2 = OpenSSH certificate, reserved)
+//   u16 credential length | credential
+//   u16 name length | name            (the service principal a server proves; empty from clients)
+//   64  Ed25519 signature over signed_data()
+//
+// All integers big-endian. Every length is bounded before use and trailing bytes are refused.
+#pragma once
+
+#include <array>        // fixed buffers
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint8_t
+#include <string_view>  // names
+
+#include <sodium.h>
+
+#include "mutauth/bytes.hpp"
+#include "mutauth/error.hpp"
+#include "mutauth/mech/pk/detail/noise_primitives.hpp"
+#include "mutauth/mechanism.hpp"  // role
+#include "mutauth/principal.hpp"
+
+namespace mutauth {
+inline namespace v0 {
+namespace pk {
+namespace detail {
+
+inline constexpr std::uint8_t proof_version = 1;
+enum class credential_type : std::uint8_t { raw_ed25519 = 1, openssh_certificate = 2 };
+
+inline constexpr std::size_t max_credential_size = 4096;  // an OpenSSH certificate fits easily
+inline constexpr std::size_t max_name_size = ServicePrincipal::max_text;
+inline constexpr std::size_t signature_size = 64;
+inline constexpr std::size_t max_proof_size =
+    1 + 1 + 2 + max_credential_size + 2 + max_name_size + signature_size;
+
+// Never sign raw h: an SSH host key also signs 64-byte exchange hashes, so a context label keeps
+// our signatures from being valid anywhere else (DESIGN §4).
+inline constexpr std::string_view signature_label = "mutauth-pk/1 identity proof";
+inline constexpr std::size_t max_signed_size =
+    signature_label.size() + 1 + 1 + mutauth::detail::noise::hashlen + 2 + max_name_size;
+
+struct proof_view {
+  credential_type type{};
+  bytes_view credential{};
+  std::string_view name{};
+  bytes_view signature{};
+};
+
+/// label | 0x00 | role | h | u16 name length | name — what the proof's signature covers.
+/// The sender's role stops a proof from being reflected to its author; h binds it to this
+/// handshake; the name binds the server's claim.
+[[nodiscard]] inline std::size_t signed_data(role sender, bytes_view h, std::string_view name,
+                                             std::array<std::uint8_t, max_signed_size>& out) noexcept {
+  std::size_t n = 0;
+  for (char c : signature_label) out[n++] = static_cast<std::uint8_t>(c);
+  out[n++] = 0;
+  out[n++] = sender == role::initiator ? 1 : 2;
+  for (auto b : h) out[n++] = b;
+  out[n++] = static_cast<std::uint8_t>(name.size() >> 8);
+  out[n++] = static_cast<std::uint8_t>(name.size());
+  for (char c : name) out[n++] = static_cast<std::uint8_t>(c);
+  return n;
+}
+
+/// Encodes a proof into `out` (at least max_proof_size bytes). Returns its length.
+[[nodiscard]] inline std::size_t encode_proof(credential_type type, bytes_view credential,
+                                              std::string_view name, bytes_view signature,
+                                              bytes_span out) noexcept {
+  std::size_t n = 0;
+  out[n++] = proof_version;
+  out[n++] = static_cast<std::uint8_t>(type);
+  out[n++] = static_cast<std::uint8_t>(credential.size() >> 8);
+  out[n++] = static_cast<std::uint8_t>(credential.size());
+  for (auto b : credential) out[n++] = b;
+  out[n++] = static_cast<std::uint8_t>(name.size() >> 8);
+  out[n++] = static_cast<std::uint8_t>(name.size());
+  for (char c : name) out[n++] = static_cast<std::uint8_t>(c);
+  for (auto b : signature) out[n++] = b;
+  return n;
+}
+
+/// Strict parse: version, known credential type, bounded lengths, no trailing bytes.
+[[nodiscard]] inline result<proof_view> parse_proof(bytes_view in) noexcept {
+  std::size_t pos = 0;
+  auto need = [&](std::size_t k) noexcept { return in.size() - pos >= k; };
+  if (!need(4)) return error(errc::truncated, "identity proof shorter than its header");
+  if (in[0] != proof_version) {
+    error e(errc::version_mismatch, "identity proof version not supported: ");
+    char v[4] = {static_cast<char>('0' + in[0] / 100), static_cast<char>('0' + in[0] / 10 % 10),
+                 static_cast<char>('0' + in[0] % 10), 0};
+    e.append(v);
+    return e;
+  }
+  proof_view p;
+  if (in[1] != static_cast<std::uint8_t>(credential_type::raw_ed25519) &&
+      in[1] != static_cast<std::uint8_t>(credential_type::openssh_certificate))
+    return error(errc::unsupported_key_type, "identity proof carries an unknown credential type");
+  p.type = static_cast<credential_type>(in[1]);
+  const std::size_t cred_len = (std::size_t{in[2]} << 8) | in[3];
+  pos = 4;
+  if (cred_len > max_credential_size) return error(errc::too_large, "credential larger than 4096 bytes");
+  if (!need(cred_len)) return error(errc::truncated, "identity proof ends inside the credential");
+  p.credential = in.subspan(pos, cred_len);
+  pos += cred_len;
+  if (!need(2)) return error(errc::truncated, "identity proof ends before the name length");
+  const std::size_t name_len = (std::size_t{in[pos]} << 8) | in[pos + 1];
+  pos += 2;
+  if (name_len > max_name_size) return error(errc::too_large, "proved name longer than a service principal");
+  if (!need(name_len)) return error(errc::truncated, "identity proof ends inside the name");
+  p.name = std::string_view(reinterpret_cast<const char*>(in.data() + pos), name_len);
+  pos += name_len;
+  if (!need(signature_size)) return error(errc::truncated, "identity proof ends inside the signature");
+  p.signature = in.subspan(pos, signature_size);
+  pos += signature_size;
+  if (pos != in.size()) return error(errc::trailing_bytes, "bytes after the identity proof's signature");
+  return p;
+}
+
+}  // namespace detail
+}  // namespace pk
+}  // namespace v0
+}  // namespace mutauth

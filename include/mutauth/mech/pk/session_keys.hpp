@@ -1,0 +1,200 @@
+// mutauth-pk/1 — session keys after Split() (DESIGN §4 "Session").
+//
+// Two record modes; a session uses one of them (the first call decides):
+//  * stream (Session::seal/open): implicit nonces, records in order — for TCP, pipes, UARTs.
+//  * datagram (seal_datagram/open_datagram): an explicit 8-byte nonce in front of each record,
+//    a sliding replay window — for transports that reorder or drop (UDP, message queues).
+// Rekey follows Noise §11.3; the exporter is HKDF over the final handshake hash.
+#pragma once
+
+#include <array>        // h, window
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint64_t
+#include <string_view>  // exporter labels
+#include <utility>      // std::move
+
+#include <sodium.h>
+
+#include "mutauth/bytes.hpp"
+#include "mutauth/error.hpp"
+#include "mutauth/mech/pk/detail/noise.hpp"
+
+namespace mutauth {
+inline namespace v0 {
+namespace pk {
+
+class SessionKeys {
+  using CipherState = mutauth::detail::noise::CipherState;
+  static constexpr std::size_t hashlen = mutauth::detail::noise::hashlen;
+
+ public:
+  /// Stream mode: the AEAD tag.
+  static constexpr std::size_t seal_overhead = mutauth::detail::noise::taglen;
+  /// Datagram mode: explicit nonce + tag.
+  static constexpr std::size_t datagram_overhead = 8 + mutauth::detail::noise::taglen;
+  /// How far behind the newest datagram an older one may still arrive (RFC 4303 §3.4.3 idea).
+  static constexpr std::uint64_t replay_window = 64;
+  /// Largest plaintext of one record (Noise §3: a transport message is at most 65535 bytes).
+  static constexpr std::size_t max_plaintext = mutauth::detail::noise::max_message_len - datagram_overhead;
+
+  SessionKeys() noexcept = default;
+  SessionKeys(CipherState&& send, CipherState&& recv, bytes_view h) noexcept
+      : send_(std::move(send)), recv_(std::move(recv)) {
+    for (std::size_t i = 0; i < hashlen && i < h.size(); ++i) h_[i] = h[i];
+    live_ = true;
+  }
+  SessionKeys(SessionKeys&& o) noexcept
+      : send_(std::move(o.send_)), recv_(std::move(o.recv_)), h_(o.h_), live_(o.live_),
+        mode_(o.mode_), highest_(o.highest_), window_(o.window_), any_(o.any_) {
+    o.wipe();
+  }
+  SessionKeys& operator=(SessionKeys&& o) noexcept {
+    if (this != &o) {
+      wipe();
+      send_ = std::move(o.send_);
+      recv_ = std::move(o.recv_);
+      h_ = o.h_;
+      live_ = o.live_;
+      mode_ = o.mode_;
+      highest_ = o.highest_;
+      window_ = o.window_;
+      any_ = o.any_;
+      o.wipe();
+    }
+    return *this;
+  }
+  SessionKeys(const SessionKeys&) = delete;
+  SessionKeys& operator=(const SessionKeys&) = delete;
+  ~SessionKeys() { wipe(); }
+
+  // ---- stream mode (what Session<M>::seal/open call) ----
+  [[nodiscard]] result<std::size_t> seal(bytes_view in, bytes_span out) noexcept {
+    MUTAUTH_TRY(use(mode::stream));
+    return send_.encrypt_with_ad({}, in, out);
+  }
+  [[nodiscard]] result<std::size_t> open(bytes_view in, bytes_span out) noexcept {
+    MUTAUTH_TRY(use(mode::stream));
+    return recv_.decrypt_with_ad({}, in, out);
+  }
+
+  // ---- datagram mode ----
+  /// Seals one datagram: nonce (8 bytes, big-endian) | ciphertext. The nonce is also the
+  /// associated data, so it cannot be altered without the tag failing.
+  [[nodiscard]] result<std::size_t> seal_datagram(bytes_view in, bytes_span out) noexcept {
+    MUTAUTH_TRY(use(mode::datagram));
+    const std::size_t need = in.size() + datagram_overhead;
+    if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
+    const std::uint64_t n = send_.nonce();
+    for (int i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(n >> (56 - 8 * i));
+    auto r = send_.encrypt_with_ad(bytes_view(out.data(), 8), in, out.subspan(8));
+    if (!r) return r.error_value();
+    return 8 + *r;
+  }
+
+  /// Opens one datagram. Reordered datagrams inside the window are accepted once; duplicates
+  /// (errc::replayed) and datagrams older than the window (errc::out_of_order) are refused.
+  /// A datagram that fails is dropped without harming the session: on a datagram transport
+  /// anybody can inject packets, so a bad one must not be a way to kill the session
+  /// (RFC 9147 §4.5.2 discards invalid records the same way).
+  [[nodiscard]] result<std::size_t> open_datagram(bytes_view in, bytes_span out) noexcept {
+    MUTAUTH_TRY(use(mode::datagram));
+    if (in.size() < datagram_overhead) return error(errc::truncated, "datagram shorter than nonce and tag");
+    const std::size_t need = in.size() - datagram_overhead;
+    if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
+    std::uint64_t n = 0;
+    for (int i = 0; i < 8; ++i) n = (n << 8) | in[i];
+    if (any_ && n <= highest_) {
+      const std::uint64_t age = highest_ - n;
+      if (age >= replay_window) return error(errc::out_of_order, "datagram older than the replay window");
+      if (window_ & (std::uint64_t{1} << age)) return error(errc::replayed, "datagram seen before");
+    }
+    // The window is updated only after the tag verifies: forged datagrams must not move it.
+    recv_.set_nonce(n);
+    auto r = recv_.decrypt_with_ad(bytes_view(in.data(), 8), in.subspan(8), out);
+    if (!r) return r.error_value();
+    if (!any_ || n > highest_) {
+      const std::uint64_t shift = any_ ? n - highest_ : 0;
+      window_ = shift >= 64 ? 0 : window_ << shift;
+      window_ |= 1;
+      highest_ = n;
+      any_ = true;
+    } else {
+      window_ |= std::uint64_t{1} << (highest_ - n);
+    }
+    return r;
+  }
+
+  // ---- rekey (Noise §11.3): each direction on its own, at a point both sides agree on ----
+  [[nodiscard]] result<void> rekey_outbound() noexcept {
+    if (!live_) return error(errc::wrong_state, "session keys wiped");
+    return send_.rekey();
+  }
+  [[nodiscard]] result<void> rekey_inbound() noexcept {
+    if (!live_) return error(errc::wrong_state, "session keys wiped");
+    return recv_.rekey();
+  }
+
+  /// Keying material for the application: HKDF (Noise §4.3 shape, extended to any number of
+  /// 64-byte blocks) keyed by the final handshake hash, with the caller's label as input. Both
+  /// sides get the same bytes for the same label; different labels give independent keys.
+  [[nodiscard]] result<void> export_keying_material(std::string_view label,
+                                                    bytes_span out) const noexcept {
+    namespace nz = mutauth::detail::noise;
+    if (!live_) return error(errc::wrong_state, "session keys wiped");
+    if (out.size() > 255 * hashlen) return error(errc::invalid_argument, "exporter output longer than 255 blocks");
+    static constexpr std::string_view ctx = "mutauth-pk/1 exporter";
+    const std::uint8_t len[2] = {static_cast<std::uint8_t>(label.size() >> 8),
+                                 static_cast<std::uint8_t>(label.size())};
+    nz::hash_bytes prk{}, t{};
+    nz::hmac_blake2b(prk, h_,
+                     {bytes_view(reinterpret_cast<const std::uint8_t*>(ctx.data()), ctx.size()),
+                      bytes_view(len, 2),
+                      bytes_view(reinterpret_cast<const std::uint8_t*>(label.data()), label.size())});
+    std::size_t done = 0;
+    for (std::uint8_t i = 1; done < out.size(); ++i) {
+      const std::uint8_t ctr = i;
+      if (i == 1) nz::hmac_blake2b(t, prk, {bytes_view(&ctr, 1)});
+      else nz::hmac_blake2b(t, prk, {bytes_view(t), bytes_view(&ctr, 1)});
+      for (std::size_t k = 0; k < hashlen && done < out.size(); ++k) out[done++] = t[k];
+    }
+    sodium_memzero(prk.data(), prk.size());
+    sodium_memzero(t.data(), t.size());
+    return ok();
+  }
+
+  /// The final handshake hash (Noise §11.2 channel binding): equal on both sides, unique to the
+  /// session, not secret.
+  [[nodiscard]] bytes_view channel_binding() const noexcept {
+    return live_ ? bytes_view(h_) : bytes_view();
+  }
+
+  void wipe() noexcept {
+    send_.clear();
+    recv_.clear();
+    sodium_memzero(h_.data(), h_.size());
+    live_ = false;
+  }
+
+ private:
+  enum class mode : std::uint8_t { unset, stream, datagram };
+  result<void> use(mode m) noexcept {
+    if (!live_) return error(errc::wrong_state, "session keys wiped");
+    if (mode_ == mode::unset) mode_ = m;
+    if (mode_ != m)
+      return error(errc::wrong_state, "a session uses stream records or datagrams, not both");
+    return ok();
+  }
+
+  CipherState send_;
+  CipherState recv_;
+  std::array<std::uint8_t, hashlen> h_{};
+  bool live_ = false;
+  mode mode_ = mode::unset;
+  std::uint64_t highest_ = 0;
+  std::uint64_t window_ = 0;
+  bool any_ = false;
+};
+
+}  // namespace pk
+}  // namespace v0
+}  // namespace mutauth

@@ -1,0 +1,418 @@
+// mutauth-pk/1 end to end, with keys made by the real ssh-keygen (issue 3, DESIGN §4).
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mutauth/framing.hpp"
+#include "mutauth/handshake.hpp"
+#include "mutauth/mech/pk/pk.hpp"
+#include "support/ssh_tools.hpp"
+
+using namespace mutauth;
+using mutauth::testing::TempDir;
+using PK = pk::PublicKey;
+using bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+ServicePrincipal spn(std::string_view s) {
+  auto r = ServicePrincipal::parse(s);
+  REQUIRE(r);
+  return *r;
+}
+
+pk::Ed25519SecretKey load(const std::string& path) {
+  auto k = pk::load_private_key_file(path.c_str());
+  REQUIRE(k);
+  return std::move(*k);
+}
+
+// Keys for the whole test program, made once by ssh-keygen in a temp dir.
+struct World {
+  TempDir dir{"mutauth-pk"};
+  pk::Ed25519SecretKey server, other_server, alice, stranger;
+  std::array<pk::PinnedServer, 2> server_pins;
+  std::array<pk::PinnedClient, 1> client_pins;
+  World()
+      : server(load(mutauth::testing::keygen(dir, "server", "-t ed25519", "server"))),
+        other_server(load(mutauth::testing::keygen(dir, "other", "-t ed25519", "other"))),
+        alice(load(mutauth::testing::keygen(dir, "alice", "-t ed25519", "alice"))),
+        stranger(load(mutauth::testing::keygen(dir, "stranger", "-t ed25519", "stranger"))),
+        server_pins{{{spn("host/server.example.test"), server.public_key()},
+                     {spn("host/other.example.test"), other_server.public_key()}}},
+        client_pins{{{"alice", alice.public_key()}}} {}
+
+  pk::InitiatorConfig client_cfg(const pk::Ed25519SecretKey& key) const {
+    pk::InitiatorConfig c;
+    c.identity = {&key, "alice"};
+    c.trust.pinned = server_pins;
+    return c;
+  }
+  pk::AcceptorConfig server_cfg(const pk::Ed25519SecretKey& key, std::string_view name) const {
+    pk::AcceptorConfig c{.identity = {&key, {}}, .service = spn(name), .trust = {}, .channel_binding = {}};
+    c.trust.pinned = client_pins;
+    return c;
+  }
+};
+
+World& world() {
+  static World w;
+  return w;
+}
+
+bool allow_all(const Principal&) noexcept { return true; }
+
+// A client/server pair over an in-memory relay that records every message.
+struct Pair {
+  pk::InitiatorConfig icfg;
+  pk::AcceptorConfig acfg;
+  Initiator<PK> client;
+  Acceptor<PK> server;
+  std::vector<bytes> transcript;
+  Pair(pk::InitiatorConfig ic, pk::AcceptorConfig ac, std::string_view target = "host/server.example.test")
+      : icfg(ic), acfg(ac), client(spn(target), icfg), server(acfg, allow_all) {}
+  Pair() : Pair(world().client_cfg(world().alice), world().server_cfg(world().server, "host/server.example.test")) {}
+
+  // Runs to the end (or the first failure). `tamper(index, msg)` may change each message.
+  template <class F>
+  void run(F tamper) {
+    step_result r = client.step();
+    bool to_server = true;
+    for (int i = 0; i < 3 && !r.token.empty(); ++i) {
+      bytes m(r.token.begin(), r.token.end());
+      tamper(i, m);
+      transcript.push_back(m);
+      const bool sender_done = r.st == status::done;
+      r = to_server ? server.step(m) : client.step(m);
+      to_server = !to_server;
+      if (r.st == status::failed || (sender_done && r.token.empty())) break;
+    }
+  }
+  void run() {
+    run([](int, bytes&) {});
+  }
+};
+
+std::vector<std::uint8_t> as_bytes(std::string_view s) { return {s.begin(), s.end()}; }
+
+}  // namespace
+
+TEST_CASE("pk: a full mutual handshake, data both ways, exporter and channel binding agree", "[pk]") {
+  Pair p;
+  p.run();
+  REQUIRE(p.client.is_done());
+  REQUIRE(p.server.is_done());
+  REQUIRE(p.transcript.size() == 3);
+  CHECK(p.transcript[0].size() == 34);
+  auto cs = std::move(p.client).finish();
+  auto ss = std::move(p.server).finish();
+  REQUIRE(cs);
+  REQUIRE(ss);
+  CHECK(cs->peer().name.view() == "host/server.example.test");
+  CHECK(cs->peer().mechanism == "mutauth-pk/1");
+  CHECK(cs->peer().fingerprint.view() == pk::fingerprint(world().server.public_key()).view());
+  CHECK(ss->peer().name.view() == "alice");
+  CHECK(ss->peer().fingerprint.view() == pk::fingerprint(world().alice.public_key()).view());
+  CHECK(cs->local().name.view() == "alice");
+  CHECK(ss->local().name.view() == "host/server.example.test");
+
+  for (int i = 0; i < 50; ++i) {
+    const std::string msg = "message " + std::to_string(i);
+    bytes rec(msg.size() + Session<PK>::seal_overhead), out(msg.size());
+    Session<PK>& tx = (i % 2) ? *ss : *cs;
+    Session<PK>& rx = (i % 2) ? *cs : *ss;
+    auto n = tx.seal(as_bytes(msg), rec);
+    REQUIRE(n);
+    CHECK(*n == msg.size() + 16);
+    auto m = rx.open(rec, out);
+    REQUIRE(m);
+    CHECK(std::string(out.begin(), out.end()) == msg);
+  }
+
+  std::array<std::uint8_t, 100> e1{}, e2{}, e3{};
+  REQUIRE(cs->export_keying_material("app key", e1));
+  REQUIRE(ss->export_keying_material("app key", e2));
+  REQUIRE(cs->export_keying_material("other label", e3));
+  CHECK(e1 == e2);
+  CHECK(e1 != e3);
+  CHECK(cs->channel_binding().size() == 64);
+  CHECK(std::equal(cs->channel_binding().begin(), cs->channel_binding().end(),
+                   ss->channel_binding().begin(), ss->channel_binding().end()));
+}
+
+TEST_CASE("pk: two handshakes between the same keys give different sessions", "[pk]") {
+  Pair a, b;
+  a.run();
+  b.run();
+  CHECK(a.transcript[0] != b.transcript[0]);  // fresh ephemerals
+  auto sa = std::move(a.client).finish();
+  auto sb = std::move(b.client).finish();
+  REQUIRE(sa);
+  REQUIRE(sb);
+  CHECK(!std::equal(sa->channel_binding().begin(), sa->channel_binding().end(), sb->channel_binding().begin()));
+}
+
+TEST_CASE("pk: rekey in each direction keeps both sides in step", "[pk]") {
+  Pair p;
+  p.run();
+  auto cs = std::move(p.client).finish();
+  auto ss = std::move(p.server).finish();
+  REQUIRE(cs);
+  REQUIRE(ss);
+  bytes msg = as_bytes("after rekey"), rec(64), out(64);
+  REQUIRE(cs->mechanism_keys().rekey_outbound());
+  auto n = cs->seal(msg, rec);
+  REQUIRE(n);
+  // The receiver has not rekeyed yet: the record does not open under the old key.
+  bytes copy(rec.begin(), rec.begin() + static_cast<long>(*n));
+  Pair q;
+  q.run();
+  auto qs = std::move(q.server).finish();
+  REQUIRE(qs);
+  REQUIRE(ss->mechanism_keys().rekey_inbound());
+  auto m = ss->open(copy, out);
+  REQUIRE(m);
+  CHECK(bytes(out.begin(), out.begin() + static_cast<long>(*m)) == msg);
+  // And a receiver that rekeys when the sender did not fails closed.
+  REQUIRE(ss->mechanism_keys().rekey_inbound());
+  auto n2 = cs->seal(msg, rec);
+  REQUIRE(n2);
+  CHECK(ss->open(bytes(rec.begin(), rec.begin() + static_cast<long>(*n2)), out).code() == errc::decrypt_failed);
+  CHECK(ss->failed());
+}
+
+TEST_CASE("pk: datagram mode accepts reordering once and refuses replays and stale records", "[pk]") {
+  Pair p;
+  p.run();
+  auto cs = std::move(p.client).finish();
+  auto ss = std::move(p.server).finish();
+  REQUIRE(cs);
+  REQUIRE(ss);
+  auto& tx = cs->mechanism_keys();
+  auto& rx = ss->mechanism_keys();
+  std::vector<bytes> d;
+  for (int i = 0; i < 100; ++i) {
+    bytes msg = as_bytes("dgram " + std::to_string(i)), rec(msg.size() + pk::SessionKeys::datagram_overhead);
+    auto n = tx.seal_datagram(msg, rec);
+    REQUIRE(n);
+    d.push_back(rec);
+  }
+  bytes out(64);
+  CHECK(rx.open_datagram(d[5], out));
+  CHECK(rx.open_datagram(d[3], out));                           // reordered: accepted
+  CHECK(rx.open_datagram(d[3], out).code() == errc::replayed);  // twice: refused
+  CHECK(rx.open_datagram(d[4], out));
+  CHECK(rx.open_datagram(d[90], out));
+  CHECK(rx.open_datagram(d[10], out).code() == errc::out_of_order);  // 80 behind: outside window
+  CHECK(rx.open_datagram(d[27], out));                               // 63 behind: inside
+  CHECK(rx.open_datagram(d[26], out).code() == errc::out_of_order);  // 64 behind: outside
+  bytes forged = d[91];
+  forged[12] ^= 1;
+  CHECK(rx.open_datagram(forged, out).code() == errc::decrypt_failed);
+  CHECK(rx.open_datagram(d[91], out));  // the forgery did not poison the window or the keys
+  bytes renumbered = d[92];
+  renumbered[7] ^= 1;  // the nonce is authenticated
+  CHECK(rx.open_datagram(renumbered, out).code() == errc::decrypt_failed);
+  // Mixing modes on one session is refused.
+  bytes rec(64);
+  CHECK(cs->seal(as_bytes("x"), rec).code() == errc::wrong_state);
+}
+
+TEST_CASE("pk: each refusal has its own error", "[pk]") {
+  World& w = world();
+  SECTION("the client expects another name than the server proves") {
+    Pair p(w.client_cfg(w.alice), w.server_cfg(w.server, "host/server.example.test"), "host/db.example.test");
+    p.run();
+    CHECK(p.client.last_error().code() == errc::name_mismatch);
+    CHECK(p.client.last_error().detail().find("host/db.example.test") != std::string_view::npos);
+    CHECK(p.transcript.size() == 2);  // the client never sent its proof
+  }
+  SECTION("unknown client key") {
+    Pair p(w.client_cfg(w.stranger), w.server_cfg(w.server, "host/server.example.test"));
+    p.run();
+    CHECK(p.server.last_error().code() == errc::unknown_peer_key);
+    CHECK(p.server.last_error().detail().find("SHA256:") != std::string_view::npos);
+  }
+  SECTION("server key not pinned for the name it proves") {
+    Pair p(w.client_cfg(w.alice), w.server_cfg(w.stranger, "host/server.example.test"));
+    p.run();
+    CHECK(p.client.last_error().code() == errc::unknown_peer_key);
+    CHECK(p.transcript.size() == 2);
+  }
+  SECTION("no pin at all for the target") {
+    Pair p(w.client_cfg(w.alice), w.server_cfg(w.server, "host/new.example.test"), "host/new.example.test");
+    p.run();
+    CHECK(p.client.last_error().code() == errc::unknown_peer_key);
+    CHECK(p.client.last_error().detail().find("no key is pinned") != std::string_view::npos);
+  }
+  SECTION("no identity key configured") {
+    pk::InitiatorConfig c = w.client_cfg(w.alice);
+    c.identity.key = nullptr;
+    Initiator<PK> hs(spn("host/server.example.test"), c);
+    CHECK(hs.step().code == errc::invalid_argument);
+  }
+  SECTION("a non-empty message 1 payload") {
+    Pair p;
+    p.run([](int i, bytes& m) { if (i == 0) m.push_back(0x41); });
+    CHECK(p.server.last_error().code() == errc::nonempty_first_payload);
+  }
+  SECTION("another protocol version") {
+    Pair p;
+    p.run([](int i, bytes& m) { if (i == 0) m[0] = 2; });
+    CHECK(p.server.last_error().code() == errc::version_mismatch);
+    Pair q;
+    q.run([](int i, bytes& m) { if (i == 1) m[0] = 7; });
+    CHECK(q.client.last_error().code() == errc::version_mismatch);
+  }
+  SECTION("different channel bindings") {
+    pk::InitiatorConfig ic = w.client_cfg(w.alice);
+    const std::array<std::uint8_t, 4> cb{1, 2, 3, 4};
+    ic.channel_binding = cb;
+    Pair p(ic, w.server_cfg(w.server, "host/server.example.test"));
+    p.run();
+    CHECK(p.client.last_error().code() == errc::decrypt_failed);
+    CHECK(!p.client.last_error().hint().empty());
+  }
+  SECTION("encrypted and malformed key files") {
+    TempDir d("mutauth-pk-bad");
+    auto enc = mutauth::testing::keygen(d, "enc", "-t ed25519", "enc", "secret");
+    auto r = pk::load_private_key_file(enc.c_str());
+    CHECK(r.code() == errc::encrypted_key_unsupported);
+    CHECK(r.error_value().hint().find("ssh-keygen -p") != std::string_view::npos);
+    auto pubr = pk::parse_public_key_line("ssh-ed25519 AAAA!!!! x");
+    CHECK(pubr.code() == errc::bad_encoding);
+  }
+}
+
+TEST_CASE("pk: flipping any bit or truncating any handshake message never yields a session", "[pk]") {
+  // Record a genuine transcript's sizes first.
+  Pair ref;
+  ref.run();
+  REQUIRE(ref.transcript.size() == 3);
+  for (int target = 0; target < 3; ++target) {
+    const std::size_t bits = ref.transcript[static_cast<std::size_t>(target)].size() * 8;
+    for (std::size_t bit = 0; bit < bits; ++bit) {
+      Pair p;
+      p.run([&](int i, bytes& m) { if (i == target) m[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8)); });
+      const bool both = p.client.is_done() && p.server.is_done();
+      if (both) FAIL("bit " << bit << " of message " << target + 1 << " still established");
+      CHECK_FALSE(std::move(p.server).finish().has_value());
+    }
+    for (std::size_t len = 0; len < ref.transcript[static_cast<std::size_t>(target)].size(); ++len) {
+      Pair p;
+      p.run([&](int i, bytes& m) { if (i == target) m.resize(len); });
+      CHECK_FALSE((p.client.is_done() && p.server.is_done()));
+      CHECK_FALSE(std::move(p.server).finish().has_value());
+    }
+  }
+}
+
+TEST_CASE("pk: active attacks are refused", "[pk]") {
+  World& w = world();
+  SECTION("a relay to a different legitimate server") {
+    // The client wants server.example.test; the attacker relays to other.example.test, a real
+    // server with a pinned key of its own. Its proof names itself, so the client refuses.
+    Pair p(w.client_cfg(w.alice), w.server_cfg(w.other_server, "host/other.example.test"),
+           "host/server.example.test");
+    p.run();
+    CHECK(p.client.last_error().code() == errc::name_mismatch);
+    CHECK_FALSE(p.server.is_done());
+  }
+  SECTION("the client's own message 1 reflected back to it") {
+    Pair p;
+    auto r = p.client.step();
+    bytes m1(r.token.begin(), r.token.end());
+    CHECK(p.client.step(m1).code == errc::unexpected_message);
+  }
+  SECTION("the server's message 2 reflected back to the server") {
+    Pair p;
+    auto r = p.client.step();
+    bytes m1(r.token.begin(), r.token.end());
+    auto r2 = p.server.step(m1);
+    bytes m2(r2.token.begin(), r2.token.end());
+    CHECK(p.server.step(m2).code == errc::unexpected_message);
+  }
+  SECTION("a recorded message 3 replayed to a fresh acceptor") {
+    Pair rec;
+    rec.run();
+    REQUIRE(rec.server.is_done());
+    // Straight to a fresh acceptor: out of order.
+    Acceptor<PK> fresh(rec.acfg, allow_all);
+    CHECK(fresh.step(rec.transcript[2]).code == errc::unexpected_message);
+    // After replaying message 1 too: the acceptor's new ephemeral makes new keys, so the old
+    // message 3 does not decrypt.
+    Acceptor<PK> fresh2(rec.acfg, allow_all);
+    auto r = fresh2.step(rec.transcript[0]);
+    REQUIRE(r.st == status::send);
+    CHECK(fresh2.step(rec.transcript[2]).code == errc::decrypt_failed);
+  }
+  SECTION("an application record injected during the handshake") {
+    Pair p;
+    auto r = p.client.step();
+    bytes m1(r.token.begin(), r.token.end());
+    (void)p.server.step(m1);
+    std::array<std::uint8_t, 1> b{0};
+    CHECK(feed_record(p.server, record{record_type::application, b}).code == errc::app_data_before_auth);
+    CHECK(p.server.is_failed());
+    RecordDecoder<> dec;
+    std::array<std::uint8_t, 8> wire{0x17, 0, 5, 1, 2, 3, 4, 5};
+    CHECK(dec.decode(wire).code() == errc::app_data_before_auth);
+  }
+  SECTION("an unauthorized but authenticated client") {
+    auto only_bob = +[](const Principal& who) noexcept { return who.name.view() == "bob"; };
+    pk::InitiatorConfig ic = w.client_cfg(w.alice);
+    pk::AcceptorConfig ac = w.server_cfg(w.server, "host/server.example.test");
+    Initiator<PK> client(spn("host/server.example.test"), ic);
+    Acceptor<PK> server(ac, only_bob);
+    auto r1 = client.step();
+    bytes m1(r1.token.begin(), r1.token.end());
+    auto r2 = server.step(m1);
+    bytes m2(r2.token.begin(), r2.token.end());
+    auto r3 = client.step(m2);
+    bytes m3(r3.token.begin(), r3.token.end());
+    CHECK(server.step(m3).code == errc::unauthorized);
+    CHECK_FALSE(std::move(server).finish().has_value());
+  }
+}
+
+namespace {
+struct ClientProbe : Initiator<PK> {
+  using Initiator<PK>::Initiator;
+  bool holds_secrets() const { return this->mech_.holds_secrets(); }
+};
+struct ServerProbe : Acceptor<PK> {
+  using Acceptor<PK>::Acceptor;
+  bool holds_secrets() const { return this->mech_.holds_secrets(); }
+};
+}  // namespace
+
+TEST_CASE("pk: secrets are wiped after failure and when a session dies", "[pk]") {
+  World& w = world();
+  auto ic = w.client_cfg(w.alice);
+  auto ac = w.server_cfg(w.server, "host/server.example.test");
+  ClientProbe client(spn("host/server.example.test"), ic);
+  ServerProbe server(ac, allow_all);
+  CHECK(client.holds_secrets());
+  auto r1 = client.step();
+  bytes m1(r1.token.begin(), r1.token.end());
+  auto r2 = server.step(m1);
+  bytes m2(r2.token.begin(), r2.token.end());
+  m2.back() ^= 1;
+  CHECK(client.step(m2).code == errc::decrypt_failed);
+  CHECK_FALSE(client.holds_secrets());
+  CHECK(server.holds_secrets());
+  (void)server.on_alert();
+  CHECK_FALSE(server.holds_secrets());
+
+  Pair p;
+  p.run();
+  auto ss = std::move(p.server).finish();
+  REQUIRE(ss);
+  bytes junk(40, 0);
+  CHECK_FALSE(ss->open(junk, junk));
+  CHECK(ss->mechanism_keys().channel_binding().empty());
+  std::array<std::uint8_t, 16> e{};
+  CHECK_FALSE(ss->export_keying_material("x", e));
+}
