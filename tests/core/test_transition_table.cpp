@@ -104,11 +104,19 @@ void sweep(role who, Make make) {
         continue;
       }
       bytes_view in = e == hs_event::handshake_token ? bytes_view(tok) : bytes_view();
+      mutauth::testing::wipe_observer obs;
+      mutauth::testing::g_wipe_observer = &obs;
       step_result r = p.dispatch(e, in);
+      mutauth::testing::g_wipe_observer = nullptr;
       if (t) {
+        // A legal event that steps reaches the mechanism exactly once.
+        const bool steps = e == hs_event::initiate || e == hs_event::handshake_token;
+        CHECK(obs.mechanism_calls == (steps ? 1 : 0));
         CHECK(r.st != status::failed);
         CHECK((p.state() == t->on_more || p.state() == t->on_complete));
       } else {
+        // The core refuses it by itself: the mechanism never sees an event outside the table.
+        CHECK(obs.mechanism_calls == 0);
         CHECK(r.st == status::failed);
         CHECK(p.is_failed());
         // Dead stays dead: a call that would have been legal from start fails the same way.

@@ -31,6 +31,7 @@ enum class misbehave : std::uint8_t {
 /// Observes wipes so tests can check G5 (secrets gone after failure / destruction).
 struct wipe_observer {
   int wipes = 0;
+  int mechanism_calls = 0;  // initiate() and on_token() calls: did the core consult the mechanism?
   const std::uint8_t* last_secret = nullptr;  // storage of the most recently wiped secret
 };
 inline wipe_observer* g_wipe_observer = nullptr;
@@ -193,8 +194,14 @@ struct ScriptedMechanism {
    public:
     Initiator(const ServicePrincipal&, const InitiatorConfig& c) noexcept
         : Context(role::initiator, c.messages, c.client_name, c.bad) {}
-    result<mech_step> initiate() noexcept { return this->emit(0); }
-    result<mech_step> on_token(bytes_view in) noexcept { return this->receive(in); }
+    result<mech_step> initiate() noexcept {
+      if (g_wipe_observer) ++g_wipe_observer->mechanism_calls;
+      return this->emit(0);
+    }
+    result<mech_step> on_token(bytes_view in) noexcept {
+      if (g_wipe_observer) ++g_wipe_observer->mechanism_calls;
+      return this->receive(in);
+    }
     result<Concluded<ScriptedMechanism>> conclude() && noexcept {
       // The service the server proved is the name it sent (in a real mechanism: the name its
       // credential carries). The core compares it with the composed target.
@@ -206,7 +213,10 @@ struct ScriptedMechanism {
    public:
     explicit Acceptor(const AcceptorConfig& c) noexcept
         : Context(role::acceptor, c.messages, c.service_name, c.bad) {}
-    result<mech_step> on_token(bytes_view in) noexcept { return this->receive(in); }
+    result<mech_step> on_token(bytes_view in) noexcept {
+      if (g_wipe_observer) ++g_wipe_observer->mechanism_calls;
+      return this->receive(in);
+    }
     result<Concluded<ScriptedMechanism>> conclude() && noexcept {
       return this->conclude_with(this->my_name(), this->peer_name());
     }
