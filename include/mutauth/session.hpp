@@ -18,6 +18,14 @@ inline namespace v0 {
 namespace detail {
 template <Mechanism M, role R, class Ctx>
 class handshake_base;
+
+// A mechanism whose record overhead varies per session (Kerberos: by enctype) states the least
+// overhead a valid record has as `open_overhead`; otherwise it is seal_overhead.
+template <class K>
+constexpr std::size_t open_overhead_of() noexcept {
+  if constexpr (requires { K::open_overhead; }) return K::open_overhead;
+  else return K::seal_overhead;
+}
 }  // namespace detail
 
 template <Mechanism M>
@@ -25,8 +33,13 @@ class Session {
   using keys_type = typename M::SessionKeys;
 
  public:
-  /// Bytes seal() adds to a plaintext (tag, explicit nonce, ...).
+  /// The most bytes seal() adds to a plaintext (tag, explicit nonce, ...): give seal() this much
+  /// room beyond the plaintext.
   static constexpr std::size_t seal_overhead = keys_type::seal_overhead;
+  /// The least overhead of a valid record: a shorter record is refused, and open() needs at most
+  /// record.size() - open_overhead bytes of output.
+  static constexpr std::size_t open_overhead = detail::open_overhead_of<keys_type>();
+  static_assert(open_overhead <= seal_overhead);
 
   Session(Session&& o) noexcept = default;
   Session& operator=(Session&&) noexcept = default;
@@ -44,13 +57,13 @@ class Session {
     return sticky(keys_.seal(plaintext, out));
   }
 
-  /// Opens one sealed record into `out` (needs record.size() - seal_overhead bytes).
+  /// Opens one sealed record into `out` (needs record.size() - open_overhead bytes).
   /// A tampered, replayed or reordered record kills the session (stream semantics).
   [[nodiscard]] result<std::size_t> open(bytes_view record, bytes_span out) noexcept {
     if (err_) return err_;
-    if (record.size() < seal_overhead)
+    if (record.size() < open_overhead)
       return sticky(result<std::size_t>(error(errc::truncated, "record shorter than its tag")));
-    const std::size_t need = record.size() - seal_overhead;
+    const std::size_t need = record.size() - open_overhead;
     if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
     return sticky(keys_.open(record, out));
   }

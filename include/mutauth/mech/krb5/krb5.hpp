@@ -1,0 +1,693 @@
+// mutauth — the Kerberos v5 mechanism: an adapter over GSS-API (MIT krb5) that satisfies the
+// Mechanism concept (DESIGN §5).
+//
+//   mutauth::krb5::InitiatorConfig icfg;                       // default ccache / client keytab
+//   mutauth::Initiator<mutauth::krb5::Kerberos> client(target, icfg);
+//   mutauth::krb5::AcceptorConfig acfg{service, "FILE:/etc/myservice.keytab"};
+//   mutauth::Acceptor<mutauth::krb5::Kerberos> server(acfg, authorize);
+//
+// Wire: the standard GSS-API krb5 tokens — the initial context token carrying the AP-REQ
+// (RFC 4121 §4.1, RFC 2743 §3.1) and the AP-REP — and RFC 4121 §4.2.6.2 wrap tokens for
+// sealed records, so any GSS-API krb5 peer (MIT, Heimdal, SSPI, python-gssapi) interoperates.
+//
+// What the adapter adds to plain GSS-API, and why:
+// - The krb5 mechanism OID is used directly, never SPNEGO (DESIGN §5: negotiation would be a
+//   separate mechanism, and SPNEGO can settle on a weaker one).
+// - Both roles refuse a context whose ret_flags lack GSS_C_MUTUAL_FLAG (G4): RFC 2743 §1.2.2
+//   makes mutual authentication a request the peer may decline; here it is not optional, and an
+//   acceptor refuses a client that did not ask (such a client never checks the AP-REP).
+// - The initiator's target comes only from the ServicePrincipal the client composed (G2), and
+//   after completion gss_inquire_context must show exactly that service and host: MIT's DNS
+//   canonicalization (dns_canonicalize_hostname, rdns) or a referral would otherwise let DNS
+//   choose whom we authenticate (errc::target_rewritten).
+// - Sealed records require confidentiality, and the supplementary "duplicate / old /
+//   unsequenced / gap" statuses that GSS reports as successes (RFC 2743 §1.2.1.1) are errors.
+#pragma once
+
+#include <array>        // channel binding storage
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint8_t
+#include <cstring>      // std::memcpy, std::memcmp
+#include <string_view>  // names, labels, config strings
+#include <utility>      // std::move, std::exchange
+
+#include "mutauth/bytes.hpp"
+#include "mutauth/detail/fixed_string.hpp"
+#include "mutauth/error.hpp"
+#include "mutauth/mech/krb5/detail/errors.hpp"
+#include "mutauth/mech/krb5/detail/gss.hpp"
+#include "mutauth/mechanism.hpp"
+#include "mutauth/principal.hpp"
+
+namespace mutauth {
+inline namespace v0 {
+namespace krb5 {
+
+/// The mechanism name in Principal::mechanism and Kerberos::name.
+inline constexpr std::string_view mechanism_name = "krb5";
+
+/// Initiator credentials. Empty strings mean "the environment's default" (KRB5CCNAME,
+/// KRB5_CLIENT_KTNAME, the ccache's default principal). Any non-empty field switches to
+/// gss_acquire_cred_from with exactly these values (MIT credential store extension).
+/// The strings MUST outlive the handshake (the core keeps a reference to the config).
+struct InitiatorConfig {
+  /// The client principal, e.g. `alice@EXAMPLE.TEST`; empty: the ccache's principal, or the
+  /// first one in the client keytab.
+  std::string_view client_principal{};
+  /// Credential cache, e.g. `FILE:/run/app/krb5cc`, `MEMORY:app`.
+  std::string_view ccache{};
+  /// Client keytab from which MIT fetches a TGT itself when the ccache has none.
+  std::string_view client_keytab{};
+  /// Forward a TGT to the service (GSS_C_DELEG_FLAG). Off unless asked (DESIGN §5).
+  bool delegate = false;
+};
+
+/// Acceptor credentials: the service principal this acceptor is bound to and its keytab.
+/// The strings MUST outlive the handshake.
+struct AcceptorConfig {
+  /// The SPN clients must address. With a realm, exactly `svc/host@REALM`; without one,
+  /// `svc/host` in whatever realm the keytab holds it.
+  ServicePrincipal service;
+  /// Keytab, e.g. `FILE:/etc/app.keytab`; empty: KRB5_KTNAME / the default keytab.
+  std::string_view keytab{};
+};
+
+struct Kerberos;
+
+namespace detail {
+
+using mutauth::detail::fixed_string;
+
+/// Paths and names copied into NUL-terminated storage for the C API.
+using cstring = fixed_string<4095>;
+
+[[nodiscard]] inline result<cstring> to_cstring(std::string_view s, const char* what) noexcept {
+  cstring c;
+  if (s.find('\0') != std::string_view::npos || !c.append(s)) {
+    error e(errc::invalid_argument, what);
+    e.append(": longer than 4095 characters or contains a NUL byte");
+    return e;
+  }
+  return c;
+}
+
+/// RFC 2743 §4.1 / RFC 1964 §2.1: `svc/host@REALM` as a krb5 principal name when the realm (or
+/// a port, which the host-based form cannot carry) is given, else `svc@host` host-based, so MIT
+/// maps the host to its realm through [domain_realm].
+[[nodiscard]] inline result<gss_name> import_service_name(const ServicePrincipal& sp) noexcept {
+  const bool principal_form = sp.has_realm() || sp.has_port();
+  const auto text = principal_form ? sp.krb5_name() : sp.gss_hostbased_name();
+  gss_buffer_desc in = input_buffer(text.view());
+  gss_name name;
+  OM_uint32 minor = 0;
+  const OM_uint32 major = gss_import_name(
+      &minor, &in, principal_form ? GSS_KRB5_NT_PRINCIPAL_NAME : GSS_C_NT_HOSTBASED_SERVICE,
+      name.out());
+  if (GSS_ERROR(major)) return gss_failure("gss_import_name (service)", major, minor, origin::other);
+  return name;
+}
+
+/// Index of the '@' that starts the realm in a krb5 display name, or npos. Components escape
+/// '@' and '/' with a backslash (RFC 1964 §2.1.1), so an escaped '@' is not the separator.
+[[nodiscard]] constexpr std::size_t realm_separator(std::string_view s) noexcept {
+  for (std::size_t i = s.size(); i-- > 0;) {
+    if (s[i] != '@') continue;
+    std::size_t slashes = 0;
+    for (std::size_t j = i; j-- > 0 && s[j] == '\\';) ++slashes;
+    if (slashes % 2 == 0) return i;
+  }
+  return std::string_view::npos;
+}
+
+/// G2 for Kerberos: does `shown` (the display form of the principal the exchange authenticated,
+/// e.g. `host/server.example.test@EXAMPLE.TEST`) name exactly the composed `target`?
+/// Service class exact (RFC 4120 §6.2: names are case-sensitive), host case-insensitively
+/// (RFC 4343), port exact, realm exact when the target has one. Any escaped character refuses:
+/// a composed ServicePrincipal never needs one.
+[[nodiscard]] inline bool names_target(std::string_view shown,
+                                       const ServicePrincipal& target) noexcept {
+  if (shown.find('\\') != std::string_view::npos) return false;
+  const std::size_t at = realm_separator(shown);
+  const std::string_view name = shown.substr(0, at);
+  const std::string_view realm = at == std::string_view::npos ? std::string_view{} : shown.substr(at + 1);
+  const std::size_t slash = name.find('/');
+  if (slash == std::string_view::npos) return false;
+  if (name.substr(0, slash) != target.service()) return false;
+  std::string_view hostport = name.substr(slash + 1);
+  if (hostport.find('/') != std::string_view::npos) return false;  // a third component
+  std::string_view host = hostport;
+  if (target.has_port()) {
+    const auto pn = target.pk_name();  // svc/host:port; the port text is its tail
+    const std::string_view want_port = pn.view().substr(pn.view().rfind(':'));
+    if (hostport.size() <= want_port.size() ||
+        hostport.substr(hostport.size() - want_port.size()) != want_port) {
+      return false;
+    }
+    host = hostport.substr(0, hostport.size() - want_port.size());
+  }
+  if (!mutauth::detail::ascii_iequal(host, target.host())) return false;
+  if (target.has_realm() && realm != target.realm()) return false;
+  return true;
+}
+
+/// A proven Principal from a krb5 display name: name = the full form (`alice@EXAMPLE.TEST`),
+/// realm = the part after the realm separator.
+[[nodiscard]] inline result<Principal> principal_from(gss_name_t name) noexcept {
+  Principal p;
+  p.mechanism = mechanism_name;
+  MUTAUTH_TRY(display_name(name, p.name));
+  const std::size_t at = realm_separator(p.name.view());
+  if (at != std::string_view::npos) (void)p.realm.append(p.name.view().substr(at + 1));
+  return p;
+}
+
+/// RFC 4401 GSS_Pseudo_random with GSS_C_PRF_KEY_FULL (the acceptor subkey when one was
+/// negotiated, RFC 4402 §2), `label` as prf_in, exactly out.size() bytes into `out`.
+[[nodiscard]] inline result<void> pseudo_random(gss_ctx_id_t ctx, std::string_view label,
+                                                bytes_span out) noexcept {
+  if (out.empty()) return ok();
+  gss_buffer_desc in = input_buffer(label);
+  gss_buffer prf(/*secret=*/true);
+  OM_uint32 minor = 0;
+  const OM_uint32 major = gss_pseudo_random(&minor, ctx, GSS_C_PRF_KEY_FULL, &in,
+                                            static_cast<ssize_t>(out.size()), prf.out());
+  if (GSS_ERROR(major)) return gss_failure("gss_pseudo_random", major, minor, origin::other);
+  if (prf.size() != out.size())
+    return error(errc::mechanism_failure, "gss_pseudo_random returned a short output");
+  std::memcpy(out.data(), prf.bytes().data(), out.size());
+  return ok();
+}
+
+[[nodiscard]] inline bool is_krb5_mech(gss_OID oid) noexcept {
+  return oid != GSS_C_NO_OID && oid->length == gss_mech_krb5->length &&
+         std::memcmp(oid->elements, gss_mech_krb5->elements, oid->length) == 0;
+}
+
+// RFC 2743 §1.2.2 / RFC 4121 §4.1.1.1. MUTUAL has its own code (G4); the others are what the
+// session needs: confidentiality for seal(), and replay + sequence detection so that open() can
+// refuse replayed and reordered records.
+inline constexpr OM_uint32 required_flags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG |
+                                            GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG |
+                                            GSS_C_INTEG_FLAG;
+
+[[nodiscard]] inline result<void> check_flags(OM_uint32 ret_flags, bool acceptor) noexcept {
+  if ((ret_flags & GSS_C_MUTUAL_FLAG) == 0) {
+    return acceptor
+               ? error(errc::mutual_auth_not_negotiated,
+                       "the client did not request mutual authentication (GSS_C_MUTUAL_FLAG "
+                       "missing from ret_flags); it would not verify the server",
+                       "the client must request GSS_C_MUTUAL_FLAG (RFC 2743 §1.2.2)")
+               : error(errc::mutual_auth_not_negotiated,
+                       "the server's context did not grant mutual authentication "
+                       "(GSS_C_MUTUAL_FLAG missing from ret_flags)");
+  }
+  if ((ret_flags & required_flags) != required_flags) {
+    return error(errc::mechanism_failure,
+                 acceptor ? "the client did not request replay and sequence detection with "
+                            "confidentiality and integrity (GSS_C_REPLAY|SEQUENCE|CONF|INTEG)"
+                          : "the context lacks replay or sequence detection, confidentiality or "
+                            "integrity (GSS_C_REPLAY|SEQUENCE|CONF|INTEG)");
+  }
+  return ok();
+}
+
+}  // namespace detail
+
+/// Keys of an established Kerberos context: the GSS context itself, used through gss_wrap /
+/// gss_unwrap (RFC 4121 §4.2.6.2 wrap tokens with confidentiality) and gss_pseudo_random.
+class SessionKeys {
+ public:
+  /// Wrap-token overhead (RFC 4121 §4.2.6.2, with confidentiality) is 16-byte token header +
+  /// 16-byte confounder + 16-byte encrypted header copy + the enctype's checksum: 12 bytes for
+  /// aes128/aes256-cts-hmac-sha1-96 (60 in all, the least), up to 24 for
+  /// aes256-cts-hmac-sha384-192 (RFC 8009: 72, the most); camellia and aes128-sha256 lie between.
+  /// seal() is promised seal_overhead bytes of room; a record shorter than open_overhead cannot
+  /// be valid. A context outside 60..72 (the RFC 1964 / RFC 4757 DES3 and RC4 tokens, which
+  /// pad) is refused at conclude.
+  static constexpr std::size_t open_overhead = 16 + 16 + 16 + 12;
+  static constexpr std::size_t seal_overhead = 16 + 16 + 16 + 24;
+  static constexpr std::size_t channel_binding_size = 32;
+  /// The PRF input of channel_binding(); export_keying_material refuses it so that no exporter
+  /// output equals the (shareable) channel-binding value.
+  static constexpr std::string_view channel_binding_label = "mutauth-krb5 channel binding";
+
+  SessionKeys() noexcept = default;
+  SessionKeys(SessionKeys&& o) noexcept
+      : ctx_(std::move(o.ctx_)),
+        delegated_(std::move(o.delegated_)),
+        cb_(o.cb_),
+        overhead_(o.overhead_),
+        flags_(o.flags_) {
+    o.wipe();
+  }
+  SessionKeys& operator=(SessionKeys&& o) noexcept {
+    if (this != &o) {
+      wipe();
+      ctx_ = std::move(o.ctx_);
+      delegated_ = std::move(o.delegated_);
+      cb_ = o.cb_;
+      overhead_ = o.overhead_;
+      flags_ = o.flags_;
+      o.wipe();
+    }
+    return *this;
+  }
+  SessionKeys(const SessionKeys&) = delete;
+  SessionKeys& operator=(const SessionKeys&) = delete;
+  ~SessionKeys() { wipe(); }
+
+  /// gss_wrap with confidentiality. `out` MUST hold in.size() + wrap_overhead() bytes.
+  [[nodiscard]] result<std::size_t> seal(bytes_view in, bytes_span out) noexcept {
+    if (!ctx_) return error(errc::wrong_state, "Kerberos session keys are wiped");
+    const std::size_t need = in.size() + overhead_;
+    if (out.size() < need) {
+      return error(errc::buffer_too_small, "Kerberos wrap token needs more room than given")
+          .with_required_size(need);
+    }
+    gss_buffer_desc msg = detail::input_buffer(in);
+    detail::gss_buffer token;
+    int conf_state = 0;
+    OM_uint32 minor = 0;
+    const OM_uint32 major =
+        gss_wrap(&minor, ctx_.get(), 1, GSS_C_QOP_DEFAULT, &msg, &conf_state, token.out());
+    if (GSS_ERROR(major)) return detail::gss_failure("gss_wrap", major, minor, detail::origin::other);
+    if (conf_state == 0)  // RFC 2743 §2.3.3: conf_state says whether it was actually encrypted
+      return error(errc::mechanism_failure, "gss_wrap did not apply confidentiality");
+    if (token.size() > out.size()) {
+      return error(errc::mechanism_failure, "gss_wrap produced a token larger than its overhead "
+                                            "bound; the sequence number is spent");
+    }
+    std::memcpy(out.data(), token.bytes().data(), token.size());
+    return token.size();
+  }
+
+  /// gss_unwrap of one wrap token. Refuses tokens that are not encrypted, and replayed, old,
+  /// reordered or gap tokens even though GSS reports those as successes (RFC 2743 §1.2.1.1
+  /// supplementary status): a session is an ordered stream (session.hpp).
+  [[nodiscard]] result<std::size_t> open(bytes_view in, bytes_span out) noexcept {
+    if (!ctx_) return error(errc::wrong_state, "Kerberos session keys are wiped");
+    if (in.size() < overhead_)
+      return error(errc::truncated, "record shorter than this context's wrap-token overhead");
+    const std::size_t need = in.size() - overhead_;
+    if (out.size() < need) {
+      return error(errc::buffer_too_small, "output buffer shorter than the largest plaintext")
+          .with_required_size(need);
+    }
+    gss_buffer_desc token = detail::input_buffer(in);
+    detail::gss_buffer plain(/*secret=*/true);
+    int conf_state = 0;
+    gss_qop_t qop = 0;
+    OM_uint32 minor = 0;
+    const OM_uint32 major = gss_unwrap(&minor, ctx_.get(), &token, plain.out(), &conf_state, &qop);
+    if (GSS_ERROR(major)) return detail::gss_failure("gss_unwrap", major, minor, detail::origin::other);
+    if (major & GSS_S_DUPLICATE_TOKEN)
+      return error(errc::replayed, "record seen before (GSS_S_DUPLICATE_TOKEN)");
+    if (major & GSS_S_OLD_TOKEN)
+      return error(errc::out_of_order, "record too old to check for replay (GSS_S_OLD_TOKEN)");
+    if (major & GSS_S_UNSEQ_TOKEN)
+      return error(errc::out_of_order, "record arrived after a later one (GSS_S_UNSEQ_TOKEN)");
+    if (major & GSS_S_GAP_TOKEN)
+      return error(errc::out_of_order, "an earlier record is missing (GSS_S_GAP_TOKEN)");
+    if (conf_state == 0)
+      return error(errc::decrypt_failed, "record was integrity-protected but not encrypted");
+    if (plain.size() > out.size())
+      return error(errc::mechanism_failure, "unwrapped record exceeds its overhead bound");
+    if (!plain.empty()) std::memcpy(out.data(), plain.bytes().data(), plain.size());
+    return plain.size();
+  }
+
+  /// RFC 4401 GSS_Pseudo_random(GSS_C_PRF_KEY_FULL, label) of out.size() bytes, so any GSS-API
+  /// peer computes the same value with the same label. The channel-binding label is refused.
+  [[nodiscard]] result<void> export_keying_material(std::string_view label,
+                                                    bytes_span out) const noexcept {
+    if (!ctx_) return error(errc::wrong_state, "Kerberos session keys are wiped");
+    if (label == channel_binding_label)
+      return error(errc::invalid_argument, "exporter label reserved for the channel binding");
+    return detail::pseudo_random(ctx_.get(), label, out);
+  }
+
+  /// 32 bytes of GSS_Pseudo_random under channel_binding_label, computed at conclude; all zero
+  /// once wiped.
+  [[nodiscard]] bytes_view channel_binding() const noexcept { return {cb_.data(), cb_.size()}; }
+
+  /// Deletes the GSS context (MIT zeroes its keys) and any delegated credential.
+  void wipe() noexcept {
+    ctx_.release();
+    delegated_.release();
+    detail::secure_zero(cb_.data(), cb_.size());
+  }
+
+  /// This context's exact wrap overhead (open_overhead..seal_overhead); 0 once wiped.
+  [[nodiscard]] std::size_t wrap_overhead() const noexcept { return ctx_ ? overhead_ : 0; }
+  /// The context's ret_flags (GSS_C_*_FLAG).
+  [[nodiscard]] OM_uint32 flags() const noexcept { return flags_; }
+  /// Acceptor only: the client's forwarded TGT when it delegated (GSS_C_DELEG_FLAG), else
+  /// GSS_C_NO_CREDENTIAL. Owned by the keys; released by wipe().
+  [[nodiscard]] gss_cred_id_t delegated_credential() const noexcept { return delegated_.get(); }
+
+ private:
+  friend class InitiatorContext;
+  friend class AcceptorContext;
+
+  // Takes over an established context. The overhead is measured rather than assumed so that
+  // a context the bound does not fit is refused here, not on its first record.
+  static result<SessionKeys> from_established(detail::gss_context&& ctx, OM_uint32 flags,
+                                              detail::gss_cred&& delegated) noexcept {
+    SessionKeys k;
+    k.ctx_ = std::move(ctx);
+    k.delegated_ = std::move(delegated);
+    k.flags_ = flags;
+    constexpr OM_uint32 probe = 4096;
+    OM_uint32 max_in = 0;
+    OM_uint32 minor = 0;
+    const OM_uint32 major =
+        gss_wrap_size_limit(&minor, k.ctx_.get(), 1, GSS_C_QOP_DEFAULT, probe, &max_in);
+    if (GSS_ERROR(major)) return detail::gss_failure("gss_wrap_size_limit", major, minor, detail::origin::other);
+    k.overhead_ = probe - max_in;
+    if (max_in > probe || k.overhead_ < open_overhead || k.overhead_ > seal_overhead) {
+      return error(errc::mechanism_failure,
+                   "the negotiated enctype's wrap overhead is outside 60..72 bytes (RFC 1964 / "
+                   "RFC 4757 DES3 or RC4 session key?)",
+                   "permit only RFC 4121 enctypes (aes*-cts-*, camellia*) in krb5.conf");
+    }
+    MUTAUTH_TRY(detail::pseudo_random(k.ctx_.get(), channel_binding_label, bytes_span(k.cb_)));
+    return k;
+  }
+
+  detail::gss_context ctx_;
+  detail::gss_cred delegated_;
+  std::array<std::uint8_t, channel_binding_size> cb_{};
+  std::size_t overhead_ = 0;
+  OM_uint32 flags_ = 0;
+};
+
+namespace detail {
+
+/// State shared by both role contexts: the GSS context, the last output token (kept here so
+/// that mech_step::token stays valid until the next call, mechanism.hpp), and what completion
+/// established.
+class context_base {
+ public:
+  context_base(const context_base&) = delete;
+  context_base& operator=(const context_base&) = delete;
+  context_base(context_base&&) noexcept = default;
+  context_base& operator=(context_base&&) noexcept = default;
+
+  /// Deletes the GSS context and releases every GSS object (G5).
+  void wipe() noexcept {
+    ctx_.release();
+    cred_.release();
+    out_.release();
+    delegated_.release();
+    if (state_ != state::failed) state_ = state::wiped;
+  }
+
+ protected:
+  enum class state : std::uint8_t { start, in_progress, complete, concluded, failed, wiped };
+
+  context_base() noexcept = default;
+  ~context_base() { wipe(); }
+
+  /// Sticky failure: the context is dead and later calls return the same error.
+  result<mech_step> fail(const error& e) noexcept {
+    wipe();
+    state_ = state::failed;
+    err_ = e;
+    return e;
+  }
+  result<mech_step> refuse_call() noexcept {
+    if (state_ == state::failed) return err_;
+    return fail(error(errc::wrong_state, "Kerberos context: call not allowed in this state"));
+  }
+
+  [[nodiscard]] bytes_view token() const noexcept { return out_.bytes(); }
+
+  gss_context ctx_;
+  gss_cred cred_;
+  gss_buffer out_;
+  gss_cred delegated_;
+  OM_uint32 flags_ = 0;
+  Principal peer_{};
+  Principal local_{};
+  state state_ = state::start;
+  error err_{};
+};
+
+}  // namespace detail
+
+/// The client side of a Kerberos exchange (Kerberos::Initiator).
+class InitiatorContext : public detail::context_base {
+ public:
+  /// `config` MUST outlive the context. No GSS call happens before initiate().
+  InitiatorContext(const ServicePrincipal& target, const InitiatorConfig& config) noexcept
+      : target_(target), config_(&config) {}
+  InitiatorContext(InitiatorContext&&) noexcept = default;
+
+  /// Acquires credentials and produces the initial context token (AP-REQ).
+  [[nodiscard]] result<mech_step> initiate() noexcept {
+    if (state_ != state::start) return refuse_call();
+    auto name = detail::import_service_name(target_);
+    if (!name) return fail(name.error_value());
+    target_name_ = std::move(*name);
+    if (result<void> c = acquire(); !c) return fail(c.error_value());
+    state_ = state::in_progress;
+    return step(GSS_C_NO_BUFFER);
+  }
+
+  /// Consumes the AP-REP (or, for other GSS exchanges, a continuation token).
+  [[nodiscard]] result<mech_step> on_token(bytes_view in) noexcept {
+    if (state_ != state::in_progress) return refuse_call();
+    if (in.empty()) return fail(error(errc::unexpected_message, "empty Kerberos token"));
+    gss_buffer_desc tok = detail::input_buffer(in);
+    return step(&tok);
+  }
+
+  [[nodiscard]] result<Concluded<Kerberos>> conclude() && noexcept;
+
+ private:
+  result<void> acquire() noexcept {
+    const InitiatorConfig& c = *config_;
+    if (c.client_principal.empty() && c.ccache.empty() && c.client_keytab.empty())
+      return ok();  // GSS_C_NO_CREDENTIAL: MIT uses the default ccache / client keytab
+    detail::gss_name desired;
+    if (!c.client_principal.empty()) {
+      gss_buffer_desc in = detail::input_buffer(c.client_principal);
+      OM_uint32 minor = 0;
+      const OM_uint32 major = gss_import_name(&minor, &in, GSS_KRB5_NT_PRINCIPAL_NAME, desired.out());
+      if (GSS_ERROR(major)) return detail::gss_failure("gss_import_name (client)", major, minor, detail::origin::other);
+    }
+    auto ccache = detail::to_cstring(c.ccache, "InitiatorConfig::ccache");
+    if (!ccache) return ccache.error_value();
+    auto keytab = detail::to_cstring(c.client_keytab, "InitiatorConfig::client_keytab");
+    if (!keytab) return keytab.error_value();
+    gss_key_value_element_desc elements[2];
+    OM_uint32 n = 0;
+    if (!c.ccache.empty()) elements[n++] = {"ccache", ccache->c_str()};
+    if (!c.client_keytab.empty()) elements[n++] = {"client_keytab", keytab->c_str()};
+    const gss_key_value_set_desc store{n, elements};
+    gss_OID_set_desc mechs{1, gss_mech_krb5};
+    OM_uint32 minor = 0;
+    const OM_uint32 major =
+        gss_acquire_cred_from(&minor, desired.get(), GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+                              &store, cred_.out(), nullptr, nullptr);
+    if (GSS_ERROR(major)) return detail::gss_failure("gss_acquire_cred_from (initiator)", major, minor, detail::origin::acquire);
+    return ok();
+  }
+
+  result<mech_step> step(gss_buffer_t in) noexcept {
+    OM_uint32 req = detail::required_flags;
+    if (config_->delegate) req |= GSS_C_DELEG_FLAG;
+    OM_uint32 minor = 0;
+    OM_uint32 ret_flags = 0;
+    const OM_uint32 major = gss_init_sec_context(
+        &minor, cred_.get(), ctx_.inout(), target_name_.get(), gss_mech_krb5, req,
+        GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS, in, nullptr, out_.out(), &ret_flags, nullptr);
+    if (GSS_ERROR(major)) {
+      const auto from = in == GSS_C_NO_BUFFER ? detail::origin::initiate : detail::origin::other;
+      return fail(detail::gss_failure("gss_init_sec_context", major, minor, from));
+    }
+    if (major & GSS_S_CONTINUE_NEEDED) {
+      if (out_.empty())
+        return fail(error(errc::mechanism_failure, "GSS wants a token but gave none to send"));
+      return mech_step{token(), false};
+    }
+    flags_ = ret_flags;
+    if (result<void> f = detail::check_flags(ret_flags, false); !f) return fail(f.error_value());
+    if (result<void> t = verify_target(); !t) return fail(t.error_value());
+    state_ = state::complete;
+    return mech_step{token(), true};
+  }
+
+  // G2: the context must have authenticated exactly the composed name. With
+  // dns_canonicalize_hostname or rdns on, MIT asks the KDC for whatever name DNS returned, and
+  // the AP-REP then proves *that* name (RFC 4120 §1.3 leaves canonicalization to the client).
+  result<void> verify_target() noexcept {
+    detail::gss_name src;
+    detail::gss_name targ;
+    OM_uint32 minor = 0;
+    const OM_uint32 major = gss_inquire_context(&minor, ctx_.get(), src.out(), targ.out(), nullptr,
+                                                nullptr, nullptr, nullptr, nullptr);
+    if (GSS_ERROR(major)) return detail::gss_failure("gss_inquire_context", major, minor, detail::origin::other);
+    auto peer = detail::principal_from(targ.get());
+    if (!peer) return peer.error_value();
+    if (!detail::names_target(peer->name.view(), target_)) {
+      error e(errc::target_rewritten, "the server proved ",
+              "set dns_canonicalize_hostname = false and rdns = false in krb5.conf [libdefaults] "
+              "(docs/kerberos.md), and compose the service's real name");
+      mutauth::detail::append_quoted(e, peer->name.view());
+      e.append(", not the composed ");
+      mutauth::detail::append_quoted(e, target_.to_string().view());
+      e.append(" (DNS canonicalization or a referral rewrote the target)");
+      return e;
+    }
+    auto local = detail::principal_from(src.get());
+    if (!local) return local.error_value();
+    peer_ = *peer;
+    local_ = *local;
+    return ok();
+  }
+
+  ServicePrincipal target_;
+  const InitiatorConfig* config_;
+  detail::gss_name target_name_;
+};
+
+/// The server side of a Kerberos exchange (Kerberos::Acceptor).
+class AcceptorContext : public detail::context_base {
+ public:
+  /// `config` MUST outlive the context. No GSS call happens before the first token.
+  explicit AcceptorContext(const AcceptorConfig& config) noexcept : config_(&config) {}
+  AcceptorContext(AcceptorContext&&) noexcept = default;
+
+  /// Consumes the AP-REQ; on success the step carries the AP-REP and is complete.
+  [[nodiscard]] result<mech_step> on_token(bytes_view in) noexcept {
+    if (state_ == state::start) {
+      if (result<void> c = acquire(); !c) return fail(c.error_value());
+      state_ = state::in_progress;
+    }
+    if (state_ != state::in_progress) return refuse_call();
+    if (in.empty()) return fail(error(errc::unexpected_message, "empty Kerberos token"));
+    gss_buffer_desc tok = detail::input_buffer(in);
+    detail::gss_name src;
+    gss_OID mech = GSS_C_NO_OID;
+    OM_uint32 minor = 0;
+    OM_uint32 ret_flags = 0;
+    const OM_uint32 major = gss_accept_sec_context(
+        &minor, ctx_.inout(), cred_.get(), &tok, GSS_C_NO_CHANNEL_BINDINGS, src.out(), &mech,
+        out_.out(), &ret_flags, nullptr, delegated_.out());
+    // On failure MIT may leave a KRB-ERROR token in out_; it is not sent (the core sends
+    // nothing from a failed handshake: the wire stays generic, the local error precise).
+    if (GSS_ERROR(major)) return fail(detail::gss_failure("gss_accept_sec_context", major, minor, detail::origin::accept));
+    if (major & GSS_S_CONTINUE_NEEDED) {
+      if (out_.empty())
+        return fail(error(errc::mechanism_failure, "GSS wants a token but gave none to send"));
+      return mech_step{token(), false};
+    }
+    if (!detail::is_krb5_mech(mech))
+      return fail(error(errc::version_mismatch, "the client used a mechanism other than krb5"));
+    flags_ = ret_flags;
+    if (result<void> f = detail::check_flags(ret_flags, true); !f) return fail(f.error_value());
+    if (result<void> t = identify(src.get()); !t) return fail(t.error_value());
+    state_ = state::complete;
+    return mech_step{token(), true};
+  }
+
+  [[nodiscard]] result<Concluded<Kerberos>> conclude() && noexcept;
+
+ private:
+  // ACCEPT credentials for exactly the configured SPN, so GSS refuses tickets for any other
+  // principal in the keytab (RFC 2743 §2.1.1: a bound desired_name restricts the acceptor).
+  result<void> acquire() noexcept {
+    auto name = detail::import_service_name(config_->service);
+    if (!name) return name.error_value();
+    auto keytab = detail::to_cstring(config_->keytab, "AcceptorConfig::keytab");
+    if (!keytab) return keytab.error_value();
+    gss_key_value_element_desc element{"keytab", keytab->c_str()};
+    const gss_key_value_set_desc store{config_->keytab.empty() ? 0u : 1u, &element};
+    gss_OID_set_desc mechs{1, gss_mech_krb5};
+    OM_uint32 minor = 0;
+    const OM_uint32 major = gss_acquire_cred_from(&minor, name->get(), GSS_C_INDEFINITE, &mechs,
+                                                  GSS_C_ACCEPT, &store, cred_.out(), nullptr, nullptr);
+    if (GSS_ERROR(major)) return detail::gss_failure("gss_acquire_cred_from (acceptor)", major, minor, detail::origin::acquire);
+    return ok();
+  }
+
+  result<void> identify(gss_name_t src) noexcept {
+    detail::gss_name targ;
+    OM_uint32 minor = 0;
+    const OM_uint32 major = gss_inquire_context(&minor, ctx_.get(), nullptr, targ.out(), nullptr,
+                                                nullptr, nullptr, nullptr, nullptr);
+    if (GSS_ERROR(major)) return detail::gss_failure("gss_inquire_context", major, minor, detail::origin::other);
+    auto local = detail::principal_from(targ.get());
+    if (!local) return local.error_value();
+    // Defence in depth: the bound credential already restricts the accepted principal.
+    if (!detail::names_target(local->name.view(), config_->service)) {
+      error e(errc::name_mismatch, "the client addressed ", detail::hint_wrong_principal);
+      mutauth::detail::append_quoted(e, local->name.view());
+      e.append(", not this acceptor's ");
+      mutauth::detail::append_quoted(e, config_->service.to_string().view());
+      return e;
+    }
+    auto peer = detail::principal_from(src);
+    if (!peer) return peer.error_value();
+    peer_ = *peer;
+    local_ = *local;
+    return ok();
+  }
+
+  const AcceptorConfig* config_;
+};
+
+/// The Kerberos v5 mechanism policy (DESIGN §5).
+struct Kerberos {
+  static constexpr std::string_view name = mechanism_name;
+  static constexpr bool mutual_authentication = true;
+  /// AP-REQs carry the ticket and its authorization data (an AD PAC can be tens of KiB).
+  static constexpr std::size_t max_token_size = 64 * 1024;
+  /// AP-REQ and AP-REP, plus room for one continuation round trip.
+  static constexpr std::size_t max_handshake_messages = 4;
+
+  using InitiatorConfig = krb5::InitiatorConfig;
+  using AcceptorConfig = krb5::AcceptorConfig;
+  using SessionKeys = krb5::SessionKeys;
+  using Initiator = InitiatorContext;
+  using Acceptor = AcceptorContext;
+};
+
+inline result<Concluded<Kerberos>> InitiatorContext::conclude() && noexcept {
+  if (state_ != state::complete) {
+    if (state_ == state::failed) return err_;
+    return error(errc::wrong_state, "Kerberos initiator: conclude() before completion");
+  }
+  auto keys = SessionKeys::from_established(std::move(ctx_), flags_, std::move(delegated_));
+  if (!keys) {
+    (void)fail(keys.error_value());
+    return keys.error_value();
+  }
+  state_ = state::concluded;
+  // The name in the service slot is the composed one: verify_target() proved the context
+  // authenticated exactly it.
+  return Concluded<Kerberos>{PeerVerified<Kerberos>::assert_peer_verified(peer_), local_, target_,
+                             std::move(*keys)};
+}
+
+inline result<Concluded<Kerberos>> AcceptorContext::conclude() && noexcept {
+  if (state_ != state::complete) {
+    if (state_ == state::failed) return err_;
+    return error(errc::wrong_state, "Kerberos acceptor: conclude() before completion");
+  }
+  auto keys = SessionKeys::from_established(std::move(ctx_), flags_, std::move(delegated_));
+  if (!keys) {
+    (void)fail(keys.error_value());
+    return keys.error_value();
+  }
+  state_ = state::concluded;
+  return Concluded<Kerberos>{PeerVerified<Kerberos>::assert_peer_verified(peer_), local_,
+                             config_->service, std::move(*keys)};
+}
+
+static_assert(Mechanism<Kerberos>);
+
+}  // namespace krb5
+}  // namespace v0
+}  // namespace mutauth

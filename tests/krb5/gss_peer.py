@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""TEST ONLY: an independent GSS-API krb5 peer (python3-gssapi over MIT libgssapi_krb5) that
+mutauth's Kerberos mechanism must interoperate with.
+
+    gss_peer.py initiate <service@host>     (client; default credentials from the environment)
+    gss_peer.py accept <service@host>       (server; keytab from KRB5_KTNAME)
+
+Speaks hex lines on stdin/stdout:
+    TOKEN <hex>   a context token (either direction)
+    WRAP <hex>    a wrap token (gss_wrap with confidentiality)
+    PLAIN <hex>   what this peer unwrapped from the other side's WRAP
+    PEER <name>   the peer name this side authenticated
+    PRF <hex>     GSS_Pseudo_random(GSS_C_PRF_KEY_FULL, "mutauth interop", 32) (RFC 4401)
+    DONE
+The PRF is computed through ctypes on an exported/imported copy of the context, because
+python-gssapi 1.8 has no binding for gss_pseudo_random.
+"""
+import ctypes
+import sys
+
+import gssapi
+import gssapi.raw
+
+PRF_LABEL = b"mutauth interop"
+FLAGS = (gssapi.RequirementFlag.mutual_authentication
+         | gssapi.RequirementFlag.replay_detection
+         | gssapi.RequirementFlag.out_of_sequence_detection
+         | gssapi.RequirementFlag.confidentiality
+         | gssapi.RequirementFlag.integrity)
+
+
+def send(tag, data):
+    payload = data.hex() if isinstance(data, bytes) else data
+    sys.stdout.write(f"{tag} {payload}\n")
+    sys.stdout.flush()
+
+
+def expect(tag):
+    line = sys.stdin.readline()
+    if not line:
+        sys.exit(f"gss_peer: EOF while waiting for {tag}")
+    got, _, payload = line.strip().partition(" ")
+    if got != tag:
+        sys.exit(f"gss_peer: expected {tag}, got {got}")
+    return bytes.fromhex(payload)
+
+
+class Buffer(ctypes.Structure):
+    _fields_ = [("length", ctypes.c_size_t), ("value", ctypes.c_void_p)]
+
+
+def prf(ctx):
+    """Exports the context (which consumes it) and runs gss_pseudo_random on the import."""
+    token = gssapi.raw.export_sec_context(ctx)
+    lib = ctypes.CDLL("libgssapi_krb5.so.2")
+    minor = ctypes.c_uint32(0)
+    handle = ctypes.c_void_p(None)
+    inbuf = Buffer(len(token), ctypes.cast(ctypes.c_char_p(token), ctypes.c_void_p))
+    major = lib.gss_import_sec_context(ctypes.byref(minor), ctypes.byref(inbuf), ctypes.byref(handle))
+    if major != 0:
+        sys.exit(f"gss_import_sec_context: major {major:#x} minor {minor.value}")
+    label = Buffer(len(PRF_LABEL), ctypes.cast(ctypes.c_char_p(PRF_LABEL), ctypes.c_void_p))
+    out = Buffer(0, None)
+    major = lib.gss_pseudo_random(ctypes.byref(minor), handle, 0, ctypes.byref(label),
+                                  ctypes.c_ssize_t(32), ctypes.byref(out))
+    if major != 0:
+        sys.exit(f"gss_pseudo_random: major {major:#x} minor {minor.value}")
+    value = ctypes.string_at(out.value, out.length)
+    lib.gss_release_buffer(ctypes.byref(minor), ctypes.byref(out))
+    lib.gss_delete_sec_context(ctypes.byref(minor), ctypes.byref(handle), None)
+    return value
+
+
+def initiate(target):
+    name = gssapi.Name(target, gssapi.NameType.hostbased_service)
+    ctx = gssapi.SecurityContext(name=name, mech=gssapi.MechType.kerberos, flags=FLAGS,
+                                 usage="initiate")
+    send("TOKEN", ctx.step())
+    ctx.step(expect("TOKEN"))
+    if not ctx.complete:
+        sys.exit("gss_peer: initiator not complete after the AP-REP")
+    send("PEER", str(ctx.target_name))
+    send("WRAP", ctx.wrap(b"ping from python-gssapi", True).message)
+    res = ctx.unwrap(expect("WRAP"))
+    if not res.encrypted:
+        sys.exit("gss_peer: record was not encrypted")
+    send("PLAIN", res.message)
+    send("PRF", prf(ctx))
+    send("DONE", "")
+
+
+def accept(service):
+    creds = gssapi.Credentials(name=gssapi.Name(service, gssapi.NameType.hostbased_service),
+                               usage="accept")
+    ctx = gssapi.SecurityContext(creds=creds, usage="accept")
+    out = ctx.step(expect("TOKEN"))
+    if not ctx.complete:
+        sys.exit("gss_peer: acceptor not complete after the AP-REQ")
+    send("TOKEN", out)
+    send("PEER", str(ctx.initiator_name))
+    res = ctx.unwrap(expect("WRAP"))
+    if not res.encrypted:
+        sys.exit("gss_peer: record was not encrypted")
+    send("PLAIN", res.message)
+    send("WRAP", ctx.wrap(b"pong from python-gssapi", True).message)
+    send("PRF", prf(ctx))
+    send("DONE", "")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("initiate", "accept"):
+        sys.exit(__doc__)
+    try:
+        (initiate if sys.argv[1] == "initiate" else accept)(sys.argv[2])
+    except gssapi.exceptions.GSSError as e:
+        send("ERROR", str(e).replace("\n", " "))
+        sys.exit(1)

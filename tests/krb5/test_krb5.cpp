@@ -1,0 +1,677 @@
+// The Kerberos mechanism against a real MIT KDC (kdc_fixture.sh), driven through the core's
+// Initiator<Kerberos> / Acceptor<Kerberos>. Every error the mechanism maps is provoked for real.
+#include <catch2/catch.hpp>
+
+#include <dlfcn.h>
+#include <netdb.h>
+#include <strings.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "krb5/kdc_fixture.hpp"
+#include "mutauth/handshake.hpp"
+#include "mutauth/mech/krb5/krb5.hpp"
+
+using namespace mutauth;
+using mutauth::testing::Child;
+using mutauth::testing::Realms;
+using K = mutauth::krb5::Kerberos;
+using bytes = std::vector<std::uint8_t>;
+
+// ---- a DNS answer the test controls --------------------------------------------------------
+// MIT canonicalizes host-based names with getaddrinfo(AI_CANONNAME) when dns_canonicalize_hostname
+// is on. This definition interposes on libc's for the whole process (the executable exports it,
+// see CMakeLists.txt), answers "alias.example.test" with the canonical name
+// "server.example.test" while g_fake_dns is set, and forwards everything else.
+static bool g_fake_dns = false;
+struct FakeDns {
+  FakeDns() { g_fake_dns = true; }
+  ~FakeDns() { g_fake_dns = false; }
+  FakeDns(const FakeDns&) = delete;
+  FakeDns& operator=(const FakeDns&) = delete;
+};
+
+extern "C" int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints,
+                           struct addrinfo** res) {
+  using fn = int (*)(const char*, const char*, const struct addrinfo*, struct addrinfo**);
+  static const fn real = reinterpret_cast<fn>(dlsym(RTLD_NEXT, "getaddrinfo"));
+  if (g_fake_dns && node != nullptr && strcasecmp(node, "alias.example.test") == 0) {
+    struct addrinfo h {};
+    if (hints != nullptr) h = *hints;
+    h.ai_flags |= AI_NUMERICHOST;
+    const int rc = real("127.0.0.1", service, &h, res);
+    if (rc == 0 && (h.ai_flags & AI_CANONNAME) != 0 && *res != nullptr) {
+      std::free((*res)->ai_canonname);
+      (*res)->ai_canonname = strdup("server.example.test");
+    }
+    return rc;
+  }
+  return real(node, service, hints, res);
+}
+
+namespace {
+
+ServicePrincipal sp(std::string_view s) {
+  auto r = ServicePrincipal::parse(s);
+  REQUIRE(r);
+  return *r;
+}
+
+bool allow_all(const Principal&) noexcept { return true; }
+bool allow_only_bob(const Principal& p) noexcept { return p.name.view() == "bob@EXAMPLE.TEST"; }
+
+std::string to_string(bytes_view b) { return std::string(b.begin(), b.end()); }
+std::string hex(bytes_view b) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (auto c : b) {
+    s += d[c >> 4];
+    s += d[c & 15];
+  }
+  return s;
+}
+bytes unhex(const std::string& s) {
+  bytes b;
+  for (std::size_t i = 0; i + 1 < s.size(); i += 2) b.push_back(static_cast<std::uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
+  return b;
+}
+std::string text_of(const error& e) { return std::string(e.detail()); }
+
+// Relays tokens until neither side has anything to send. Records the tokens.
+struct Relay {
+  std::vector<bytes> tokens;
+  void run(Initiator<K>& i, Acceptor<K>& a) {
+    step_result r = i.step();
+    bool to_acceptor = true;
+    while (r.st == status::send || (r.st == status::done && !r.token.empty())) {
+      tokens.emplace_back(r.token.begin(), r.token.end());
+      const bool sender_done = r.st == status::done;
+      r = to_acceptor ? a.step(tokens.back()) : i.step(tokens.back());
+      to_acceptor = !to_acceptor;
+      if (sender_done) break;
+    }
+  }
+};
+
+struct Sessions {
+  Session<K> client;
+  Session<K> server;
+};
+
+// A full handshake with default credentials; both sides must finish.
+Sessions handshake(const ServicePrincipal& target, const K::InitiatorConfig& icfg,
+                   const K::AcceptorConfig& acfg, Relay* relay = nullptr) {
+  Initiator<K> i(target, icfg);
+  Acceptor<K> a(acfg, allow_all);
+  Relay local;
+  Relay& x = relay ? *relay : local;
+  x.run(i, a);
+  INFO("initiator: " << text_of(i.last_error()) << " | acceptor: " << text_of(a.last_error()));
+  REQUIRE(i.is_done());
+  REQUIRE(a.is_done());
+  auto c = std::move(i).finish();
+  auto s = std::move(a).finish();
+  REQUIRE(c);
+  REQUIRE(s);
+  return {std::move(*c), std::move(*s)};
+}
+
+bytes seal(Session<K>& s, std::string_view msg) {
+  bytes out(msg.size() + Session<K>::seal_overhead);
+  auto n = s.seal(bytes_view(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), out);
+  INFO((n ? std::string() : text_of(n.error_value())));
+  REQUIRE(n);
+  out.resize(*n);
+  return out;
+}
+
+result<std::size_t> open(Session<K>& s, const bytes& rec, bytes& plain) {
+  plain.assign(rec.size() >= Session<K>::open_overhead ? rec.size() - Session<K>::open_overhead : 0, 0);
+  auto n = s.open(rec, plain);
+  if (n) plain.resize(*n);
+  return n;
+}
+
+// The failing side's error after a handshake that must fail.
+struct Failure {
+  errc code;
+  std::string text;
+  std::string hint;
+};
+Failure fails(const ServicePrincipal& target, const K::InitiatorConfig& icfg,
+              const K::AcceptorConfig& acfg) {
+  Initiator<K> i(target, icfg);
+  Acceptor<K> a(acfg, allow_all);
+  Relay x;
+  x.run(i, a);
+  REQUIRE_FALSE((i.is_done() && a.is_done()));
+  const error& e = i.is_failed() ? i.last_error() : a.last_error();
+  std::printf("[error] %s side: %s: %.*s\n", i.is_failed() ? "initiator" : "acceptor",
+              std::string(to_string(e.code())).c_str(), static_cast<int>(e.detail().size()),
+              e.detail().data());
+  return {e.code(), text_of(e), std::string(e.hint())};
+}
+
+const ServicePrincipal& server() {
+  static const ServicePrincipal s = sp("host/server.example.test");
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("krb5: mutual handshake, sealed records both ways, exporter and channel binding",
+          "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  Relay x;
+  auto [client, server_s] = handshake(server(), icfg, acfg, &x);
+
+  // One standard GSS token each way: AP-REQ then AP-REP (RFC 2743 §3.1 framing, 0x60).
+  REQUIRE(x.tokens.size() == 2);
+  CHECK(x.tokens[0][0] == 0x60);
+  CHECK(x.tokens[1][0] == 0x60);
+  std::printf("[measure] AP-REQ %zu B, AP-REP %zu B, wrap overhead %zu B\n", x.tokens[0].size(),
+              x.tokens[1].size(), client.mechanism_keys().wrap_overhead());
+
+  // Identities come from the verified context.
+  CHECK(server_s.peer().name.view() == "alice@EXAMPLE.TEST");
+  CHECK(server_s.peer().realm.view() == "EXAMPLE.TEST");
+  CHECK(server_s.peer().mechanism == "krb5");
+  CHECK(client.peer().name.view() == "host/server.example.test@EXAMPLE.TEST");
+  CHECK(client.peer().realm.view() == "EXAMPLE.TEST");
+  CHECK(client.local().name.view() == "alice@EXAMPLE.TEST");
+  CHECK(server_s.local().name.view() == "host/server.example.test@EXAMPLE.TEST");
+  CHECK(client.service() == server());
+  CHECK(server_s.service() == server());
+  const OM_uint32 f = client.mechanism_keys().flags();
+  CHECK((f & GSS_C_MUTUAL_FLAG) != 0);
+  CHECK((f & GSS_C_DELEG_FLAG) == 0);
+  CHECK((server_s.mechanism_keys().flags() & GSS_C_MUTUAL_FLAG) != 0);
+
+  // Records both ways; each is an RFC 4121 §4.2.6.2 wrap token (TOK_ID 05 04) with the sealed
+  // flag, and the plaintext does not appear in it.
+  bytes plain;
+  for (int round = 0; round < 3; ++round) {
+    const std::string m1 = "hello from the client #" + std::to_string(round);
+    bytes r1 = seal(client, m1);
+    CHECK(r1[0] == 0x05);
+    CHECK(r1[1] == 0x04);
+    CHECK((r1[2] & 0x02) != 0);  // Flags: Sealed
+    CHECK(r1.size() == m1.size() + client.mechanism_keys().wrap_overhead());
+    CHECK(std::search(r1.begin(), r1.end(), m1.begin(), m1.end()) == r1.end());
+    REQUIRE(open(server_s, r1, plain));
+    CHECK(to_string(plain) == m1);
+    const std::string m2 = "hello from the server #" + std::to_string(round);
+    bytes r2 = seal(server_s, m2);
+    REQUIRE(open(client, r2, plain));
+    CHECK(to_string(plain) == m2);
+  }
+  // Empty record.
+  bytes e = seal(client, "");
+  REQUIRE(open(server_s, e, plain));
+  CHECK(plain.empty());
+
+  // Exporter: both sides agree; the label matters; the channel-binding label is reserved.
+  std::uint8_t k1[48], k2[48], k3[48];
+  REQUIRE(client.export_keying_material("app key", k1));
+  REQUIRE(server_s.export_keying_material("app key", k2));
+  REQUIRE(client.export_keying_material("other key", k3));
+  CHECK(std::memcmp(k1, k2, sizeof k1) == 0);
+  CHECK(std::memcmp(k1, k3, sizeof k1) != 0);
+  std::uint8_t cbx[32];
+  CHECK(client.export_keying_material(krb5::SessionKeys::channel_binding_label, cbx).code() ==
+        errc::invalid_argument);
+  const bytes_view cb1 = client.channel_binding(), cb2 = server_s.channel_binding();
+  REQUIRE(cb1.size() == 32);
+  CHECK(std::equal(cb1.begin(), cb1.end(), cb2.begin(), cb2.end()));
+  CHECK(std::any_of(cb1.begin(), cb1.end(), [](std::uint8_t b) { return b != 0; }));
+}
+
+TEST_CASE("krb5: replayed, reordered and tampered records kill the session", "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  bytes plain;
+  {
+    auto [c, s] = handshake(server(), icfg, acfg);
+    bytes r1 = seal(c, "one");
+    REQUIRE(open(s, r1, plain));
+    auto again = open(s, r1, plain);  // GSS_S_DUPLICATE_TOKEN is a supplementary "success"
+    REQUIRE_FALSE(again);
+    CHECK(again.code() == errc::replayed);
+    CHECK(s.failed());
+    bytes r2 = seal(c, "two");
+    CHECK(open(s, r2, plain).code() == errc::replayed);  // sticky
+  }
+  {
+    auto [c, s] = handshake(server(), icfg, acfg);
+    bytes r1 = seal(c, "one");
+    bytes r2 = seal(c, "two");
+    auto gap = open(s, r2, plain);  // r1 skipped
+    REQUIRE_FALSE(gap);
+    CHECK(gap.code() == errc::out_of_order);
+    CHECK(text_of(gap.error_value()).find("GSS_S_GAP_TOKEN") != std::string::npos);
+  }
+  {
+    auto [c, s] = handshake(server(), icfg, acfg);
+    bytes r1 = seal(c, "tamper with me");
+    r1[r1.size() / 2] ^= 1;
+    auto bad = open(s, r1, plain);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.code() == errc::decrypt_failed);
+    CHECK(s.failed());
+    // A record the sender itself made is refused by the sender (RFC 4121 §4.2.2 SentByAcceptor).
+    bytes own = seal(c, "reflected");
+    CHECK_FALSE(open(c, own, plain));
+  }
+}
+
+TEST_CASE("krb5: realm-qualified target, explicit credentials, delegation", "[kerberos]") {
+  Realms realm;
+  // Defaults would fail: the explicit config must be what is used.
+  setenv("KRB5_CLIENT_KTNAME", ("FILE:" + realm.path("absent.keytab")).c_str(), 1);
+  setenv("KRB5_KTNAME", ("FILE:" + realm.path("absent.keytab")).c_str(), 1);
+  setenv("KRB5CCNAME", ("FILE:" + realm.path("absent.ccache")).c_str(), 1);
+  const std::string ktname = "FILE:" + realm.path("bob.keytab");
+  const std::string svc_kt = "FILE:" + realm.path("service.keytab");
+  K::InitiatorConfig icfg;
+  icfg.client_principal = "bob@EXAMPLE.TEST";
+  icfg.ccache = "MEMORY:mutauth-test-bob";
+  icfg.client_keytab = ktname;
+  const auto target = sp("host/server.example.test@EXAMPLE.TEST");
+  const K::AcceptorConfig acfg{target, svc_kt};
+  {
+    auto [c, s] = handshake(target, icfg, acfg);
+    CHECK(s.peer().name.view() == "bob@EXAMPLE.TEST");
+    CHECK(c.local().name.view() == "bob@EXAMPLE.TEST");
+    CHECK(c.service() == target);
+    CHECK(s.mechanism_keys().delegated_credential() == GSS_C_NO_CREDENTIAL);
+  }
+  {
+    icfg.delegate = true;
+    auto [c, s] = handshake(target, icfg, acfg);
+    CHECK((c.mechanism_keys().flags() & GSS_C_DELEG_FLAG) != 0);
+    CHECK(s.mechanism_keys().delegated_credential() != GSS_C_NO_CREDENTIAL);
+  }
+}
+
+TEST_CASE("krb5: the authorization policy refuses before the AP-REP leaves", "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  Initiator<K> i(server(), icfg);
+  Acceptor<K> a(acfg, allow_only_bob);
+  step_result r = i.step();
+  REQUIRE(r.st == status::send);
+  bytes apreq(r.token.begin(), r.token.end());
+  step_result ra = a.step(apreq);
+  CHECK(ra.st == status::failed);
+  CHECK(ra.token.empty());
+  CHECK(ra.code == errc::unauthorized);
+  CHECK(text_of(a.last_error()).find("alice@EXAMPLE.TEST") != std::string::npos);
+  std::printf("[error] acceptor: %s\n", text_of(a.last_error()).c_str());
+}
+
+TEST_CASE("krb5: unknown service principal", "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  auto f = fails(sp("host/nosuch.example.test"), icfg, acfg);
+  CHECK(f.code == errc::unknown_service_principal);
+  CHECK(f.text.find("host/nosuch.example.test@EXAMPLE.TEST not found in Kerberos database") !=
+        std::string::npos);
+  CHECK(f.text.rfind("gss_init_sec_context: ", 0) == 0);
+  CHECK_FALSE(f.hint.empty());
+}
+
+TEST_CASE("krb5: cross-realm without trust fails, with trust succeeds", "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const std::string other_kt = "FILE:" + realm.path("other.keytab");
+  const auto other = sp("host/server.other.test@OTHER.TEST");
+  const K::AcceptorConfig acfg{other, other_kt};
+  auto f = fails(other, icfg, acfg);
+  CHECK(f.code == errc::no_cross_realm_trust);
+  CHECK(f.text.find("krbtgt/OTHER.TEST@EXAMPLE.TEST") != std::string::npos);
+  CHECK(f.hint.find("krbtgt/REMOTE@LOCAL") != std::string::npos);
+
+  realm.trust();
+  auto [c, s] = handshake(other, icfg, acfg);
+  CHECK(s.peer().name.view() == "alice@EXAMPLE.TEST");
+  CHECK(s.peer().realm.view() == "EXAMPLE.TEST");
+  CHECK(c.peer().name.view() == "host/server.other.test@OTHER.TEST");
+  // Host-based target without a realm: [domain_realm] maps it to OTHER.TEST.
+  auto [c2, s2] = handshake(sp("host/server.other.test"), icfg, acfg);
+  CHECK(c2.peer().name.view() == "host/server.other.test@OTHER.TEST");
+}
+
+TEST_CASE("krb5: stale keytab (service re-keyed after the keytab was written)", "[kerberos]") {
+  Realms realm;
+  testing::write_file(realm.path("old.keytab"), testing::read_file(realm.path("service.keytab")));
+  realm.kadmin("EXAMPLE.TEST", "cpw -randkey host/server.example.test");  // kvno 2 -> 3
+  const K::InitiatorConfig icfg{};
+  const std::string old_kt = "FILE:" + realm.path("old.keytab");
+  const K::AcceptorConfig acfg{server(), old_kt};
+  auto f = fails(server(), icfg, acfg);
+  CHECK(f.code == errc::stale_keytab);
+  CHECK(f.text.find("kvno 3 not found in keytab; keytab is likely out of date") != std::string::npos);
+  CHECK(f.text.rfind("gss_accept_sec_context: ", 0) == 0);
+}
+
+TEST_CASE("krb5: wrong key (right kvno, different key)", "[kerberos]") {
+  Realms realm;
+  testing::write_file(realm.path("old.keytab"), testing::read_file(realm.path("service.keytab")));
+  // New key, then the old key version number back: the ticket says kvno 2 like the keytab, but
+  // is encrypted in a key the keytab does not have.
+  realm.kadmin("EXAMPLE.TEST", "cpw -randkey host/server.example.test");
+  realm.kadmin("EXAMPLE.TEST", "modprinc -kvno 2 host/server.example.test");
+  const K::InitiatorConfig icfg{};
+  const std::string old_kt = "FILE:" + realm.path("old.keytab");
+  const K::AcceptorConfig acfg{server(), old_kt};
+  auto f = fails(server(), icfg, acfg);
+  CHECK(f.code == errc::wrong_key);
+  CHECK(f.text.find("cannot decrypt ticket") != std::string::npos);
+}
+
+TEST_CASE("krb5: clock skew", "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  (void)handshake(server(), icfg, acfg);  // fills the ccache (TGT + service ticket)
+  // FILE ccache v4 header: 05 04, header length, tag 1 (KDC time offset), length 8, then the
+  // offset in seconds (bytes 8-11, big-endian) and microseconds. MIT applies it to every time
+  // it sends (kdc_timesync), so only the initiator's clock moves.
+  const std::string cc = realm.path("ccache");
+  auto b = testing::read_file(cc);
+  REQUIRE(b.size() > 16);
+  REQUIRE(b[0] == 0x05);
+  REQUIRE(b[1] == 0x04);
+  REQUIRE(((b[2] << 8) | b[3]) >= 12);
+  REQUIRE(((b[4] << 8) | b[5]) == 1);
+  const std::uint32_t offset = 3600;
+  b[8] = static_cast<std::uint8_t>(offset >> 24);
+  b[9] = static_cast<std::uint8_t>(offset >> 16);
+  b[10] = static_cast<std::uint8_t>(offset >> 8);
+  b[11] = static_cast<std::uint8_t>(offset);
+  testing::write_file(cc, b);
+  auto f = fails(server(), icfg, acfg);
+  CHECK(f.code == errc::clock_skew);
+  CHECK(f.text.find("Clock skew too great") != std::string::npos);
+}
+
+TEST_CASE("krb5: KDC unreachable", "[kerberos]") {
+  Realms realm;
+  realm.stop_kdc();  // the ccache is still empty: a TGT must be fetched
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  const auto t0 = std::chrono::steady_clock::now();
+  auto f = fails(server(), icfg, acfg);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(f.code == errc::kdc_unreachable);
+  CHECK(f.text.find("Cannot contact any KDC for realm 'EXAMPLE.TEST'") != std::string::npos);
+  CHECK(ms < 5000);
+}
+
+TEST_CASE("krb5: no credentials (initiator and acceptor)", "[kerberos]") {
+  Realms realm;
+  const K::AcceptorConfig acfg{server()};
+  {
+    setenv("KRB5_CLIENT_KTNAME", ("FILE:" + realm.path("absent.keytab")).c_str(), 1);
+    const K::InitiatorConfig icfg{};
+    auto f = fails(server(), icfg, acfg);
+    CHECK(f.code == errc::no_credentials);
+    CHECK_FALSE(f.hint.empty());
+  }
+  {
+    const std::string ccache = "FILE:" + realm.path("absent.ccache");
+    const std::string kt = "FILE:" + realm.path("absent.keytab");
+    K::InitiatorConfig icfg;
+    icfg.ccache = ccache;
+    icfg.client_keytab = kt;
+    auto f = fails(server(), icfg, acfg);
+    CHECK(f.code == errc::no_credentials);
+  }
+  {
+    // The acceptor's keytab does not hold its service principal.
+    setenv("KRB5_CLIENT_KTNAME", realm.env("KRB5_CLIENT_KTNAME").c_str(), 1);
+    const K::InitiatorConfig icfg{};
+    const std::string wrong_kt = "FILE:" + realm.path("client.keytab");
+    const K::AcceptorConfig bad{server(), wrong_kt};
+    auto f = fails(server(), icfg, bad);
+    CHECK(f.code == errc::no_credentials);
+    CHECK(f.text.rfind("gss_acquire_cred_from (acceptor): ", 0) == 0);
+  }
+}
+
+TEST_CASE("krb5: a replayed AP-REQ is refused by a second acceptor", "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  Initiator<K> i(server(), icfg);
+  Acceptor<K> a1(acfg, allow_all);
+  Acceptor<K> a2(acfg, allow_all);
+  step_result r = i.step();
+  REQUIRE(r.st == status::send);
+  const bytes apreq(r.token.begin(), r.token.end());
+  CHECK(a1.step(apreq).st == status::done);
+  step_result again = a2.step(apreq);
+  CHECK(again.st == status::failed);
+  CHECK(again.code == errc::replayed);
+  CHECK(text_of(a2.last_error()).find("Request is a replay") != std::string::npos);
+  std::printf("[error] acceptor: %s\n", text_of(a2.last_error()).c_str());
+}
+
+TEST_CASE("krb5: a tampered AP-REP fails the initiator", "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  Initiator<K> i(server(), icfg);
+  Acceptor<K> a(acfg, allow_all);
+  step_result r = i.step();
+  const bytes apreq(r.token.begin(), r.token.end());
+  step_result ra = a.step(apreq);
+  REQUIRE(ra.st == status::done);
+  bytes aprep(ra.token.begin(), ra.token.end());
+  aprep[aprep.size() - 3] ^= 0x40;
+  step_result ri = i.step(aprep);
+  CHECK(ri.st == status::failed);
+  CHECK(ri.code == errc::decrypt_failed);
+  std::printf("[error] initiator: %s\n", text_of(i.last_error()).c_str());
+}
+
+TEST_CASE("krb5: the acceptor refuses a client that did not request mutual authentication",
+          "[kerberos]") {
+  Realms realm;
+  // A plain GSS-API client without GSS_C_MUTUAL_FLAG: it completes after its first token and
+  // would never check the server's AP-REP.
+  OM_uint32 minor = 0, ret_flags = 0;
+  gss_name_t name = GSS_C_NO_NAME;
+  std::string svc = "host@server.example.test";
+  gss_buffer_desc nb{svc.size(), svc.data()};
+  REQUIRE(gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &name) == GSS_S_COMPLETE);
+  gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+  gss_buffer_desc out{0, nullptr};
+  const OM_uint32 major = gss_init_sec_context(
+      &minor, GSS_C_NO_CREDENTIAL, &ctx, name, gss_mech_krb5,
+      GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0, nullptr,
+      GSS_C_NO_BUFFER, nullptr, &out, &ret_flags, nullptr);
+  REQUIRE(major == GSS_S_COMPLETE);
+  REQUIRE((ret_flags & GSS_C_MUTUAL_FLAG) == 0);
+  const bytes token(static_cast<std::uint8_t*>(out.value),
+                    static_cast<std::uint8_t*>(out.value) + out.length);
+  gss_release_buffer(&minor, &out);
+  gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+  gss_release_name(&minor, &name);
+
+  const K::AcceptorConfig acfg{server()};
+  Acceptor<K> a(acfg, allow_all);
+  step_result r = a.step(token);
+  CHECK(r.st == status::failed);
+  CHECK(r.token.empty());
+  CHECK(r.code == errc::mutual_auth_not_negotiated);
+  std::printf("[error] acceptor: %s\n", text_of(a.last_error()).c_str());
+}
+
+TEST_CASE("krb5: a DNS-canonicalized target is refused (target_rewritten)", "[kerberos]") {
+  Realms realm;
+  // krb5.conf as many systems ship it: canonicalization on.
+  auto conf = testing::read_file(realm.env("KRB5_CONFIG"));
+  std::string text(conf.begin(), conf.end());
+  const std::string off = "dns_canonicalize_hostname = false";
+  const auto pos = text.find(off);
+  REQUIRE(pos != std::string::npos);
+  const std::string on_conf = realm.path("krb5-canon.conf");
+  std::string on = text;
+  on.replace(pos, off.size(), "dns_canonicalize_hostname = true");
+  testing::write_file(on_conf, bytes(on.begin(), on.end()));
+
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  const auto alias = sp("host/alias.example.test");
+  FakeDns fake_dns;
+  {
+    // DNS says alias.example.test is really server.example.test: MIT asks the KDC for
+    // host/server.example.test, the server proves that name, and we refuse it.
+    setenv("KRB5_CONFIG", on_conf.c_str(), 1);
+    auto f = fails(alias, icfg, acfg);
+    CHECK(f.code == errc::target_rewritten);
+    CHECK(f.text.find("host/server.example.test@EXAMPLE.TEST") != std::string::npos);
+    CHECK(f.text.find("host/alias.example.test") != std::string::npos);
+    CHECK(f.hint.find("dns_canonicalize_hostname = false") != std::string::npos);
+  }
+  {
+    // With the documented setting the alias is used as written, and the KDC does not know it.
+    setenv("KRB5_CONFIG", realm.env("KRB5_CONFIG").c_str(), 1);
+    auto f = fails(alias, icfg, acfg);
+    CHECK(f.code == errc::unknown_service_principal);
+  }
+}
+
+TEST_CASE("krb5: names_target compares service, host, port and realm exactly", "[kerberos]") {
+  using krb5::detail::names_target;
+  const auto t = sp("host/server.example.test");
+  CHECK(names_target("host/server.example.test@EXAMPLE.TEST", t));
+  CHECK(names_target("host/SERVER.example.test@EXAMPLE.TEST", t));
+  CHECK(names_target("host/server.example.test", t));
+  CHECK_FALSE(names_target("host/real.example.test@EXAMPLE.TEST", t));
+  CHECK_FALSE(names_target("HOST/server.example.test@EXAMPLE.TEST", t));
+  CHECK_FALSE(names_target("http/server.example.test@EXAMPLE.TEST", t));
+  CHECK_FALSE(names_target("host/server.example.test/x@EXAMPLE.TEST", t));
+  CHECK_FALSE(names_target("host/server.example.test\\@EVIL@EXAMPLE.TEST", t));
+  CHECK_FALSE(names_target("server.example.test@EXAMPLE.TEST", t));
+  const auto tr = sp("host/server.example.test@EXAMPLE.TEST");
+  CHECK(names_target("host/server.example.test@EXAMPLE.TEST", tr));
+  CHECK_FALSE(names_target("host/server.example.test@OTHER.TEST", tr));
+  CHECK_FALSE(names_target("host/server.example.test@example.test", tr));
+  const auto tp = sp("postgres/db.example.test:5432@EXAMPLE.TEST");
+  CHECK(names_target("postgres/db.example.test:5432@EXAMPLE.TEST", tp));
+  CHECK_FALSE(names_target("postgres/db.example.test@EXAMPLE.TEST", tp));
+  CHECK_FALSE(names_target("postgres/db.example.test:5433@EXAMPLE.TEST", tp));
+}
+
+namespace {
+std::string expect_line(Child& peer, const std::string& tag) {
+  const std::string line = peer.read_line();
+  INFO("python peer said: " << line);
+  REQUIRE(line.rfind(tag + " ", 0) == 0);
+  return line.substr(tag.size() + 1);
+}
+}  // namespace
+
+TEST_CASE("krb5: interop with python3-gssapi as initiator", "[kerberos]") {
+  Realms realm;
+  Child peer({"/usr/bin/python3", std::string(MUTAUTH_SOURCE_DIR) + "/tests/krb5/gss_peer.py",
+              "initiate", "host@server.example.test"});
+  const K::AcceptorConfig acfg{server()};
+  Acceptor<K> a(acfg, allow_all);
+  const bytes apreq = unhex(expect_line(peer, "TOKEN"));
+  step_result r = a.step(apreq);
+  INFO(text_of(a.last_error()));
+  REQUIRE(r.st == status::done);
+  peer.send_line("TOKEN " + hex(r.token));
+  CHECK(expect_line(peer, "PEER") == "host/server.example.test@EXAMPLE.TEST");
+  auto s = std::move(a).finish();
+  REQUIRE(s);
+  CHECK(s->peer().name.view() == "alice@EXAMPLE.TEST");
+  bytes plain;
+  REQUIRE(open(*s, unhex(expect_line(peer, "WRAP")), plain));
+  CHECK(to_string(plain) == "ping from python-gssapi");
+  peer.send_line("WRAP " + hex(seal(*s, "pong from mutauth")));
+  CHECK(to_string(unhex(expect_line(peer, "PLAIN"))) == "pong from mutauth");
+  std::uint8_t ekm[32];
+  REQUIRE(s->export_keying_material("mutauth interop", ekm));
+  CHECK(expect_line(peer, "PRF") == hex(ekm));
+  CHECK(peer.read_line() == "DONE ");
+}
+
+TEST_CASE("krb5: interop with python3-gssapi as acceptor", "[kerberos]") {
+  Realms realm;
+  Child peer({"/usr/bin/python3", std::string(MUTAUTH_SOURCE_DIR) + "/tests/krb5/gss_peer.py",
+              "accept", "host@server.example.test"});
+  const K::InitiatorConfig icfg{};
+  Initiator<K> i(server(), icfg);
+  step_result r = i.step();
+  REQUIRE(r.st == status::send);
+  peer.send_line("TOKEN " + hex(r.token));
+  r = i.step(unhex(expect_line(peer, "TOKEN")));
+  INFO(text_of(i.last_error()));
+  REQUIRE(r.st == status::done);
+  CHECK(expect_line(peer, "PEER") == "alice@EXAMPLE.TEST");
+  auto s = std::move(i).finish();
+  REQUIRE(s);
+  CHECK(s->peer().name.view() == "host/server.example.test@EXAMPLE.TEST");
+  peer.send_line("WRAP " + hex(seal(*s, "ping from mutauth")));
+  CHECK(to_string(unhex(expect_line(peer, "PLAIN"))) == "ping from mutauth");
+  bytes plain;
+  REQUIRE(open(*s, unhex(expect_line(peer, "WRAP")), plain));
+  CHECK(to_string(plain) == "pong from python-gssapi");
+  std::uint8_t ekm[32];
+  REQUIRE(s->export_keying_material("mutauth interop", ekm));
+  CHECK(expect_line(peer, "PRF") == hex(ekm));
+  CHECK(peer.read_line() == "DONE ");
+}
+
+TEST_CASE("krb5: an enctype with a larger wrap overhead (aes256-sha384) keeps the seal/open contract",
+          "[kerberos]") {
+  Realms realm;
+  const std::string e = "-e aes256-cts-hmac-sha384-192:normal";
+  realm.kadmin("EXAMPLE.TEST", "addprinc -randkey " + e + " host/sha2.example.test");
+  realm.kadmin("EXAMPLE.TEST", "ktadd -k " + realm.path("sha2.keytab") + " " + e + " host/sha2.example.test");
+  // The ticket session key enctype follows the service's session_enctypes attribute.
+  realm.kadmin("EXAMPLE.TEST", "setstr host/sha2.example.test session_enctypes aes256-cts-hmac-sha384-192");
+  // The GSS context keys with the acceptor subkey, whose enctype the acceptor picks from the
+  // client's preference list (RFC 4537): a client that prefers aes-sha2.
+  auto conf = testing::read_file(realm.env("KRB5_CONFIG"));
+  std::string text(conf.begin(), conf.end());
+  text.replace(text.find("[libdefaults]\n"), 14,
+               "[libdefaults]\n  permitted_enctypes = aes256-cts-hmac-sha384-192 "
+               "aes256-cts-hmac-sha1-96\n");
+  const std::string sha2_conf = realm.path("krb5-sha2.conf");
+  testing::write_file(sha2_conf, bytes(text.begin(), text.end()));
+  setenv("KRB5_CONFIG", sha2_conf.c_str(), 1);
+  const auto target = sp("host/sha2.example.test");
+  const K::InitiatorConfig icfg{};
+  const std::string kt = "FILE:" + realm.path("sha2.keytab");
+  const K::AcceptorConfig acfg{target, kt};
+  auto [c, s] = handshake(target, icfg, acfg);
+  // RFC 8009 §5: 16-byte header + 16 confounder + 16 header copy + 24-byte HMAC-SHA384-192.
+  REQUIRE(c.mechanism_keys().wrap_overhead() == 72);
+  std::printf("[measure] aes256-cts-hmac-sha384-192 wrap overhead %zu B\n",
+              c.mechanism_keys().wrap_overhead());
+  const std::string msg = "sha2 record";
+  const bytes_view pt(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size());
+  // The core promises seal() plaintext + seal_overhead (72) bytes: enough for this enctype too.
+  bytes out(msg.size() + Session<K>::seal_overhead);
+  auto n = c.seal(pt, out);
+  REQUIRE(n);
+  CHECK(*n == msg.size() + 72);
+  out.resize(*n);
+  bytes plain;
+  REQUIRE(open(s, out, plain));  // no GSS_S_GAP_TOKEN: the refused seal used no sequence number
+  CHECK(to_string(plain) == msg);
+}
