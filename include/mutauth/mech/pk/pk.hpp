@@ -20,6 +20,7 @@
 
 #include "mutauth/bytes.hpp"
 #include "mutauth/error.hpp"
+#include "mutauth/mech/pk/certificate.hpp"
 #include "mutauth/mech/pk/detail/noise.hpp"
 #include "mutauth/mech/pk/detail/proof.hpp"
 #include "mutauth/mech/pk/keys.hpp"
@@ -60,6 +61,9 @@ inline constexpr std::size_t header_size = 2;
 inline constexpr std::size_t max_message_size =
     header_size + nz::dhlen + max_proof_size + nz::taglen;
 inline constexpr std::string_view prologue_label = "mutauth-pk";
+
+static_assert(max_certificate_size == max_credential_size,
+              "a certificate must fit the identity proof's credential field");
 
 inline constexpr const char* hint_decrypt =
     "the message was altered in transit, or the peers disagree on the protocol version or the "
@@ -108,8 +112,58 @@ class Context {
       return;
     }
     noise_.emplace(std::move(*hs));
+    if (!id.certificate.empty()) check_own_certificate();
   }
 
+  // Our certificate must parse and certify our identity key: a proof signed by one key carrying
+  // a certificate for another would only ever be refused by the peer (DESIGN §4).
+  void check_own_certificate() noexcept {
+    auto c = parse_certificate(id_.certificate);
+    if (!c) {
+      err_ = about("identity certificate: ", c.error_value());
+      own_cert_refused_ = true;
+      return;
+    }
+    if (!same_key(c->key, id_.key->public_key())) {
+      err_ = error(errc::key_mismatch, "identity certificate certifies ",
+                   "use the -cert.pub file made from this key's .pub");
+      err_.append(fingerprint(c->key).view());
+      err_.append(", not the identity key ");
+      err_.append(fingerprint(id_.key->public_key()).view());
+      own_cert_refused_ = true;
+    }
+  }
+
+  [[nodiscard]] static bool same_key(const Ed25519PublicKey& a, const Ed25519PublicKey& b) noexcept {
+    return sodium_memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) == 0;
+  }
+
+  // Prefixes a credential error with whose credential it is, keeping code and hint.
+  [[nodiscard]] static error about(std::string_view whose, const error& inner) noexcept {
+    error e(inner.code(), whose);
+    e.append(inner.detail());
+    if (!inner.hint().empty()) e.with_hint(inner.hint().data());
+    return e;
+  }
+
+  // Pinned keys are subject to the KRL too (explicit key / SHA256 sections).
+  [[nodiscard]] static result<void> check_key_revoked(const Krl* krl, const Ed25519PublicKey& key,
+                                                      std::string_view what) noexcept {
+    if (krl == nullptr) return ok();
+    return krl->check_key(key, what);
+  }
+
+ public:
+#ifdef MUTAUTH_TESTING_ONLY_HOOKS
+  /// TEST BUILDS ONLY: send the configured certificate although check_own_certificate()
+  /// refused it (it does not parse, or certifies another key than the identity key), so that
+  /// tests can show the PEER refuses such a proof.
+  void send_unchecked_certificate_for_testing_only() noexcept {
+    if (own_cert_refused_) err_ = error{};
+  }
+#endif
+
+ protected:
   // Checks the clear header of an incoming message.
   [[nodiscard]] result<bytes_view> open_header(bytes_view msg, std::uint8_t expected) const noexcept {
     if (msg.size() < header_size) return error(errc::truncated, "mutauth-pk message shorter than its header");
@@ -140,8 +194,11 @@ class Context {
     std::array<std::uint8_t, signature_size> sig{};
     MUTAUTH_TRY(id_.key->sign(bytes_view(tbs.data(), n), sig));
     const auto& pub = id_.key->public_key().bytes;
+    // With a certificate configured, the proof carries it (credential type 2) instead of the key.
     const std::size_t plen =
-        encode_proof(credential_type::raw_ed25519, pub, name, sig, plain_);
+        id_.certificate.empty()
+            ? encode_proof(credential_type::raw_ed25519, pub, name, sig, plain_)
+            : encode_proof(credential_type::openssh_certificate, id_.certificate, name, sig, plain_);
     auto c = noise_->encrypt_and_hash(bytes_view(plain_.data(), plen),
                                       bytes_span(out_.data() + at, out_.size() - at));
     sodium_memzero(plain_.data(), plen);
@@ -160,9 +217,6 @@ class Context {
   }
 
   [[nodiscard]] static result<Ed25519PublicKey> raw_key(const proof_view& p) noexcept {
-    if (p.type != credential_type::raw_ed25519)
-      return error(errc::unsupported_key_type, "certificate credentials are not enabled on this side",
-                   "configure a certificate authority in the trust store");
     if (p.credential.size() != 32) return error(errc::malformed, "raw Ed25519 credential is not 32 bytes");
     Ed25519PublicKey k;
     for (std::size_t i = 0; i < 32; ++i) k.bytes[i] = p.credential[i];
@@ -192,6 +246,9 @@ class Context {
   std::array<std::uint8_t, nz::hashlen> h_before_{};
   std::array<std::uint8_t, max_proof_size> plain_{};
   std::array<std::uint8_t, max_message_size> out_{};
+  // Set only when err_ is check_own_certificate()'s refusal. Present in every build so that the
+  // layout does not depend on MUTAUTH_TESTING_ONLY_HOOKS (one definition rule).
+  bool own_cert_refused_ = false;
 };
 
 }  // namespace detail
@@ -252,13 +309,19 @@ struct PublicKey {
       peer.mechanism = PublicKey::name;
       (void)peer.name.append(proven_->pk_name().view());
       (void)peer.fingerprint.append(fingerprint(server_key_).view());
+      peer.key_id = server_key_id_;
+      peer.serial = server_serial_;
+      peer.has_serial = server_serial_ != 0;
       return Concluded<PublicKey>{PeerVerified<PublicKey>::assert_peer_verified(peer),
                                   local_principal("client"), *proven_, std::move(keys_)};
     }
 
    private:
-    // Verification order (DESIGN §4, pinned keys): strict parse, the proved name against the
-    // composed target, the key pinned for that name, then the signature.
+    // Verification order (DESIGN §4): strict parse of the proof, the proved name against the
+    // composed target (G2), then for a certificate: strict parse → issuer → host certificate →
+    // validity → principals → critical options → revocation → CA signature
+    // (verify_host_certificate); for a raw key: the key pinned for that name → revocation; and
+    // last the proof signature, by the certificate's (or pinned) key.
     [[nodiscard]] result<void> verify_server(bytes_view proof) noexcept {
       auto p = detail::parse_proof(proof);
       if (!p) return p.error_value();
@@ -275,6 +338,20 @@ struct PublicKey {
         e.append(" but the client asked for ");
         e.append(target_.pk_name().view());
         return e;
+      }
+      if (p->type == detail::credential_type::openssh_certificate) {
+        auto cert = parse_certificate(p->credential);
+        if (!cert) return about("server certificate: ", cert.error_value());
+        auto v = verify_host_certificate(*cert, target_, trust_);
+        if (!v) return about("server certificate: ", v.error_value());
+        // A valid certificate replayed by someone without its key fails here (bad_signature).
+        MUTAUTH_TRY(verify_signature(*p, v->key, role::acceptor, h_before_));
+        proven_.emplace(*claimed);
+        server_key_ = v->key;
+        server_key_id_.clear();
+        (void)server_key_id_.append(v->key_id);  // fits: parse_certificate caps it at 127
+        server_serial_ = v->serial;
+        return ok();
       }
       auto key = raw_key(*p);
       if (!key) return key.error_value();
@@ -293,6 +370,7 @@ struct PublicKey {
         e.append(")");
         return e;
       }
+      MUTAUTH_TRY(check_key_revoked(trust_.revoked, *key, "server key"));
       MUTAUTH_TRY(verify_signature(*p, *key, role::acceptor, h_before_));
       proven_.emplace(*claimed);
       server_key_ = *key;
@@ -303,6 +381,8 @@ struct PublicKey {
     ServerTrust trust_;
     std::optional<ServicePrincipal> proven_;
     Ed25519PublicKey server_key_{};
+    mutauth::detail::fixed_string<127> server_key_id_{};
+    std::uint64_t server_serial_ = 0;
   };
 
   class Acceptor : public detail::Context {
@@ -343,8 +423,10 @@ struct PublicKey {
       return mech_step{bytes_view(out_.data(), *n), false};
     }
 
-    // Verification order (DESIGN §4, pinned keys): strict parse, key in the trust store (which
-    // names the principal), signature. Authorization follows in the core (G3).
+    // Verification order (DESIGN §4): strict parse; for a certificate verify_user_certificate
+    // (issuer → user certificate → validity → principals → critical options → revocation → CA
+    // signature), for a raw key the pin (which names the principal) → revocation; then the
+    // proof signature. Authorization follows in the core (G3).
     [[nodiscard]] result<mech_step> on_message3(bytes_view msg) noexcept {
       auto body = open_header(msg, 3);
       if (!body) return body.error_value();
@@ -360,6 +442,23 @@ struct PublicKey {
       if (!p) return p.error_value();
       if (!p->name.empty())
         return error(errc::malformed, "a client proof names no service principal");
+      if (p->type == detail::credential_type::openssh_certificate) {
+        auto cert = parse_certificate(p->credential);
+        if (!cert) return about("client certificate: ", cert.error_value());
+        auto v = verify_user_certificate(*cert, trust_);
+        if (!v) return about("client certificate: ", v.error_value());
+        MUTAUTH_TRY(verify_signature(*p, v->key, role::initiator, h_before_));
+        Principal peer;
+        peer.mechanism = PublicKey::name;
+        (void)peer.name.append(v->principal);    // fits: principals are capped at max_text
+        (void)peer.key_id.append(v->key_id);     // fits: key ids are capped at 127
+        peer.serial = v->serial;
+        peer.has_serial = v->serial != 0;        // 0: the CA does not number its certificates
+        (void)peer.fingerprint.append(fingerprint(v->key).view());
+        MUTAUTH_TRY(split_keys());
+        proven_.emplace(peer);
+        return mech_step{{}, true};
+      }
       auto key = raw_key(*p);
       if (!key) return key.error_value();
       const PinnedClient* who = nullptr;
@@ -371,6 +470,7 @@ struct PublicKey {
         e.append(")");
         return e;
       }
+      MUTAUTH_TRY(check_key_revoked(trust_.revoked, *key, "client key"));
       MUTAUTH_TRY(verify_signature(*p, *key, role::initiator, h_before_));
       MUTAUTH_TRY(split_keys());
       Principal peer;

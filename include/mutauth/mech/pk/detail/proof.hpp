@@ -1,7 +1,7 @@
 // mutauth-pk/1 — the identity proof carried (encrypted) in messages 2 and 3 (DESIGN §4):
 //
 //   u8  proof version (1)
-//   u8  credential type (1 = raw Ed25519 key; 2 = OpenSSH certificate, reserved)
+//   u8  credential type (1 = raw Ed25519 key; 2 = OpenSSH ssh-ed25519-cert-v01 certificate)
 //   u16 credential length | credential
 //   u16 name length | name            (the service principal a server proves; empty from clients)
 //   64  Ed25519 signature over signed_data()

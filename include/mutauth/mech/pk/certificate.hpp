@@ -1,0 +1,624 @@
+// mutauth-pk — OpenSSH certificates (`ssh-ed25519-cert-v01@openssh.com`, OpenSSH
+// PROTOCOL.certkeys) as `ssh-keygen -s` writes them: a strict parser giving a view over the blob,
+// and the verifier the handshake runs for each role (DESIGN §4).
+//
+// Wire format (PROTOCOL.certkeys, "ED25519 certificate"; RFC 4251 §5 types):
+//   string "ssh-ed25519-cert-v01@openssh.com" | string nonce | string pk | uint64 serial |
+//   uint32 type | string key id | string valid principals | uint64 valid after |
+//   uint64 valid before | string critical options | string extensions | string reserved |
+//   string signature key | string signature
+// The signature covers every byte before the signature field.
+//
+// What is refused, and why (each with its own errc):
+//   * a blob over 4096 bytes, any length beyond what is left, trailing bytes (malformed family);
+//   * another certificate key type, a CA (signature key) or CA signature that is not Ed25519
+//     (unsupported_key_type; DESIGN §4: CA key Ed25519 only);
+//   * more than 256 principals, a key id over 127 bytes (the Principal it is copied into), a
+//     non-empty reserved field, options out of lexical order or repeated (the spec's "must");
+//   * at verification: see verify_host_certificate() / verify_user_certificate().
+#pragma once
+
+#include <sodium.h>
+
+#include <array>        // principal views
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint64_t
+#include <span>         // views over the blob
+#include <string_view>  // principals, key id
+
+#include "mutauth/bytes.hpp"
+#include "mutauth/detail/fixed_string.hpp"
+#include "mutauth/error.hpp"
+#include "mutauth/mech/pk/detail/ssh_reader.hpp"
+#include "mutauth/mech/pk/keys.hpp"
+#include "mutauth/mech/pk/krl.hpp"
+#include "mutauth/mech/pk/trust.hpp"
+#include "mutauth/principal.hpp"
+
+namespace mutauth {
+inline namespace v0 {
+namespace pk {
+
+/// The only certificate type accepted (PROTOCOL.certkeys).
+inline constexpr std::string_view ed25519_cert_type = "ssh-ed25519-cert-v01@openssh.com";
+/// Largest certificate accepted: the identity proof's credential bound. A typical ssh-keygen
+/// certificate is 300–500 bytes.
+inline constexpr std::size_t max_certificate_size = 4096;
+inline constexpr std::size_t max_certificate_principals = 256;
+/// Longest key id kept: the capacity of Principal::key_id.
+inline constexpr std::size_t max_certificate_key_id = 127;
+/// Longest principal: the longest service principal text, so any principal fits Principal::name.
+inline constexpr std::size_t max_certificate_principal = ServicePrincipal::max_text;
+inline constexpr std::size_t max_certificate_nonce = 256;
+
+/// PROTOCOL.certkeys SSH_CERT_TYPE_USER / SSH_CERT_TYPE_HOST.
+enum class certificate_type : std::uint32_t { user = 1, host = 2 };
+
+/// One critical option or extension: string name | string data (PROTOCOL.certkeys).
+struct CertificateOption {
+  std::string_view name{};
+  bytes_view data{};
+};
+
+/// Iterates an encoded option list (critical options or extensions) that parse_certificate()
+/// has validated.
+class CertificateOptions {
+ public:
+  constexpr CertificateOptions() noexcept = default;
+  explicit CertificateOptions(bytes_view encoded) noexcept : r_(encoded) {}
+  /// The next option, or false at the end.
+  bool next(CertificateOption& out) noexcept {
+    if (r_.at_end()) return false;
+    auto n = r_.read_text(max_certificate_size);
+    if (!n) return false;
+    auto d = r_.read_string(max_certificate_size);
+    if (!d) return false;
+    out = {*n, *d};
+    return true;
+  }
+  [[nodiscard]] bool empty() const noexcept { return r_.at_end(); }
+
+ private:
+  detail::ssh_reader r_{};
+};
+
+/// A parsed certificate: views into the blob, which MUST outlive the view.
+struct CertificateView {
+  bytes_view blob{};         ///< the whole certificate
+  bytes_view nonce{};
+  Ed25519PublicKey key{};    ///< the certified key: the identity proof must be signed by it
+  std::uint64_t serial = 0;  ///< 0: the CA does not number its certificates
+  certificate_type type = certificate_type::user;
+  std::string_view key_id{};
+  std::uint64_t valid_after = 0;   ///< seconds since the epoch; valid if after <= now < before
+  std::uint64_t valid_before = 0;
+  bytes_view critical_options{};   ///< encoded list; iterate with CertificateOptions
+  bytes_view extensions{};         ///< encoded list; iterate with CertificateOptions
+  bytes_view reserved{};           ///< always empty (non-empty is refused)
+  Ed25519PublicKey signature_key{};  ///< the CA key
+  bytes_view signature_key_blob{};
+  bytes_view signature{};          ///< the raw 64-byte Ed25519 signature
+  bytes_view signed_data{};        ///< every byte the CA signed
+  std::array<std::string_view, max_certificate_principals> principal_storage{};
+  std::size_t principal_count = 0;
+
+  [[nodiscard]] std::span<const std::string_view> principals() const noexcept {
+    return {principal_storage.data(), principal_count};
+  }
+};
+
+namespace detail {
+
+// PROTOCOL.certkeys leaves the character set open; we keep names loggable and unambiguous:
+// printable ASCII, no space (principals) or printable ASCII with space (key id).
+inline bool cert_text_ok(std::string_view s, bool allow_space) noexcept {
+  for (char c : s) {
+    if (c == ' ' && allow_space) continue;
+    if (!mutauth::detail::ascii_is_graph(c)) return false;
+  }
+  return true;
+}
+
+// "Options must be lexically ordered by name if they appear in the sequence. Each named option
+// may only appear once in a certificate." (PROTOCOL.certkeys, Critical options / Extensions)
+inline result<void> check_option_list(bytes_view list, std::string_view what) noexcept {
+  ssh_reader r(list);
+  std::string_view prev{};
+  bool first = true;
+  while (!r.at_end()) {
+    auto name = r.read_text(max_certificate_size, what);
+    if (!name) return name.error_value();
+    auto data = r.read_string(max_certificate_size, what);
+    if (!data) return data.error_value();
+    if (name->empty() || !cert_text_ok(*name, false)) {
+      error e(errc::bad_encoding, "certificate ");
+      return e.append(what).append(": empty or non-printable option name");
+    }
+    if (!first && !(prev < *name)) {
+      error e(errc::bad_encoding, "certificate ");
+      e.append(what).append(": options out of lexical order or repeated at '");
+      append_printable(e, *name).append("'");
+      return e;
+    }
+    prev = *name;
+    first = false;
+  }
+  return ok();
+}
+
+inline error not_ed25519_ca(std::string_view what, std::string_view type) noexcept {
+  error e(errc::unsupported_key_type, what);
+  append_printable(e, type).append(" (only ssh-ed25519 certificate authorities are supported)");
+  e.with_hint("make the CA with ssh-keygen -t ed25519");
+  return e;
+}
+
+}  // namespace detail
+
+/// Strict parse of a certificate blob (the base64-decoded second field of a `-cert.pub` line).
+/// Structure only: nothing here says the certificate is trusted or valid.
+[[nodiscard]] inline result<CertificateView> parse_certificate(bytes_view blob) noexcept {
+  if (blob.size() > max_certificate_size)
+    return error(errc::too_large, "certificate larger than 4096 bytes");
+  detail::ssh_reader r(blob);
+  auto type = r.read_text(64, "certificate type");
+  if (!type) return type.error_value();
+  if (*type != ed25519_cert_type) {
+    error e(type->ends_with("-cert-v01@openssh.com") ? errc::unsupported_key_type : errc::bad_encoding,
+            "not an ssh-ed25519-cert-v01@openssh.com certificate: ");
+    detail::append_printable(e, *type);
+    return e;
+  }
+  CertificateView c;
+  c.blob = blob;
+  auto nonce = r.read_string(max_certificate_nonce, "certificate nonce");
+  if (!nonce) return nonce.error_value();
+  c.nonce = *nonce;
+  auto pk = r.read_string(32, "certificate key");
+  if (!pk) return pk.error_value();
+  if (pk->size() != 32) return error(errc::malformed, "certificate key is not 32 bytes");
+  for (std::size_t i = 0; i < 32; ++i) c.key.bytes[i] = (*pk)[i];
+  auto serial = r.read_u64("certificate serial");
+  if (!serial) return serial.error_value();
+  c.serial = *serial;
+  auto ctype = r.read_u32("certificate type");
+  if (!ctype) return ctype.error_value();
+  if (*ctype != 1 && *ctype != 2)
+    return error(errc::bad_encoding, "certificate type is neither user (1) nor host (2)");
+  c.type = static_cast<certificate_type>(*ctype);
+  auto key_id = r.read_text(max_certificate_key_id, "certificate key id");
+  if (!key_id) return key_id.error_value();
+  if (!detail::cert_text_ok(*key_id, true))
+    return error(errc::bad_encoding, "certificate key id has non-printable characters");
+  c.key_id = *key_id;
+
+  auto principals = r.read_string(max_certificate_size, "certificate principals");
+  if (!principals) return principals.error_value();
+  detail::ssh_reader pr(*principals);
+  while (!pr.at_end()) {
+    if (c.principal_count == max_certificate_principals)
+      return error(errc::too_large, "certificate lists more than 256 principals");
+    auto p = pr.read_text(max_certificate_principal, "certificate principal");
+    if (!p) return p.error_value();
+    if (p->empty() || !detail::cert_text_ok(*p, false))
+      return error(errc::bad_encoding, "certificate principal is empty or not printable ASCII");
+    c.principal_storage[c.principal_count++] = *p;
+  }
+
+  auto after = r.read_u64("certificate valid after");
+  if (!after) return after.error_value();
+  auto before = r.read_u64("certificate valid before");
+  if (!before) return before.error_value();
+  c.valid_after = *after;
+  c.valid_before = *before;
+
+  auto crit = r.read_string(max_certificate_size, "certificate critical options");
+  if (!crit) return crit.error_value();
+  MUTAUTH_TRY(detail::check_option_list(*crit, "critical options"));
+  c.critical_options = *crit;
+  auto ext = r.read_string(max_certificate_size, "certificate extensions");
+  if (!ext) return ext.error_value();
+  MUTAUTH_TRY(detail::check_option_list(*ext, "extensions"));
+  c.extensions = *ext;
+  auto reserved = r.read_string(max_certificate_size, "certificate reserved field");
+  if (!reserved) return reserved.error_value();
+  // "currently unused and is ignored": we refuse content instead, so a future meaning that
+  // restricts the certificate cannot be silently dropped (fail closed).
+  if (!reserved->empty()) return error(errc::bad_encoding, "certificate reserved field is not empty");
+  c.reserved = *reserved;
+
+  auto sk = r.read_string(max_certificate_size, "certificate signature key");
+  if (!sk) return sk.error_value();
+  {
+    detail::ssh_reader kr(*sk);
+    auto kt = kr.read_text(64, "CA key type");
+    if (!kt) return kt.error_value();
+    // Also refuses "chained" certificates (a certificate as CA key), which PROTOCOL.certkeys
+    // says are not supported.
+    if (*kt != ed25519_key_type) return detail::not_ed25519_ca("CA key type ", *kt);
+    auto ca = parse_public_key_blob(*sk);
+    if (!ca) return ca.error_value();
+    c.signature_key = *ca;
+  }
+  c.signature_key_blob = *sk;
+  c.signed_data = blob.first(r.position());
+
+  auto sig = r.read_string(max_certificate_size, "certificate signature");
+  if (!sig) return sig.error_value();
+  {
+    // RFC 8709 §6: string "ssh-ed25519" | string signature (64 bytes).
+    detail::ssh_reader sr(*sig);
+    auto st = sr.read_text(64, "CA signature type");
+    if (!st) return st.error_value();
+    if (*st != ed25519_key_type) return detail::not_ed25519_ca("CA signature type ", *st);
+    auto s = sr.read_string(64, "CA signature");
+    if (!s) return s.error_value();
+    if (s->size() != 64) return error(errc::malformed, "CA signature is not 64 bytes");
+    MUTAUTH_TRY(sr.expect_end("CA signature"));
+    c.signature = *s;
+  }
+  MUTAUTH_TRY(r.expect_end("certificate"));
+  return c;
+}
+
+/// What a verified certificate proves. Views into the certificate blob.
+struct VerifiedCertificate {
+  Ed25519PublicKey key{};        ///< the certified key; the proof signature must verify under it
+  std::string_view principal{};  ///< the certificate principal that matched
+  std::string_view key_id{};
+  std::uint64_t serial = 0;
+};
+
+namespace detail {
+
+// ssh_config(5) PATTERNS: '*' matches zero or more characters, '?' exactly one; ASCII
+// case-insensitive, as host names compare (RFC 4343). Iterative, with one backtrack point:
+// O(pattern * text) in the worst case, both bounded by the caller.
+inline bool wildcard_match(std::string_view pat, std::string_view text) noexcept {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pat.size() && (pat[p] == '?' ||
+                           mutauth::detail::ascii_to_lower(pat[p]) ==
+                               mutauth::detail::ascii_to_lower(text[t]))) {
+      ++p;
+      ++t;
+    } else if (p < pat.size() && pat[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+
+/// A comma-separated pattern list against `host` (ssh_config(5) PATTERNS): true if some
+/// positive pattern matches and no negated one does.
+inline bool host_list_matches(std::string_view list, std::string_view host) noexcept {
+  bool positive = false;
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    std::string_view pat = comma == std::string_view::npos ? list : list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    const bool negated = !pat.empty() && pat.front() == '!';
+    if (negated) pat.remove_prefix(1);
+    if (pat.empty()) continue;
+    if (wildcard_match(pat, host)) {
+      if (negated) return false;
+      positive = true;
+    }
+  }
+  return positive;
+}
+
+/// Exact membership in a comma-separated list (sshd's principals="..." option).
+inline bool in_comma_list(std::string_view list, std::string_view name) noexcept {
+  while (true) {
+    const std::size_t comma = list.find(',');
+    if ((comma == std::string_view::npos ? list : list.substr(0, comma)) == name) return true;
+    if (comma == std::string_view::npos) return false;
+    list = list.substr(comma + 1);
+  }
+}
+
+/// Appends "YYYY-MM-DDTHH:MM:SSZ" for `t` seconds after the epoch (proleptic Gregorian, UTC),
+/// or "forever" for the all-ones "valid before" ssh-keygen writes for no expiry.
+inline void append_time(error& e, std::uint64_t t) noexcept {
+  if (t == ~std::uint64_t{0}) {
+    e.append("forever");
+    return;
+  }
+  // Civil-from-days (H. Hinnant's public-domain algorithm), valid far beyond year 9999.
+  const std::uint64_t secs = t % 86400;
+  std::int64_t z = static_cast<std::int64_t>(t / 86400) + 719468;
+  const std::int64_t era = z / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = yoe + era * 400;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  mutauth::detail::fixed_string<40> s;
+  auto two = [&s](std::int64_t v) noexcept {
+    (void)s.push_back(static_cast<char>('0' + v / 10));
+    (void)s.push_back(static_cast<char>('0' + v % 10));
+  };
+  (void)s.append_uint(static_cast<std::uint64_t>(y));
+  (void)s.push_back('-');
+  two(m);
+  (void)s.push_back('-');
+  two(d);
+  (void)s.push_back('T');
+  two(static_cast<std::int64_t>(secs / 3600));
+  (void)s.push_back(':');
+  two(static_cast<std::int64_t>(secs / 60 % 60));
+  (void)s.push_back(':');
+  two(static_cast<std::int64_t>(secs % 60));
+  (void)s.push_back('Z');
+  e.append(s.view());
+}
+
+inline void append_principals(error& e, const CertificateView& c) noexcept {
+  e.append(" (certificate principals: ");
+  for (std::size_t i = 0; i < c.principal_count; ++i) {
+    if (i) e.append(",");
+    append_printable(e, c.principal_storage[i]);
+  }
+  e.append(")");
+}
+
+// PROTOCOL.certkeys: valid if valid_after <= now < valid_before; we allow `skew` seconds on
+// each side for clocks that disagree. Written without overflow for valid_before = 2^64-1.
+inline result<void> check_validity(const CertificateView& c, std::uint64_t now,
+                                   std::uint64_t skew) noexcept {
+  // An empty window is valid at no time; the skew allowance must not open it.
+  if (c.valid_after >= c.valid_before) {
+    error e(errc::expired, "certificate has an empty validity window (valid after ");
+    append_time(e, c.valid_after);
+    e.append(", before ");
+    append_time(e, c.valid_before);
+    return e.append(")");
+  }
+  if (c.valid_after > now && c.valid_after - now > skew) {
+    error e(errc::not_yet_valid, "certificate is valid only from ");
+    append_time(e, c.valid_after);
+    e.append("; now is ");
+    append_time(e, now);
+    return e.with_hint("check both clocks, or the certificate's -V window");
+  }
+  if (now >= c.valid_before && now - c.valid_before >= skew) {
+    error e(errc::expired, "certificate expired at ");
+    append_time(e, c.valid_before);
+    e.append("; now is ");
+    append_time(e, now);
+    return e.with_hint("issue a new certificate (ssh-keygen -s)");
+  }
+  return ok();
+}
+
+// PROTOCOL.certkeys: "an implementation must refuse to authorise a key that has an unrecognised
+// option". mutauth implements none: force-command and source-address are about shell sessions
+// and client addresses, which this layer cannot honour, so a certificate that carries one is
+// refused rather than half-honoured.
+inline result<void> check_critical_options(const CertificateView& c) noexcept {
+  CertificateOptions it(c.critical_options);
+  CertificateOption o;
+  if (!it.next(o)) return ok();
+  error e(errc::unknown_critical_option, "certificate has critical option '");
+  append_printable(e, o.name).append("', which mutauth does not implement");
+  return e.with_hint("issue the certificate without -O force-command / -O source-address");
+}
+
+inline result<void> check_revocation(const CertificateView& c, const Krl* krl) noexcept {
+  if (krl == nullptr) return ok();
+  MUTAUTH_TRY(krl->check_certificate(c.signature_key, c.serial, c.key_id));
+  MUTAUTH_TRY(krl->check_key(c.key, "certificate key"));
+  return krl->check_key(c.signature_key, "CA key");
+}
+
+inline result<void> check_ca_signature(const CertificateView& c) noexcept {
+  if (crypto_sign_ed25519_verify_detached(c.signature.data(), c.signed_data.data(),
+                                          c.signed_data.size(), c.signature_key.bytes.data()) != 0)
+    return error(errc::bad_signature, "CA signature on the certificate does not verify");
+  return ok();
+}
+
+inline bool same_key(const Ed25519PublicKey& a, const Ed25519PublicKey& b) noexcept {
+  return sodium_memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) == 0;
+}
+
+// `svc/host[:port]` against the target: the service class exactly, the host (and port)
+// ASCII case-insensitively (RFC 4343), with no wildcards (DESIGN §3).
+inline bool names_target(std::string_view p, std::string_view want) noexcept {
+  const std::size_t slash = want.find('/');
+  if (p.size() != want.size() || p.substr(0, slash + 1) != want.substr(0, slash + 1)) return false;
+  return mutauth::detail::ascii_iequal(p.substr(slash + 1), want.substr(slash + 1));
+}
+
+}  // namespace detail
+
+/// Verifies a server's certificate for `target` (DESIGN §4 order, after the strict parse):
+/// issuer in trust store (CA key equal and its host patterns match target.host(); else
+/// untrusted_issuer) → host certificate (wrong_certificate_type) → validity (expired /
+/// not_yet_valid) → principals (no_principals; name_mismatch) → critical options
+/// (unknown_critical_option) → revocation (revoked) → CA signature (bad_signature).
+/// The caller then verifies the proof signature with the returned key.
+///
+/// Principals match DESIGN §3: the certificate lists `svc/host` (`svc/host:port` when the target
+/// has a port) exactly, or the bare host name `host`, which stands for `host/<host>` and — only
+/// with trust.allow_host_wide_credentials — for every service class and port on that host.
+[[nodiscard]] inline result<VerifiedCertificate> verify_host_certificate(
+    const CertificateView& c, const ServicePrincipal& target, const ServerTrust& trust) noexcept {
+  bool known_ca = false, trusted = false;
+  for (const HostCertAuthority& ca : trust.authorities) {
+    if (!detail::same_key(ca.key, c.signature_key)) continue;
+    known_ca = true;
+    if (detail::host_list_matches(ca.host_patterns, target.host())) trusted = true;
+  }
+  if (!trusted) {
+    error e(errc::untrusted_issuer, "host certificate signed by CA ");
+    e.append(fingerprint(c.signature_key).view());
+    e.append(known_ca ? ", which is not trusted for host " : ", which is not a trusted CA (for host ");
+    e.append(target.host());
+    if (!known_ca) e.append(")");
+    return e.with_hint("add an @cert-authority line for the CA to the known_hosts trust file");
+  }
+  if (c.type != certificate_type::host)
+    return error(errc::wrong_certificate_type,
+                 "the server presented a user certificate; servers must present host certificates",
+                 "sign the server's key with ssh-keygen -s ca -h");
+  MUTAUTH_TRY(detail::check_validity(c, detail::now(trust.now), trust.clock_skew));
+  if (c.principal_count == 0)
+    return error(errc::no_principals,
+                 "host certificate lists no principals (OpenSSH would take it as valid for any "
+                 "host: CVE-2024-7594); refused",
+                 "sign with ssh-keygen -n <names>");
+  const auto want = target.pk_name();
+  std::string_view matched{};
+  for (std::string_view p : c.principals()) {
+    if (detail::names_target(p, want.view())) {
+      matched = p;
+      break;
+    }
+    const bool bare = p.find('/') == std::string_view::npos;
+    if (bare && mutauth::detail::ascii_iequal(p, target.host()) &&
+        ((target.service() == "host" && !target.has_port()) || trust.allow_host_wide_credentials)) {
+      matched = p;
+      break;
+    }
+  }
+  if (matched.empty()) {
+    error e(errc::name_mismatch, "host certificate does not name ");
+    e.append(want.view());
+    detail::append_principals(e, c);
+    bool host_wide = false;
+    for (std::string_view p : c.principals())
+      host_wide = host_wide || mutauth::detail::ascii_iequal(p, target.host());
+    if (host_wide && !trust.allow_host_wide_credentials)
+      e.with_hint("the certificate names the host only; set allow_host_wide_credentials to accept "
+                  "it for every service on that host");
+    return e;
+  }
+  MUTAUTH_TRY(detail::check_critical_options(c));
+  MUTAUTH_TRY(detail::check_revocation(c, trust.revoked));
+  MUTAUTH_TRY(detail::check_ca_signature(c));
+  return VerifiedCertificate{c.key, matched, c.key_id, c.serial};
+}
+
+/// Verifies a client's certificate (DESIGN §4 order, after the strict parse): issuer in trust
+/// store (untrusted_issuer) → user certificate (wrong_certificate_type) → validity → principals
+/// (no_principals; unauthorized when a principals="..." restriction of every entry for that CA
+/// excludes all of the certificate's principals) → critical options → revocation → CA signature.
+///
+/// The client's principal: with an unrestricted CA entry, the certificate's FIRST principal;
+/// with a restricted one, the first certificate principal (in certificate order) that the
+/// entry's list names. Entries for the same CA are tried in trust-store order.
+[[nodiscard]] inline result<VerifiedCertificate> verify_user_certificate(
+    const CertificateView& c, const ClientTrust& trust) noexcept {
+  bool known_ca = false;
+  for (const UserCertAuthority& ca : trust.authorities)
+    known_ca = known_ca || detail::same_key(ca.key, c.signature_key);
+  if (!known_ca) {
+    error e(errc::untrusted_issuer, "user certificate signed by CA ");
+    e.append(fingerprint(c.signature_key).view());
+    e.append(", which is not a trusted CA");
+    return e.with_hint("add a cert-authority line for the CA to the authorized_keys trust file");
+  }
+  if (c.type != certificate_type::user)
+    return error(errc::wrong_certificate_type,
+                 "the client presented a host certificate; clients must present user certificates",
+                 "sign the client's key with ssh-keygen -s ca (without -h)");
+  MUTAUTH_TRY(detail::check_validity(c, detail::now(trust.now), trust.clock_skew));
+  if (c.principal_count == 0)
+    return error(errc::no_principals,
+                 "user certificate lists no principals (OpenSSH would take it as valid for any "
+                 "user: CVE-2024-7594); refused",
+                 "sign with ssh-keygen -n <user>");
+  std::string_view matched{};
+  for (const UserCertAuthority& ca : trust.authorities) {
+    if (!matched.empty()) break;
+    if (!detail::same_key(ca.key, c.signature_key)) continue;
+    if (ca.principals.empty()) {
+      matched = c.principal_storage[0];
+      break;
+    }
+    for (std::string_view p : c.principals())
+      if (detail::in_comma_list(ca.principals, p)) {
+        matched = p;
+        break;
+      }
+  }
+  if (matched.empty()) {
+    error e(errc::unauthorized, "no certificate principal is allowed for this CA");
+    detail::append_principals(e, c);
+    return e;
+  }
+  MUTAUTH_TRY(detail::check_critical_options(c));
+  MUTAUTH_TRY(detail::check_revocation(c, trust.revoked));
+  MUTAUTH_TRY(detail::check_ca_signature(c));
+  return VerifiedCertificate{c.key, matched, c.key_id, c.serial};
+}
+
+/// Decodes one `ssh-ed25519-cert-v01@openssh.com AAAA... [comment]` line (a `-cert.pub` file)
+/// into `out` and parses it strictly. Returns the blob (a prefix of `out`).
+[[nodiscard]] inline result<bytes_view> parse_certificate_line(std::string_view line,
+                                                               bytes_span out) noexcept {
+  while (!line.empty() &&
+         (detail::is_blank(line.back()) || line.back() == '\n' || line.back() == '\r'))
+    line.remove_suffix(1);
+  while (!line.empty() && detail::is_blank(line.front())) line.remove_prefix(1);
+  for (char c : line) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f)
+      return error(errc::malformed, "control character or second line in a certificate file");
+  }
+  std::size_t i = 0;
+  while (i < line.size() && !detail::is_blank(line[i])) ++i;
+  const std::string_view type = detail::slice(line, 0, i);
+  if (type != ed25519_cert_type) {
+    error e(errc::unsupported_key_type, "not an ssh-ed25519-cert-v01@openssh.com line: ");
+    detail::append_printable(e, type);
+    return e;
+  }
+  while (i < line.size() && detail::is_blank(line[i])) ++i;
+  std::size_t j = i;
+  while (j < line.size() && !detail::is_blank(line[j])) ++j;
+  const std::string_view b64 = detail::slice(line, i, j - i);
+  if (b64.empty()) return error(errc::malformed, "no certificate data after the type");
+  if (b64.size() > (max_certificate_size + 2) / 3 * 4)
+    return error(errc::too_large, "certificate larger than 4096 bytes");
+  const std::size_t cap = out.size() < max_certificate_size ? out.size() : max_certificate_size;
+  if (b64.size() / 4 * 3 > cap + 2)
+    return error(errc::buffer_too_small, "certificate buffer too small")
+        .with_required_size(max_certificate_size);
+  std::size_t n = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(out.data(), cap, b64.data(), b64.size(), nullptr, &n, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != b64.data() + b64.size())
+    return error(errc::bad_encoding, "certificate data is not valid base64");
+  const bytes_view blob(out.data(), n);
+  auto c = parse_certificate(blob);  // also checks the type inside equals the type in the text
+  if (!c) return c.error_value();
+  return blob;
+}
+
+/// Reads an OpenSSH `*-cert.pub` file into `out` (caller storage, e.g. a
+/// std::array<std::uint8_t, max_certificate_size>); see parse_certificate_line. No heap.
+[[nodiscard]] inline result<bytes_view> load_certificate_file(const char* path,
+                                                              bytes_span out) noexcept {
+  std::array<char, max_key_file_size + 1> buf{};
+  auto n = detail::read_small_file(path, buf, false);
+  if (!n) return n.error_value();
+  return parse_certificate_line({buf.data(), *n}, out);
+}
+
+}  // namespace pk
+}  // namespace v0
+}  // namespace mutauth
