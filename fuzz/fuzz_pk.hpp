@@ -1,0 +1,269 @@
+// mutauth fuzz targets — the pk harness: fixed identity keys, a deterministic RNG, genuine
+// handshakes and sessions, and a Noise peer that speaks the wire format with a payload of the
+// fuzzer's choosing (to reach proof parsing, which no blind mutation of ciphertext can).
+//
+// NO SECURITY: this file replaces libsodium's RNG with a seeded stream so that every run of a
+// target makes the same ephemerals. That makes fuzzing reproducible and lets the seed corpora
+// hold *genuine* messages that the targets accept, so the fuzzer starts on the success paths.
+// It must never be linked into anything but a fuzz or replay program.
+#pragma once
+
+#include <sodium.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>   // the handshakes are ~15 KB: on the heap, not the fuzzer's stack
+#include <utility>
+#include <vector>
+
+#include "fuzz_common.hpp"
+#include "mutauth/handshake.hpp"
+#include "mutauth/mech/pk/pk.hpp"
+
+namespace mutauth {
+inline namespace v0 {
+namespace fuzz {
+
+using PK = pk::PublicKey;
+
+// ---- deterministic RNG (libsodium's randombytes_implementation hook) ----
+
+struct rng_state {
+  std::uint64_t stream = 0;
+  std::uint64_t counter = 0;
+};
+inline rng_state g_rng;
+
+inline void rng_buf(void* const buf, const std::size_t size) {
+  // Each draw uses its own seed (stream, counter), so the bytes of one draw never depend on the
+  // sizes of earlier draws.
+  std::uint8_t seed[randombytes_SEEDBYTES] = {'m', 'u', 't', 'a', 'u', 't', 'h', '-',
+                                              'f', 'u', 'z', 'z'};
+  for (int i = 0; i < 8; ++i) {
+    seed[16 + i] = static_cast<std::uint8_t>(g_rng.stream >> (8 * i));
+    seed[24 + i] = static_cast<std::uint8_t>(g_rng.counter >> (8 * i));
+  }
+  ++g_rng.counter;
+  randombytes_buf_deterministic(buf, size, seed);
+}
+inline std::uint32_t rng_random() {
+  std::uint32_t v = 0;
+  rng_buf(&v, sizeof v);
+  return v;
+}
+inline const char* rng_name() { return "mutauth-fuzz-deterministic (NO SECURITY)"; }
+inline randombytes_implementation g_rng_impl = {rng_name, rng_random, nullptr, nullptr, rng_buf,
+                                                nullptr};
+
+/// Restarts the RNG: the next handshake draws exactly the ephemerals of every earlier one made
+/// after reset_rng(stream) with the same stream.
+inline void reset_rng(std::uint64_t stream = 0) noexcept { g_rng = {stream, 0}; }
+
+// ---- fixed identities ----
+
+inline pk::Ed25519SecretKey key_from_seed(std::uint8_t fill) {
+  std::array<std::uint8_t, 32> seed{};
+  seed.fill(fill);
+  auto k = pk::Ed25519SecretKey::from_seed(seed);
+  MUTAUTH_FUZZ_CHECK(k);
+  return std::move(*k);
+}
+
+inline ServicePrincipal must_parse(std::string_view s) {
+  auto p = ServicePrincipal::parse(s);
+  MUTAUTH_FUZZ_CHECK(p);
+  return *p;
+}
+
+inline bool allow_alice(const Principal& p) noexcept { return p.name.view() == "alice"; }
+
+/// Server host/server.example.test and client alice, pinned to each other.
+struct World {
+  pk::Ed25519SecretKey server = key_from_seed(1);
+  pk::Ed25519SecretKey client = key_from_seed(2);
+  ServicePrincipal target = must_parse("host/server.example.test");
+  std::array<pk::PinnedServer, 1> server_pins{{{target, server.public_key()}}};
+  std::array<pk::PinnedClient, 1> client_pins{{{"alice", client.public_key()}}};
+  pk::InitiatorConfig icfg{.identity = {&client, "alice"}, .trust = {server_pins}, .channel_binding = {}};
+  pk::AcceptorConfig acfg{
+      .identity = {&server, {}}, .service = target, .trust = {client_pins}, .channel_binding = {}};
+};
+
+inline World& world() {
+  // The RNG must be in place before anything calls sodium_init() (libsodium's rule).
+  static const bool rng = [] {
+    randombytes_set_implementation(&g_rng_impl);
+    return sodium_init() >= 0;
+  }();
+  MUTAUTH_FUZZ_CHECK(rng);
+  static World w;
+  return w;
+}
+
+using bytes = std::vector<std::uint8_t>;
+inline bytes copy(bytes_view v) { return bytes(v.begin(), v.end()); }
+inline bool same(bytes_view a, bytes_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+struct Endpoints {
+  Initiator<PK> client{world().target, world().icfg};
+  Acceptor<PK> server{world().acfg, allow_alice};
+};
+
+/// A fresh client/server pair whose handshakes will draw the ephemerals of RNG stream `stream`.
+inline std::unique_ptr<Endpoints> fresh_endpoints(std::uint64_t stream = 0) {
+  world();
+  reset_rng(stream);
+  return std::make_unique<Endpoints>();
+}
+
+// ---- invariants every handshake target checks ----
+
+/// G5: a failed handshake stays failed with the same code, refuses everything, and yields no
+/// session.
+template <class Handshake>
+void check_dead(Handshake& hs, errc code, bytes_view again) {
+  MUTAUTH_FUZZ_CHECK(code != errc::ok);
+  MUTAUTH_FUZZ_CHECK(hs.is_failed() && hs.last_error().code() == code);
+  MUTAUTH_FUZZ_CHECK(detail_is_log_safe(hs.last_error()));
+  const step_result r = hs.step(again);
+  MUTAUTH_FUZZ_CHECK(r.st == status::failed && r.code == code && r.token.empty());
+  MUTAUTH_FUZZ_CHECK(hs.on_application_data().code == code);
+  auto s = std::move(hs).finish();
+  MUTAUTH_FUZZ_CHECK(!s && s.code() == code);
+}
+
+/// A step's result is one of the four statuses and agrees with the object's state.
+template <class Handshake>
+void check_step(const Handshake& hs, const step_result& r) {
+  MUTAUTH_FUZZ_CHECK(r.token.size() <= Handshake::max_token_size);
+  switch (r.st) {
+    case status::send: MUTAUTH_FUZZ_CHECK(!r.token.empty() && !hs.is_failed()); break;
+    case status::receive: MUTAUTH_FUZZ_CHECK(r.token.empty() && !hs.is_failed()); break;
+    case status::done: MUTAUTH_FUZZ_CHECK(hs.is_done()); break;
+    case status::failed: MUTAUTH_FUZZ_CHECK(hs.is_failed() && r.token.empty()); break;
+  }
+}
+
+// ---- genuine handshakes ----
+
+struct Transcript {
+  std::array<bytes, 3> msg;
+};
+
+/// The three messages of a successful handshake on RNG stream `stream`.
+inline Transcript genuine_transcript(std::uint64_t stream = 0) {
+  auto e = fresh_endpoints(stream);
+  Transcript t;
+  step_result r = e->client.step();
+  MUTAUTH_FUZZ_CHECK(r.st == status::send);
+  t.msg[0] = copy(r.token);
+  r = e->server.step(t.msg[0]);
+  MUTAUTH_FUZZ_CHECK(r.st == status::send);
+  t.msg[1] = copy(r.token);
+  r = e->client.step(t.msg[1]);
+  MUTAUTH_FUZZ_CHECK(r.st == status::done);
+  t.msg[2] = copy(r.token);
+  r = e->server.step(t.msg[2]);
+  MUTAUTH_FUZZ_CHECK(r.st == status::done && r.token.empty());
+  return t;
+}
+
+struct SessionPair {
+  Session<PK> client;
+  Session<PK> server;
+};
+
+/// Both sessions of a successful handshake on RNG stream `stream`.
+inline std::unique_ptr<SessionPair> establish(std::uint64_t stream = 0) {
+  auto e = fresh_endpoints(stream);
+  step_result r = e->client.step();
+  r = e->server.step(bytes(r.token.begin(), r.token.end()));
+  r = e->client.step(bytes(r.token.begin(), r.token.end()));
+  r = e->server.step(bytes(r.token.begin(), r.token.end()));
+  auto cs = std::move(e->client).finish();
+  auto ss = std::move(e->server).finish();
+  MUTAUTH_FUZZ_CHECK(cs && ss);
+  return std::unique_ptr<SessionPair>(new SessionPair{std::move(*cs), std::move(*ss)});
+}
+
+// ---- a Noise peer that carries the fuzzer's payload ----
+//
+// It rebuilds the wire format from the library's own constants (header, prologue, Noise NN), so
+// that the fuzz bytes arrive as a correctly encrypted identity proof and reach parse_proof and
+// verification. Each target first checks that this peer, sending a genuine proof, completes a
+// handshake: if the wire format ever changes, the harness fails loudly instead of silently
+// fuzzing nothing but AEAD failures.
+
+namespace nz = mutauth::detail::noise;
+
+inline nz::HandshakeState noise_peer(nz::Role role) {
+  bytes prologue(pk::detail::prologue_label.begin(), pk::detail::prologue_label.end());
+  prologue.push_back(pk::protocol_version);
+  prologue.push_back(0);  // no channel binding
+  auto hs = nz::HandshakeState::create(role, prologue);
+  MUTAUTH_FUZZ_CHECK(hs);
+  return std::move(*hs);
+}
+
+/// A proof exactly as the library writes it: signed by `key` for `sender` over `h`.
+inline bytes genuine_proof(const pk::Ed25519SecretKey& key, role sender, bytes_view h,
+                           std::string_view name) {
+  std::array<std::uint8_t, pk::detail::max_signed_size> tbs{};
+  const std::size_t n = pk::detail::signed_data(sender, h, name, tbs);
+  std::array<std::uint8_t, 64> sig{};
+  MUTAUTH_FUZZ_CHECK(key.sign(bytes_view(tbs.data(), n), sig));
+  bytes out(pk::detail::max_proof_size);
+  out.resize(pk::detail::encode_proof(pk::detail::credential_type::raw_ed25519,
+                                      key.public_key().bytes, name, sig, out));
+  return out;
+}
+
+inline bytes encrypt_proof(nz::HandshakeState& hs, bytes out, bytes_view proof) {
+  const std::size_t at = out.size();
+  out.resize(at + proof.size() + nz::taglen);
+  auto c = hs.encrypt_and_hash(proof, bytes_span(out).subspan(at));
+  MUTAUTH_FUZZ_CHECK(c);
+  out.resize(at + *c);
+  return out;
+}
+
+/// As the server: answers the initiator's message 1 with a message 2 carrying `proof` (or, when
+/// `proof` is null, the genuine server proof, also stored in `*made` if given).
+inline bytes forged_message2(bytes_view msg1, const bytes* proof, bytes* made = nullptr) {
+  MUTAUTH_FUZZ_CHECK(msg1.size() == 2 + nz::dhlen);
+  auto hs = noise_peer(nz::Role::responder);
+  MUTAUTH_FUZZ_CHECK(hs.read_message(msg1.subspan(2), {}));
+  bytes out{pk::protocol_version, 2};
+  out.resize(2 + nz::dhlen);
+  MUTAUTH_FUZZ_CHECK(hs.write_message2_tokens(bytes_span(out).subspan(2)));
+  const auto h = hs.handshake_hash();
+  const auto name = world().target.pk_name();  // owns the text the proof signs
+  const bytes real = proof ? bytes() : genuine_proof(world().server, role::acceptor, h, name.view());
+  if (made) *made = real;
+  return encrypt_proof(hs, std::move(out), proof ? *proof : real);
+}
+
+/// As the client: runs messages 1 and 2 with `server` and returns a message 3 carrying `proof`
+/// (or, when `proof` is null, the genuine client proof, also stored in `*made` if given).
+inline bytes forged_message3(Acceptor<PK>& server, const bytes* proof, bytes* made = nullptr) {
+  auto hs = noise_peer(nz::Role::initiator);
+  bytes m1{pk::protocol_version, 1};
+  m1.resize(2 + nz::dhlen);
+  MUTAUTH_FUZZ_CHECK(hs.write_message({}, bytes_span(m1).subspan(2)));
+  const step_result r = server.step(m1);
+  MUTAUTH_FUZZ_CHECK(r.st == status::send);
+  const bytes_view body = r.token.subspan(2);
+  MUTAUTH_FUZZ_CHECK(hs.read_message2_tokens(body));
+  bytes plain(body.size());
+  MUTAUTH_FUZZ_CHECK(hs.decrypt_and_hash(body.subspan(nz::dhlen), plain));
+  const auto h = hs.handshake_hash();
+  const bytes real = proof ? bytes() : genuine_proof(world().client, role::initiator, h, {});
+  if (made) *made = real;
+  return encrypt_proof(hs, bytes{pk::protocol_version, 3}, proof ? *proof : real);
+}
+
+}  // namespace fuzz
+}  // namespace v0
+}  // namespace mutauth
