@@ -189,7 +189,9 @@ class handshake_base {
       case hs_event::application_data:
         return error(errc::app_data_before_auth,
                      "application data arrived before both identities were proven");
-      case hs_event::alert: return error(errc::peer_alert, "the peer aborted the handshake");
+      case hs_event::alert:
+        return error(errc::peer_alert, "the peer sent an alert and ended the handshake",
+                     "the peer's own log says why; peers learn no details of each other's errors");
       case hs_event::finish:
         return error(errc::handshake_not_finished, "finish() called before the handshake was done",
                      "step() until it reports status::done");

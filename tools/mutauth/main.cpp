@@ -1,0 +1,465 @@
+// mutauth — command-line tool: a real TCP client and server that authenticate each other, then
+// pipe stdin/stdout through the sealed session (like nc); and `inspect` for deployment trouble.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "inspect.hpp"
+#include "mutauth/handshake.hpp"
+#include "mutauth/mech/pk/certificate.hpp"
+#include "mutauth/mech/pk/krl.hpp"
+#include "mutauth/mech/pk/pk.hpp"
+#include "mutauth/mech/pk/trust_file.hpp"
+#if MUTAUTH_CLI_WITH_KRB5
+#include "mutauth/mech/krb5/krb5.hpp"
+#endif
+#include "net.hpp"
+#include "session_io.hpp"
+
+namespace cli = mutauth::cli;
+using namespace mutauth;
+
+namespace {
+
+constexpr int exit_ok = 0, exit_auth = 1, exit_usage = 2, exit_transport = 3, exit_config = 4;
+
+const char* usage_text =
+    "usage:\n"
+    "  mutauth listen ADDR:PORT --service SPN [--allow PRINCIPAL]... [options]\n"
+    "  mutauth connect ADDR:PORT --target SPN [options]\n"
+    "  mutauth inspect FILE... [--target SPN | --as-server | --as-client] [--trust FILE] [--krl FILE]\n"
+    "\n"
+    "mechanism:   --mech pk|krb5                   (default pk)\n"
+    "pk:          --identity KEYFILE               Ed25519 key from ssh-keygen; KEYFILE-cert.pub is used when present\n"
+    "             --trust FILE                     known_hosts syntax (connect) / authorized_keys syntax (listen)\n"
+    "             --krl FILE                       OpenSSH key revocation list (ssh-keygen -k)\n"
+    "             --host-wide                      a bare host-name certificate principal proves any service on that host\n"
+    "krb5:        --keytab FILE                    service keytab (listen) / client keytab (connect)\n"
+    "             --ccache NAME                    credential cache (connect)\n"
+    "server:      --service SPN                    the service principal this server proves\n"
+    "             --allow PRINCIPAL, --allow-file FILE   who is admitted (nobody without them)\n"
+    "             --echo                           send back what each client sends\n"
+    "             --once                           serve one client, with stdin/stdout piped, then exit\n"
+    "             --max-clients N                  connections served at once (default 64)\n"
+    "client:      --target SPN                     the service principal you demand (never derived from ADDR)\n"
+    "timeouts:    --connect-timeout S (10)  --handshake-timeout S (10)  --idle-timeout S (300, 0 = none)\n"
+    "             -q, --quiet                      no success line on stderr\n";
+
+struct Options {
+  std::string command, address;
+  std::vector<std::string> files;
+  std::string mech = "pk";
+  std::string identity, trust, krl, keytab, ccache, service, target, allow_file;
+  std::vector<std::string> allow;
+  bool echo = false, once = false, host_wide = false, quiet = false, as_server = false, as_client = false;
+  int max_clients = 64;
+  double connect_timeout = 10, handshake_timeout = 10, idle_timeout = 300;
+};
+
+[[noreturn]] void usage_error(const std::string& msg) {
+  std::fprintf(stderr, "mutauth: %s\n\n%s", msg.c_str(), usage_text);
+  std::exit(exit_usage);
+}
+
+double parse_seconds(const std::string& flag, const std::string& v) {
+  char* end = nullptr;
+  double d = std::strtod(v.c_str(), &end);
+  if (end == v.c_str() || *end != '\0' || d < 0) usage_error(flag + " takes a number of seconds");
+  return d;
+}
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  if (argc < 2) usage_error("no command");
+  o.command = argv[1];
+  if (o.command == "-h" || o.command == "--help" || o.command == "help") {
+    std::fputs(usage_text, stdout);
+    std::exit(exit_ok);
+  }
+  if (o.command != "listen" && o.command != "connect" && o.command != "inspect")
+    usage_error("unknown command '" + o.command + "'");
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--mech") o.mech = value();
+    else if (a == "--identity") o.identity = value();
+    else if (a == "--trust") o.trust = value();
+    else if (a == "--krl") o.krl = value();
+    else if (a == "--keytab") o.keytab = value();
+    else if (a == "--ccache") o.ccache = value();
+    else if (a == "--service") o.service = value();
+    else if (a == "--target") o.target = value();
+    else if (a == "--allow") o.allow.push_back(value());
+    else if (a == "--allow-file") o.allow_file = value();
+    else if (a == "--echo") o.echo = true;
+    else if (a == "--once") o.once = true;
+    else if (a == "--host-wide") o.host_wide = true;
+    else if (a == "--as-server") o.as_server = true;
+    else if (a == "--as-client") o.as_client = true;
+    else if (a == "-q" || a == "--quiet") o.quiet = true;
+    else if (a == "--max-clients") {
+      o.max_clients = std::atoi(value().c_str());
+      if (o.max_clients < 1) usage_error("--max-clients takes a positive number");
+    } else if (a == "--connect-timeout") o.connect_timeout = parse_seconds(a, value());
+    else if (a == "--handshake-timeout") o.handshake_timeout = parse_seconds(a, value());
+    else if (a == "--idle-timeout") o.idle_timeout = parse_seconds(a, value());
+    else if (!a.empty() && a[0] == '-') usage_error("unknown option " + a);
+    else if (o.command == "inspect") o.files.push_back(a);
+    else if (o.address.empty()) o.address = a;
+    else usage_error("unexpected argument '" + a + "'");
+  }
+  if (o.mech != "pk" && o.mech != "krb5") usage_error("--mech is pk or krb5");
+  if (o.command != "inspect" && o.address.empty()) usage_error("no ADDR:PORT");
+  if (o.command == "connect" && o.target.empty())
+    usage_error("--target is required: the service principal you demand, e.g. host/server.example.test");
+  if (o.command == "listen" && o.service.empty())
+    usage_error("--service is required: the service principal this server proves");
+  if (o.command == "inspect" && o.files.empty()) usage_error("inspect needs at least one file");
+  return o;
+}
+
+std::string error_text(const mutauth::error& e) {
+  std::string s(to_string(e.code()));
+  if (!e.detail().empty() && e.detail() != to_string(e.code())) s += ": " + std::string(e.detail());
+  if (!e.hint().empty()) s += "\n  hint: " + std::string(e.hint());
+  return s;
+}
+
+[[noreturn]] void config_error(const std::string& what, const mutauth::error& e) {
+  std::fprintf(stderr, "mutauth: %s: %s\n", what.c_str(), error_text(e).c_str());
+  std::exit(exit_config);
+}
+
+ServicePrincipal parse_spn(const std::string& flag, const std::string& text) {
+  auto r = ServicePrincipal::parse(text);
+  if (!r) config_error(flag + " '" + text + "'", r.error_value());
+  return *r;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    std::fprintf(stderr, "mutauth: cannot read %s\n", path.c_str());
+    std::exit(exit_config);
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+bool exists(const std::string& p) {
+  struct stat st{};
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+// ---------------- pk material, loaded once, outliving every handshake ----------------
+struct PkMaterial {
+  std::optional<pk::Ed25519SecretKey> key;
+  std::array<std::uint8_t, pk::max_certificate_size> cert_buf{};
+  bytes_view cert{};
+  std::string trust_text;
+  std::unique_ptr<pk::KnownHosts<256, 32>> known_hosts;
+  std::unique_ptr<pk::AuthorizedKeys<256, 32>> authorized_keys;
+  std::vector<std::uint8_t> krl_buf;
+  std::optional<pk::Krl> krl;
+  std::string local_name;
+};
+
+void load_pk(const Options& o, PkMaterial& m, bool server) {
+  if (o.identity.empty()) usage_error("--identity KEYFILE is required with --mech pk");
+  auto k = pk::load_private_key_file(o.identity.c_str());
+  if (!k) config_error("identity " + o.identity, k.error_value());
+  m.key.emplace(std::move(*k));
+  const std::string cert_path = o.identity + "-cert.pub";
+  if (exists(cert_path)) {
+    auto c = pk::load_certificate_file(cert_path.c_str(), m.cert_buf);
+    if (!c) config_error("certificate " + cert_path, c.error_value());
+    m.cert = *c;
+  }
+  if (!o.trust.empty()) {
+    m.trust_text = slurp(o.trust);
+    if (server) {
+      m.authorized_keys = std::make_unique<pk::AuthorizedKeys<256, 32>>();
+      auto r = m.authorized_keys->parse(m.trust_text);
+      if (!r) config_error("trust file " + o.trust, r.error_value());
+    } else {
+      m.known_hosts = std::make_unique<pk::KnownHosts<256, 32>>();
+      auto r = m.known_hosts->parse(m.trust_text);
+      if (!r) config_error("trust file " + o.trust, r.error_value());
+    }
+  } else {
+    std::fprintf(stderr, "mutauth: warning: no --trust file: no %s can be authenticated\n",
+                 server ? "client" : "server");
+  }
+  if (!o.krl.empty()) {
+    m.krl_buf.resize(1 << 20);
+    auto r = pk::load_krl_file(o.krl.c_str(), m.krl_buf);
+    if (!r) config_error("KRL " + o.krl, r.error_value());
+    m.krl.emplace(*r);
+  }
+}
+
+// ---------------- authorization (server) ----------------
+struct AllowList {
+  std::vector<std::string> names;
+  bool operator()(const Principal& p) const {
+    const auto full = p.to_string();
+    for (const auto& n : names)
+      if (n == p.name.view() || n == full.view()) return true;
+    return false;
+  }
+};
+
+AllowList make_allow_list(const Options& o) {
+  AllowList a{o.allow};
+  if (!o.allow_file.empty()) {
+    std::istringstream in(slurp(o.allow_file));
+    std::string line;
+    while (std::getline(in, line)) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (line.empty() || line[0] == '#') continue;
+      a.names.push_back(line);
+    }
+  }
+  if (a.names.empty())
+    std::fprintf(stderr,
+                 "mutauth: warning: no --allow or --allow-file: every client will be refused after "
+                 "authentication\n");
+  return a;
+}
+
+std::mutex g_out_mutex;
+
+void write_out(bytes_view data) {
+  std::lock_guard<std::mutex> lock(g_out_mutex);
+  std::fwrite(data.data(), 1, data.size(), stdout);
+  std::fflush(stdout);
+}
+
+void report_failure(const std::string& who, const cli::Failure& f) {
+  std::lock_guard<std::mutex> lock(g_out_mutex);
+  std::fprintf(stderr, "mutauth: %s%s failed: %s\n", who.c_str(), f.where.c_str(), error_text(f.err).c_str());
+  if (f.where == "handshake" || f.where == "go-ahead")
+    std::fprintf(stderr, "mutauth: %sno application data was sent or accepted\n", who.c_str());
+}
+
+template <class M>
+void report_success(const std::string& who, const Session<M>& s, const cli::HandshakeStats& st,
+                    std::size_t round_trips) {
+  std::lock_guard<std::mutex> lock(g_out_mutex);
+  std::fprintf(stderr,
+               "mutauth: %sauthenticated mech=%.*s local=%s peer=%s messages=%zu round_trips=%zu "
+               "bytes_sent=%zu bytes_received=%zu handshake_ms=%.2f\n",
+               who.c_str(), static_cast<int>(M::name.size()), M::name.data(), s.local().to_string().c_str(),
+               s.peer().to_string().c_str(), st.messages, round_trips, st.bytes_sent, st.bytes_received,
+               st.millis);
+}
+
+// ---------------- client ----------------
+template <class M>
+int run_client(const Options& o, const ServicePrincipal& target, const typename M::InitiatorConfig& cfg) {
+  cli::Endpoint ep;
+  if (!cli::parse_endpoint(o.address, ep)) usage_error("bad address '" + o.address + "' (HOST:PORT or [IPv6]:PORT)");
+  std::string why;
+  cli::Socket s = cli::connect_to(ep, cli::Deadline::in_seconds(o.connect_timeout), why);
+  if (!s.valid()) {
+    std::fprintf(stderr, "mutauth: cannot connect to %s: %s\n", o.address.c_str(), why.c_str());
+    return exit_transport;
+  }
+  Initiator<M> hs(target, cfg);
+  cli::RecordReader rr(s);
+  cli::HandshakeStats st;
+  cli::Failure f;
+  const auto dl = cli::Deadline::in_seconds(o.handshake_timeout);
+  if (!cli::run_handshake(hs, s, rr, dl, st, f)) {
+    report_failure("", f);
+    return f.io ? exit_transport : exit_auth;
+  }
+  auto session = std::move(hs).finish();
+  if (!session) {
+    report_failure("", {session.error_value(), "handshake"});
+    return exit_auth;
+  }
+  rr.allow_application_data(*session);
+  // Wait for the server's go-ahead: it proves the server verified and admitted us, so no
+  // application byte of ours leaves before both identities are proven (G1).
+  auto go = rr.next(dl, f);
+  if (!go) {
+    if (f.err.code() == errc::io_error) f.err = mutauth::error(errc::unauthorized, "the server closed the connection after the handshake: it did not admit this client");
+    f.where = "go-ahead";
+    report_failure("", f);
+    return exit_auth;
+  }
+  if (go->first == record_type::alert) {
+    f = {mutauth::error(errc::unauthorized, "the server refused this client after authenticating it",
+                        "ask the server's operator to admit your principal (mutauth listen --allow)"),
+         "go-ahead"};
+    report_failure("", f);
+    return exit_auth;
+  }
+  std::vector<std::uint8_t> plain;
+  if (go->first != record_type::application || !cli::open_sealed(*session, go->second, plain, f) || !plain.empty()) {
+    f.where = "go-ahead";
+    report_failure("", f);
+    return exit_auth;
+  }
+  // Flights the client waited for: the server's handshake replies, then the go-ahead (which
+  // rides behind the last server message when the server speaks last, as with Kerberos).
+  const std::size_t round_trips = st.messages / 2 + st.messages % 2;
+  st.bytes_sent = s.sent;
+  st.bytes_received = s.received;
+  if (!o.quiet) report_success("", *session, st, round_trips);
+  cli::PumpOptions po;
+  po.in_fd = STDIN_FILENO;
+  po.deliver = write_out;
+  po.idle_timeout = o.idle_timeout;
+  if (!cli::pump(*session, s, rr, po, f)) {
+    report_failure("", f);
+    return f.io ? exit_transport : exit_auth;
+  }
+  return exit_ok;
+}
+
+// ---------------- server ----------------
+template <class M>
+bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig& cfg, AllowList& allow,
+               std::size_t n) {
+  const std::string who = "[client " + std::to_string(n) + "] ";
+  Acceptor<M> hs(cfg, Authorizer(allow));
+  cli::RecordReader rr(s);
+  cli::HandshakeStats st;
+  cli::Failure f;
+  if (!cli::run_handshake(hs, s, rr, cli::Deadline::in_seconds(o.handshake_timeout), st, f)) {
+    report_failure(who, f);
+    return false;
+  }
+  auto session = std::move(hs).finish();
+  if (!session) {
+    report_failure(who, {session.error_value(), "handshake"});
+    return false;
+  }
+  rr.allow_application_data(*session);
+  // The go-ahead: an empty sealed record, sent only now that the client is proven and admitted.
+  if (!cli::send_sealed(*session, s, {}, cli::Deadline::in_seconds(o.handshake_timeout), f)) {
+    report_failure(who, f);
+    return false;
+  }
+  if (!o.quiet) report_success(who, *session, st, (st.messages + 1) / 2);
+  cli::PumpOptions po;
+  po.in_fd = o.once ? STDIN_FILENO : -1;
+  po.deliver = write_out;
+  po.echo = o.echo;
+  po.idle_timeout = o.idle_timeout;
+  if (!cli::pump(*session, s, rr, po, f)) {
+    report_failure(who, f);
+    return false;
+  }
+  return true;
+}
+
+template <class M>
+int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
+  cli::Endpoint ep;
+  if (!cli::parse_endpoint(o.address, ep)) usage_error("bad address '" + o.address + "' (HOST:PORT or [IPv6]:PORT)");
+  std::string why;
+  cli::Socket l = cli::listen_on(ep, why);
+  if (!l.valid()) {
+    std::fprintf(stderr, "mutauth: cannot listen on %s: %s\n", o.address.c_str(), why.c_str());
+    return exit_transport;
+  }
+  AllowList allow = make_allow_list(o);
+  if (!o.quiet)
+    std::fprintf(stderr, "mutauth: listening on %s as %s (mech %.*s)\n", o.address.c_str(), o.service.c_str(),
+                 static_cast<int>(M::name.size()), M::name.data());
+  std::atomic<int> active{0};
+  std::size_t served = 0;
+  for (;;) {
+    cli::Socket c = cli::accept_one(l);
+    if (!c.valid()) break;
+    ++served;
+    if (o.once) return serve_one<M>(o, std::move(c), cfg, allow, served) ? exit_ok : exit_auth;
+    if (active.load() >= o.max_clients) {
+      std::fprintf(stderr, "mutauth: [client %zu] refused: %d connections already being served\n", served,
+                   o.max_clients);
+      continue;  // closing the socket refuses it
+    }
+    ++active;
+    std::thread([&o, &cfg, &allow, &active, served, c = std::move(c)]() mutable {
+      (void)serve_one<M>(o, std::move(c), cfg, allow, served);
+      --active;
+    }).detach();
+  }
+  // Let connections in flight finish (they notice g_stop themselves).
+  for (int i = 0; i < 50 && active.load() > 0; ++i) ::usleep(100 * 1000);
+  return exit_ok;
+}
+
+void on_signal(int) { cli::g_stop = true; }
+
+void install_signals() {
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: poll() returns EINTR and the loops notice g_stop
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o = parse_args(argc, argv);
+  install_signals();
+  if (o.command == "inspect") return mutauth::cli::inspect(o.files, o.target, o.as_server, o.as_client, o.trust, o.krl,
+                                                          o.host_wide);
+
+  if (o.mech == "pk") {
+    PkMaterial m;
+    load_pk(o, m, o.command == "listen");
+    if (o.command == "connect") {
+      const ServicePrincipal target = parse_spn("--target", o.target);
+      pk::InitiatorConfig cfg;
+      // How this client names itself locally: its key's comment (ssh-keygen -C). The server never
+      // learns it from us; it derives our principal from the verified key or certificate.
+      cfg.identity = {&*m.key, m.key->comment(), m.cert};
+      if (m.known_hosts) cfg.trust = m.known_hosts->trust();
+      cfg.trust.allow_host_wide_credentials = o.host_wide;
+      if (m.krl) cfg.trust.revoked = &*m.krl;
+      return run_client<pk::PublicKey>(o, target, cfg);
+    }
+    pk::AcceptorConfig cfg{.identity = {&*m.key, {}, m.cert}, .service = parse_spn("--service", o.service),
+                           .trust = {}, .channel_binding = {}};
+    if (m.authorized_keys) cfg.trust = m.authorized_keys->trust();
+    if (m.krl) cfg.trust.revoked = &*m.krl;
+    return run_server<pk::PublicKey>(o, cfg);
+  }
+#if MUTAUTH_CLI_WITH_KRB5
+  if (o.command == "connect") {
+    const ServicePrincipal target = parse_spn("--target", o.target);
+    krb5::InitiatorConfig cfg;
+    cfg.ccache = o.ccache;
+    cfg.client_keytab = o.keytab;
+    return run_client<krb5::Kerberos>(o, target, cfg);
+  }
+  krb5::AcceptorConfig cfg{parse_spn("--service", o.service), o.keytab};
+  return run_server<krb5::Kerberos>(o, cfg);
+#else
+  std::fprintf(stderr, "mutauth: this build has no Kerberos support (install libkrb5-dev and rebuild)\n");
+  return exit_config;
+#endif
+}

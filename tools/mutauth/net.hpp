@@ -1,0 +1,243 @@
+// mutauth CLI — blocking TCP with deadlines (poll), outside the library on purpose: the library
+// never touches a socket (DESIGN §2). Addresses are for dialling only; no name is ever derived
+// from them.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <string>
+
+namespace mutauth::cli {
+
+using clock = std::chrono::steady_clock;
+
+/// Set by SIGINT/SIGTERM; every wait returns early when it is set.
+inline std::atomic<bool> g_stop{false};
+
+struct Deadline {
+  clock::time_point at;
+  bool none = false;
+  static Deadline in_seconds(double s) {
+    if (s <= 0) return {clock::time_point::max(), true};
+    return {clock::now() + std::chrono::microseconds(static_cast<long long>(s * 1e6)), false};
+  }
+  int poll_ms() const {
+    if (none) return 1000;  // wake up now and then to notice g_stop
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(at - clock::now()).count();
+    if (left < 0) return 0;
+    return left > 1000 ? 1000 : static_cast<int>(left);
+  }
+  bool passed() const { return !none && clock::now() >= at; }
+};
+
+enum class io { ok, eof, timeout, error, stopped };
+
+struct Endpoint {
+  std::string host;
+  std::string port;
+};
+
+/// Parses HOST:PORT, [IPv6]:PORT. Returns false on a malformed address.
+inline bool parse_endpoint(const std::string& s, Endpoint& out) {
+  if (!s.empty() && s[0] == '[') {
+    auto close = s.find(']');
+    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':') return false;
+    out.host = s.substr(1, close - 1);
+    out.port = s.substr(close + 2);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos || s.find(':') != colon) return false;
+    out.host = s.substr(0, colon);
+    out.port = s.substr(colon + 1);
+  }
+  if (out.host.empty() || out.port.empty()) return false;
+  for (char c : out.port)
+    if (c < '0' || c > '9') return false;
+  return std::stoul(out.port) > 0 && std::stoul(out.port) < 65536;
+}
+
+class Socket {
+ public:
+  Socket() = default;
+  explicit Socket(int fd) : fd_(fd) {}
+  Socket(Socket&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Socket& operator=(Socket&& o) noexcept {
+    if (this != &o) {
+      close();
+      fd_ = o.fd_;
+      o.fd_ = -1;
+    }
+    return *this;
+  }
+  ~Socket() { close(); }
+  int fd() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  void shutdown_write() {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+  }
+
+  /// Writes all of `n` bytes before the deadline.
+  io write_all(const void* p, std::size_t n, Deadline dl) {
+    const auto* b = static_cast<const std::uint8_t*>(p);
+    while (n > 0) {
+      if (g_stop) return io::stopped;
+      pollfd pfd{fd_, POLLOUT, 0};
+      int pr = ::poll(&pfd, 1, dl.poll_ms());
+      if (pr < 0 && errno != EINTR) return io::error;
+      if (pr <= 0) {
+        if (dl.passed()) return io::timeout;
+        continue;
+      }
+      ssize_t w = ::send(fd_, b, n, MSG_NOSIGNAL);
+      if (w < 0) {
+        if (errno == EINTR || errno == EAGAIN) continue;
+        return io::error;
+      }
+      b += w;
+      n -= static_cast<std::size_t>(w);
+      sent += static_cast<std::size_t>(w);
+    }
+    return io::ok;
+  }
+
+  /// Reads what is available (at most n) before the deadline.
+  io read_some(void* p, std::size_t n, std::size_t& got, Deadline dl) {
+    got = 0;
+    for (;;) {
+      if (g_stop) return io::stopped;
+      pollfd pfd{fd_, POLLIN, 0};
+      int pr = ::poll(&pfd, 1, dl.poll_ms());
+      if (pr < 0 && errno != EINTR) return io::error;
+      if (pr <= 0) {
+        if (dl.passed()) return io::timeout;
+        continue;
+      }
+      ssize_t r = ::recv(fd_, p, n, 0);
+      if (r < 0) {
+        if (errno == EINTR || errno == EAGAIN) continue;
+        return io::error;
+      }
+      if (r == 0) return io::eof;
+      got = static_cast<std::size_t>(r);
+      received += got;
+      return io::ok;
+    }
+  }
+
+  std::size_t sent = 0;
+  std::size_t received = 0;
+
+ private:
+  int fd_ = -1;
+};
+
+/// Connects to host:port (numeric or resolvable) before the deadline. `why` says what failed.
+inline Socket connect_to(const Endpoint& ep, Deadline dl, std::string& why) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (int rc = ::getaddrinfo(ep.host.c_str(), ep.port.c_str(), &hints, &res); rc != 0) {
+    why = std::string("cannot resolve ") + ep.host + ": " + gai_strerror(rc);
+    return {};
+  }
+  Socket out;
+  why = "no address to connect to";
+  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+    if (fd < 0) continue;
+    Socket s(fd);
+    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    if (rc < 0 && errno != EINPROGRESS) {
+      why = std::string("connect: ") + std::strerror(errno);
+      continue;
+    }
+    if (rc < 0) {
+      pollfd pfd{fd, POLLOUT, 0};
+      int pr = 0;
+      while ((pr = ::poll(&pfd, 1, dl.poll_ms())) == 0 && !dl.passed() && !g_stop) {
+      }
+      if (pr <= 0) {
+        why = g_stop ? "interrupted" : "connect: timed out";
+        continue;
+      }
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err != 0) {
+        why = std::string("connect: ") + std::strerror(err);
+        continue;
+      }
+    }
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    out = std::move(s);
+    break;
+  }
+  ::freeaddrinfo(res);
+  return out;
+}
+
+inline Socket listen_on(const Endpoint& ep, std::string& why) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* res = nullptr;
+  if (int rc = ::getaddrinfo(ep.host.c_str(), ep.port.c_str(), &hints, &res); rc != 0) {
+    why = std::string("cannot resolve ") + ep.host + ": " + gai_strerror(rc);
+    return {};
+  }
+  Socket out;
+  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    Socket s(fd);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || ::listen(fd, 64) < 0) {
+      why = std::string("bind/listen: ") + std::strerror(errno);
+      continue;
+    }
+    out = std::move(s);
+    break;
+  }
+  ::freeaddrinfo(res);
+  return out;
+}
+
+/// Accepts one connection; returns an invalid socket on stop or error.
+inline Socket accept_one(Socket& l) {
+  for (;;) {
+    if (g_stop) return {};
+    pollfd pfd{l.fd(), POLLIN, 0};
+    int pr = ::poll(&pfd, 1, 500);
+    if (pr < 0 && errno != EINTR) return {};
+    if (pr <= 0) continue;
+    int fd = ::accept4(l.fd(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+      if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED) continue;
+      return {};
+    }
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return Socket(fd);
+  }
+}
+
+}  // namespace mutauth::cli
