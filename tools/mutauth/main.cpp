@@ -252,9 +252,16 @@ void write_out(bytes_view data) {
 
 void report_failure(const std::string& who, const cli::Failure& f) {
   std::lock_guard<std::mutex> lock(g_out_mutex);
-  std::fprintf(stderr, "mutauth: %s%s failed: %s\n", who.c_str(), f.where.c_str(), error_text(f.err).c_str());
+  // "go-ahead" is the CLI's last step of authentication: the server admitting this client.
+  const std::string where = f.where == "go-ahead" ? "authentication" : f.where;
+  std::fprintf(stderr, "mutauth: %s%s failed: %s\n", who.c_str(), where.c_str(), error_text(f.err).c_str());
   if (f.where == "handshake" || f.where == "go-ahead")
     std::fprintf(stderr, "mutauth: %sno application data was sent or accepted\n", who.c_str());
+}
+
+void report_note(const std::string& who, const char* what) {
+  std::lock_guard<std::mutex> lock(g_out_mutex);
+  std::fprintf(stderr, "mutauth: %s%s\n", who.c_str(), what);
 }
 
 template <class M>
@@ -305,9 +312,7 @@ int run_client(const Options& o, const ServicePrincipal& target, const typename 
     return exit_auth;
   }
   if (go->first == record_type::alert) {
-    f = {mutauth::error(errc::unauthorized, "the server refused this client after authenticating it",
-                        "ask the server's operator to admit your principal (mutauth listen --allow)"),
-         "go-ahead"};
+    f = {cli::alert_error(go->second), "go-ahead"};
     report_failure("", f);
     return exit_auth;
   }
@@ -344,6 +349,11 @@ bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig
   cli::HandshakeStats st;
   cli::Failure f;
   if (!cli::run_handshake(hs, s, rr, cli::Deadline::in_seconds(o.handshake_timeout), st, f)) {
+    if (f.io && s.received == 0) {
+      // A connection that closes before saying anything (a port probe) is not worth an alarm.
+      if (!o.quiet) report_note(who, "closed before any handshake record");
+      return false;
+    }
     report_failure(who, f);
     return false;
   }
@@ -454,6 +464,10 @@ int main(int argc, char** argv) {
     krb5::InitiatorConfig cfg;
     cfg.ccache = o.ccache;
     cfg.client_keytab = o.keytab;
+    // A client keytab names who we are; without a ccache of its own, tickets of whoever else is
+    // in the default ccache would be used instead. A private in-memory ccache keeps them apart.
+    static const std::string private_ccache = "MEMORY:mutauth-cli-" + std::to_string(::getpid());
+    if (!o.keytab.empty() && o.ccache.empty()) cfg.ccache = private_ccache;
     return run_client<krb5::Kerberos>(o, target, cfg);
   }
   krb5::AcceptorConfig cfg{parse_spn("--service", o.service), o.keytab};

@@ -110,6 +110,18 @@ inline alert_reason alert_for(errc e) {
   }
 }
 
+/// What an alert from the server means for a client. Deliberately coarse (DESIGN §2), but it
+/// tells "your proof was refused" from "you were authenticated and not admitted"; the server's
+/// log has the details.
+inline mutauth::error alert_error(const std::vector<std::uint8_t>& body) {
+  if (!body.empty() && body[0] == static_cast<std::uint8_t>(alert_reason::unauthorized))
+    return mutauth::error(errc::unauthorized, "the server authenticated this client, then refused it",
+                          "ask the server's operator to admit your principal (mutauth listen --allow)");
+  return mutauth::error(errc::peer_alert, "the peer could not complete the authentication",
+                        "the peer's log says why; check that it trusts your key, certificate or "
+                        "principal (mutauth inspect --as-client)");
+}
+
 struct HandshakeStats {
   std::size_t messages = 0;
   std::size_t bytes_sent = 0, bytes_received = 0;
@@ -144,6 +156,10 @@ bool run_handshake(HS& hs, Socket& s, RecordReader& rr, Deadline dl, HandshakeSt
     auto rec = rr.next(dl, why);
     if (!rec) return false;
     r = feed_record(hs, record{rec->first, rec->second});
+    if (rec->first == record_type::alert) {
+      why = {alert_error(rec->second), "handshake"};
+      return false;
+    }
   }
   st.messages = hs.messages();
   st.bytes_sent = s.sent - sent0;
