@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Turns the JSON of the bench binaries into REPORT.md, handshake.dat and (via plot.gp) an SVG.
+
+Called by bench/report.sh; usage: report.py OUT_DIR BUILD_DIR SOURCE_DIR COMMAND...
+Every figure is the MEDIAN of the repetitions (CPU time: the rates are per core); in smoke mode
+there is one run per benchmark and the numbers mean nothing (report.sh says so in the header).
+"""
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+out_dir, build_dir, src_dir = sys.argv[1:4]
+command = " ".join(sys.argv[4:]) or "bench/report.sh"
+smoke = os.environ.get("MUTAUTH_BENCH_SMOKE") == "1"
+
+TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def load(name):
+    """name -> {run_name: entry} keeping the median aggregate (or the single run in smoke mode)."""
+    path = os.path.join(out_dir, name + ".json")
+    if not os.path.exists(path):
+        return None, {}
+    with open(path) as f:
+        doc = json.load(f)
+    runs, cvs = {}, {}
+    for b in doc.get("benchmarks", []):
+        if b.get("error_occurred"):
+            raise SystemExit(f"{name}: {b['name']} failed: {b.get('error_message')}")
+        key = b.get("run_name", b["name"])
+        kind = b.get("aggregate_name")
+        if kind == "median" or (kind is None and key not in runs):
+            runs[key] = b
+        elif kind == "cv":
+            cvs[key] = b
+    for key, b in runs.items():
+        b["_cv"] = cvs.get(key, {}).get("cpu_time")  # cv of CPU time, a fraction
+        b["_ns"] = b["cpu_time"] * TO_NS[b.get("time_unit", "ns")]
+    return doc.get("context", {}), runs
+
+
+def fmt_us(ns):
+    return f"{ns / 1e3:,.1f}"
+
+
+def fmt_cv(b):
+    return "–" if b.get("_cv") is None else f"{100 * b['_cv']:.1f} %"
+
+
+def check(value, ok):
+    return f"{value:.3f} {'✅' if ok else '❌'}"
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, check=True).stdout.strip()
+    except subprocess.CalledProcessError:
+        return ""
+
+
+ctx_pk, pk = load("bench_pk")
+ctx_tls, tls = load("bench_tls")
+_, sess = load("bench_session")
+_, krb = load("bench_krb5")
+with open(os.path.join(out_dir, "footprint.json")) as f:
+    foot = json.load(f)
+
+# ---- header -------------------------------------------------------------------------------------
+cache = {}
+with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+    for line in f:
+        m = re.match(r"([A-Za-z_0-9]+):[A-Z]+=(.*)", line.rstrip("\n"))
+        if m:
+            cache[m.group(1)] = m.group(2)
+cxx = os.path.realpath(cache.get("CMAKE_CXX_COMPILER", "c++"))
+compiler = (sh(f"{cxx} --version").splitlines() or [cxx])[0]
+flags = (cache.get("CMAKE_CXX_FLAGS", "") + " " + cache.get("CMAKE_CXX_FLAGS_RELEASE", "")).strip()
+model = sh("lscpu | sed -n 's/^Model name:[ \\t]*//p'") or platform.processor()
+cpus = sh("lscpu | sed -n 's/^CPU(s):[ \\t]*//p'") or str(os.cpu_count())
+load_before = os.environ.get("MUTAUTH_BENCH_LOAD_BEFORE", "?")
+with open("/proc/loadavg") as f:
+    load_after = " ".join(f.read().split()[:3])
+sodium = sh("pkg-config --modversion libsodium") or "?"
+openssl = ctx_tls.get("openssl", "?") if ctx_tls else "?"
+gbench = sh("dpkg-query -W -f='${Version}' libbenchmark-dev") or "?"
+reps = os.environ.get("MUTAUTH_BENCH_REPS", "1")
+
+L = []
+L.append("# mutauth benchmark report\n")
+if smoke:
+    L.append("> **SMOKE RUN** — one short run per benchmark; the numbers below are not measurements.\n")
+L.append(f"- Date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+L.append(f"- Machine: {model}, {cpus} CPUs (`lscpu`); load average before {load_before}, after {load_after}")
+L.append(f"- Compiler: {compiler}; flags `{flags}` (Release); min_client: `-Os -fno-exceptions -fno-rtti`, `--gc-sections`")
+build_type = ctx_pk.get("library_build_type", "?") if ctx_pk else "?"
+L.append(f"- libsodium {sodium}; {openssl}; Google Benchmark {gbench} (the Debian library reports build type "
+         f"'{build_type}'; that concerns its own loop, not the code measured)")
+L.append(f"- Command: `{command}`")
+L.append(f"- Method: median of {reps} repetition(s), CPU time, repetitions of all benchmarks of a binary randomly "
+         "interleaved; one thread, so every rate is per core. Ratios are of medians. "
+         "cv = coefficient of variation of CPU time across repetitions.\n")
+
+
+def row_get(table, name):
+    return table.get(name) if table else None
+
+
+# ---- handshakes -----------------------------------------------------------------------------------
+hs_pk = row_get(pk, "BM_pk_handshake_pinned")
+hs_ca = row_get(pk, "BM_pk_handshake_ca")
+floor = row_get(pk, "BM_floor_pk_pinned")
+floor_ca = row_get(pk, "BM_floor_pk_ca")
+tls_def = row_get(tls, "BM_tls13_mutual_default_chain")
+tls_nac = row_get(tls, "BM_tls13_mutual_no_auto_chain")
+krb_raw = row_get(krb, "BM_krb5_raw_gss")
+krb_ad = row_get(krb, "BM_krb5_adapter")
+
+rows = [  # label, entry, note, bar label in the chart (None: table only)
+    ("crypto floor, pk pinned (libsodium calls only)", floor,
+     "2 keygen, 2 DH, 2 sign, 2 verify, 36 BLAKE2b, 4 AEAD", "crypto floor"),
+    ("**mutauth-pk/1, pinned keys**", hs_pk, "raw Ed25519 keys, both sides", "mutauth-pk pinned"),
+    ("crypto floor, pk CA mode", floor_ca, "floor + 1 certificate verify per side",
+     "crypto floor (CA)" if hs_ca else None),
+    ("mutauth-pk/1, CA mode", hs_ca,
+     "not implemented yet (TODO slot BM_pk_handshake_ca)" if hs_ca is None else "OpenSSH certificates",
+     "mutauth-pk CA"),
+    ("OpenSSL TLS 1.3 mutual, default chain", tls_def,
+     "X25519, ChaCha20-Poly1305, Ed25519 certs, leaf + CA sent", "OpenSSL default"),
+    ("OpenSSL TLS 1.3 mutual, SSL_MODE_NO_AUTO_CHAIN", tls_nac, "leaf only", "OpenSSL no-auto-chain"),
+    ("Kerberos, raw GSS-API", krb_raw, "not built (bench_krb5 slot)" if krb_raw is None else "krb5 mech, MUTUAL",
+     "Kerberos raw"),
+    ("Kerberos, mutauth adapter", krb_ad,
+     "not built (bench_krb5 slot)" if krb_ad is None else "Initiator/Acceptor<krb5>", "Kerberos adapter"),
+]
+base = hs_pk["_ns"] if hs_pk else None
+L.append("## Handshake: one full mutual authentication, both sides, in memory\n")
+L.append("| | µs / handshake | handshakes/s per core | × mutauth-pk pinned | bytes on wire | flights | cv | notes |")
+L.append("|---|---:|---:|---:|---:|---:|---:|---|")
+dat = []
+for label, b, note, bar in rows:
+    if b is None:
+        L.append(f"| {label} | – | – | – | – | – | – | {note} |")
+        continue
+    c = b
+    rate = 1e9 / b["_ns"]
+    ratio = f"{b['_ns'] / base:.2f}" if base else "–"
+    wire = f"{c['bytes_on_wire']:.0f}" if "bytes_on_wire" in c else "–"
+    fl = f"{c['flights']:.0f}" if "flights" in c else "–"
+    L.append(f"| {label} | {fmt_us(b['_ns'])} | {rate:,.0f} | {ratio} | {wire} | {fl} | {fmt_cv(b)} | {note} |")
+    if bar:
+        dat.append((bar, b["_ns"] / 1e3))
+
+L.append("")
+L.append("## Ratios\n")
+L.append("| ratio (medians) | value | target |")
+L.append("|---|---:|---|")
+if hs_pk and floor:
+    r = hs_pk["_ns"] / floor["_ns"]
+    L.append(f"| mutauth-pk pinned / its crypto floor | {check(r, r <= 1.10)} | ≤ 1.10 |")
+paired = row_get(pk, "BM_pk_vs_floor_paired")
+if paired:
+    r = paired["ratio"]
+    L.append(f"| same, paired: handshake and floor timed back to back in one loop (median of per-call "
+             f"thread CPU times: {paired['handshake_us']:.1f} / {paired['floor_us']:.1f} µs) | {check(r, r <= 1.10)} | ≤ 1.10 |")
+if hs_ca and floor_ca:
+    r = hs_ca["_ns"] / floor_ca["_ns"]
+    L.append(f"| mutauth-pk CA / its crypto floor | {check(r, r <= 1.10)} | ≤ 1.10 |")
+if hs_pk and tls_def:
+    L.append(f"| OpenSSL default chain / mutauth-pk pinned | {tls_def['_ns'] / hs_pk['_ns']:.2f} | (higher = mutauth faster) |")
+if hs_pk and tls_nac:
+    L.append(f"| OpenSSL no-auto-chain / mutauth-pk pinned | {tls_nac['_ns'] / hs_pk['_ns']:.2f} | |")
+if floor_ca and tls_nac:
+    L.append(f"| OpenSSL no-auto-chain / pk CA-mode crypto floor (same signature count) | {tls_nac['_ns'] / floor_ca['_ns']:.2f} | |")
+if krb_raw and krb_ad:
+    L.append(f"| Kerberos adapter / raw GSS-API | {krb_ad['_ns'] / krb_raw['_ns']:.2f} | |")
+for n in (64, 1024, 16384):
+    s, r = row_get(sess, f"BM_session_seal_open/{n}"), row_get(sess, f"BM_raw_aead_encrypt_decrypt/{n}")
+    if s and r:
+        q = s["bytes_per_second"] / r["bytes_per_second"]
+        L.append(f"| Session seal+open / raw AEAD, {n} B records | {check(q, q >= 0.9)} | ≥ 0.9 |")
+L.append("")
+
+# ---- wire detail ----------------------------------------------------------------------------------
+L.append("## Bytes on the wire\n")
+L.append("| | client → server | server → client | total | flights | certificates from server |")
+L.append("|---|---:|---:|---:|---:|---:|")
+if hs_pk:
+    m1, m2, m3 = hs_pk["msg1_bytes"], hs_pk["msg2_bytes"], hs_pk["msg3_bytes"]
+    L.append(f"| mutauth-pk pinned (msg 1 = {m1:.0f}, msg 2 = {m2:.0f}, msg 3 = {m3:.0f}) | {m1 + m3:.0f} | {m2:.0f} | "
+             f"{hs_pk['bytes_on_wire']:.0f} | {hs_pk['flights']:.0f} | 0 (raw key in proof) |")
+for label, b in (("OpenSSL default chain", tls_def), ("OpenSSL no-auto-chain", tls_nac)):
+    if b:
+        L.append(f"| {label} | {b['c2s_bytes']:.0f} | {b['s2c_bytes']:.0f} | {b['bytes_on_wire']:.0f} | "
+                 f"{b['flights']:.0f} | {b['server_chain_certs']:.0f} |")
+for label, b in (("Kerberos raw GSS-API", krb_raw), ("Kerberos adapter", krb_ad)):
+    if b and "bytes_on_wire" in b:
+        L.append(f"| {label} | – | – | {b['bytes_on_wire']:.0f} | {b.get('flights', float('nan')):.0f} | – |")
+L.append("\nTLS bytes are record-layer bytes including the middlebox-compatibility ChangeCipherSpec records "
+         "OpenSSL sends by default; mutauth bytes are whole tokens (add framing.hpp's record header if a "
+         "byte stream carries them).\n")
+
+# ---- floor breakdown ------------------------------------------------------------------------------
+if pk:
+    L.append("## Crypto floor breakdown (pinned mode)\n")
+    L.append("| primitive | median ns / call | calls per handshake | µs per handshake | share of floor |")
+    L.append("|---|---:|---:|---:|---:|")
+    total = 0.0
+    prims = [(k, v) for k, v in pk.items() if k.startswith("BM_prim_")]
+    parts = []
+    for k, v in prims:
+        n = v.get("per_handshake", 0)
+        total += n * v["_ns"]
+        parts.append((k, v, n))
+    parts.sort(key=lambda p: -p[2] * p[1]["_ns"])  # largest contribution first
+    for k, v, n in parts:
+        share = f"{100 * n * v['_ns'] / floor['_ns']:.1f} %" if floor else "–"
+        extra = ""
+        if "plaintext_bytes" in v:
+            extra = f" ({v['plaintext_bytes']:.0f} B)"
+        elif "ciphertext_bytes" in v:
+            extra = f" ({v['ciphertext_bytes']:.0f} B)"
+        L.append(f"| {k.replace('BM_prim_', '')}{extra} | {v['_ns']:,.0f} | {n:.0f} | {n * v['_ns'] / 1e3:,.1f} | {share} |")
+    if floor:
+        L.append(f"| **sum of parts** vs **measured floor** | | | {total / 1e3:,.1f} vs {floor['_ns'] / 1e3:,.1f} | "
+                 f"{100 * total / floor['_ns']:.1f} % |")
+    L.append("")
+
+# ---- session --------------------------------------------------------------------------------------
+if sess:
+    L.append("## Session throughput (stream mode, seal on one side + open on the other, per record)\n")
+    L.append("| record | Session MB/s | raw libsodium AEAD MB/s | Session / raw | Session ns/record | raw ns/record |")
+    L.append("|---:|---:|---:|---:|---:|---:|")
+    for n in (64, 1024, 16384):
+        s, r = row_get(sess, f"BM_session_seal_open/{n}"), row_get(sess, f"BM_raw_aead_encrypt_decrypt/{n}")
+        if s and r:
+            q = s["bytes_per_second"] / r["bytes_per_second"]
+            L.append(f"| {n} B | {s['bytes_per_second'] / 1e6:,.1f} | {r['bytes_per_second'] / 1e6:,.1f} | "
+                     f"{check(q, q >= 0.9)} | {s['_ns']:,.0f} | {r['_ns']:,.0f} |")
+    L.append("\nMB = 10^6 bytes of plaintext.\n")
+
+# ---- footprint ------------------------------------------------------------------------------------
+L.append("## Footprint\n")
+L.append("| item | value |")
+L.append("|---|---:|")
+L.append(f"| sizeof(Initiator<pk::PublicKey>) | {foot['sizeof_initiator_pk']:,} B |")
+L.append(f"| sizeof(Acceptor<pk::PublicKey>) | {foot['sizeof_acceptor_pk']:,} B |")
+L.append(f"| sizeof(Session<pk::PublicKey>) | {foot['sizeof_session_pk']:,} B |")
+L.append(f"| largest pk token (PublicKey::max_token_size) | {foot['max_token_size_pk']:,} B |")
+allocs = foot["heap_allocations_per_handshake"]
+L.append(f"| heap allocations per pk handshake (operator new, {foot['handshakes_counted']} handshakes) | "
+         f"{allocs:g} {'✅' if allocs == 0 else '❌'} |")
+for exe, label in (("min_client", "libsodium shared"), ("min_client_static_sodium", "libsodium static")):
+    path = os.path.join(build_dir, "bench", exe)
+    if not os.path.exists(path):
+        continue
+    stripped = os.path.join(out_dir, exe + ".stripped")
+    subprocess.run(["strip", "-o", stripped, path], check=True)
+    sz = sh(f"size {stripped}").splitlines()[-1].split()
+    text, data, bss = (int(x) for x in sz[:3])
+    fsize = os.path.getsize(stripped)
+    os.remove(stripped)
+    L.append(f"| min_client -Os stripped, {label}: file / text / data / bss | "
+             f"{fsize:,} / {text:,} / {data:,} / {bss:,} B |")
+L.append("")
+
+with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
+    f.write("\n".join(L) + "\n")
+
+# ---- chart ----------------------------------------------------------------------------------------
+with open(os.path.join(out_dir, "handshake.dat"), "w") as f:
+    f.write("# label\tus_per_handshake (median CPU time)\n")
+    for label, us in dat:
+        f.write(f"\"{label}\"\t{us:.2f}\n")
+if shutil.which("gnuplot"):
+    subprocess.run(["gnuplot", "-e", f"datafile='{os.path.join(out_dir, 'handshake.dat')}'; "
+                    f"outfile='{os.path.join(out_dir, 'handshake.svg')}'",
+                    os.path.join(src_dir, "bench", "plot.gp")], check=True)
+else:
+    print("report.py: gnuplot not found, no handshake.svg (apt-get install gnuplot-nox)", file=sys.stderr)
+print(os.path.join(out_dir, "REPORT.md"))

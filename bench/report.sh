@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# mutauth benchmark report — one command: configure + build the benchmarks, run them, and write
+# bench/results/ (raw JSON per binary, console logs, footprint.json, REPORT.md, handshake.svg).
+#
+#   bench/report.sh            full report, median of 5 repetitions (about 2 minutes)
+#   bench/report.sh --smoke    CI: build, run every binary once briefly, report into a temp dir;
+#                              fails only if something fails to build or run, never on timings
+#
+# Environment: MUTAUTH_BENCH_BUILD_DIR (default <repo>/build-bench), MUTAUTH_BENCH_REPS (5).
+# Benchmarks are single-threaded; other work on the machine shows up in the load average the
+# report records. Kerberos: bench_krb5 is run when it was built (see bench/CMakeLists.txt).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+build=${MUTAUTH_BENCH_BUILD_DIR:-$root/build-bench}
+reps=${MUTAUTH_BENCH_REPS:-5}
+smoke=0
+case "${1:-}" in
+  --smoke) smoke=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--smoke]" >&2; exit 2 ;;
+esac
+
+if [ "$smoke" = 1 ]; then
+  out=$(mktemp -d "${TMPDIR:-/tmp}/mutauth-bench-smoke.XXXXXX")
+  run_flags=(--benchmark_min_time=0.01)
+  reps=1
+else
+  out=$here/results
+  mkdir -p "$out"
+  run_flags=(--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
+             --benchmark_enable_random_interleaving=true --benchmark_min_time=0.4)
+fi
+export MUTAUTH_BENCH_LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+export MUTAUTH_BENCH_SMOKE=$smoke MUTAUTH_BENCH_REPS=$reps
+
+echo "== configure + build ($build)"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMUTAUTH_BENCH=ON \
+  -DMUTAUTH_TESTS=OFF -DMUTAUTH_FUZZ_REPLAY=OFF -DMUTAUTH_TOOLS=OFF >/dev/null
+cmake --build "$build"
+
+bin=$build/bench
+for b in bench_pk bench_tls bench_session bench_footprint min_client; do
+  [ -x "$bin/$b" ] || { echo "missing $bin/$b" >&2; exit 1; }
+done
+
+# One binary at a time: two benchmarks running at once on 2 cores would measure each other.
+run() {
+  local name=$1
+  echo "== $name"
+  "$bin/$name" "${run_flags[@]}" --benchmark_out="$out/$name.json" --benchmark_out_format=json \
+    | tee "$out/$name.txt"
+}
+run bench_pk
+run bench_tls
+run bench_session
+if [ -x "$bin/bench_krb5" ]; then run bench_krb5; else rm -f "$out/bench_krb5.json" "$out/bench_krb5.txt"; fi
+echo "== bench_footprint"
+# Exit 1 = it ran but counted heap allocations: still write the report (it shows the failure),
+# then fail. Anything else non-zero is a crash or a failed handshake: stop here.
+fp_rc=0
+"$bin/bench_footprint" --out "$out/footprint.json" || fp_rc=$?
+[ "$fp_rc" -le 1 ] || { echo "bench_footprint failed ($fp_rc)" >&2; exit 1; }
+cat "$out/footprint.json"
+
+echo "== report"
+python3 "$here/report.py" "$out" "$build" "$root" "bench/report.sh" "$@"
+if [ "$fp_rc" != 0 ]; then echo "FAIL: heap allocations on the pk handshake path" >&2; exit 1; fi
+if [ "$smoke" = 1 ]; then echo "smoke OK: $out"; fi
