@@ -1,0 +1,46 @@
+// A program outside mutauth that uses it the way a user would (see run_consumer.cmake).
+// It prints one line ending in "ok" and returns 0 only if what it printed is what it expected.
+#include <cstdio>       // std::printf
+#include <string_view>  // std::string_view
+
+#include <mutauth/error.hpp>
+#if __has_include(<mutauth/principal.hpp>)
+#include <mutauth/principal.hpp>  // compile check: the header is self-contained for consumers
+#endif
+
+#if defined(CONSUMER_HAS_PK)
+#include <sodium.h>  // the pk target must bring libsodium's include path and library
+#endif
+#if defined(CONSUMER_HAS_KRB5)
+#include <gssapi/gssapi.h>  // the krb5 target must bring GSS-API's include path and library
+#endif
+
+#ifndef CONSUMER_KIND
+#error "CONSUMER_KIND must be defined by the consumer's CMakeLists.txt"
+#endif
+
+int main() {
+  int failures = 0;
+
+  constexpr std::string_view text = mutauth::to_string(mutauth::errc::revoked);
+  static_assert(!text.empty());
+  std::printf("errc::revoked: %.*s\n", static_cast<int>(text.size()), text.data());
+  if (text != "credential revoked") ++failures;
+  if (mutauth::category_of(mutauth::errc::revoked) != mutauth::error_category_id::identity) {
+    ++failures;
+  }
+
+#if defined(CONSUMER_HAS_PK)
+  if (sodium_init() < 0) ++failures;
+  std::printf("libsodium %s linked\n", sodium_version_string());
+#endif
+#if defined(CONSUMER_HAS_KRB5)
+  OM_uint32 minor = 0;
+  gss_buffer_desc empty = GSS_C_EMPTY_BUFFER;
+  if (gss_release_buffer(&minor, &empty) != GSS_S_COMPLETE) ++failures;
+  std::printf("GSS-API linked\n");
+#endif
+
+  std::printf("mutauth consumer (%s): %s\n", CONSUMER_KIND, failures == 0 ? "ok" : "FAILED");
+  return failures == 0 ? 0 : 1;
+}
