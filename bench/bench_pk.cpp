@@ -8,7 +8,8 @@
 //   * X25519: 1 ephemeral key generation (randombytes_buf(32) + crypto_scalarmult_curve25519_base,
 //     KeyPair::generate) and 1 DH (mix_ee).
 //   * Ed25519: 1 sign (write_proof) and, pinned mode, 1 verify (verify_signature); CA mode adds
-//     the certificate's verify (2 per side; BM_floor_pk_ca).
+//     the certificate's verify (2 per side; BM_floor_pk_ca): the CA key over the peer
+//     certificate's signed bytes (check_ca_signature in certificate.hpp).
 //   * BLAKE2b HASH (h = HASH(h || data)), 6 calls:
 //       MixHash(prologue)                    HandshakeState::create         64 + 12 bytes
 //       MixHash(e) of the side's own e       write_tokens                   64 + 32
@@ -28,7 +29,10 @@
 //     ad = h (64 bytes).
 // Total per handshake: 2 keygen, 2 DH, 2 sign, 2 verify (pinned), 12 HASH + 12 HMAC = 36 BLAKE2b
 // calls, 2 AEAD encrypt + 2 AEAD decrypt. The message and proof sizes are not assumed: main()
-// runs one real handshake and takes them from its messages.
+// runs one real handshake and takes them from its messages. The CA-mode floor does the same with
+// a real CA-mode handshake: its proofs carry the certificates, so its msg-2/msg-3 ciphertexts
+// (HASH and AEAD input) are ~3-4x longer, and its extra verifies run over the real certificates'
+// signed bytes with the real CA key — the floor of the exact handshake BM_pk_handshake_ca times.
 //
 // Not in the floor, by design (they are what the ratio measures): SHA-256 fingerprints of the
 // keys for Principal (4 per handshake), name parsing, the state machine, copies and wiping.
@@ -39,6 +43,7 @@
 #include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include <sodium.h>
@@ -59,6 +64,12 @@ const PkFixture& fixture() {
   static const PkFixture f;
   return f;
 }
+// Built on first use (ssh-keygen runs then), so `--benchmark_filter` runs that skip CA mode
+// do not pay for it.
+const PkCaFixture& ca_fixture() {
+  static const PkCaFixture f;
+  return f;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The floor's inputs, prepared once so that the timed loop is nothing but primitive calls.
@@ -72,6 +83,12 @@ struct FloorInputs {
   std::array<std::array<std::uint8_t, pkd::max_signed_size>, 2> tbs{};
   std::array<std::size_t, 2> tbs_len{};
   std::array<std::array<std::uint8_t, 64>, 2> sig{};
+  // CA mode only: each side's certificate (0 = the client's user certificate, 1 = the server's
+  // host certificate) as its peer verifies it — the bytes the CA signed, its signature, CA key.
+  bool ca = false;
+  std::array<std::vector<std::uint8_t>, 2> cert_tbs{};
+  std::array<std::array<std::uint8_t, 64>, 2> cert_sig{};
+  std::array<std::uint8_t, 32> ca_pk{};
   // The peer's X25519 public key each side runs its DH against (a valid point).
   std::array<std::array<std::uint8_t, 32>, 2> peer_x{};
   // AEAD: a key, ad = h, each side's proof plaintext and its valid ciphertext.
@@ -86,10 +103,24 @@ struct FloorInputs {
   bool ok = false;
 };
 
-FloorInputs make_floor_inputs() {
+// The certificate verify of CA mode, exactly as check_ca_signature() calls it.
+bool load_cert(FloorInputs& in, int side, bytes_view blob) {
+  auto c = pk::parse_certificate(blob);
+  if (!c || c->signature.size() != 64) return false;
+  in.cert_tbs[side].assign(c->signed_data.begin(), c->signed_data.end());
+  std::copy(c->signature.begin(), c->signature.end(), in.cert_sig[side].begin());
+  in.ca_pk = c->signature_key.bytes;
+  return true;
+}
+
+template <class F>
+FloorInputs make_floor_inputs(const F& f) {
   FloorInputs in;
-  const PkFixture& f = fixture();
   if (!f.ok || !run_pk_handshake(f, &in.wire)) return in;
+  if constexpr (std::is_same_v<F, PkCaFixture>) {
+    in.ca = true;
+    if (!load_cert(in, 0, f.client_cert) || !load_cert(in, 1, f.server_cert)) return in;
+  }
   // Message 2 = header(2) | e(32) | c2; message 3 = header(2) | c3 (pk.hpp).
   in.c2 = in.wire.msg[1] - pkd::header_size - pkd::nz::dhlen;
   in.c3 = in.wire.msg[2] - pkd::header_size;
@@ -116,12 +147,22 @@ FloorInputs make_floor_inputs() {
                                               in.plain[side].size(), in.ad.data(), in.ad.size(),
                                               nullptr, in.nonce.data(), in.k.data());
   }
+  // A floor whose verifies fail would time the failure path: check them all once here.
+  for (int side = 0; side < 2 && in.ca; ++side) {
+    if (crypto_sign_ed25519_verify_detached(in.cert_sig[side].data(), in.cert_tbs[side].data(),
+                                            in.cert_tbs[side].size(), in.ca_pk.data()) != 0)
+      return in;
+  }
   in.ok = true;
   return in;
 }
 
 const FloorInputs& floor_inputs() {
-  static const FloorInputs in = make_floor_inputs();
+  static const FloorInputs in = make_floor_inputs(fixture());
+  return in;
+}
+const FloorInputs& ca_floor_inputs() {
+  static const FloorInputs in = make_floor_inputs(ca_fixture());
   return in;
 }
 
@@ -141,12 +182,13 @@ inline void hkdf2_floor(const FloorInputs& in, std::uint8_t* out, std::size_t ik
   blake2b(out, z, blake2b_block + hash_len);
 }
 
-// Exactly the primitive sequence of one handshake, both sides (see the header comment).
+// Exactly the primitive sequence of one handshake, both sides (see the header comment); with
+// CA inputs, plus the verify of the peer's certificate by the CA key.
 // Returns false if any primitive reports failure (a bug in the setup, not a timing).
-bool floor_once(const FloorInputs& in, int verifies_per_side) noexcept {
+bool floor_once(const FloorInputs& in) noexcept {
   std::array<std::uint8_t, 32> x_sk{}, x_pk{}, shared{};
   std::array<std::uint8_t, 64> sig{}, h{};
-  std::array<std::uint8_t, 256> buf{};
+  std::array<std::uint8_t, pk::max_certificate_size + 256> buf{};  // a proof with a certificate
   bool ok = true;
   for (int side = 0; side < 2; ++side) {
     const int peer = 1 - side;
@@ -154,12 +196,15 @@ bool floor_once(const FloorInputs& in, int verifies_per_side) noexcept {
     randombytes_buf(x_sk.data(), x_sk.size());
     ok &= crypto_scalarmult_curve25519_base(x_pk.data(), x_sk.data()) == 0;
     ok &= crypto_scalarmult_curve25519(shared.data(), x_sk.data(), in.peer_x[side].data()) == 0;
-    // Ed25519: our proof's signature, the peer's proof's verify (twice in CA mode).
+    // Ed25519: our proof's signature, the peer's proof's verify, in CA mode the peer's
+    // certificate's verify.
     crypto_sign_ed25519_detached(sig.data(), nullptr, in.tbs[side].data(), in.tbs_len[side],
                                  in.ed_sk[side].data());
-    for (int v = 0; v < verifies_per_side; ++v)
-      ok &= crypto_sign_ed25519_verify_detached(in.sig[peer].data(), in.tbs[peer].data(),
-                                                in.tbs_len[peer], in.ed_pk[peer].data()) == 0;
+    ok &= crypto_sign_ed25519_verify_detached(in.sig[peer].data(), in.tbs[peer].data(),
+                                              in.tbs_len[peer], in.ed_pk[peer].data()) == 0;
+    if (in.ca)
+      ok &= crypto_sign_ed25519_verify_detached(in.cert_sig[peer].data(), in.cert_tbs[peer].data(),
+                                                in.cert_tbs[peer].size(), in.ca_pk.data()) == 0;
     // HASH: prologue, e, re, empty msg-1 payload, msg-2 ciphertext, msg-3 ciphertext.
     blake2b(h.data(), in.zeros.data(), hash_len + prologue_len);
     blake2b(h.data(), in.zeros.data(), hash_len + 32);
@@ -193,11 +238,11 @@ void set_rate(benchmark::State& state) {
 }
 
 // ---------------------------------------------------------------------------------------------
-void BM_pk_handshake_pinned(benchmark::State& state) {
-  const PkFixture& f = fixture();
+template <class F>
+void BM_pk_handshake(benchmark::State& state, const F& f) {
   PkWire wire;
   if (!f.ok || !run_pk_handshake(f, &wire)) {
-    state.SkipWithError("pk handshake failed");
+    state.SkipWithError(f.ok ? "pk handshake failed" : "fixture setup failed (see stderr)");
     return;
   }
   for (auto _ : state) {
@@ -213,28 +258,26 @@ void BM_pk_handshake_pinned(benchmark::State& state) {
   state.counters["msg3_bytes"] = static_cast<double>(wire.msg[2]);
   state.counters["flights"] = wire.flights;
 }
+void BM_pk_handshake_pinned(benchmark::State& state) { BM_pk_handshake(state, fixture()); }
+// CA mode (DESIGN §4 trust (a)): both sides prove OpenSSH certificates from one Ed25519 CA
+// (PkCaFixture). Compared with BM_floor_pk_ca, the floor of this exact handshake.
+void BM_pk_handshake_ca(benchmark::State& state) { BM_pk_handshake(state, ca_fixture()); }
 
-// TODO(CA mode, DESIGN §4 trust (a)): register BM_pk_handshake_ca here — the same handshake with
-// both sides proving OpenSSH certificates from one Ed25519 CA — once pk::ServerTrust/ClientTrust
-// accept a certificate authority. report.py already looks for that exact name and compares it
-// with BM_floor_pk_ca below (2 verifies per side), which is measured today.
-
-void BM_floor(benchmark::State& state, int verifies_per_side) {
-  const FloorInputs& in = floor_inputs();
-  if (!in.ok || !floor_once(in, verifies_per_side)) {
+void BM_floor(benchmark::State& state, const FloorInputs& in) {
+  if (!in.ok || !floor_once(in)) {
     state.SkipWithError("floor setup failed");
     return;
   }
   for (auto _ : state) {
-    if (!floor_once(in, verifies_per_side)) {
+    if (!floor_once(in)) {
       state.SkipWithError("a primitive failed");
       break;
     }
   }
   set_rate(state);
 }
-void BM_floor_pk_pinned(benchmark::State& state) { BM_floor(state, 1); }
-void BM_floor_pk_ca(benchmark::State& state) { BM_floor(state, 2); }
+void BM_floor_pk_pinned(benchmark::State& state) { BM_floor(state, floor_inputs()); }
+void BM_floor_pk_ca(benchmark::State& state) { BM_floor(state, ca_floor_inputs()); }
 
 // The same ratio measured so that load from other processes cancels out: each iteration times
 // one handshake and one floor back to back (alternating which goes first) on this thread's CPU
@@ -251,9 +294,8 @@ double median(std::vector<double>& v) {
   const std::size_t m = v.size() / 2;
   return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
-void BM_pk_vs_floor_paired(benchmark::State& state) {
-  const PkFixture& f = fixture();
-  const FloorInputs& in = floor_inputs();
+template <class F>
+void BM_paired(benchmark::State& state, const F& f, const FloorInputs& in) {
   if (!f.ok || !in.ok) {
     state.SkipWithError("setup failed");
     return;
@@ -265,7 +307,7 @@ void BM_pk_vs_floor_paired(benchmark::State& state) {
     for (int k = 0; k < 2; ++k) {
       const bool do_hs = (k == 0) == hs_first;
       const double t0 = thread_cpu_ns();
-      ok &= do_hs ? run_pk_handshake(f) : floor_once(in, 1);
+      ok &= do_hs ? run_pk_handshake(f) : floor_once(in);
       (do_hs ? hs : fl).push_back(thread_cpu_ns() - t0);
     }
     hs_first = !hs_first;
@@ -279,6 +321,10 @@ void BM_pk_vs_floor_paired(benchmark::State& state) {
   state.counters["handshake_us"] = h / 1e3;
   state.counters["floor_us"] = fm / 1e3;
   state.counters["ratio"] = h / fm;
+}
+void BM_pk_vs_floor_paired(benchmark::State& state) { BM_paired(state, fixture(), floor_inputs()); }
+void BM_pk_ca_vs_floor_paired(benchmark::State& state) {
+  BM_paired(state, ca_fixture(), ca_floor_inputs());
 }
 
 // ---- the breakdown: one benchmark per primitive; `per_handshake` is its count in the pinned
@@ -391,6 +437,8 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_floor_pk_pinned", BM_floor_pk_pinned)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("BM_floor_pk_ca", BM_floor_pk_ca)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("BM_pk_vs_floor_paired", BM_pk_vs_floor_paired)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_pk_handshake_ca", BM_pk_handshake_ca)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_pk_ca_vs_floor_paired", BM_pk_ca_vs_floor_paired)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("BM_prim_randombytes_32", BM_prim_randombytes_32);
   benchmark::RegisterBenchmark("BM_prim_x25519_base", BM_prim_x25519_base);
   benchmark::RegisterBenchmark("BM_prim_x25519_dh", BM_prim_x25519_dh);

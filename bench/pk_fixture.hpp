@@ -3,14 +3,22 @@
 // names and message sizes.
 #pragma once
 
-#include <array>     // seeds
-#include <cstddef>   // std::size_t
-#include <cstdint>   // std::uint8_t
-#include <optional>  // keys without a default constructor
-#include <span>      // seed spans
-#include <utility>   // std::move
+#include <stdlib.h>  // mkdtemp
+
+#include <array>       // seeds, certificate storage
+#include <cstddef>     // std::size_t
+#include <cstdio>      // std::snprintf, std::fprintf
+#include <cstdlib>     // std::system, std::getenv
+#include <cstring>     // std::strchr
+#include <filesystem>  // removing the CA fixture's temp dir
+#include <optional>    // keys without a default constructor
+#include <span>        // seed spans
+#include <string_view> // certificate options
+#include <system_error>  // std::error_code (remove_all without exceptions)
+#include <utility>     // std::move
 
 #include "mutauth/handshake.hpp"
+#include "mutauth/mech/pk/certificate.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 
 namespace mutauth {
@@ -62,6 +70,93 @@ struct PkFixture {
   PkFixture& operator=(const PkFixture&) = delete;
 };
 
+/// CA mode (DESIGN §4 trust (a)): one Ed25519 CA made by ssh-keygen signs a HOST certificate for
+/// the server and a USER certificate for the client; the client trusts the CA for *.example.test
+/// hosts, the server trusts it for user certificates. The artefacts come from the real ssh-keygen,
+/// as every test artefact in the project does (tests/pk/ca_tools.hpp), so the certificates have
+/// the size and extension set users will actually present (ssh-keygen adds the five default
+/// permit-* extensions to user certificates). They are made in a temp dir in the constructor,
+/// loaded, and the dir is removed before any benchmark runs: nothing of it is timed, and nothing
+/// is left behind. The principals, key ids and serials are those of tests/pk/test_pk_ca.cpp.
+struct PkCaFixture {
+  std::optional<pk::Ed25519SecretKey> server_key;
+  std::optional<pk::Ed25519SecretKey> client_key;
+  std::optional<ServicePrincipal> target;
+  std::array<std::uint8_t, pk::max_certificate_size> server_cert_buf{}, client_cert_buf{};
+  bytes_view server_cert{}, client_cert{};
+  std::array<pk::HostCertAuthority, 1> host_cas{};
+  std::array<pk::UserCertAuthority, 1> user_cas{};
+  pk::InitiatorConfig icfg{};
+  std::optional<pk::AcceptorConfig> acfg;
+  bool ok = false;
+
+  PkCaFixture() noexcept {
+    const char* tmp = std::getenv("TMPDIR");
+    char dir[512];
+    std::snprintf(dir, sizeof dir, "%s/mutauth-bench-ca-XXXXXX", tmp != nullptr && *tmp ? tmp : "/tmp");
+    // The path goes into a shell command in single quotes: refuse one that could break out.
+    if (std::strchr(dir, '\'') != nullptr || ::mkdtemp(dir) == nullptr) {
+      std::fprintf(stderr, "pk CA fixture: cannot make a temp dir under %s\n", dir);
+      return;
+    }
+    ok = make(dir);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);  // error_code form: the benches may lack exceptions
+    if (!ok) std::fprintf(stderr, "pk CA fixture: ssh-keygen or loading its output failed (%s)\n", dir);
+  }
+  PkCaFixture(const PkCaFixture&) = delete;  // the configs point into this object
+  PkCaFixture& operator=(const PkCaFixture&) = delete;
+
+ private:
+  bool make(const char* dir) noexcept {
+    // One shell: the CA, both identity keys, then the two signatures. The validity window is a
+    // real one (not ssh-keygen's default "forever") so that the validity check does the work it
+    // does in production; a day covers any report run.
+    char cmd[1536];
+    std::snprintf(cmd, sizeof cmd,
+                  "cd '%s' && ssh-keygen -q -t ed25519 -N '' -C ca -f ca"
+                  " && ssh-keygen -q -t ed25519 -N '' -C server -f server"
+                  " && ssh-keygen -q -t ed25519 -N '' -C alice -f alice"
+                  " && ssh-keygen -q -s ca -I server-id -h -z 7"
+                  " -n server.example.test,host/server.example.test -V -1h:+1d server.pub"
+                  " && ssh-keygen -q -s ca -I alice-id -z 42 -n alice -V -1h:+1d alice.pub",
+                  dir);
+    char full[1700];
+    std::snprintf(full, sizeof full, "{ %s; } </dev/null >/dev/null", cmd);
+    if (std::system(full) != 0) return false;
+    char path[600];
+    auto at = [&](const char* name) {
+      std::snprintf(path, sizeof path, "%s/%s", dir, name);
+      return path;
+    };
+    auto s = pk::load_private_key_file(at("server"));
+    if (!s) return false;
+    server_key.emplace(std::move(*s));
+    auto c = pk::load_private_key_file(at("alice"));
+    if (!c) return false;
+    client_key.emplace(std::move(*c));
+    auto ca = pk::load_public_key_file(at("ca.pub"));
+    if (!ca) return false;
+    auto sc = pk::load_certificate_file(at("server-cert.pub"), server_cert_buf);
+    if (!sc) return false;
+    server_cert = *sc;
+    auto cc = pk::load_certificate_file(at("alice-cert.pub"), client_cert_buf);
+    if (!cc) return false;
+    client_cert = *cc;
+    auto t = ServicePrincipal::parse(target_text);
+    if (!t) return false;
+    target.emplace(*t);
+    host_cas[0] = {*ca, "*.example.test"};
+    user_cas[0] = {*ca, {}};
+    icfg.identity = {&*client_key, "alice", client_cert};
+    icfg.trust.authorities = host_cas;
+    acfg.emplace(pk::AcceptorConfig{.identity = {&*server_key, {}, server_cert}, .service = *t,
+                                    .trust = {}, .channel_binding = {}});
+    acfg->trust.authorities = user_cas;
+    return true;
+  }
+};
+
 /// What one handshake put on the wire.
 struct PkWire {
   std::array<std::size_t, 3> msg{};  // sizes of messages 1, 2, 3
@@ -73,7 +168,9 @@ struct PkWire {
 /// construct, four steps, finish() on both. Sessions go to `cs`/`ss` when given (bench_session
 /// keeps them), otherwise they are destroyed here — their teardown (key wiping) is part of the
 /// cost of a handshake whose session is then discarded.
-inline bool run_pk_handshake(const PkFixture& f, PkWire* wire = nullptr,
+/// `F` is PkFixture or PkCaFixture: the handshake code is the same, only the configs differ.
+template <class F>
+inline bool run_pk_handshake(const F& f, PkWire* wire = nullptr,
                              std::optional<Session<PK>>* cs = nullptr,
                              std::optional<Session<PK>>* ss = nullptr) noexcept {
   Initiator<PK> client(*f.target, f.icfg);

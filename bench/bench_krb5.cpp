@@ -1,0 +1,650 @@
+// bench_krb5 — the cost of the Kerberos adapter (DESIGN §5) against the GSS-API calls it wraps,
+// on a real MIT KDC (tests/krb5/kdc_fixture.sh, started once for the whole run), and Kerberos
+// record throughput for comparison with the pk session.
+//
+//   BM_krb5_raw_gss      one full mutual exchange with bare GSS-API calls: import the composed
+//                        target, gss_init_sec_context (AP-REQ), gss_accept_sec_context (AP-REP),
+//                        gss_init_sec_context (verifies the AP-REP), the same ret_flags and mech
+//                        checks, and gss_inquire_context + gss_display_name of the target on the
+//                        initiator with a compare against the composed name — the checks a
+//                        careful raw-GSS program makes. Same flags (MUTUAL|REPLAY|SEQUENCE|CONF|
+//                        INTEG), same target name, same credentials: the initiator's default
+//                        (ccache + client keytab), an acceptor credential bound to the SPN —
+//                        acquired ONCE, as a raw server would.
+//   BM_krb5_adapter      the same exchange through Initiator/Acceptor<krb5::Kerberos> + finish()
+//                        on both sides, sessions destroyed.
+//   BM_krb5_adapter_vs_raw_paired  both back to back per iteration (alternating order) on this
+//                        thread's CPU clock; the medians and their ratio. On a shared machine the
+//                        two separate benchmarks run seconds apart and their ratio also measures
+//                        how the load changed; this one does not.
+//   BM_krb5_session_seal_open/N    Session<Kerberos> seal on the client + open on the server of
+//                        one N-byte record (gss_wrap/gss_unwrap with confidentiality), as
+//                        bench_session does for pk.
+//   *_rcache_none        the two handshakes again with KRB5RCACHETYPE=none — NOT how the fixture
+//                        or any production acceptor runs (no replay detection of AP-REQs); only
+//                        there to show what the replay cache costs. The headline rows keep the
+//                        fixture's configuration: replay cache on, in KRB5RCACHEDIR.
+//
+// What the adapter does per handshake beyond the raw loop (each is a DESIGN §5 / G-rule choice;
+// callgrind attributes the difference — see the report):
+//   * acceptor: imports the SPN and acquires its ACCEPT credential on every handshake
+//     (gss_acquire_cred_from; AcceptorConfig holds names, not a credential handle);
+//   * acceptor: gss_inquire_context + gss_display_name of the local name (names_target defence
+//     in depth) and gss_display_name of the client (Principal); initiator: display of its own name;
+//   * both: gss_wrap_size_limit (measured wrap overhead) and gss_pseudo_random of 32 bytes (the
+//     session's channel-binding value) at conclude;
+//   * the core: state machine, token bounds, authorization callback, Principal copies.
+//
+// The first handshake (AS + TGS exchange with the KDC, ccache filled) runs in setup, outside any
+// timing: every timed handshake uses the cached service ticket, so the KDC is not in the loop.
+//
+//   BM_krb5_raw_gss_adapter_calls  the raw loop making every GSS call the adapter makes (the
+//                        list below): adapter / this = what the C++ layer itself costs;
+//                        BM_krb5_adapter_vs_raw_calls_paired measures that ratio paired.
+//
+// Also: `bench_krb5 --loop=adapter|raw|rawcalls:N` runs N handshakes of one kind without Google
+// Benchmark, for load-independent instruction counts:
+//   valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*loop_adapter*'
+//            build-bench/bench/bench_krb5 --loop=adapter:200   (likewise loop_raw, loop_rawcalls)
+// Why the extra calls are expensive: MIT builds a fresh krb5_context (krb5_init_context, which
+// re-walks the krb5.conf profile) inside almost every GSS call — display_name, inquire_context,
+// release_name, pseudo_random, wrap_size_limit included — so each extra call costs about the same
+// whatever it does, and acquiring the acceptor credential per handshake adds a keytab and replay
+// cache open/close on top.
+#include <benchmark/benchmark.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mutauth/handshake.hpp"
+#include "mutauth/mech/krb5/krb5.hpp"
+
+extern char** environ;
+
+#ifndef MUTAUTH_SOURCE_DIR
+#error "bench_krb5 needs MUTAUTH_SOURCE_DIR (bench/CMakeLists.txt) to find tests/krb5/kdc_fixture.sh"
+#endif
+
+namespace mutauth {
+inline namespace v0 {
+namespace bench {
+namespace {
+
+using K = krb5::Kerberos;
+
+constexpr std::string_view target_text = "host/server.example.test";
+// What gss_display_name shows for the target once the context is established (host-based name
+// mapped to EXAMPLE.TEST by the fixture's [domain_realm]).
+constexpr std::string_view target_shown = "host/server.example.test@EXAMPLE.TEST";
+constexpr OM_uint32 req_flags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG |
+                                GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
+// Exit status when no KDC can be brought up: report.sh says "skipped" instead of failing.
+constexpr int exit_no_kdc = 77;
+
+// ---- the KDC --------------------------------------------------------------------------------
+// kdc_fixture.sh serve, its stdin and stdout on pipes. It prints ENV/VAR lines then READY, and
+// tears the realms down (kills krb5kdc, removes its temp dir) when its stdin reaches EOF — which
+// also happens if this process dies, so a crashed benchmark leaves nothing behind.
+class Kdc {
+ public:
+  bool start(std::string& why) {
+    const char* script_env = std::getenv("MUTAUTH_KDC_FIXTURE");
+    script_ = script_env != nullptr ? script_env : MUTAUTH_SOURCE_DIR "/tests/krb5/kdc_fixture.sh";
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
+      why = "pipe failed";
+      return false;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    char bash[] = "/bin/bash", serve[] = "serve";
+    char* argv[] = {bash, script_.data(), serve, nullptr};
+    const int rc = posix_spawn(&pid_, bash, &fa, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(in[0]);
+    close(out[1]);
+    if (rc != 0) {
+      close(in[1]);
+      close(out[0]);
+      pid_ = -1;
+      why = "cannot run " + script_;
+      return false;
+    }
+    to_ = in[1];
+    from_ = fdopen(out[0], "r");
+    char line[4096];
+    while (std::fgets(line, sizeof line, from_) != nullptr) {
+      std::string l(line);
+      while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.pop_back();
+      if (l == "READY") {
+        // The replay cache must be on, as in the tests (KERBEROS-TESTING.md): a stray
+        // KRB5RCACHETYPE in the caller's environment would silently measure without it.
+        unsetenv("KRB5RCACHETYPE");
+        return true;
+      }
+      if (l.rfind("ERR ", 0) == 0) {
+        why = l.substr(4);
+        return false;
+      }
+      const auto eq = l.find('=');
+      if (eq == std::string::npos) continue;
+      if (l.rfind("ENV ", 0) == 0) {
+        const std::string k = l.substr(4, eq - 4);
+        setenv(k.c_str(), l.c_str() + eq + 1, 1);
+        env_.push_back(k);
+      } else if (l.rfind("VAR ", 0) == 0) {
+        vars_[l.substr(4, eq - 4)] = l.substr(eq + 1);
+      }
+    }
+    why = "kdc_fixture.sh exited before READY (see its stderr)";
+    return false;
+  }
+  // EOF on the script's stdin, then wait for it: the KDC is gone and its dir removed on return.
+  void stop() noexcept {
+    for (const auto& k : env_) unsetenv(k.c_str());
+    env_.clear();
+    if (to_ >= 0) close(to_);
+    to_ = -1;
+    if (from_ != nullptr) {
+      char buf[512];
+      while (std::fgets(buf, sizeof buf, from_) != nullptr) {
+      }
+      std::fclose(from_);
+      from_ = nullptr;
+    }
+    if (pid_ > 0) {
+      int st = 0;
+      while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+      }
+      pid_ = -1;
+    }
+  }
+  ~Kdc() { stop(); }
+  [[nodiscard]] std::string var(const std::string& k) const {
+    const auto it = vars_.find(k);
+    return it == vars_.end() ? std::string() : it->second;
+  }
+
+ private:
+  std::string script_;
+  pid_t pid_ = -1;
+  int to_ = -1;
+  FILE* from_ = nullptr;
+  std::vector<std::string> env_;
+  std::map<std::string, std::string> vars_;
+};
+
+Kdc g_kdc;
+
+// ---- shared setup ---------------------------------------------------------------------------
+bool allow_alice(const Principal& p) noexcept { return p.name.view() == "alice@EXAMPLE.TEST"; }
+
+struct Setup {
+  std::optional<ServicePrincipal> target;
+  K::InitiatorConfig icfg{};  // default credentials: KRB5CCNAME, KRB5_CLIENT_KTNAME
+  std::optional<K::AcceptorConfig> acfg;  // keytab from KRB5_KTNAME
+  gss_cred_id_t raw_acceptor_cred = GSS_C_NO_CREDENTIAL;  // for the raw loop, acquired once
+  std::string error;
+};
+Setup g_setup;
+
+struct Wire {
+  std::size_t c2s = 0, s2c = 0;
+  int flights = 0;
+};
+
+// One handshake through the adapter, both sides, sessions kept when asked.
+bool adapter_handshake(Wire* wire = nullptr, std::optional<Session<K>>* cs = nullptr,
+                       std::optional<Session<K>>* ss = nullptr) noexcept {
+  Initiator<K> client(*g_setup.target, g_setup.icfg);
+  Acceptor<K> server(*g_setup.acfg, allow_alice);
+  const step_result r1 = client.step();
+  if (r1.st != status::send) return false;
+  const std::size_t ap_req = r1.token.size();
+  const step_result r2 = server.step(r1.token);
+  if (r2.st != status::done || r2.token.empty()) return false;
+  const std::size_t ap_rep = r2.token.size();
+  const step_result r3 = client.step(r2.token);
+  if (r3.st != status::done || !r3.token.empty()) return false;
+  auto c = std::move(client).finish();
+  auto s = std::move(server).finish();
+  if (!c || !s) return false;
+  if (wire != nullptr) *wire = {ap_req, ap_rep, 2};  // AP-REQ, then AP-REP: two flights
+  if (cs != nullptr) cs->emplace(std::move(*c));
+  if (ss != nullptr) ss->emplace(std::move(*s));
+  return true;
+}
+
+// The adapter's first handshake with its error texts, for setup diagnostics.
+std::string adapter_error() {
+  Initiator<K> client(*g_setup.target, g_setup.icfg);
+  Acceptor<K> server(*g_setup.acfg, allow_alice);
+  const step_result r1 = client.step();
+  if (r1.st != status::send) return "initiator: " + std::string(client.last_error().detail());
+  const step_result r2 = server.step(r1.token);
+  if (r2.st != status::done) return "acceptor: " + std::string(server.last_error().detail());
+  const step_result r3 = client.step(r2.token);
+  if (r3.st != status::done) return "initiator: " + std::string(client.last_error().detail());
+  return "finish failed";
+}
+
+// Acquires an ACCEPT credential bound to the SPN exactly as the adapter does (same name type,
+// same mech set, the default keytab), so the raw loop and the adapter accept with the same key.
+bool acquire_acceptor_cred(gss_cred_id_t* out) noexcept {
+  const std::string host_based = "host@server.example.test";
+  gss_buffer_desc nb{host_based.size(), const_cast<char*>(host_based.data())};
+  gss_name_t name = GSS_C_NO_NAME;
+  OM_uint32 minor = 0;
+  if (GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &name))) return false;
+  gss_OID_set_desc mechs{1, gss_mech_krb5};
+  const gss_key_value_set_desc store{0, nullptr};
+  const OM_uint32 major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, &mechs,
+                                                GSS_C_ACCEPT, &store, out, nullptr, nullptr);
+  gss_release_name(&minor, &name);
+  return !GSS_ERROR(major);
+}
+
+// Display form of a name into `out`; false on a GSS error.
+bool display(gss_name_t n, std::string& out) noexcept {
+  OM_uint32 minor = 0;
+  gss_buffer_desc text{0, nullptr};
+  if (GSS_ERROR(gss_display_name(&minor, n, &text, nullptr))) return false;
+  out.assign(static_cast<const char*>(text.value), text.length);
+  gss_release_buffer(&minor, &text);
+  return true;
+}
+
+// What the adapter's conclude() asks of each established context: the wrap overhead and 32
+// bytes of GSS_Pseudo_random (the session's channel-binding value).
+bool conclude_calls(gss_ctx_id_t ctx) noexcept {
+  OM_uint32 minor = 0, max_in = 0;
+  if (GSS_ERROR(gss_wrap_size_limit(&minor, ctx, 1, GSS_C_QOP_DEFAULT, 4096, &max_in))) return false;
+  const std::string_view label = krb5::SessionKeys::channel_binding_label;
+  gss_buffer_desc in{label.size(), const_cast<char*>(label.data())};
+  gss_buffer_desc prf{0, nullptr};
+  const bool ok = !GSS_ERROR(gss_pseudo_random(&minor, ctx, GSS_C_PRF_KEY_FULL, &in, 32, &prf)) &&
+                  prf.length == 32;
+  if (prf.value != nullptr) krb5::detail::secure_zero(prf.value, prf.length);
+  gss_release_buffer(&minor, &prf);
+  return ok;
+}
+
+// One mutual exchange with bare GSS-API (see the header for what it includes and why).
+// `acred` == GSS_C_NO_CREDENTIAL with `adapter_calls`: the raw loop makes every GSS call the
+// adapter makes, in the adapter's order (BM_krb5_raw_gss_adapter_calls): acquire the acceptor
+// credential per handshake, inquire + display on both sides, conclude_calls() on both. The
+// adapter against THAT loop is the cost of the C++ around the GSS calls, nothing else.
+bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls = false) noexcept {
+  OM_uint32 minor = 0;
+  bool ok = false;
+  gss_cred_id_t own_cred = GSS_C_NO_CREDENTIAL;
+  std::string peer, local;
+  gss_name_t target = GSS_C_NO_NAME, src = GSS_C_NO_NAME, shown = GSS_C_NO_NAME;
+  gss_ctx_id_t ictx = GSS_C_NO_CONTEXT, actx = GSS_C_NO_CONTEXT;
+  gss_buffer_desc ap_req{0, nullptr}, ap_rep{0, nullptr}, last{0, nullptr}, text{0, nullptr};
+  OM_uint32 iflags = 0, aflags = 0;
+  gss_OID mech = GSS_C_NO_OID;
+  // The client composes the target per connection, like the adapter (and as import_service_name
+  // does: host-based form, no realm given).
+  const std::string_view hb = "host@server.example.test";
+  gss_buffer_desc nb{hb.size(), const_cast<char*>(hb.data())};
+  do {
+    if (GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &target))) break;
+    OM_uint32 major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target, gss_mech_krb5,
+                                           req_flags, GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS,
+                                           GSS_C_NO_BUFFER, nullptr, &ap_req, &iflags, nullptr);
+    if (major != GSS_S_CONTINUE_NEEDED || ap_req.length == 0) break;
+    if (adapter_calls) {
+      if (!acquire_acceptor_cred(&own_cred)) break;
+      acred = own_cred;
+    }
+    major = gss_accept_sec_context(&minor, &actx, acred, &ap_req, GSS_C_NO_CHANNEL_BINDINGS, &src,
+                                   &mech, &ap_rep, &aflags, nullptr, nullptr);
+    if (major != GSS_S_COMPLETE || ap_rep.length == 0) break;
+    // The checks the adapter also makes: krb5 mech, and every requested flag granted.
+    if (mech == GSS_C_NO_OID || mech->length != gss_mech_krb5->length ||
+        std::memcmp(mech->elements, gss_mech_krb5->elements, mech->length) != 0)
+      break;
+    if ((aflags & req_flags) != req_flags) break;
+    if (adapter_calls) {
+      gss_name_t local_name = GSS_C_NO_NAME;
+      bool named = !GSS_ERROR(gss_inquire_context(&minor, actx, nullptr, &local_name, nullptr,
+                                                  nullptr, nullptr, nullptr, nullptr)) &&
+                   display(local_name, local) && local == target_shown;
+      gss_release_name(&minor, &local_name);
+      if (!named || !display(src, peer) || !conclude_calls(actx)) break;
+    }
+    major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target, gss_mech_krb5, req_flags,
+                                 GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS, &ap_rep, nullptr, &last,
+                                 &iflags, nullptr);
+    if (major != GSS_S_COMPLETE || last.length != 0) break;
+    if ((iflags & req_flags) != req_flags) break;
+    // G2 in raw form: the context must have authenticated exactly the composed name.
+    // (The adapter also asks for and displays the initiator's own name.)
+    gss_name_t self = GSS_C_NO_NAME;
+    if (GSS_ERROR(gss_inquire_context(&minor, ictx, adapter_calls ? &self : nullptr, &shown, nullptr,
+                                      nullptr, nullptr, nullptr, nullptr)))
+      break;
+    if (GSS_ERROR(gss_display_name(&minor, shown, &text, nullptr))) break;
+    std::string_view s(static_cast<const char*>(text.value), text.length);
+    if (s != target_shown) break;
+    if (adapter_calls) {
+      const bool named = display(self, local);
+      gss_release_name(&minor, &self);
+      if (!named || !conclude_calls(ictx)) break;
+    }
+    if (wire != nullptr) *wire = {ap_req.length, ap_rep.length, 2};
+    ok = true;
+  } while (false);
+  gss_release_buffer(&minor, &text);
+  gss_release_buffer(&minor, &last);
+  gss_release_buffer(&minor, &ap_rep);
+  gss_release_buffer(&minor, &ap_req);
+  gss_release_name(&minor, &shown);
+  gss_release_name(&minor, &src);
+  gss_release_name(&minor, &target);
+  gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);
+  gss_delete_sec_context(&minor, &ictx, GSS_C_NO_BUFFER);
+  if (own_cred != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, &own_cred);
+  return ok;
+}
+
+bool setup() {
+  std::string why;
+  if (!g_kdc.start(why)) {
+    g_setup.error = "KDC fixture: " + why;
+    return false;
+  }
+  auto t = ServicePrincipal::parse(target_text);
+  if (!t) {
+    g_setup.error = "target name";
+    return false;
+  }
+  g_setup.target.emplace(*t);
+  g_setup.acfg.emplace(K::AcceptorConfig{*t, {}});
+  // Outside any timing: AS + TGS with the KDC; the ccache now holds the service ticket.
+  if (!adapter_handshake()) {
+    g_setup.error = "first Kerberos handshake failed: " + adapter_error();
+    return false;
+  }
+  if (!acquire_acceptor_cred(&g_setup.raw_acceptor_cred)) {
+    g_setup.error = "gss_acquire_cred_from (acceptor) failed";
+    return false;
+  }
+  if (!raw_handshake(g_setup.raw_acceptor_cred)) {
+    g_setup.error = "raw GSS handshake failed";
+    return false;
+  }
+  return true;
+}
+
+void teardown() {
+  OM_uint32 minor = 0;
+  if (g_setup.raw_acceptor_cred != GSS_C_NO_CREDENTIAL)
+    gss_release_cred(&minor, &g_setup.raw_acceptor_cred);
+  g_kdc.stop();
+}
+
+// Size of the replay cache file(s) in KRB5RCACHEDIR, to show whether it grows with the run.
+long long rcache_bytes() {
+  const char* dir = std::getenv("KRB5RCACHEDIR");
+  if (dir == nullptr) return -1;
+  const std::string p = std::string(dir) + "/krb5_" + std::to_string(geteuid()) + ".rcache2";
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 ? static_cast<long long>(st.st_size) : -1;
+}
+
+void set_counters(benchmark::State& state, const Wire& w) {
+  state.counters["handshakes_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["bytes_on_wire"] = static_cast<double>(w.c2s + w.s2c);
+  state.counters["ap_req_bytes"] = static_cast<double>(w.c2s);
+  state.counters["ap_rep_bytes"] = static_cast<double>(w.s2c);
+  state.counters["flights"] = w.flights;
+  state.counters["rcache_bytes_after"] = static_cast<double>(rcache_bytes());
+}
+
+// ---- benchmarks -----------------------------------------------------------------------------
+void BM_krb5_raw_gss(benchmark::State& state) {
+  Wire w;
+  if (!raw_handshake(g_setup.raw_acceptor_cred, &w)) {
+    state.SkipWithError("raw GSS handshake failed");
+    return;
+  }
+  for (auto _ : state) {
+    if (!raw_handshake(g_setup.raw_acceptor_cred)) {
+      state.SkipWithError("raw GSS handshake failed");
+      break;
+    }
+  }
+  set_counters(state, w);
+}
+
+void BM_krb5_raw_gss_adapter_calls(benchmark::State& state) {
+  Wire w;
+  if (!raw_handshake(GSS_C_NO_CREDENTIAL, &w, true)) {
+    state.SkipWithError("raw GSS handshake (adapter's calls) failed");
+    return;
+  }
+  for (auto _ : state) {
+    if (!raw_handshake(GSS_C_NO_CREDENTIAL, nullptr, true)) {
+      state.SkipWithError("raw GSS handshake (adapter's calls) failed");
+      break;
+    }
+  }
+  set_counters(state, w);
+}
+
+void BM_krb5_adapter(benchmark::State& state) {
+  Wire w;
+  if (!adapter_handshake(&w)) {
+    state.SkipWithError("adapter handshake failed");
+    return;
+  }
+  for (auto _ : state) {
+    if (!adapter_handshake()) {
+      state.SkipWithError("adapter handshake failed");
+      break;
+    }
+  }
+  set_counters(state, w);
+}
+
+double thread_cpu_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+double median(std::vector<double>& v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+// `calls`: compare with the raw loop that makes the adapter's GSS calls (C++ layer alone).
+void BM_paired(benchmark::State& state, bool calls) {
+  std::vector<double> ad, raw;
+  bool adapter_first = true;
+  for (auto _ : state) {
+    bool ok = true;
+    for (int k = 0; k < 2; ++k) {
+      const bool do_ad = (k == 0) == adapter_first;
+      const double t0 = thread_cpu_ns();
+      ok &= do_ad ? adapter_handshake()
+                  : calls ? raw_handshake(GSS_C_NO_CREDENTIAL, nullptr, true)
+                          : raw_handshake(g_setup.raw_acceptor_cred);
+      (do_ad ? ad : raw).push_back(thread_cpu_ns() - t0);
+    }
+    adapter_first = !adapter_first;
+    if (!ok) {
+      state.SkipWithError("handshake failed");
+      break;
+    }
+  }
+  if (ad.empty()) return;
+  const double a = median(ad), r = median(raw);
+  state.counters["adapter_us"] = a / 1e3;
+  state.counters["raw_us"] = r / 1e3;
+  state.counters["ratio"] = a / r;
+}
+void BM_krb5_adapter_vs_raw_paired(benchmark::State& state) { BM_paired(state, false); }
+void BM_krb5_adapter_vs_raw_calls_paired(benchmark::State& state) { BM_paired(state, true); }
+
+// KRB5RCACHETYPE=none for the duration of one benchmark (the raw loop needs its own acceptor
+// credential: MIT resolves the replay cache when the ACCEPT credential is acquired).
+struct NoReplayCache {
+  gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+  bool ok = false;
+  NoReplayCache() noexcept {
+    setenv("KRB5RCACHETYPE", "none", 1);
+    ok = acquire_acceptor_cred(&cred);
+  }
+  ~NoReplayCache() {
+    OM_uint32 minor = 0;
+    if (cred != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, &cred);
+    unsetenv("KRB5RCACHETYPE");
+  }
+};
+
+void BM_krb5_raw_gss_rcache_none(benchmark::State& state) {
+  NoReplayCache nr;
+  Wire w;
+  if (!nr.ok || !raw_handshake(nr.cred, &w)) {
+    state.SkipWithError("raw GSS handshake failed");
+    return;
+  }
+  for (auto _ : state) {
+    if (!raw_handshake(nr.cred)) {
+      state.SkipWithError("raw GSS handshake failed");
+      break;
+    }
+  }
+  set_counters(state, w);
+}
+
+void BM_krb5_adapter_rcache_none(benchmark::State& state) {
+  NoReplayCache nr;
+  Wire w;
+  if (!nr.ok || !adapter_handshake(&w)) {
+    state.SkipWithError("adapter handshake failed");
+    return;
+  }
+  for (auto _ : state) {
+    if (!adapter_handshake()) {
+      state.SkipWithError("adapter handshake failed");
+      break;
+    }
+  }
+  set_counters(state, w);
+}
+
+// One record sealed by the client, opened by the server: the same unit as bench_session.
+void BM_krb5_session_seal_open(benchmark::State& state) {
+  std::optional<Session<K>> client, server;
+  if (!adapter_handshake(nullptr, &client, &server)) {
+    state.SkipWithError("adapter handshake failed");
+    return;
+  }
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<std::uint8_t> pt(n, 0xa5), rec(n + Session<K>::seal_overhead), out(n + Session<K>::seal_overhead);
+  std::size_t record = 0;
+  for (auto _ : state) {
+    auto c = client->seal(pt, rec);
+    auto p = server->open(bytes_view(rec.data(), c ? *c : 0), out);
+    if (!c || !p || *p != n) {
+      state.SkipWithError("seal/open failed");
+      break;
+    }
+    record = *c;
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+  state.counters["record_overhead_bytes"] = static_cast<double>(record - n);
+}
+
+// --loop=adapter:N / --loop=raw:N — N handshakes and nothing else, for callgrind.
+__attribute__((noinline)) bool loop_adapter(long n) {
+  bool ok = true;
+  for (long i = 0; i < n; ++i) ok &= adapter_handshake();
+  return ok;
+}
+__attribute__((noinline)) bool loop_raw(long n) {
+  bool ok = true;
+  for (long i = 0; i < n; ++i) ok &= raw_handshake(g_setup.raw_acceptor_cred);
+  return ok;
+}
+__attribute__((noinline)) bool loop_rawcalls(long n) {
+  bool ok = true;
+  for (long i = 0; i < n; ++i) ok &= raw_handshake(GSS_C_NO_CREDENTIAL, nullptr, true);
+  return ok;
+}
+
+}  // namespace
+}  // namespace bench
+}  // namespace v0
+}  // namespace mutauth
+
+int main(int argc, char** argv) {
+  using namespace mutauth::bench;
+  // No signal handlers: if this process dies, the kernel closes the fixture's stdin and the
+  // fixture tears the KDC down by itself (kdc_fixture.sh: EOF -> trap EXIT).
+  const char* loop = nullptr;
+  if (argc >= 2 && std::strncmp(argv[1], "--loop=", 7) == 0) loop = argv[1] + 7;
+  if (!setup()) {
+    std::fprintf(stderr, "bench_krb5: %s\n", g_setup.error.c_str());
+    teardown();
+    return g_setup.error.rfind("KDC fixture:", 0) == 0 ? exit_no_kdc : 1;
+  }
+  if (loop != nullptr) {
+    const char* colon = std::strchr(loop, ':');
+    const long n = colon != nullptr ? std::atol(colon + 1) : 100;
+    const std::string_view kind(loop, colon != nullptr ? static_cast<std::size_t>(colon - loop) : std::strlen(loop));
+    bool ok = false;
+    if (kind == "adapter") ok = loop_adapter(n);
+    else if (kind == "raw") ok = loop_raw(n);
+    else if (kind == "rawcalls") ok = loop_rawcalls(n);
+    else std::fprintf(stderr, "bench_krb5: --loop=adapter|raw|rawcalls:N\n");
+    std::printf("%.*s: %ld handshakes %s\n", static_cast<int>(kind.size()), kind.data(), n,
+                ok ? "ok" : "FAILED");
+    teardown();
+    return ok ? 0 : 1;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+    teardown();
+    return 1;
+  }
+  benchmark::RegisterBenchmark("BM_krb5_raw_gss", BM_krb5_raw_gss)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_krb5_adapter", BM_krb5_adapter)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_krb5_raw_gss_adapter_calls", BM_krb5_raw_gss_adapter_calls)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_paired", BM_krb5_adapter_vs_raw_paired)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_calls_paired", BM_krb5_adapter_vs_raw_calls_paired)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_krb5_raw_gss_rcache_none", BM_krb5_raw_gss_rcache_none)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_krb5_adapter_rcache_none", BM_krb5_adapter_rcache_none)
+      ->Unit(benchmark::kMicrosecond);
+  for (const long n : {64L, 1024L, 16384L})
+    benchmark::RegisterBenchmark("BM_krb5_session_seal_open", BM_krb5_session_seal_open)->Arg(n);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  teardown();
+  return 0;
+}
