@@ -27,12 +27,10 @@
 //
 // What the adapter does per handshake beyond the raw loop (each is a DESIGN §5 / G-rule choice;
 // callgrind attributes the difference — see the report):
-//   * acceptor: imports the SPN and acquires its ACCEPT credential on every handshake
-//     (gss_acquire_cred_from; AcceptorConfig holds names, not a credential handle);
 //   * acceptor: gss_inquire_context + gss_display_name of the local name (names_target defence
 //     in depth) and gss_display_name of the client (Principal); initiator: display of its own name;
-//   * both: gss_wrap_size_limit (measured wrap overhead) and gss_pseudo_random of 32 bytes (the
-//     session's channel-binding value) at conclude;
+//   * both: gss_wrap_size_limit at conclude (the measured wrap overhead, which also refuses
+//     enctypes outside RFC 4121);
 //   * the core: state machine, token bounds, authorization callback, Principal copies.
 //
 // The first handshake (AS + TGS exchange with the KDC, ccache filled) runs in setup, outside any
@@ -199,6 +197,8 @@ struct Setup {
   std::optional<ServicePrincipal> target;
   K::InitiatorConfig icfg{};  // default credentials: KRB5CCNAME, KRB5_CLIENT_KTNAME
   std::optional<K::AcceptorConfig> acfg;  // keytab from KRB5_KTNAME
+  // Acquired once, as a server does (and as the raw loop does): AcceptorConfig::credential.
+  std::optional<krb5::AcceptorCredential> acceptor_cred;
   gss_cred_id_t raw_acceptor_cred = GSS_C_NO_CREDENTIAL;  // for the raw loop, acquired once
   std::string error;
 };
@@ -377,7 +377,13 @@ bool setup() {
     return false;
   }
   g_setup.target.emplace(*t);
-  g_setup.acfg.emplace(K::AcceptorConfig{*t, {}});
+  auto cred = krb5::AcceptorCredential::acquire(*t);
+  if (!cred) {
+    g_setup.error = "AcceptorCredential::acquire failed";
+    return false;
+  }
+  g_setup.acceptor_cred.emplace(std::move(*cred));
+  g_setup.acfg.emplace(K::AcceptorConfig{*t, {}, &*g_setup.acceptor_cred});
   // Outside any timing: AS + TGS with the KDC; the ccache now holds the service ticket.
   if (!adapter_handshake()) {
     g_setup.error = "first Kerberos handshake failed: " + adapter_error();

@@ -675,3 +675,19 @@ TEST_CASE("krb5: an enctype with a larger wrap overhead (aes256-sha384) keeps th
   REQUIRE(open(s, out, plain));  // no GSS_S_GAP_TOKEN: the refused seal used no sequence number
   CHECK(to_string(plain) == msg);
 }
+
+TEST_CASE("krb5: a server's handshakes can share one acceptor credential", "[kerberos]") {
+  Realms realm;
+  auto cred = krb5::AcceptorCredential::acquire(server());
+  REQUIRE(cred);
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server(), {}, &*cred};
+  for (int i = 0; i < 3; ++i) {
+    auto [client, server_s] = handshake(server(), icfg, acfg);
+    CHECK(server_s.peer().name.view() == "alice@EXAMPLE.TEST");
+    CHECK(client.peer().name.view() == "host/server.example.test@EXAMPLE.TEST");
+  }
+  // A credential for a principal the keytab lacks fails at acquire, with the keytab error.
+  auto missing = krb5::AcceptorCredential::acquire(sp("host/nosuch.example.test"));
+  CHECK(missing.code() == errc::no_credentials);
+}

@@ -62,6 +62,8 @@ struct InitiatorConfig {
   bool delegate = false;
 };
 
+class AcceptorCredential;
+
 /// Acceptor credentials: the service principal this acceptor is bound to and its keytab.
 /// The strings MUST outlive the handshake.
 struct AcceptorConfig {
@@ -70,6 +72,11 @@ struct AcceptorConfig {
   ServicePrincipal service;
   /// Keytab, e.g. `FILE:/etc/app.keytab`; empty: KRB5_KTNAME / the default keytab.
   std::string_view keytab{};
+  /// Optional: a credential acquired once for `service` (AcceptorCredential::acquire) and shared
+  /// by every handshake. Without it each handshake acquires its own from the keytab — simple,
+  /// but acquiring costs about as much as a sixth of the whole handshake. MUST outlive the
+  /// handshake; it picks up a re-keyed keytab only when acquired again.
+  const AcceptorCredential* credential = nullptr;
 };
 
 struct Kerberos;
@@ -236,6 +243,7 @@ class SessionKeys {
       : ctx_(std::move(o.ctx_)),
         delegated_(std::move(o.delegated_)),
         cb_(o.cb_),
+        cb_ready_(o.cb_ready_),
         overhead_(o.overhead_),
         flags_(o.flags_) {
     o.wipe();
@@ -246,6 +254,7 @@ class SessionKeys {
       ctx_ = std::move(o.ctx_);
       delegated_ = std::move(o.delegated_);
       cb_ = o.cb_;
+      cb_ready_ = o.cb_ready_;
       overhead_ = o.overhead_;
       flags_ = o.flags_;
       o.wipe();
@@ -326,15 +335,24 @@ class SessionKeys {
     return detail::pseudo_random(ctx_.get(), label, out);
   }
 
-  /// 32 bytes of GSS_Pseudo_random under channel_binding_label, computed at conclude; all zero
-  /// once wiped.
-  [[nodiscard]] bytes_view channel_binding() const noexcept { return {cb_.data(), cb_.size()}; }
+  /// 32 bytes of GSS_Pseudo_random under channel_binding_label, computed on first use (a PRF
+  /// call per side costs ~2 % of a handshake, and most applications never ask). Empty once
+  /// wiped, or if GSS cannot compute it.
+  [[nodiscard]] bytes_view channel_binding() const noexcept {
+    if (!ctx_) return {};
+    if (!cb_ready_) {
+      if (!detail::pseudo_random(ctx_.get(), channel_binding_label, bytes_span(cb_))) return {};
+      cb_ready_ = true;
+    }
+    return {cb_.data(), cb_.size()};
+  }
 
   /// Deletes the GSS context (MIT zeroes its keys) and any delegated credential.
   void wipe() noexcept {
     ctx_.release();
     delegated_.release();
     detail::secure_zero(cb_.data(), cb_.size());
+    cb_ready_ = false;
   }
 
   /// This context's exact wrap overhead (open_overhead..seal_overhead); 0 once wiped.
@@ -370,13 +388,13 @@ class SessionKeys {
                    "RFC 4757 DES3 or RC4 session key?)",
                    "permit only RFC 4121 enctypes (aes*-cts-*, camellia*) in krb5.conf");
     }
-    MUTAUTH_TRY(detail::pseudo_random(k.ctx_.get(), channel_binding_label, bytes_span(k.cb_)));
     return k;
   }
 
   detail::gss_context ctx_;
   detail::gss_cred delegated_;
-  std::array<std::uint8_t, channel_binding_size> cb_{};
+  mutable std::array<std::uint8_t, channel_binding_size> cb_{};
+  mutable bool cb_ready_ = false;
   std::size_t overhead_ = 0;
   OM_uint32 flags_ = 0;
 };
@@ -553,6 +571,43 @@ class InitiatorContext : public detail::context_base {
 };
 
 /// The server side of a Kerberos exchange (Kerberos::Acceptor).
+namespace detail {
+// ACCEPT credentials for exactly the configured SPN, so GSS refuses tickets for any other
+// principal in the keytab (RFC 2743 §2.1.1: a bound desired_name restricts the acceptor).
+inline result<void> acquire_acceptor_cred(const ServicePrincipal& service, std::string_view keytab_name,
+                                          gss_cred& out) noexcept {
+  auto name = import_service_name(service);
+  if (!name) return name.error_value();
+  auto keytab = to_cstring(keytab_name, "AcceptorConfig::keytab");
+  if (!keytab) return keytab.error_value();
+  gss_key_value_element_desc element{"keytab", keytab->c_str()};
+  const gss_key_value_set_desc store{keytab_name.empty() ? 0u : 1u, &element};
+  gss_OID_set_desc mechs{1, gss_mech_krb5};
+  OM_uint32 minor = 0;
+  const OM_uint32 major = gss_acquire_cred_from(&minor, name->get(), GSS_C_INDEFINITE, &mechs,
+                                                GSS_C_ACCEPT, &store, out.out(), nullptr, nullptr);
+  if (GSS_ERROR(major)) return gss_failure("gss_acquire_cred_from (acceptor)", major, minor, origin::acquire);
+  return ok();
+}
+}  // namespace detail
+
+/// ACCEPT credentials for exactly one service principal, acquired once and shared by the
+/// handshakes of a server (AcceptorConfig::credential). MIT serializes use of a credential
+/// handle internally, so concurrent handshakes may share one.
+class AcceptorCredential {
+ public:
+  [[nodiscard]] static result<AcceptorCredential> acquire(const ServicePrincipal& service,
+                                                          std::string_view keytab = {}) noexcept {
+    AcceptorCredential c;
+    MUTAUTH_TRY(detail::acquire_acceptor_cred(service, keytab, c.cred_));
+    return c;
+  }
+  [[nodiscard]] gss_cred_id_t get() const noexcept { return cred_.get(); }
+
+ private:
+  detail::gss_cred cred_;
+};
+
 class AcceptorContext : public detail::context_base {
  public:
   /// `config` MUST outlive the context. No GSS call happens before the first token.
@@ -573,7 +628,7 @@ class AcceptorContext : public detail::context_base {
     OM_uint32 minor = 0;
     OM_uint32 ret_flags = 0;
     const OM_uint32 major = gss_accept_sec_context(
-        &minor, ctx_.inout(), cred_.get(), &tok, GSS_C_NO_CHANNEL_BINDINGS, src.out(), &mech,
+        &minor, ctx_.inout(), shared_cred_, &tok, GSS_C_NO_CHANNEL_BINDINGS, src.out(), &mech,
         out_.out(), &ret_flags, nullptr, delegated_.out());
     // On failure MIT may leave a KRB-ERROR token in out_; it is not sent (the core sends
     // nothing from a failed handshake: the wire stays generic, the local error precise).
@@ -595,20 +650,13 @@ class AcceptorContext : public detail::context_base {
   [[nodiscard]] result<Concluded<Kerberos>> conclude() && noexcept;
 
  private:
-  // ACCEPT credentials for exactly the configured SPN, so GSS refuses tickets for any other
-  // principal in the keytab (RFC 2743 §2.1.1: a bound desired_name restricts the acceptor).
   result<void> acquire() noexcept {
-    auto name = detail::import_service_name(config_->service);
-    if (!name) return name.error_value();
-    auto keytab = detail::to_cstring(config_->keytab, "AcceptorConfig::keytab");
-    if (!keytab) return keytab.error_value();
-    gss_key_value_element_desc element{"keytab", keytab->c_str()};
-    const gss_key_value_set_desc store{config_->keytab.empty() ? 0u : 1u, &element};
-    gss_OID_set_desc mechs{1, gss_mech_krb5};
-    OM_uint32 minor = 0;
-    const OM_uint32 major = gss_acquire_cred_from(&minor, name->get(), GSS_C_INDEFINITE, &mechs,
-                                                  GSS_C_ACCEPT, &store, cred_.out(), nullptr, nullptr);
-    if (GSS_ERROR(major)) return detail::gss_failure("gss_acquire_cred_from (acceptor)", major, minor, detail::origin::acquire);
+    if (config_->credential != nullptr) {
+      shared_cred_ = config_->credential->get();
+      return ok();
+    }
+    MUTAUTH_TRY(detail::acquire_acceptor_cred(config_->service, config_->keytab, cred_));
+    shared_cred_ = cred_.get();
     return ok();
   }
 
@@ -636,6 +684,7 @@ class AcceptorContext : public detail::context_base {
   }
 
   const AcceptorConfig* config_;
+  gss_cred_id_t shared_cred_ = GSS_C_NO_CREDENTIAL;  // cred_ or the config's shared credential
 };
 
 /// The Kerberos v5 mechanism policy (DESIGN §5).
