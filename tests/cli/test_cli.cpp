@@ -398,10 +398,10 @@ TEST_CASE("cli: a client that demands another name refuses the server before sho
   CHECK(last_alert(r.wire.to_server) == alert_failed);
   CHECK(lines(s.proc->err()) ==
         std::vector<std::string>{listening_line(s),
-                                 "mutauth: [client 1] handshake failed: peer aborted the handshake: the peer could not "
-                                 "complete the authentication",
-                                 "  hint: the peer's log says why; check that it trusts your key, certificate or "
-                                 "principal (mutauth inspect --as-client)",
+                                 "mutauth: [client 1] handshake failed: peer aborted the handshake: the client "
+                                 "refused this server's proof",
+                                 "  hint: the client's log says why; check the name it demands and what it trusts "
+                                 "(mutauth inspect <certificate> --target SPN --trust known_hosts)",
                                  "mutauth: [client 1] no application data was sent or accepted"});
 }
 
@@ -415,8 +415,8 @@ TEST_CASE("cli: a client certificate from an untrusted CA is refused", "[cli]") 
   CHECK(lines(s.proc->err()) ==
         std::vector<std::string>{
             listening_line(s),
-            "mutauth: [client 1] handshake failed: certificate issuer not trusted: client certificate: user "
-            "certificate signed by CA " + fingerprint(p.file("other-ca.pub")) + ", which is not a trusted CA",
+            "mutauth: [client 1] handshake failed: certificate issuer not trusted: client certificate: "
+            "certificate signed by CA " + fingerprint(p.file("other-ca.pub")) + ", which is not a trusted user CA",
             "  hint: add a cert-authority line for the CA to the authorized_keys trust file",
             "mutauth: [client 1] no application data was sent or accepted"});
   // The client is told its proof was refused, not that it was authenticated and not admitted.
@@ -687,9 +687,9 @@ TEST_CASE("cli: inspect keys and certificates, with accepted and refused verdict
   r = inspect({p.file("eve-cert.pub"), "--as-client", "--trust", p.file("authorized_keys_ca")});
   CHECK(r.rc == 1);
   CHECK(lines(r.out).back() ==
-        "  verdict: a server would REFUSE this client certificate: certificate issuer not trusted: user certificate "
+        "  verdict: a server would REFUSE this client certificate: certificate issuer not trusted: certificate "
         "signed by CA " + fingerprint(p.file("other-ca.pub")) +
-            ", which is not a trusted CA (hint: add a cert-authority line for the CA to the authorized_keys trust "
+            ", which is not a trusted user CA (hint: add a cert-authority line for the CA to the authorized_keys trust "
             "file)");
 }
 

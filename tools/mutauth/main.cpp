@@ -312,7 +312,7 @@ int run_client(const Options& o, const ServicePrincipal& target, const typename 
     return exit_auth;
   }
   if (go->first == record_type::alert) {
-    f = {cli::alert_error(go->second), "go-ahead"};
+    f = {cli::alert_error(go->second, true), "go-ahead"};
     report_failure("", f);
     return exit_auth;
   }
@@ -413,8 +413,9 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
       --active;
     }).detach();
   }
-  // Let connections in flight finish (they notice g_stop themselves).
-  for (int i = 0; i < 50 && active.load() > 0; ++i) ::usleep(100 * 1000);
+  // Connections in flight notice g_stop within a second; they use this frame's `cfg` and
+  // `allow`, so wait for every one of them before returning.
+  while (active.load() > 0) ::usleep(50 * 1000);
   return exit_ok;
 }
 

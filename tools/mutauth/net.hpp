@@ -41,7 +41,7 @@ struct Deadline {
   bool passed() const { return !none && clock::now() >= at; }
 };
 
-enum class io { ok, eof, timeout, error, stopped };
+enum class io { ok, eof, timeout, error, stopped, reset };
 
 struct Endpoint {
   std::string host;
@@ -130,7 +130,7 @@ class Socket {
       ssize_t r = ::recv(fd_, p, n, 0);
       if (r < 0) {
         if (errno == EINTR || errno == EAGAIN) continue;
-        return io::error;
+        return errno == ECONNRESET ? io::reset : io::error;
       }
       if (r == 0) return io::eof;
       got = static_cast<std::size_t>(r);

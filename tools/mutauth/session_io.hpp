@@ -66,6 +66,7 @@ class RecordReader {
           break;
         case io::timeout: why.err = mutauth::error(errc::io_error, "timed out waiting for the peer"); break;
         case io::stopped: why.err = mutauth::error(errc::io_error, "interrupted"); break;
+        case io::reset: why.err = mutauth::error(errc::io_error, "peer reset the connection"); break;
         default: why.err = mutauth::error(errc::io_error, "read failed"); break;
       }
       return std::nullopt;
@@ -110,16 +111,19 @@ inline alert_reason alert_for(errc e) {
   }
 }
 
-/// What an alert from the server means for a client. Deliberately coarse (DESIGN §2), but it
-/// tells "your proof was refused" from "you were authenticated and not admitted"; the server's
-/// log has the details.
-inline mutauth::error alert_error(const std::vector<std::uint8_t>& body) {
-  if (!body.empty() && body[0] == static_cast<std::uint8_t>(alert_reason::unauthorized))
+/// What an alert from the peer means. Deliberately coarse (DESIGN §2), but it tells "your proof
+/// was refused" from "you were authenticated and not admitted"; the peer's log has the details.
+inline mutauth::error alert_error(const std::vector<std::uint8_t>& body, bool we_are_client) {
+  if (we_are_client && !body.empty() && body[0] == static_cast<std::uint8_t>(alert_reason::unauthorized))
     return mutauth::error(errc::unauthorized, "the server authenticated this client, then refused it",
                           "ask the server's operator to admit your principal (mutauth listen --allow)");
-  return mutauth::error(errc::peer_alert, "the peer could not complete the authentication",
-                        "the peer's log says why; check that it trusts your key, certificate or "
-                        "principal (mutauth inspect --as-client)");
+  if (we_are_client)
+    return mutauth::error(errc::peer_alert, "the peer could not complete the authentication",
+                          "the peer's log says why; check that it trusts your key, certificate or "
+                          "principal (mutauth inspect --as-client)");
+  return mutauth::error(errc::peer_alert, "the client refused this server's proof",
+                        "the client's log says why; check the name it demands and what it trusts "
+                        "(mutauth inspect <certificate> --target SPN --trust known_hosts)");
 }
 
 struct HandshakeStats {
@@ -157,7 +161,7 @@ bool run_handshake(HS& hs, Socket& s, RecordReader& rr, Deadline dl, HandshakeSt
     if (!rec) return false;
     r = feed_record(hs, record{rec->first, rec->second});
     if (rec->first == record_type::alert) {
-      why = {alert_error(rec->second), "handshake"};
+      why = {alert_error(rec->second, requires { hs.target(); }), "handshake"};
       return false;
     }
   }

@@ -462,9 +462,11 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
     if (detail::host_list_matches(ca.host_patterns, target.host())) trusted = true;
   }
   if (!trusted) {
-    error e(errc::untrusted_issuer, "host certificate signed by CA ");
+    // Worded by role: the type is checked after the issuer (DESIGN §4), so this may be a user
+    // certificate a server presented.
+    error e(errc::untrusted_issuer, "certificate signed by CA ");
     e.append(fingerprint(c.signature_key).view());
-    e.append(known_ca ? ", which is not trusted for host " : ", which is not a trusted CA (for host ");
+    e.append(known_ca ? ", which is not trusted for host " : ", which is not a trusted host CA (for host ");
     e.append(target.host());
     if (!known_ca) e.append(")");
     return e.with_hint("add an @cert-authority line for the CA to the known_hosts trust file");
@@ -525,9 +527,9 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
   for (const UserCertAuthority& ca : trust.authorities)
     known_ca = known_ca || detail::same_key(ca.key, c.signature_key);
   if (!known_ca) {
-    error e(errc::untrusted_issuer, "user certificate signed by CA ");
+    error e(errc::untrusted_issuer, "certificate signed by CA ");
     e.append(fingerprint(c.signature_key).view());
-    e.append(", which is not a trusted CA");
+    e.append(", which is not a trusted user CA");
     return e.with_hint("add a cert-authority line for the CA to the authorized_keys trust file");
   }
   if (c.type != certificate_type::user)
