@@ -7,38 +7,11 @@
 
 #include "mutauth/framing.hpp"
 #include "mutauth/handshake.hpp"
+#include "support/heap_guard.hpp"
 #include "support/scripted_mechanism.hpp"
-
-#if defined(__cpp_exceptions) || defined(__GXX_RTTI)
-#error "this test must be built with -fno-exceptions -fno-rtti"
-#endif
-
-namespace {
-bool g_forbid_heap = false;
-}
-
-void* operator new(std::size_t n) {
-  if (g_forbid_heap) {
-    std::fputs("FAIL: heap allocation during handshake or session\n", stderr);
-    std::abort();
-  }
-  void* p = std::malloc(n ? n : 1);
-  if (!p) std::abort();
-  return p;
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace mutauth;
 using mutauth::testing::Scripted;
-
-#define EXPECT(c)                                                  \
-  do {                                                             \
-    if (!(c)) {                                                    \
-      std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
-      return 1;                                                    \
-    }                                                              \
-  } while (0)
 
 namespace {
 bool allow(const Principal& p) noexcept { return p.name.view() == "alice"; }
@@ -62,7 +35,7 @@ int main() {
   Scripted::InitiatorConfig icfg{5};
   Scripted::AcceptorConfig acfg{5};
 
-  g_forbid_heap = true;
+  mutauth::testing::g_forbid_heap = true;
   Initiator<Scripted> client(*target, icfg);
   Acceptor<Scripted> server(acfg, allow);
   RecordDecoder<> client_in, server_in;
@@ -115,7 +88,7 @@ int main() {
     auto m = ss->open(d->rec.body, opened);
     EXPECT(m && *m == 22);
   }
-  g_forbid_heap = false;
+  mutauth::testing::g_forbid_heap = false;
   std::puts("no-exceptions handshake: 1 passed, 0 failed");
   return 0;
 }

@@ -12,8 +12,4 @@ target_compile_definitions(test_pk_ca PRIVATE MUTAUTH_TESTING_ONLY_HOOKS)
 # G6 / embedded: a CA-mode handshake (certificates, trust files and a KRL on both sides) with
 # -fno-exceptions -fno-rtti and a global operator new that aborts. ssh-keygen runs before the
 # heap is forbidden.
-add_executable(pk_ca_no_heap ${CMAKE_CURRENT_LIST_DIR}/pk_ca_no_heap.cpp)
-target_link_libraries(pk_ca_no_heap PRIVATE mutauth::pk mutauth_warnings)
-target_compile_options(pk_ca_no_heap PRIVATE -fno-exceptions -fno-rtti)
-add_test(NAME pk_ca_no_heap COMMAND pk_ca_no_heap)
-set_tests_properties(pk_ca_no_heap PROPERTIES LABELS pk)
+mutauth_no_heap_test(pk_ca_no_heap ${CMAKE_CURRENT_LIST_DIR}/pk_ca_no_heap.cpp pk mutauth::pk)

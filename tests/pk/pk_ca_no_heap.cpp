@@ -10,41 +10,12 @@
 #include <new>
 
 #include "mutauth/handshake.hpp"
+#include "support/heap_guard.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "mutauth/mech/pk/trust_file.hpp"
 
-#if defined(__cpp_exceptions) || defined(__GXX_RTTI)
-#error "this test must be built with -fno-exceptions -fno-rtti"
-#endif
-
-namespace {
-bool g_forbid_heap = false;
-unsigned long g_allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (g_forbid_heap) {
-    std::fputs("FAIL: heap allocation during a CA-mode pk handshake\n", stderr);
-    std::abort();
-  }
-  void* p = std::malloc(n ? n : 1);
-  if (!p) std::abort();
-  return p;
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-
 using namespace mutauth;
 using PK = pk::PublicKey;
-
-#define EXPECT(c)                                                       \
-  do {                                                                  \
-    if (!(c)) {                                                         \
-      std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
-      return 1;                                                         \
-    }                                                                   \
-  } while (0)
 
 namespace {
 
@@ -104,8 +75,8 @@ int main() {
   static pk::KnownHosts<4, 2> known_hosts;
   static pk::AuthorizedKeys<4, 2> authorized;
 
-  g_forbid_heap = true;
-  const unsigned long before = g_allocations;
+  mutauth::testing::g_forbid_heap = true;
+  const unsigned long before = mutauth::testing::g_allocations;
   EXPECT(known_hosts.parse(*kh_text));
   EXPECT(authorized.parse(*ak_text));
   pk::InitiatorConfig icfg;
@@ -151,8 +122,8 @@ int main() {
   EXPECT(b3.st == status::done);
   step_result b4 = server2.step(b3.token);
   EXPECT(b4.st == status::failed && b4.code == errc::revoked);
-  g_forbid_heap = false;
-  EXPECT(g_allocations == before);
+  mutauth::testing::g_forbid_heap = false;
+  EXPECT(mutauth::testing::g_allocations == before);
 
   char rm[128];
   std::snprintf(rm, sizeof rm, "rm -rf %s", g_dir);

@@ -6,40 +6,11 @@
 #include <new>
 
 #include "mutauth/handshake.hpp"
+#include "support/heap_guard.hpp"
 #include "mutauth/mech/pk/pk.hpp"
-
-#if defined(__cpp_exceptions) || defined(__GXX_RTTI)
-#error "this test must be built with -fno-exceptions -fno-rtti"
-#endif
-
-namespace {
-bool g_forbid_heap = false;
-unsigned long g_allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (g_forbid_heap) {
-    std::fputs("FAIL: heap allocation during a pk handshake or session\n", stderr);
-    std::abort();
-  }
-  void* p = std::malloc(n ? n : 1);
-  if (!p) std::abort();
-  return p;
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace mutauth;
 using PK = pk::PublicKey;
-
-#define EXPECT(c)                                                       \
-  do {                                                                  \
-    if (!(c)) {                                                         \
-      std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
-      return 1;                                                         \
-    }                                                                   \
-  } while (0)
 
 namespace {
 bool allow(const Principal& p) noexcept { return p.name.view() == "alice"; }
@@ -60,8 +31,8 @@ int main() {
   pk::AcceptorConfig acfg{.identity = {&*server_key, {}}, .service = *target, .trust = {}, .channel_binding = {}};
   acfg.trust.pinned = client_pins;
 
-  g_forbid_heap = true;
-  const unsigned long before = g_allocations;
+  mutauth::testing::g_forbid_heap = true;
+  const unsigned long before = mutauth::testing::g_allocations;
   // Objects live in static storage: a 15 KB handshake on a small embedded stack is the
   // caller's choice, not something this test should hide.
   static Initiator<PK> client(*target, icfg);
@@ -91,8 +62,8 @@ int main() {
   }
   std::array<std::uint8_t, 32> e1{}, e2{};
   EXPECT(cs->export_keying_material("x", e1) && ss->export_keying_material("x", e2) && e1 == e2);
-  g_forbid_heap = false;
-  EXPECT(g_allocations == before);
+  mutauth::testing::g_forbid_heap = false;
+  EXPECT(mutauth::testing::g_allocations == before);
   std::puts("pk no-heap handshake + 1000 records: 1 passed, 0 failed");
   return 0;
 }

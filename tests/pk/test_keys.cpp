@@ -2,6 +2,8 @@
 // way a file can be wrong. Keys are made fresh in a temporary directory per test; none are stored.
 #include <catch2/catch.hpp>
 
+#include "support/ssh_tools.hpp"
+
 #include <sodium.h>
 #include <unistd.h>
 
@@ -28,54 +30,12 @@ namespace {
 
 using bytes = std::vector<std::uint8_t>;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("mutauth-keys-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
+using mutauth::testing::keygen;
+using mutauth::testing::run_capture;
+using mutauth::testing::shell_quote;
+struct TempDir : mutauth::testing::TempDir {
+  TempDir() : mutauth::testing::TempDir("mutauth-keys") {}
 };
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
-// Runs ssh-keygen to make a key; `extra` holds the type options.
-std::string keygen(const TempDir& d, const std::string& name, const std::string& extra,
-                   const std::string& comment = "alice@example", const std::string& pass = "") {
-  const std::string path = d.file(name);
-  const std::string cmd = "ssh-keygen -q " + extra + " -N " + shell_quote(pass) + " -C " +
-                          shell_quote(comment) + " -f " + shell_quote(path) +
-                          " </dev/null >/dev/null 2>&1";
-  INFO(cmd);
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  return path;
-}
-
-std::string run_capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 256> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  REQUIRE(::pclose(p) == 0);
-  return out;
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "mutauth/error.hpp"
+#include "mutauth/mech/pk/detail/file.hpp"
 #include "mutauth/mech/pk/detail/ssh_reader.hpp"
 
 namespace mutauth {
@@ -450,23 +451,8 @@ namespace detail {
 /// of the bytes is the caller's buffer (which the caller wipes), not a libc heap buffer.
 inline result<std::size_t> read_small_file(const char* path, std::span<char> buf,
                                            bool secret) noexcept {
-  if (path == nullptr) return error(errc::invalid_argument, "null path");
-  std::FILE* f = std::fopen(path, "rb");
-  if (f == nullptr) return error(errc::io_error, "cannot open ").append(path);
-  if (secret) std::setvbuf(f, nullptr, _IONBF, 0);
-  // Read one byte more than the cap, so an over-long file is told apart from one at the cap.
-  std::size_t n = 0;
-  while (n < buf.size()) {
-    const std::size_t got = std::fread(buf.data() + n, 1, buf.size() - n, f);
-    if (got == 0) break;
-    n += got;
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return error(errc::io_error, "cannot read ").append(path);
-  if (n > max_key_file_size)
-    return error(errc::too_large, "key file larger than 16 KiB: ").append(path);
-  return n;
+  return read_whole_file(path, buf.first(std::min(buf.size(), max_key_file_size)), secret, errc::too_large,
+                         "key file larger than 16 KiB: ");
 }
 
 }  // namespace detail

@@ -23,7 +23,6 @@
 #include <algorithm>    // std::equal, std::lexicographical_compare
 #include <array>        // SHA-256 digests
 #include <cstddef>      // std::size_t
-#include <cstdio>       // load_krl_file
 #include <cstdint>      // std::uint64_t
 #include <span>         // views over caller bytes
 #include <string_view>  // key ids, comment
@@ -31,6 +30,7 @@
 #include "mutauth/bytes.hpp"
 #include "mutauth/detail/fixed_string.hpp"
 #include "mutauth/error.hpp"
+#include "mutauth/mech/pk/detail/file.hpp"
 #include "mutauth/mech/pk/detail/ssh_reader.hpp"
 #include "mutauth/mech/pk/keys.hpp"
 
@@ -452,29 +452,10 @@ class Krl {
 /// Reads a KRL file into `buffer` (caller storage, e.g. a static array) and parses it. The
 /// returned Krl views `buffer`, which MUST outlive it.
 [[nodiscard]] inline result<Krl> load_krl_file(const char* path, bytes_span buffer) noexcept {
-  if (path == nullptr) return error(errc::invalid_argument, "null path");
-  std::FILE* f = std::fopen(path, "rb");
-  if (f == nullptr) return error(errc::io_error, "cannot open ").append(path);
-  std::size_t n = 0;
-  bool more = false;
-  while (true) {
-    if (n == buffer.size()) {
-      std::uint8_t probe = 0;
-      more = std::fread(&probe, 1, 1, f) == 1;
-      break;
-    }
-    const std::size_t got = std::fread(buffer.data() + n, 1, buffer.size() - n, f);
-    if (got == 0) break;
-    n += got;
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return error(errc::io_error, "cannot read ").append(path);
-  if (more) {
-    error e(errc::buffer_too_small, "KRL file larger than the buffer: ");
-    return e.append(path);
-  }
-  return Krl::parse(bytes_view(buffer.data(), n));
+  auto n = detail::read_whole_file(path, buffer, false, errc::buffer_too_small,
+                                   "KRL file larger than the buffer: ");
+  if (!n) return n.error_value();
+  return Krl::parse(bytes_view(buffer.data(), *n));
 }
 
 }  // namespace pk

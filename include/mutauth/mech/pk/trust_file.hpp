@@ -43,7 +43,6 @@
 #pragma once
 
 #include <cstddef>      // std::size_t
-#include <cstdio>       // load_trust_file
 #include <new>          // placement new, std::launder
 #include <span>         // views
 #include <string_view>  // the file text
@@ -476,26 +475,10 @@ class AuthorizedKeys {
 /// does not fit is refused (errc::buffer_too_small). The text views `buffer`.
 [[nodiscard]] inline result<std::string_view> load_trust_file(const char* path,
                                                               std::span<char> buffer) noexcept {
-  if (path == nullptr) return error(errc::invalid_argument, "null path");
-  std::FILE* f = std::fopen(path, "rb");
-  if (f == nullptr) return error(errc::io_error, "cannot open ").append(path);
-  std::size_t n = 0;
-  bool more = false;
-  while (true) {
-    if (n == buffer.size()) {
-      char probe = 0;
-      more = std::fread(&probe, 1, 1, f) == 1;
-      break;
-    }
-    const std::size_t got = std::fread(buffer.data() + n, 1, buffer.size() - n, f);
-    if (got == 0) break;
-    n += got;
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return error(errc::io_error, "cannot read ").append(path);
-  if (more) return error(errc::buffer_too_small, "trust file larger than the buffer: ").append(path);
-  return std::string_view(buffer.data(), n);
+  auto n = detail::read_whole_file(path, buffer, false, errc::buffer_too_small,
+                                   "trust file larger than the buffer: ");
+  if (!n) return n.error_value();
+  return std::string_view(buffer.data(), *n);
 }
 
 }  // namespace pk
