@@ -299,18 +299,19 @@ inline result<ak_options> parse_ak_options(std::size_t line, std::string_view op
   return o;
 }
 
-}  // namespace detail
-
-/// The initiator's trust file (known_hosts subset; see the top of this header).
-template <std::size_t MaxPins = 32, std::size_t MaxAuthorities = 8>
-class KnownHosts {
+// What both trust files share: fixed-capacity storage, all-or-nothing parsing line by line
+// (Derived::parse_line), and the trust view handed to a handshake.
+template <class Derived, class Pin, class Authority, class Trust, std::size_t MaxPins,
+          std::size_t MaxAuthorities>
+class trust_store {
  public:
-  /// Parses `text` (which MUST outlive this store), replacing the contents. All or nothing.
+  /// Parses `text` (which MUST outlive this store and every handshake that uses it), replacing
+  /// the contents. All or nothing: after an error the store is empty.
   [[nodiscard]] result<TrustFileCounts> parse(std::string_view text) noexcept {
     pins_.clear();
     cas_.clear();
-    auto r = detail::for_each_line(text, [this](std::size_t n, std::string_view line) noexcept {
-      return parse_line(n, line);
+    auto r = for_each_line(text, [this](std::size_t n, std::string_view line) noexcept {
+      return static_cast<Derived*>(this)->parse_line(n, line);
     });
     if (!r) {
       pins_.clear();
@@ -320,17 +321,35 @@ class KnownHosts {
     return TrustFileCounts{pins_.size(), cas_.size()};
   }
 
-  [[nodiscard]] std::span<const PinnedServer> pinned() const noexcept { return pins_.view(); }
-  [[nodiscard]] std::span<const HostCertAuthority> authorities() const noexcept { return cas_.view(); }
-  /// A ServerTrust over this store; set the other fields (KRL, clock, host-wide) on the result.
-  [[nodiscard]] ServerTrust trust() const noexcept {
-    ServerTrust t;
+  [[nodiscard]] std::span<const Pin> pinned() const noexcept { return pins_.view(); }
+  [[nodiscard]] std::span<const Authority> authorities() const noexcept { return cas_.view(); }
+  /// A trust view over this store; set the other fields (KRL, clock, ...) on the result.
+  [[nodiscard]] Trust trust() const noexcept {
+    Trust t;
     t.pinned = pinned();
     t.authorities = authorities();
     return t;
   }
 
- private:
+ protected:
+  fixed_vector<Pin, MaxPins> pins_;
+  fixed_vector<Authority, MaxAuthorities> cas_;
+};
+
+}  // namespace detail
+
+/// The initiator's trust file (known_hosts subset; see the top of this header).
+template <std::size_t MaxPins = 32, std::size_t MaxAuthorities = 8>
+class KnownHosts
+    : public detail::trust_store<KnownHosts<MaxPins, MaxAuthorities>, PinnedServer, HostCertAuthority,
+                                 ServerTrust, MaxPins, MaxAuthorities> {
+  friend class detail::trust_store<KnownHosts, PinnedServer, HostCertAuthority, ServerTrust, MaxPins,
+                                   MaxAuthorities>;
+  using detail::trust_store<KnownHosts, PinnedServer, HostCertAuthority, ServerTrust, MaxPins,
+                            MaxAuthorities>::pins_;
+  using detail::trust_store<KnownHosts, PinnedServer, HostCertAuthority, ServerTrust, MaxPins,
+                            MaxAuthorities>::cas_;
+
   result<void> parse_line(std::size_t n, std::string_view line) noexcept {
     std::string_view rest = line;
     std::string_view first = detail::next_token(rest);
@@ -378,40 +397,20 @@ class KnownHosts {
     return ok();
   }
 
-  detail::fixed_vector<PinnedServer, MaxPins> pins_;
-  detail::fixed_vector<HostCertAuthority, MaxAuthorities> cas_;
 };
 
 /// The acceptor's trust file (authorized_keys subset; see the top of this header).
 template <std::size_t MaxPins = 32, std::size_t MaxAuthorities = 8>
-class AuthorizedKeys {
- public:
-  /// Parses `text` (which MUST outlive this store and its handshakes). All or nothing.
-  [[nodiscard]] result<TrustFileCounts> parse(std::string_view text) noexcept {
-    pins_.clear();
-    cas_.clear();
-    auto r = detail::for_each_line(text, [this](std::size_t n, std::string_view line) noexcept {
-      return parse_line(n, line);
-    });
-    if (!r) {
-      pins_.clear();
-      cas_.clear();
-      return r.error_value();
-    }
-    return TrustFileCounts{pins_.size(), cas_.size()};
-  }
+class AuthorizedKeys
+    : public detail::trust_store<AuthorizedKeys<MaxPins, MaxAuthorities>, PinnedClient, UserCertAuthority,
+                                 ClientTrust, MaxPins, MaxAuthorities> {
+  friend class detail::trust_store<AuthorizedKeys, PinnedClient, UserCertAuthority, ClientTrust, MaxPins,
+                                   MaxAuthorities>;
+  using detail::trust_store<AuthorizedKeys, PinnedClient, UserCertAuthority, ClientTrust, MaxPins,
+                            MaxAuthorities>::pins_;
+  using detail::trust_store<AuthorizedKeys, PinnedClient, UserCertAuthority, ClientTrust, MaxPins,
+                            MaxAuthorities>::cas_;
 
-  [[nodiscard]] std::span<const PinnedClient> pinned() const noexcept { return pins_.view(); }
-  [[nodiscard]] std::span<const UserCertAuthority> authorities() const noexcept { return cas_.view(); }
-  /// A ClientTrust over this store; set the other fields (KRL, clock) on the result.
-  [[nodiscard]] ClientTrust trust() const noexcept {
-    ClientTrust t;
-    t.pinned = pinned();
-    t.authorities = authorities();
-    return t;
-  }
-
- private:
   result<void> parse_line(std::size_t n, std::string_view line) noexcept {
     std::string_view rest = line;
     detail::ak_options opts;
@@ -467,8 +466,6 @@ class AuthorizedKeys {
     return ok();
   }
 
-  detail::fixed_vector<PinnedClient, MaxPins> pins_;
-  detail::fixed_vector<UserCertAuthority, MaxAuthorities> cas_;
 };
 
 /// Reads a whole trust file into `buffer` (caller storage) and returns its text; a file that
