@@ -217,11 +217,23 @@ class error {
     return *this;
   }
   /// Appends to the detail text (truncating at max_detail); used to add context as an error
-  /// travels up ("identity proof: " + "signature does not verify").
+  /// travels up ("identity proof: " + "signature does not verify"). Bytes outside printable
+  /// ASCII are written as \xHH: details quote peers and lower layers (a Kerberos ticket's
+  /// server name, a certificate's key id), and a detail must be safe to log as it is.
   constexpr error& append(std::string_view more) noexcept {
+    constexpr char hex[] = "0123456789abcdef";
     for (char c : more) {
-      if (len_ >= max_detail) break;
-      detail_[len_++] = c;
+      if (c >= ' ' && c <= '~') {
+        if (len_ >= max_detail) break;
+        detail_[len_++] = c;
+      } else {
+        if (std::size_t{len_} + 4 > max_detail) break;
+        const auto u = static_cast<unsigned char>(c);
+        detail_[len_++] = '\\';
+        detail_[len_++] = 'x';
+        detail_[len_++] = hex[u >> 4];
+        detail_[len_++] = hex[u & 0xF];
+      }
     }
     detail_[len_] = '\0';
     return *this;

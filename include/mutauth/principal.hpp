@@ -130,7 +130,7 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
   }
   // RFC 1035 §2.3.4: 255 octets on the wire is 253 characters in dotted text.
   if (h.size() > 253) {
-    return name_error(errc::name_too_long, "host name longer than 253 octets (RFC 1035 §2.3.4)",
+    return name_error(errc::name_too_long, "host name longer than 253 octets (RFC 1035 section 2.3.4)",
                       host);
   }
   std::size_t labels = 0;

@@ -47,3 +47,18 @@ TEST_CASE("std::error_code interop", "[unit][error]") {
   CHECK(ec.category().name() == std::string("mutauth"));
   CHECK(ec.message() == "clock skew too great");
 }
+
+TEST_CASE("error details are safe to log: bytes outside printable ASCII are escaped", "[unit][error]") {
+  // A Kerberos ticket's server name or a certificate key id can carry any byte an attacker
+  // chooses; it must not reach a log as a raw control character (fuzz finding, krb5_acceptor).
+  error e(errc::malformed, std::string_view("fuzz/serv\0\x01\x86\n", 13));
+  CHECK(e.detail() == "fuzz/serv\\x00\\x01\\x86\\x0a");
+  error f(errc::malformed, "ok: ");
+  f.append("\x1b[31mred");
+  CHECK(f.detail() == "ok: \\x1b[31mred");
+  // An escape is never cut in half at the bound.
+  std::string fill(error::max_detail - 2, 'a');
+  error g(errc::malformed, fill);
+  g.append("\x01");
+  CHECK(g.detail() == fill);
+}
