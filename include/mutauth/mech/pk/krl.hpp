@@ -74,8 +74,11 @@ inline constexpr std::size_t krl_max_extension_name = 256;
 /// early (a match).
 struct krl_events {
   // ca: the SSH wire blob of the CA key; empty = the section applies to every CA (PROTOCOL.krl §2).
-  // A serial list entry is reported as the range [s, s].
-  bool on_serial(bytes_view /*ca*/, std::uint64_t /*lo*/, std::uint64_t /*hi*/) noexcept { return false; }
+  // A serial list entry is reported as the range [s, s]; `range` tells a §2.2 range (which may
+  // also have lo == hi) from a §2.1 list entry.
+  bool on_serial(bytes_view /*ca*/, std::uint64_t /*lo*/, std::uint64_t /*hi*/, bool /*range*/) noexcept {
+    return false;
+  }
   // bits: the magnitude bytes of the mpint, big-endian, without a leading zero.
   bool on_bitmap(bytes_view /*ca*/, std::uint64_t /*offset*/, bytes_view /*bits*/) noexcept { return false; }
   bool on_key_id(bytes_view /*ca*/, std::string_view /*id*/) noexcept { return false; }
@@ -155,7 +158,7 @@ inline result<bool> krl_walk_certificates(bytes_view data, V& ev) noexcept {
         while (!b.at_end()) {
           auto s = b.read_u64("KRL serial");
           if (!s) return s.error_value();
-          if (ev.on_serial(*ca, *s, *s)) return true;
+          if (ev.on_serial(*ca, *s, *s, false)) return true;
         }
         break;
       }
@@ -166,7 +169,7 @@ inline result<bool> krl_walk_certificates(bytes_view data, V& ev) noexcept {
         if (!hi) return hi.error_value();
         MUTAUTH_TRY(b.expect_end("KRL serial range"));
         if (*lo > *hi) return krl_error(errc::malformed, "serial range with min > max");
-        if (ev.on_serial(*ca, *lo, *hi)) return true;
+        if (ev.on_serial(*ca, *lo, *hi, true)) return true;
         break;
       }
       case krl_serial_bitmap: {  // §2.3: uint64 serial_offset | mpint bitmap
@@ -375,7 +378,7 @@ class Krl {
       std::string_view id;
       const char* how = nullptr;
       bool mine(bytes_view c) const noexcept { return c.empty() || detail::blob_equal(c, ca); }
-      bool on_serial(bytes_view c, std::uint64_t lo, std::uint64_t hi) noexcept {
+      bool on_serial(bytes_view c, std::uint64_t lo, std::uint64_t hi, bool) noexcept {
         if (want == 0 || !mine(c) || want < lo || want > hi) return false;
         how = lo == hi ? " is revoked in the KRL (serial list)" : " is revoked in the KRL (serial range)";
         return true;
@@ -416,8 +419,8 @@ class Krl {
   [[nodiscard]] KrlSummary summary() const noexcept {
     struct counter : detail::krl_events {
       KrlSummary s;
-      bool on_serial(bytes_view, std::uint64_t lo, std::uint64_t hi) noexcept {
-        ++(lo == hi ? s.serials : s.serial_ranges);
+      bool on_serial(bytes_view, std::uint64_t, std::uint64_t, bool range) noexcept {
+        ++(range ? s.serial_ranges : s.serials);
         return false;
       }
       bool on_bitmap(bytes_view, std::uint64_t, bytes_view) noexcept {
