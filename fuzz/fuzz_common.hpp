@@ -5,8 +5,10 @@
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint8_t
+#include <algorithm>    // std::equal
 #include <cstdio>       // std::fprintf: say which invariant broke before trapping
 #include <string_view>  // text views of the input
+#include <vector>       // owned copies of messages
 
 #include "mutauth/bytes.hpp"
 #include "mutauth/error.hpp"
@@ -50,6 +52,12 @@ class input {
  private:
   bytes_view rest_;
 };
+
+using bytes = std::vector<std::uint8_t>;
+inline bytes copy(bytes_view v) { return bytes(v.begin(), v.end()); }
+inline bool same(bytes_view a, bytes_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
 
 inline std::string_view as_text(bytes_view b) noexcept {
   return {reinterpret_cast<const char*>(b.data()), b.size()};

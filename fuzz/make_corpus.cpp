@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <string>
 
+#include "fuzz_cert.hpp"
 #include "fuzz_pk.hpp"
 #include "mutauth/framing.hpp"
 
@@ -24,6 +25,7 @@ void put(const char* target, const char* name, const bytes& b) {
   std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
                                                     static_cast<std::streamsize>(b.size()));
 }
+bytes bytes_of(std::string_view s) { return bytes(s.begin(), s.end()); }
 void put(const char* target, const char* name, std::string_view s) {
   put(target, name, bytes(s.begin(), s.end()));
 }
@@ -33,6 +35,17 @@ bytes cat(std::initializer_list<bytes> parts) {
   return out;
 }
 bytes u16(std::size_t n) { return {static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)}; }
+std::string b64(const bytes& b) {
+  std::string out(sodium_base64_ENCODED_LEN(b.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), b.data(), b.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.pop_back();  // the NUL
+  return out;
+}
+std::string key_line(const pk::Ed25519SecretKey& k, std::string_view comment) {
+  const auto blob = pk::wire_blob(k.public_key());
+  return std::string(pk::ed25519_key_type) + " " + b64(bytes(blob.begin(), blob.end())) + " " +
+         std::string(comment);
+}
 bytes frame(record_type t, const bytes& body) {
   bytes out(body.size() + record_header_size);
   MUTAUTH_FUZZ_CHECK(encode_record(t, body, out));
@@ -110,13 +123,124 @@ int main(int argc, char** argv) {
         cat({{1}, u16(d[1].size()), d[1], u16(d[0].size()), d[0], u16(d[1].size()), d[1], u16(d[2].size()), d[2]}));
   }
 
+  // certificate: control byte | blob (bit 0 clear) or body to be signed by the harness CA
+  // (bit 0 set); see certificate.cpp. Bodies cover each verification outcome at the fixed clock.
+  {
+    using pk::certificate_type;
+    const auto& w = fuzz::world();
+    const std::uint64_t now = fuzz::fixed_now_value;
+    fuzz::cert_fields host{.key = w.server.public_key(), .serial = 5, .type = certificate_type::host,
+                           .key_id = "server", .principals = {"server.example.test", "host/server.example.test"},
+                           .valid_after = now - 86400, .valid_before = now + 86400, .critical = {},
+                           .extensions = {}};
+    fuzz::cert_fields user{.key = w.client.public_key(), .serial = 6, .type = certificate_type::user,
+                           .key_id = "alice", .principals = {"alice", "bob"},
+                           .valid_after = 0, .valid_before = ~std::uint64_t{0}, .critical = {},
+                           .extensions = {{"permit-X11-forwarding", ""}, {"permit-pty", ""}}};
+    put("certificate", "body-host", cat({{1}, fuzz::cert_body(host)}));
+    put("certificate", "body-user", cat({{1 | 16}, fuzz::cert_body(user)}));
+    auto port = host;
+    port.principals = {"postgres/db.example.test:5432"};
+    put("certificate", "body-host-port", cat({{1 | 4}, fuzz::cert_body(port)}));
+    auto bare = host;
+    bare.principals = {"db.example.test"};
+    put("certificate", "body-host-bare-hostwide", cat({{1 | 2 | 4}, fuzz::cert_body(bare)}));
+    auto revoked = user;
+    revoked.serial = 150;
+    put("certificate", "body-user-revoked-serial", cat({{1 | 32}, fuzz::cert_body(revoked)}));
+    auto revoked_id = host;
+    revoked_id.key_id = fuzz::krl_revoked_id;
+    put("certificate", "body-host-revoked-id", cat({{1 | 32}, fuzz::cert_body(revoked_id)}));
+    auto expired = host;
+    expired.valid_before = now - 3600;
+    put("certificate", "body-host-expired", cat({{1}, fuzz::cert_body(expired)}));
+    auto forced = user;
+    forced.critical = {{"force-command", "/bin/true"}, {"source-address", "10.0.0.0/8"}};
+    put("certificate", "body-user-critical", cat({{1}, fuzz::cert_body(forced)}));
+    const bytes signed_host = fuzz::sign_cert_body(fuzz::cert_body(host), w.ca);
+    const bytes signed_user = fuzz::sign_cert_body(fuzz::cert_body(user), w.ca);
+    put("certificate", "blob-host", cat({{0}, signed_host}));
+    put("certificate", "blob-user", cat({{0 | 32}, signed_user}));
+
+    // certificate_line: control byte (0: full-size buffer only; else a small one too) | line.
+    const std::string type(pk::ed25519_cert_type);
+    put("certificate_line", "host", cat({{0}, bytes_of(type + " " + b64(signed_host) + " server.example.test\n")}));
+    put("certificate_line", "user-small-buffer", cat({{200}, bytes_of(type + " " + b64(signed_user) + " alice")}));
+    put("certificate_line", "user-tabs-crlf", cat({{0}, bytes_of("\t" + type + "\t" + b64(signed_user) + "\r\n")}));
+  }
+
+  // krl: the fixed KRL of certificate.cpp, and one with every supported section.
+  {
+    put("krl", "fixed", fuzz::fixed_krl());
+    const auto& w = fuzz::world();
+    const auto ca_blob = pk::wire_blob(w.ca.public_key());
+    const auto key_blob = pk::wire_blob(w.client.public_key());
+    const auto other_blob = pk::wire_blob(w.server.public_key());
+    std::array<std::uint8_t, 32> h{};
+    crypto_hash_sha256(h.data(), other_blob.data(), other_blob.size());
+    fuzz::ssh_writer cs;
+    cs.str(bytes_view(ca_blob)).str(std::string_view{});
+    fuzz::ssh_writer list;
+    list.u64(1).u64(7).u64(8);
+    cs.u8(0x20).str(bytes_view(list.b));
+    fuzz::ssh_writer range;
+    range.u64(20).u64(29);
+    cs.u8(0x21).str(bytes_view(range.b));
+    fuzz::ssh_writer bitmap;
+    static constexpr std::array<std::uint8_t, 3> bits{0x05, 0x00, 0x11};
+    bitmap.u64(64).str(bytes_view(bits));
+    cs.u8(0x22).str(bytes_view(bitmap.b));
+    fuzz::ssh_writer ids;
+    ids.str("alice-id").str("server-id");
+    cs.u8(0x23).str(bytes_view(ids.b));
+    fuzz::ssh_writer cext;
+    cext.str("bloom@example.test").u8(0).str(std::string_view{"hint"});
+    cs.u8(0x39).str(bytes_view(cext.b));
+    fuzz::ssh_writer keys;
+    keys.str(bytes_view(key_blob));
+    fuzz::ssh_writer hashes;
+    hashes.str(bytes_view(h));
+    fuzz::ssh_writer ext;
+    ext.str("ext@example.test").u8(0).str(std::string_view{});
+    fuzz::ssh_writer k;
+    k.u64(0x5353484b524c0a00ULL).u32(1).u64(2).u64(fuzz::fixed_now_value).u64(0);
+    k.str(std::string_view{}).str(std::string_view{"every section"});
+    k.u8(1).str(bytes_view(cs.b)).u8(2).str(bytes_view(keys.b)).u8(5).str(bytes_view(hashes.b));
+    k.u8(255).str(bytes_view(ext.b));
+    put("krl", "every-section", k.b);
+  }
+
+  // known_hosts / authorized_keys: trust files over the harness keys (the small stores of the
+  // targets hold 2 pins and 1 CA, so some seeds overflow them on purpose).
+  {
+    const auto& w = fuzz::world();
+    const std::string server = key_line(w.server, "server");
+    const std::string ca = key_line(w.ca, "ca");
+    put("known_hosts", "pins-and-ca",
+        "# comment\nserver.example.test " + server + "\n[db.example.test]:5432 " + server +
+            "\n@cert-authority *.example.test,!bad.example.test " + ca + "\n");
+    put("known_hosts", "overflow",
+        "a.example.test,b.example.test,postgres/c.example.test:5432 " + server +
+            "\n@cert-authority *.example.test " + ca + "\n@cert-authority *.other.test " + ca + "\n");
+    put("known_hosts", "refused-hashed", "|1|abc=|def= " + server + "\n");
+    const std::string client = key_line(w.client, "alice");
+    put("authorized_keys", "pins-and-ca",
+        client + "\nprincipals=\"bob\" " + key_line(w.server, "") +
+            "\ncert-authority,principals=\"alice,bob\" " + ca + "\n");
+    put("authorized_keys", "overflow",
+        client + "\n" + client + "\n" + client + "\ncert-authority " + ca + "\ncert-authority " + ca + "\n");
+    put("authorized_keys", "refused-option", "command=\"/bin/sh\" " + client + "\n");
+  }
+
   // pk_transcript: mutation programs (op | u16 offset | value; see pk_transcript.cpp).
-  put("pk_transcript", "honest", bytes{});
-  put("pk_transcript", "xor-message2-proof", bytes{0x08, 0x00, 0x40, 0x01});
-  put("pk_transcript", "truncate-message3", bytes{0x11, 0x00, 0x20, 0x00});
-  put("pk_transcript", "replay-old-message2", bytes{0x0d, 0x00, 0x00, 0x01});
-  put("pk_transcript", "insert-message1", bytes{0x02, 0x00, 0x05, 0xaa});
-  put("pk_transcript", "drop-message3", bytes{0x16, 0x00, 0x00, 0x00});
+  for (const char* target : {"pk_transcript", "pk_transcript_ca"}) {
+    put(target, "honest", bytes{});
+    put(target, "xor-message2-proof", bytes{0x08, 0x00, 0x40, 0x01});
+    put(target, "truncate-message3", bytes{0x11, 0x00, 0x20, 0x00});
+    put(target, "replay-old-message2", bytes{0x0d, 0x00, 0x00, 0x01});
+    put(target, "insert-message1", bytes{0x02, 0x00, 0x05, 0xaa});
+    put(target, "drop-message3", bytes{0x16, 0x00, 0x00, 0x00});
+  }
   std::printf("fuzz_make_corpus: wrote seeds under %s\n", g_root.c_str());
   return 0;
 }

@@ -596,7 +596,11 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
   if (b64.size() > (max_certificate_size + 2) / 3 * 4)
     return error(errc::too_large, "certificate larger than 4096 bytes");
   const std::size_t cap = out.size() < max_certificate_size ? out.size() : max_certificate_size;
-  if (b64.size() / 4 * 3 > cap + 2)
+  // The exact decoded length (RFC 4648 §4: padding removes one byte per '='), so a buffer that is
+  // short by a byte or two is reported as such, not as bad base64.
+  std::size_t pad = 0;
+  while (pad < 2 && pad < b64.size() && b64[b64.size() - 1 - pad] == '=') ++pad;
+  if (b64.size() % 4 == 0 && b64.size() / 4 * 3 - pad > cap)
     return error(errc::buffer_too_small, "certificate buffer too small")
         .with_required_size(max_certificate_size);
   std::size_t n = 0;
