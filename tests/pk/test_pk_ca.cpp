@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ca_tools.hpp"
+#include "support/relay.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "mutauth/mech/pk/trust_file.hpp"
@@ -107,17 +108,7 @@ struct Pair {
 
   template <class F>
   void run(F tamper) {
-    step_result r = client.step();
-    bool to_server = true;
-    for (int i = 0; i < 3 && !r.token.empty(); ++i) {
-      bytes m(r.token.begin(), r.token.end());
-      tamper(i, m);
-      transcript.push_back(m);
-      const bool sender_done = r.st == status::done;
-      r = to_server ? server.step(m) : client.step(m);
-      to_server = !to_server;
-      if (r.st == status::failed || (sender_done && r.token.empty())) break;
-    }
+    transcript = mutauth::testing::relay_handshake(client, server, tamper, 3);
   }
   void run() {
     run([](int, bytes&) {});

@@ -9,6 +9,7 @@
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "support/ssh_tools.hpp"
+#include "support/relay.hpp"
 
 using namespace mutauth;
 using mutauth::testing::TempDir;
@@ -78,17 +79,7 @@ struct Pair {
   // Runs to the end (or the first failure). `tamper(index, msg)` may change each message.
   template <class F>
   void run(F tamper) {
-    step_result r = client.step();
-    bool to_server = true;
-    for (int i = 0; i < 3 && !r.token.empty(); ++i) {
-      bytes m(r.token.begin(), r.token.end());
-      tamper(i, m);
-      transcript.push_back(m);
-      const bool sender_done = r.st == status::done;
-      r = to_server ? server.step(m) : client.step(m);
-      to_server = !to_server;
-      if (r.st == status::failed || (sender_done && r.token.empty())) break;
-    }
+    transcript = mutauth::testing::relay_handshake(client, server, tamper, 3);
   }
   void run() {
     run([](int, bytes&) {});
