@@ -37,3 +37,22 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
       return 1;                                                         \
     }                                                                   \
   } while (0)
+
+namespace mutauth::testing {
+
+/// Drives a three-message exchange (initiator first) to both sides done, in memory, allocating
+/// nothing itself: the no-heap programs call it with the heap forbidden. Returns the failing
+/// step (1..4) or 0.
+template <class Client, class Server>
+int run_handshake_no_heap(Client& client, Server& server) noexcept {
+  const auto r1 = client.step();
+  if (r1.st != mutauth::status::send) return 1;
+  const auto r2 = server.step(r1.token);
+  if (r2.st != mutauth::status::send) return 2;
+  const auto r3 = client.step(r2.token);
+  if (r3.st != mutauth::status::done) return 3;
+  const auto r4 = server.step(r3.token);
+  return r4.st == mutauth::status::done ? 0 : 4;
+}
+
+}  // namespace mutauth::testing

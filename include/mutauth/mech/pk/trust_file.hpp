@@ -343,12 +343,10 @@ template <std::size_t MaxPins = 32, std::size_t MaxAuthorities = 8>
 class KnownHosts
     : public detail::trust_store<KnownHosts<MaxPins, MaxAuthorities>, PinnedServer, HostCertAuthority,
                                  ServerTrust, MaxPins, MaxAuthorities> {
-  friend class detail::trust_store<KnownHosts, PinnedServer, HostCertAuthority, ServerTrust, MaxPins,
-                                   MaxAuthorities>;
-  using detail::trust_store<KnownHosts, PinnedServer, HostCertAuthority, ServerTrust, MaxPins,
-                            MaxAuthorities>::pins_;
-  using detail::trust_store<KnownHosts, PinnedServer, HostCertAuthority, ServerTrust, MaxPins,
-                            MaxAuthorities>::cas_;
+  using store = detail::trust_store<KnownHosts, PinnedServer, HostCertAuthority, ServerTrust, MaxPins, MaxAuthorities>;
+  friend store;
+  using store::pins_;
+  using store::cas_;
 
   result<void> parse_line(std::size_t n, std::string_view line) noexcept {
     std::string_view rest = line;
@@ -396,7 +394,6 @@ class KnownHosts
     }
     return ok();
   }
-
 };
 
 /// The acceptor's trust file (authorized_keys subset; see the top of this header).
@@ -404,12 +401,10 @@ template <std::size_t MaxPins = 32, std::size_t MaxAuthorities = 8>
 class AuthorizedKeys
     : public detail::trust_store<AuthorizedKeys<MaxPins, MaxAuthorities>, PinnedClient, UserCertAuthority,
                                  ClientTrust, MaxPins, MaxAuthorities> {
-  friend class detail::trust_store<AuthorizedKeys, PinnedClient, UserCertAuthority, ClientTrust, MaxPins,
-                                   MaxAuthorities>;
-  using detail::trust_store<AuthorizedKeys, PinnedClient, UserCertAuthority, ClientTrust, MaxPins,
-                            MaxAuthorities>::pins_;
-  using detail::trust_store<AuthorizedKeys, PinnedClient, UserCertAuthority, ClientTrust, MaxPins,
-                            MaxAuthorities>::cas_;
+  using store = detail::trust_store<AuthorizedKeys, PinnedClient, UserCertAuthority, ClientTrust, MaxPins, MaxAuthorities>;
+  friend store;
+  using store::pins_;
+  using store::cas_;
 
   result<void> parse_line(std::size_t n, std::string_view line) noexcept {
     std::string_view rest = line;
