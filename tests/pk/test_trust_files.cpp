@@ -198,6 +198,7 @@ TEST_CASE("trust files: each bad authorized_keys line is refused with its number
   expect_line_error(ak, ok + "principals=\"a,,b\",cert-authority " + w.ca + "\n", 2, errc::malformed, "empty name");
   expect_line_error(ak, ok + "cert-authority, " + w.ca + "\n", 2, errc::malformed, "trailing ','");
   expect_line_error(ak, ok + "principals=\"a,b\" " + w.bob + "\n", 2, errc::malformed, "exactly one");
+  expect_line_error(ak, ok + w.bob + " bob,carol\n", 2, errc::malformed, "comment names more than one");
   expect_line_error(ak, ok + w.bob + "\n", 2, errc::malformed, "no principal");
   expect_line_error(ak, ok + w.bob + " bob smith\n", 2, errc::malformed, "no principal");
   expect_line_error(ak, ok + w.rsa + " rsa\n", 2, errc::unsupported_key_type, "ssh-rsa");

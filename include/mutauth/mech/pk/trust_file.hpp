@@ -453,6 +453,12 @@ class AuthorizedKeys
         return detail::line_error(errc::malformed, n,
                                   "no principal for this key: add principals=\"name\" or a one-word "
                                   "comment");
+      // The same rule as principals="a,b" above: a comment such as "alice,bob" must not become
+      // one principal whose name merely contains a comma.
+      if (who.find(',') != std::string_view::npos)
+        return detail::line_error(errc::malformed, n,
+                                  "a pinned key proves one principal: its comment names more than "
+                                  "one; name exactly one with principals=\"name\"");
     }
     if (who.size() > ServicePrincipal::max_text)
       return detail::line_error(errc::too_large, n, "principal name too long");
