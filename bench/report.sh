@@ -81,6 +81,12 @@ fp_rc=0
 "$bin/bench_footprint" --out "$out/footprint.json" || fp_rc=$?
 [ "$fp_rc" -le 1 ] || { echo "bench_footprint failed ($fp_rc)" >&2; exit 1; }
 cat "$out/footprint.json"
+rm -f "$out/footprint_1k.json"
+if [ -x "$bin/bench_footprint_1k" ]; then
+  "$bin/bench_footprint_1k" --out "$out/footprint_1k.json" || fp_rc=$?
+  [ "$fp_rc" -le 1 ] || { echo "bench_footprint_1k failed ($fp_rc)" >&2; exit 1; }
+  cat "$out/footprint_1k.json"
+fi
 
 echo "== report"
 python3 "$here/report.py" "$out" "$build" "$root" "bench/report.sh" "$@"

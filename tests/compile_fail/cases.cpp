@@ -6,6 +6,11 @@
 #include "mutauth/handshake.hpp"
 #include "support/scripted_mechanism.hpp"
 
+#if CASE == 12  // a pk certificate limit too small for even a pinned key's credential
+#define MUTAUTH_PK_MAX_CERTIFICATE_SIZE 32
+#include "mutauth/mech/pk/limits.hpp"
+#endif
+
 using namespace mutauth;
 using mutauth::testing::Scripted;
 

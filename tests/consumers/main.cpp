@@ -10,6 +10,8 @@
 
 #if defined(CONSUMER_HAS_PK)
 #include <sodium.h>  // the pk target must bring libsodium's include path and library
+
+#include <mutauth/mech/pk/limits.hpp>
 #endif
 #if defined(CONSUMER_HAS_KRB5)
 #include <gssapi/gssapi.h>  // the krb5 target must bring GSS-API's include path and library
@@ -33,6 +35,10 @@ int main() {
 #if defined(CONSUMER_HAS_PK)
   if (sodium_init() < 0) ++failures;
   std::printf("libsodium %s linked\n", sodium_version_string());
+  // The certificate limit reaches consumers through mutauth::pk's compile definitions.
+  std::printf("pk certificate limit %zu (expected %d)\n", mutauth::pk::max_certificate_size,
+              CONSUMER_PK_LIMIT);
+  if (mutauth::pk::max_certificate_size != CONSUMER_PK_LIMIT) ++failures;
 #endif
 #if defined(CONSUMER_HAS_KRB5)
   OM_uint32 minor = 0;

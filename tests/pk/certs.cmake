@@ -13,3 +13,13 @@ target_compile_definitions(test_pk_ca PRIVATE MUTAUTH_TESTING_ONLY_HOOKS)
 # -fno-exceptions -fno-rtti and a global operator new that aborts. ssh-keygen runs before the
 # heap is forbidden.
 mutauth_no_heap_test(pk_ca_no_heap ${CMAKE_CURRENT_LIST_DIR}/pk_ca_no_heap.cpp pk mutauth::pk)
+
+# The certificate size limit (include/mutauth/mech/pk/limits.hpp) at 1 KiB: a CA handshake, the
+# refusals of larger certificates and messages, and the no-heap CA program again. Built only when
+# the project does not set the limit itself, which would give these programs a second value.
+if(MUTAUTH_PK_MAX_CERTIFICATE_SIZE STREQUAL "")
+  mutauth_test(test_pk_small_limit LABEL pk SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_pk_small_limit.cpp LIBS mutauth::pk)
+  target_compile_definitions(test_pk_small_limit PRIVATE MUTAUTH_PK_MAX_CERTIFICATE_SIZE=1024)
+  mutauth_no_heap_test(pk_ca_no_heap_1k ${CMAKE_CURRENT_LIST_DIR}/pk_ca_no_heap.cpp pk mutauth::pk)
+  target_compile_definitions(pk_ca_no_heap_1k PRIVATE MUTAUTH_PK_MAX_CERTIFICATE_SIZE=1024)
+endif()

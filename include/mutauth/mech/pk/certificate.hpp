@@ -10,7 +10,8 @@
 // The signature covers every byte before the signature field.
 //
 // What is refused, and why (each with its own errc):
-//   * a blob over 4096 bytes, any length beyond what is left, trailing bytes (malformed family);
+//   * a blob over max_certificate_size (limits.hpp; 4096 bytes unless the build says otherwise),
+//     any length beyond what is left, trailing bytes (malformed family);
 //   * another certificate key type, a CA (signature key) or CA signature that is not Ed25519
 //     (unsupported_key_type; DESIGN §4: CA key Ed25519 only);
 //   * more than 256 principals, a key id over 127 bytes (the Principal it is copied into), a
@@ -32,6 +33,7 @@
 #include "mutauth/mech/pk/detail/ssh_reader.hpp"
 #include "mutauth/mech/pk/keys.hpp"
 #include "mutauth/mech/pk/krl.hpp"
+#include "mutauth/mech/pk/limits.hpp"
 #include "mutauth/mech/pk/trust.hpp"
 #include "mutauth/principal.hpp"
 
@@ -41,10 +43,12 @@ namespace pk {
 
 /// The only certificate type accepted (PROTOCOL.certkeys).
 inline constexpr std::string_view ed25519_cert_type = "ssh-ed25519-cert-v01@openssh.com";
-/// Largest certificate accepted: the identity proof's credential bound. A typical ssh-keygen
-/// certificate is 300–500 bytes.
-inline constexpr std::size_t max_certificate_size = 4096;
-inline constexpr std::size_t max_certificate_principals = 256;
+// max_certificate_size (limits.hpp): the largest certificate accepted, the identity proof's
+// credential bound. A typical ssh-keygen certificate is 300–500 bytes.
+/// At most 256 principals, and never more than a certificate of the size limit could hold (each
+/// takes at least its 4-byte length), so the parse buffer shrinks with the limit.
+inline constexpr std::size_t max_certificate_principals =
+    max_certificate_size / 4 < 256 ? max_certificate_size / 4 : 256;
 /// Longest key id kept: the capacity of Principal::key_id.
 inline constexpr std::size_t max_certificate_key_id = 127;
 /// Longest principal: the longest service principal text, so any principal fits Principal::name.
@@ -159,7 +163,7 @@ inline error not_ed25519_ca(std::string_view what, std::string_view type) noexce
 /// Structure only: nothing here says the certificate is trusted or valid.
 [[nodiscard]] inline result<CertificateView> parse_certificate(bytes_view blob) noexcept {
   if (blob.size() > max_certificate_size)
-    return error(errc::too_large, "certificate larger than 4096 bytes");
+    return error(errc::too_large, detail::certificate_too_large);
   detail::ssh_reader r(blob);
   auto type = r.read_text(64, "certificate type");
   if (!type) return type.error_value();
@@ -594,7 +598,7 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
   const std::string_view b64 = detail::slice(line, i, j - i);
   if (b64.empty()) return error(errc::malformed, "no certificate data after the type");
   if (b64.size() > (max_certificate_size + 2) / 3 * 4)
-    return error(errc::too_large, "certificate larger than 4096 bytes");
+    return error(errc::too_large, detail::certificate_too_large);
   const std::size_t cap = out.size() < max_certificate_size ? out.size() : max_certificate_size;
   // The exact decoded length (RFC 4648 §4: padding removes one byte per '='), so a buffer that is
   // short by a byte or two is reported as such, not as bad base64.

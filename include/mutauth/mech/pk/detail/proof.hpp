@@ -19,6 +19,7 @@
 #include "mutauth/bytes.hpp"
 #include "mutauth/error.hpp"
 #include "mutauth/mech/pk/detail/noise_primitives.hpp"
+#include "mutauth/mech/pk/limits.hpp"
 #include "mutauth/mechanism.hpp"  // role
 #include "mutauth/principal.hpp"
 
@@ -30,7 +31,7 @@ namespace detail {
 inline constexpr std::uint8_t proof_version = 1;
 enum class credential_type : std::uint8_t { raw_ed25519 = 1, openssh_certificate = 2 };
 
-inline constexpr std::size_t max_credential_size = 4096;  // an OpenSSH certificate fits easily
+inline constexpr std::size_t max_credential_size = max_certificate_size;  // limits.hpp
 inline constexpr std::size_t max_name_size = ServicePrincipal::max_text;
 inline constexpr std::size_t signature_size = 64;
 inline constexpr std::size_t max_proof_size =
@@ -101,7 +102,7 @@ struct proof_view {
   p.type = static_cast<credential_type>(in[1]);
   const std::size_t cred_len = (std::size_t{in[2]} << 8) | in[3];
   pos = 4;
-  if (cred_len > max_credential_size) return error(errc::too_large, "credential larger than 4096 bytes");
+  if (cred_len > max_credential_size) return error(errc::too_large, credential_too_large);
   if (!need(cred_len)) return error(errc::truncated, "identity proof ends inside the credential");
   p.credential = in.subspan(pos, cred_len);
   pos += cred_len;
