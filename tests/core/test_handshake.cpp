@@ -6,8 +6,10 @@
 
 #include "mutauth/handshake.hpp"
 #include "support/scripted_mechanism.hpp"
+#include "support/names.hpp"
 
 using namespace mutauth;
+using mutauth::testing::allow_all;
 using mutauth::testing::misbehave;
 using mutauth::testing::Scripted;
 
@@ -19,7 +21,6 @@ ServicePrincipal target(std::string_view s = "host/server.example.test") {
   return *r;
 }
 
-bool allow_all(const Principal&) noexcept { return true; }
 bool allow_alice(const Principal& p) noexcept { return p.name.view() == "alice"; }
 
 struct Pair {

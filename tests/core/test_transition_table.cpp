@@ -6,13 +6,14 @@
 
 #include "mutauth/handshake.hpp"
 #include "support/scripted_mechanism.hpp"
+#include "support/names.hpp"
 
 using namespace mutauth;
+using mutauth::testing::allow_all;
 using mutauth::testing::Scripted;
 
 namespace {
 
-bool allow_all(const Principal&) noexcept { return true; }
 const ServicePrincipal& tgt() {
   static const ServicePrincipal t = *ServicePrincipal::parse("host/server.example.test");
   return t;

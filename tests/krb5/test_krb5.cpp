@@ -15,8 +15,11 @@
 #include "krb5/kdc_fixture.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/krb5/krb5.hpp"
+#include "support/names.hpp"
 
 using namespace mutauth;
+using mutauth::testing::allow_all;
+using mutauth::testing::spn;
 using mutauth::testing::Child;
 using mutauth::testing::Realms;
 using K = mutauth::krb5::Kerberos;
@@ -55,13 +58,6 @@ extern "C" int getaddrinfo(const char* node, const char* service, const struct a
 
 namespace {
 
-ServicePrincipal sp(std::string_view s) {
-  auto r = ServicePrincipal::parse(s);
-  REQUIRE(r);
-  return *r;
-}
-
-bool allow_all(const Principal&) noexcept { return true; }
 bool allow_only_bob(const Principal& p) noexcept { return p.name.view() == "bob@EXAMPLE.TEST"; }
 
 std::string to_string(bytes_view b) { return std::string(b.begin(), b.end()); }
@@ -157,7 +153,7 @@ Failure fails(const ServicePrincipal& target, const K::InitiatorConfig& icfg,
 }
 
 const ServicePrincipal& server() {
-  static const ServicePrincipal s = sp("host/server.example.test");
+  static const ServicePrincipal s = spn("host/server.example.test");
   return s;
 }
 
@@ -283,7 +279,7 @@ TEST_CASE("krb5: realm-qualified target, explicit credentials, delegation", "[ke
   icfg.client_principal = "bob@EXAMPLE.TEST";
   icfg.ccache = "MEMORY:mutauth-test-bob";
   icfg.client_keytab = ktname;
-  const auto target = sp("host/server.example.test@EXAMPLE.TEST");
+  const auto target = spn("host/server.example.test@EXAMPLE.TEST");
   const K::AcceptorConfig acfg{target, svc_kt};
   {
     auto [c, s] = handshake(target, icfg, acfg);
@@ -321,7 +317,7 @@ TEST_CASE("krb5: unknown service principal", "[kerberos]") {
   Realms realm;
   const K::InitiatorConfig icfg{};
   const K::AcceptorConfig acfg{server()};
-  auto f = fails(sp("host/nosuch.example.test"), icfg, acfg);
+  auto f = fails(spn("host/nosuch.example.test"), icfg, acfg);
   CHECK(f.code == errc::unknown_service_principal);
   CHECK(f.text.find("host/nosuch.example.test@EXAMPLE.TEST not found in Kerberos database") !=
         std::string::npos);
@@ -333,7 +329,7 @@ TEST_CASE("krb5: cross-realm without trust fails, with trust succeeds", "[kerber
   Realms realm;
   const K::InitiatorConfig icfg{};
   const std::string other_kt = "FILE:" + realm.path("other.keytab");
-  const auto other = sp("host/server.other.test@OTHER.TEST");
+  const auto other = spn("host/server.other.test@OTHER.TEST");
   const K::AcceptorConfig acfg{other, other_kt};
   auto f = fails(other, icfg, acfg);
   CHECK(f.code == errc::no_cross_realm_trust);
@@ -346,7 +342,7 @@ TEST_CASE("krb5: cross-realm without trust fails, with trust succeeds", "[kerber
   CHECK(s.peer().realm.view() == "EXAMPLE.TEST");
   CHECK(c.peer().name.view() == "host/server.other.test@OTHER.TEST");
   // Host-based target without a realm: [domain_realm] maps it to OTHER.TEST.
-  auto [c2, s2] = handshake(sp("host/server.other.test"), icfg, acfg);
+  auto [c2, s2] = handshake(spn("host/server.other.test"), icfg, acfg);
   CHECK(c2.peer().name.view() == "host/server.other.test@OTHER.TEST");
 }
 
@@ -532,7 +528,7 @@ TEST_CASE("krb5: a DNS-canonicalized target is refused (target_rewritten)", "[ke
 
   const K::InitiatorConfig icfg{};
   const K::AcceptorConfig acfg{server()};
-  const auto alias = sp("host/alias.example.test");
+  const auto alias = spn("host/alias.example.test");
   FakeDns fake_dns;
   {
     // DNS says alias.example.test is really server.example.test: MIT asks the KDC for
@@ -554,7 +550,7 @@ TEST_CASE("krb5: a DNS-canonicalized target is refused (target_rewritten)", "[ke
 
 TEST_CASE("krb5: names_target compares service, host, port and realm exactly", "[kerberos]") {
   using krb5::detail::names_target;
-  const auto t = sp("host/server.example.test");
+  const auto t = spn("host/server.example.test");
   CHECK(names_target("host/server.example.test@EXAMPLE.TEST", t));
   CHECK(names_target("host/SERVER.example.test@EXAMPLE.TEST", t));
   CHECK(names_target("host/server.example.test", t));
@@ -564,11 +560,11 @@ TEST_CASE("krb5: names_target compares service, host, port and realm exactly", "
   CHECK_FALSE(names_target("host/server.example.test/x@EXAMPLE.TEST", t));
   CHECK_FALSE(names_target("host/server.example.test\\@EVIL@EXAMPLE.TEST", t));
   CHECK_FALSE(names_target("server.example.test@EXAMPLE.TEST", t));
-  const auto tr = sp("host/server.example.test@EXAMPLE.TEST");
+  const auto tr = spn("host/server.example.test@EXAMPLE.TEST");
   CHECK(names_target("host/server.example.test@EXAMPLE.TEST", tr));
   CHECK_FALSE(names_target("host/server.example.test@OTHER.TEST", tr));
   CHECK_FALSE(names_target("host/server.example.test@example.test", tr));
-  const auto tp = sp("postgres/db.example.test:5432@EXAMPLE.TEST");
+  const auto tp = spn("postgres/db.example.test:5432@EXAMPLE.TEST");
   CHECK(names_target("postgres/db.example.test:5432@EXAMPLE.TEST", tp));
   CHECK_FALSE(names_target("postgres/db.example.test@EXAMPLE.TEST", tp));
   CHECK_FALSE(names_target("postgres/db.example.test:5433@EXAMPLE.TEST", tp));
@@ -654,7 +650,7 @@ TEST_CASE("krb5: an enctype with a larger wrap overhead (aes256-sha384) keeps th
   const std::string sha2_conf = realm.path("krb5-sha2.conf");
   testing::write_file(sha2_conf, bytes(text.begin(), text.end()));
   setenv("KRB5_CONFIG", sha2_conf.c_str(), 1);
-  const auto target = sp("host/sha2.example.test");
+  const auto target = spn("host/sha2.example.test");
   const K::InitiatorConfig icfg{};
   const std::string kt = "FILE:" + realm.path("sha2.keytab");
   const K::AcceptorConfig acfg{target, kt};
@@ -688,6 +684,6 @@ TEST_CASE("krb5: a server's handshakes can share one acceptor credential", "[ker
     CHECK(client.peer().name.view() == "host/server.example.test@EXAMPLE.TEST");
   }
   // A credential for a principal the keytab lacks fails at acquire, with the keytab error.
-  auto missing = krb5::AcceptorCredential::acquire(sp("host/nosuch.example.test"));
+  auto missing = krb5::AcceptorCredential::acquire(spn("host/nosuch.example.test"));
   CHECK(missing.code() == errc::no_credentials);
 }

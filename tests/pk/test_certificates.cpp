@@ -10,18 +10,13 @@
 
 #include "ca_tools.hpp"
 #include "mutauth/mech/pk/certificate.hpp"
+#include "support/names.hpp"
 
 using namespace mutauth;
 using namespace mutauth::testing;
 using pk::certificate_type;
 
 namespace {
-
-ServicePrincipal spn(std::string_view s) {
-  auto r = ServicePrincipal::parse(s);
-  REQUIRE(r);
-  return *r;
-}
 
 std::uint64_t g_now = 0;
 std::uint64_t test_clock() noexcept { return g_now; }

@@ -12,6 +12,7 @@
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "mutauth/mech/pk/trust_file.hpp"
+#include "support/names.hpp"
 
 #ifndef MUTAUTH_TESTING_ONLY_HOOKS
 #error "test_pk_ca needs MUTAUTH_TESTING_ONLY_HOOKS (see certs.cmake)"
@@ -23,16 +24,8 @@ using PK = pk::PublicKey;
 
 namespace {
 
-ServicePrincipal spn(std::string_view s) {
-  auto r = ServicePrincipal::parse(s);
-  REQUIRE(r);
-  return *r;
-}
-
 std::uint64_t g_now = 0;
 std::uint64_t test_clock() noexcept { return g_now; }
-
-bool allow_all(const Principal&) noexcept { return true; }
 
 struct World {
   TempDir dir{"mutauth-pk-ca"};

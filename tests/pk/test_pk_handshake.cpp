@@ -10,19 +10,16 @@
 #include "mutauth/mech/pk/pk.hpp"
 #include "support/ssh_tools.hpp"
 #include "support/relay.hpp"
+#include "support/names.hpp"
 
 using namespace mutauth;
+using mutauth::testing::spn;
+using mutauth::testing::allow_all;
 using mutauth::testing::TempDir;
 using PK = pk::PublicKey;
 using bytes = std::vector<std::uint8_t>;
 
 namespace {
-
-ServicePrincipal spn(std::string_view s) {
-  auto r = ServicePrincipal::parse(s);
-  REQUIRE(r);
-  return *r;
-}
 
 pk::Ed25519SecretKey load(const std::string& path) {
   auto k = pk::load_private_key_file(path.c_str());
@@ -62,8 +59,6 @@ World& world() {
   static World w;
   return w;
 }
-
-bool allow_all(const Principal&) noexcept { return true; }
 
 // A client/server pair over an in-memory relay that records every message.
 struct Pair {

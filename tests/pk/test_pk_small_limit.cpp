@@ -10,6 +10,7 @@
 #include "support/relay.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
+#include "support/names.hpp"
 
 #if MUTAUTH_PK_MAX_CERTIFICATE_SIZE != 1024
 #error "test_pk_small_limit is built with MUTAUTH_PK_MAX_CERTIFICATE_SIZE=1024 (see certs.cmake)"
@@ -18,18 +19,6 @@
 using namespace mutauth;
 using namespace mutauth::testing;
 using PK = pk::PublicKey;
-
-namespace {
-
-ServicePrincipal spn(std::string_view s) {
-  auto r = ServicePrincipal::parse(s);
-  REQUIRE(r);
-  return *r;
-}
-
-bool allow_all(const Principal&) noexcept { return true; }
-
-}  // namespace
 
 TEST_CASE("pk limit 1024: the buffers and the largest message follow the limit", "[pk][limit]") {
   // A proof is 1 + 1 + 2 + credential + 2 + name + 64; message 2 adds 2 + 32 + 16 (pk.hpp).
