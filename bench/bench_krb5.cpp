@@ -51,11 +51,7 @@
 // cache open/close on top.
 #include <benchmark/benchmark.h>
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -70,8 +66,8 @@
 
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/krb5/krb5.hpp"
+#include "krb5/fixture_process.hpp"
 
-extern char** environ;
 
 #ifndef MUTAUTH_SOURCE_DIR
 #error "bench_krb5 needs MUTAUTH_SOURCE_DIR (bench/CMakeLists.txt) to find tests/krb5/kdc_fixture.sh"
@@ -94,98 +90,21 @@ constexpr OM_uint32 req_flags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SE
 constexpr int exit_no_kdc = 77;
 
 // ---- the KDC --------------------------------------------------------------------------------
-// kdc_fixture.sh serve, its stdin and stdout on pipes. It prints ENV/VAR lines then READY, and
-// tears the realms down (kills krb5kdc, removes its temp dir) when its stdin reaches EOF — which
-// also happens if this process dies, so a crashed benchmark leaves nothing behind.
+// The tests' fixture (tests/krb5/fixture_process.hpp), started once for the whole run; it tears
+// the realms down when its stdin reaches EOF, which also happens if this process dies.
 class Kdc {
  public:
   bool start(std::string& why) {
-    const char* script_env = std::getenv("MUTAUTH_KDC_FIXTURE");
-    script_ = script_env != nullptr ? script_env : MUTAUTH_SOURCE_DIR "/tests/krb5/kdc_fixture.sh";
-    int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
-      why = "pipe failed";
+    const char* script = std::getenv("MUTAUTH_KDC_FIXTURE");
+    if (!process_.start(script != nullptr ? script : MUTAUTH_SOURCE_DIR "/tests/krb5/kdc_fixture.sh", why))
       return false;
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    char bash[] = "/bin/bash", serve[] = "serve";
-    char* argv[] = {bash, script_.data(), serve, nullptr};
-    const int rc = posix_spawn(&pid_, bash, &fa, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    close(out[1]);
-    if (rc != 0) {
-      close(in[1]);
-      close(out[0]);
-      pid_ = -1;
-      why = "cannot run " + script_;
-      return false;
-    }
-    to_ = in[1];
-    from_ = fdopen(out[0], "r");
-    char line[4096];
-    while (std::fgets(line, sizeof line, from_) != nullptr) {
-      std::string l(line);
-      while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.pop_back();
-      if (l == "READY") {
-        // The replay cache must be on, as in the tests (KERBEROS-TESTING.md): a stray
-        // KRB5RCACHETYPE in the caller's environment would silently measure without it.
-        unsetenv("KRB5RCACHETYPE");
-        return true;
-      }
-      if (l.rfind("ERR ", 0) == 0) {
-        why = l.substr(4);
-        return false;
-      }
-      const auto eq = l.find('=');
-      if (eq == std::string::npos) continue;
-      if (l.rfind("ENV ", 0) == 0) {
-        const std::string k = l.substr(4, eq - 4);
-        setenv(k.c_str(), l.c_str() + eq + 1, 1);
-        env_.push_back(k);
-      } else if (l.rfind("VAR ", 0) == 0) {
-        vars_[l.substr(4, eq - 4)] = l.substr(eq + 1);
-      }
-    }
-    why = "kdc_fixture.sh exited before READY (see its stderr)";
-    return false;
+    process_.export_env();  // and the replay cache on, as in the tests
+    return true;
   }
-  // EOF on the script's stdin, then wait for it: the KDC is gone and its dir removed on return.
-  void stop() noexcept {
-    for (const auto& k : env_) unsetenv(k.c_str());
-    env_.clear();
-    if (to_ >= 0) close(to_);
-    to_ = -1;
-    if (from_ != nullptr) {
-      char buf[512];
-      while (std::fgets(buf, sizeof buf, from_) != nullptr) {
-      }
-      std::fclose(from_);
-      from_ = nullptr;
-    }
-    if (pid_ > 0) {
-      int st = 0;
-      while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-      }
-      pid_ = -1;
-    }
-  }
-  ~Kdc() { stop(); }
-  [[nodiscard]] std::string var(const std::string& k) const {
-    const auto it = vars_.find(k);
-    return it == vars_.end() ? std::string() : it->second;
-  }
+  void stop() noexcept { process_.stop(); }
 
  private:
-  std::string script_;
-  pid_t pid_ = -1;
-  int to_ = -1;
-  FILE* from_ = nullptr;
-  std::vector<std::string> env_;
-  std::map<std::string, std::string> vars_;
+  testing::KdcFixtureProcess process_;
 };
 
 Kdc g_kdc;

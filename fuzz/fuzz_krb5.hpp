@@ -15,11 +15,6 @@
 //     handshake every service ticket comes from that cache, with no KDC round trip per input.
 #pragma once
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -28,11 +23,10 @@
 #include <string>
 
 #include "fuzz_common.hpp"
+#include "krb5/fixture_process.hpp"
 #include "fuzz_handshake.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/krb5/krb5.hpp"
-
-extern char** environ;
 
 namespace mutauth {
 inline namespace v0 {
@@ -55,13 +49,12 @@ struct KrbEnv {
   ServicePrincipal service = *ServicePrincipal::parse(krb5_service);
   krb5::AcceptorConfig acfg{service, {}};
   krb5::InitiatorConfig icfg{};
-  // The fixture's stdin (kept open for the life of the process) and its stdout.
-  int fixture_in = -1;
-  std::FILE* fixture_out = nullptr;
+  // The KDC fixture, kept for the life of the process; stopping it (here, or the kernel closing
+  // its stdin if this process dies) stops the KDC and removes the realm's temp dir.
+  testing::KdcFixtureProcess kdc;
 
   ~KrbEnv() {
-    // Closing the fixture's stdin stops the KDC and removes the realm's temp dir.
-    if (fixture_in >= 0) close(fixture_in);
+    kdc.stop();
     std::error_code ec;
     if (!dir.empty()) std::filesystem::remove_all(dir, ec);
   }
@@ -112,49 +105,21 @@ inline void write_service_keytab(const KrbEnv& e) {
     krb5_setup_failed("ktutil failed; see " + e.dir + "/ktutil.log");
 }
 
-inline std::string fixture_line(KrbEnv& e) {
-  char buf[4096];
-  if (std::fgets(buf, sizeof buf, e.fixture_out) == nullptr)
-    krb5_setup_failed("the KDC fixture ended early (see its stderr above)");
-  std::string s(buf);
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 /// Starts tests/krb5/kdc_fixture.sh, returns its KDC address and client keytab, and adds the
-/// fuzz service principal with the fixed password.
+/// fuzz service principal with the fixed password. The fixture's ENV lines are not exported:
+/// this harness writes its own krb5.conf.
 inline void start_kdc(KrbEnv& e, std::string& kdc, std::string& client_keytab) {
-  int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) krb5_setup_failed("pipe");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   const char* script = std::getenv("MUTAUTH_KDC_FIXTURE");
-  if (script == nullptr) script = MUTAUTH_KDC_FIXTURE;
-  char* argv[] = {const_cast<char*>("/bin/bash"), const_cast<char*>(script),
-                  const_cast<char*>("serve"), nullptr};
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, "/bin/bash", &fa, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(in[0]);
-  close(out[1]);
-  if (rc != 0) krb5_setup_failed(std::string("cannot start ") + script);
-  e.fixture_in = in[1];
-  e.fixture_out = fdopen(out[0], "r");
-  std::string port;
-  for (std::string l = fixture_line(e); l != "READY"; l = fixture_line(e)) {
-    if (l.rfind("VAR PORT=", 0) == 0) port = l.substr(9);
-    if (l.rfind("ENV KRB5_CLIENT_KTNAME=", 0) == 0) client_keytab = l.substr(23);
-    if (l.rfind("ERR", 0) == 0) krb5_setup_failed("KDC fixture: " + l);
-  }
+  std::string why;
+  if (!e.kdc.start(script != nullptr ? script : MUTAUTH_KDC_FIXTURE, why))
+    krb5_setup_failed("KDC fixture: " + why);
+  const std::string port = e.kdc.var("PORT");
+  client_keytab = e.kdc.env("KRB5_CLIENT_KTNAME");
   if (port.empty() || client_keytab.empty()) krb5_setup_failed("KDC fixture printed no port/keytab");
   kdc = "127.0.0.1:" + port;
-  const std::string cmd = "kadmin EXAMPLE.TEST addprinc -pw \"" + std::string(krb5_service_password) +
-                          "\" " + std::string(krb5_service) + "\n";
-  if (write(e.fixture_in, cmd.data(), cmd.size()) != static_cast<ssize_t>(cmd.size()))
-    krb5_setup_failed("cannot talk to the KDC fixture");
-  const std::string ok = fixture_line(e);
+  const std::string ok = e.kdc.command("kadmin EXAMPLE.TEST addprinc -pw \"" +
+                                       std::string(krb5_service_password) + "\" " +
+                                       std::string(krb5_service));
   if (ok != "OK") krb5_setup_failed("kadmin addprinc: " + ok);
 }
 
