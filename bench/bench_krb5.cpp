@@ -67,6 +67,7 @@
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/krb5/krb5.hpp"
 #include "krb5/fixture_process.hpp"
+#include "paired.hpp"
 
 
 #ifndef MUTAUTH_SOURCE_DIR
@@ -390,42 +391,15 @@ void BM_krb5_adapter(benchmark::State& state) {
   set_counters(state, w);
 }
 
-double thread_cpu_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
-double median(std::vector<double>& v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-
 // `calls`: compare with the raw loop that makes the adapter's GSS calls (C++ layer alone).
 void BM_paired(benchmark::State& state, bool calls) {
-  std::vector<double> ad, raw;
-  bool adapter_first = true;
-  for (auto _ : state) {
-    bool ok = true;
-    for (int k = 0; k < 2; ++k) {
-      const bool do_ad = (k == 0) == adapter_first;
-      const double t0 = thread_cpu_ns();
-      ok &= do_ad ? adapter_handshake()
-                  : calls ? raw_handshake(GSS_C_NO_CREDENTIAL, nullptr, true)
-                          : raw_handshake(g_setup.raw_acceptor_cred);
-      (do_ad ? ad : raw).push_back(thread_cpu_ns() - t0);
-    }
-    adapter_first = !adapter_first;
-    if (!ok) {
-      state.SkipWithError("handshake failed");
-      break;
-    }
-  }
-  if (ad.empty()) return;
-  const double a = median(ad), r = median(raw);
-  state.counters["adapter_us"] = a / 1e3;
-  state.counters["raw_us"] = r / 1e3;
-  state.counters["ratio"] = a / r;
+  run_paired(
+      state, [] { return adapter_handshake(); },
+      [calls] {
+        return calls ? raw_handshake(GSS_C_NO_CREDENTIAL, nullptr, true)
+                     : raw_handshake(g_setup.raw_acceptor_cred);
+      },
+      "adapter", "raw", "handshake failed");
 }
 void BM_krb5_adapter_vs_raw_paired(benchmark::State& state) { BM_paired(state, false); }
 void BM_krb5_adapter_vs_raw_calls_paired(benchmark::State& state) { BM_paired(state, true); }

@@ -48,6 +48,7 @@
 
 #include <sodium.h>
 
+#include "paired.hpp"
 #include "pk_fixture.hpp"
 
 namespace mutauth {
@@ -279,48 +280,15 @@ void BM_floor(benchmark::State& state, const FloorInputs& in) {
 void BM_floor_pk_pinned(benchmark::State& state) { BM_floor(state, floor_inputs()); }
 void BM_floor_pk_ca(benchmark::State& state) { BM_floor(state, ca_floor_inputs()); }
 
-// The same ratio measured so that load from other processes cancels out: each iteration times
-// one handshake and one floor back to back (alternating which goes first) on this thread's CPU
-// clock, and the counters are the medians of those per-call times. BM_pk_handshake_pinned and
-// BM_floor_pk_pinned run seconds apart, so on a shared machine their ratio also measures how the
-// load changed in between; here both see the same moment.
-double thread_cpu_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
-double median(std::vector<double>& v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
+// The same ratio measured so that load from other processes cancels out (paired.hpp).
 template <class F>
 void BM_paired(benchmark::State& state, const F& f, const FloorInputs& in) {
   if (!f.ok || !in.ok) {
     state.SkipWithError("setup failed");
     return;
   }
-  std::vector<double> hs, fl;
-  bool hs_first = true;
-  for (auto _ : state) {
-    bool ok = true;
-    for (int k = 0; k < 2; ++k) {
-      const bool do_hs = (k == 0) == hs_first;
-      const double t0 = thread_cpu_ns();
-      ok &= do_hs ? run_pk_handshake(f) : floor_once(in);
-      (do_hs ? hs : fl).push_back(thread_cpu_ns() - t0);
-    }
-    hs_first = !hs_first;
-    if (!ok) {
-      state.SkipWithError("handshake or floor failed");
-      break;
-    }
-  }
-  if (hs.empty()) return;
-  const double h = median(hs), fm = median(fl);
-  state.counters["handshake_us"] = h / 1e3;
-  state.counters["floor_us"] = fm / 1e3;
-  state.counters["ratio"] = h / fm;
+  run_paired(state, [&] { return run_pk_handshake(f); }, [&] { return floor_once(in); }, "handshake",
+             "floor", "handshake or floor failed");
 }
 void BM_pk_vs_floor_paired(benchmark::State& state) { BM_paired(state, fixture(), floor_inputs()); }
 void BM_pk_ca_vs_floor_paired(benchmark::State& state) {
