@@ -11,20 +11,13 @@
 #include "fuzz_cert.hpp"
 #include "fuzz_pk.hpp"
 #include "mutauth/framing.hpp"
+#include "seed_writer.hpp"
 
 using namespace mutauth;
 using fuzz::bytes;
-namespace fs = std::filesystem;
 
 namespace {
-fs::path g_root;
-
-void put(const char* target, const char* name, const bytes& b) {
-  const fs::path dir = g_root / target;
-  fs::create_directories(dir);
-  std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
-                                                    static_cast<std::streamsize>(b.size()));
-}
+using fuzz::put;
 bytes bytes_of(std::string_view s) { return bytes(s.begin(), s.end()); }
 void put(const char* target, const char* name, std::string_view s) {
   put(target, name, bytes(s.begin(), s.end()));
@@ -58,7 +51,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]);
     return 2;
   }
-  g_root = argv[1];
+  fuzz::seed_root = argv[1];
   const fuzz::Transcript t = fuzz::genuine_transcript(0);
 
   // record_decoder: u8 n | n chunk sizes | stream.
@@ -241,6 +234,6 @@ int main(int argc, char** argv) {
     put(target, "insert-message1", bytes{0x02, 0x00, 0x05, 0xaa});
     put(target, "drop-message3", bytes{0x16, 0x00, 0x00, 0x00});
   }
-  std::printf("fuzz_make_corpus: wrote seeds under %s\n", g_root.c_str());
+  std::printf("fuzz_make_corpus: wrote seeds under %s\n", fuzz::seed_root.c_str());
   return 0;
 }

@@ -8,20 +8,13 @@
 #include <fstream>
 
 #include "fuzz_krb5.hpp"
+#include "seed_writer.hpp"
 
 using namespace mutauth;
 using fuzz::bytes;
-namespace fs = std::filesystem;
 
 namespace {
-fs::path g_root;
-
-void put(const char* target, const char* name, const bytes& b) {
-  const fs::path dir = g_root / target;
-  fs::create_directories(dir);
-  std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
-                                                    static_cast<std::streamsize>(b.size()));
-}
+using fuzz::put;
 
 // An AP-REQ made by plain GSS-API with the given flags (our Initiator always asks for all of
 // them, so the refusals of a client that did not need raw calls).
@@ -51,7 +44,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]);
     return 2;
   }
-  g_root = argv[1];
+  fuzz::seed_root = argv[1];
   fuzz::KrbEnv& env = fuzz::krb5_setup(/*with_kdc=*/true);
 
   Initiator<fuzz::KRB> client(env.service, env.icfg);
@@ -81,6 +74,6 @@ int main(int argc, char** argv) {
   put("krb5_initiator", "xor-byte-40", bytes{1, 0, 0, 40, 0x01});
   put("krb5_initiator", "truncate-30", bytes{1, 1, 0, 30, 0});
   put("krb5_initiator", "append-16", bytes{1, 4, 0, 15, 0x30});
-  std::printf("fuzz_make_krb5_corpus: wrote seeds under %s\n", g_root.c_str());
+  std::printf("fuzz_make_krb5_corpus: wrote seeds under %s\n", fuzz::seed_root.c_str());
   return 0;
 }
