@@ -16,8 +16,11 @@
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/krb5/krb5.hpp"
 #include "support/names.hpp"
+#include "support/hex.hpp"
 
 using namespace mutauth;
+using mutauth::testing::hex;
+using mutauth::testing::unhex;
 using mutauth::testing::allow_all;
 using mutauth::testing::spn;
 using mutauth::testing::Child;
@@ -61,20 +64,6 @@ namespace {
 bool allow_only_bob(const Principal& p) noexcept { return p.name.view() == "bob@EXAMPLE.TEST"; }
 
 std::string to_string(bytes_view b) { return std::string(b.begin(), b.end()); }
-std::string hex(bytes_view b) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  for (auto c : b) {
-    s += d[c >> 4];
-    s += d[c & 15];
-  }
-  return s;
-}
-bytes unhex(const std::string& s) {
-  bytes b;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2) b.push_back(static_cast<std::uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
-  return b;
-}
 std::string text_of(const error& e) { return std::string(e.detail()); }
 
 // Relays tokens until neither side has anything to send. Records the tokens.

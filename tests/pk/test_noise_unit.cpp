@@ -12,20 +12,14 @@
 #include <sodium.h>
 
 #include "mutauth/mech/pk/detail/noise.hpp"
+#include "support/hex.hpp"
 
 namespace noise = mutauth::detail::noise;
 using mutauth::errc;
 using bytes = std::vector<std::uint8_t>;
+using mutauth::testing::unhex;
 
 namespace {
-
-bytes from_hex(const std::string& h) {
-  bytes out(h.size() / 2);
-  size_t bin_len = 0;
-  REQUIRE(sodium_hex2bin(out.data(), out.size(), h.data(), h.size(), nullptr, &bin_len, nullptr) == 0);
-  REQUIRE(bin_len == out.size());
-  return out;
-}
 
 bytes from_str(const std::string& s) { return bytes(s.begin(), s.end()); }
 
@@ -86,26 +80,26 @@ TEST_CASE("HMAC-BLAKE2b matches RFC 2104 computed independently", "[noise][hmac]
   //   import hmac, hashlib; hmac.new(key, msg, hashlib.blake2b).hexdigest()
   SECTION("short key") {
     auto h = hmac(from_str("key"), {from_str("The quick brown fox jumps over the lazy dog")});
-    CHECK(to_vec(h) == from_hex("92294f92c0dfb9b00ec9ae8bd94d7e7d8a036b885a499f149dfe2fd2199394aa"
+    CHECK(to_vec(h) == unhex("92294f92c0dfb9b00ec9ae8bd94d7e7d8a036b885a499f149dfe2fd2199394aa"
                                 "af6b8894a1730cccb2cd050f9bcf5062a38b51b0dab33207f8ef35ae2c9df51b"));
   }
   SECTION("64-byte key (HASHLEN, as Noise uses it), empty message") {
     bytes key(64);
     for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(i);
     auto h = hmac(key, {});
-    CHECK(to_vec(h) == from_hex("ea1896ab7c8319a824482f757c038b70089765501b1f8bdb78153d195915bd33"
+    CHECK(to_vec(h) == unhex("ea1896ab7c8319a824482f757c038b70089765501b1f8bdb78153d195915bd33"
                                 "0bde7a8c0fb6dbf3de09277662ba661fde80017dc277309eedfe05bdf5b27e18"));
   }
   SECTION("key of exactly one block (128 bytes) is not hashed") {
     auto h = hmac(bytes(128, 0x0b), {from_str("Hi There")});
-    CHECK(to_vec(h) == from_hex("72de85b5dfc13a4a2e72ad43b491621cf6f5c43b532c49e140b2e9640d271e9f"
+    CHECK(to_vec(h) == unhex("72de85b5dfc13a4a2e72ad43b491621cf6f5c43b532c49e140b2e9640d271e9f"
                                 "d199c7aed0f8e81341f12e870d0fe247de7ee1d21f12406098b2fe4ad4b8cdb9"));
   }
   SECTION("key longer than a block is hashed first; message given in parts") {
     auto a = from_str("Test Using Larger Than Block-");
     auto b = from_str("Size Key - Hash Key First");
     auto h = hmac(bytes(131, 0xaa), {a, b});
-    CHECK(to_vec(h) == from_hex("a54b2943b2a20227d41ca46c0945af09bc1faefb2f49894c23aebc557fb79c48"
+    CHECK(to_vec(h) == unhex("a54b2943b2a20227d41ca46c0945af09bc1faefb2f49894c23aebc557fb79c48"
                                 "89dca74408dc865086667aedee4a3185c53a49c80b814c4c5813ea0c8b38a8f8"));
   }
   SECTION("is not libsodium's keyed BLAKE2b") {
@@ -123,11 +117,11 @@ TEST_CASE("HKDF follows Noise §4.3", "[noise][hkdf]") {
   noise::hash_bytes ck{};
   for (size_t i = 0; i < ck.size(); ++i) ck[i] = static_cast<std::uint8_t>(i);
   auto ikm = from_str("input key material");
-  const auto o1 = from_hex("a94ec1ceaa5ac0280eafc97980003e4019176e4bf7c914c45fb0bbda0b22a995"
+  const auto o1 = unhex("a94ec1ceaa5ac0280eafc97980003e4019176e4bf7c914c45fb0bbda0b22a995"
                            "4d01f3697bbf32817ed0fccbf6dd1ebd24c0b05611051e63dc56e131af4f7c10");
-  const auto o2 = from_hex("f9d83f6c5d34695529eb8e35c8a2ed78658092e7c3b38fdf0cea2a2096b6f6e5"
+  const auto o2 = unhex("f9d83f6c5d34695529eb8e35c8a2ed78658092e7c3b38fdf0cea2a2096b6f6e5"
                            "42af644e298508f37da08860db285a8ad4b604c1f160f23356df6b28c183508d");
-  const auto o3 = from_hex("bb6f14b645bac5dd79c98ce583e3357b43b431c22400c9b79d690c1d2fe2d391"
+  const auto o3 = unhex("bb6f14b645bac5dd79c98ce583e3357b43b431c22400c9b79d690c1d2fe2d391"
                            "ab8372b0b08553b56e802dc6badace75398c1b8a973d0aab18d857d431c3a48f");
   std::array<noise::hash_bytes, 2> two{};
   noise::hkdf(ck, ikm, two);

@@ -20,9 +20,12 @@
 #include <sodium.h>
 
 #include "mutauth/mech/pk/detail/noise.hpp"
+#include "support/hex.hpp"
 
 namespace noise = mutauth::detail::noise;
 using bytes = std::vector<std::uint8_t>;
+using mutauth::testing::hex;
+using mutauth::testing::unhex;
 
 namespace {
 
@@ -177,26 +180,6 @@ static_assert(has_fixed_ephemeral_hook<noise::HandshakeState>);
 static_assert(has_first_payload_hook<noise::HandshakeState>);
 
 // --- helpers ---
-bytes from_hex(const std::string& h) {
-  if (h.size() % 2 != 0) throw std::runtime_error("odd-length hex");
-  bytes out(h.size() / 2);
-  size_t bin_len = 0;
-  if (sodium_hex2bin(out.data(), out.size(), h.data(), h.size(), nullptr, &bin_len, nullptr) != 0 ||
-      bin_len != out.size())
-    throw std::runtime_error("bad hex: " + h);
-  return out;
-}
-
-std::string to_hex(const std::uint8_t* p, std::size_t n) {
-  std::string s(n * 2 + 1, '\0');
-  sodium_bin2hex(s.data(), s.size(), p, n);
-  s.pop_back();
-  return s;
-}
-template <class Span>
-std::string to_hex(const Span& s) {
-  return to_hex(s.data(), s.size());
-}
 
 std::string str_field(const Json& obj, const std::string& key) {
   const Json* v = obj.find(key);
@@ -229,15 +212,15 @@ std::vector<Vector> load_nn_vectors(const std::filesystem::path& file) {
     if (!name || name->text != kProtocol) continue;
     Vector vec;
     vec.file = file.filename().string();
-    vec.init_prologue = from_hex(str_field(v, "init_prologue"));
-    vec.resp_prologue = from_hex(str_field(v, "resp_prologue"));
-    vec.init_ephemeral = from_hex(str_field(v, "init_ephemeral"));
-    vec.resp_ephemeral = from_hex(str_field(v, "resp_ephemeral"));
-    if (v.find("handshake_hash")) vec.handshake_hash = from_hex(str_field(v, "handshake_hash"));
+    vec.init_prologue = unhex(str_field(v, "init_prologue"));
+    vec.resp_prologue = unhex(str_field(v, "resp_prologue"));
+    vec.init_ephemeral = unhex(str_field(v, "init_ephemeral"));
+    vec.resp_ephemeral = unhex(str_field(v, "resp_ephemeral"));
+    if (v.find("handshake_hash")) vec.handshake_hash = unhex(str_field(v, "handshake_hash"));
     const Json* msgs = v.find("messages");
     if (!msgs || msgs->kind != Json::Kind::array) throw std::runtime_error("no messages");
     for (const Json& m : msgs->items)
-      vec.messages.emplace_back(from_hex(str_field(m, "payload")), from_hex(str_field(m, "ciphertext")));
+      vec.messages.emplace_back(unhex(str_field(m, "payload")), unhex(str_field(m, "ciphertext")));
     found.push_back(std::move(vec));
   }
   return found;
@@ -270,17 +253,17 @@ void replay(const Vector& v) {
     auto w = writer.write_message(payload, out);
     REQUIRE(w.has_value());
     out.resize(*w);
-    CHECK(to_hex(out) == to_hex(ciphertext));
+    CHECK(hex(out) == hex(ciphertext));
     bytes pl(ciphertext.size());
     auto r = reader.read_message(ciphertext, pl);
     REQUIRE(r.has_value());
     pl.resize(*r);
-    CHECK(to_hex(pl) == to_hex(payload));
+    CHECK(hex(pl) == hex(payload));
   }
   REQUIRE(ini.is_complete());
   REQUIRE(res.is_complete());
-  CHECK(to_hex(ini.handshake_hash()) == to_hex(res.handshake_hash()));
-  if (v.handshake_hash) CHECK(to_hex(ini.handshake_hash()) == to_hex(*v.handshake_hash));
+  CHECK(hex(ini.handshake_hash()) == hex(res.handshake_hash()));
+  if (v.handshake_hash) CHECK(hex(ini.handshake_hash()) == hex(*v.handshake_hash));
 
   auto ti = ini.split();
   auto tr = res.split();
@@ -298,12 +281,12 @@ void replay(const Vector& v) {
     auto w = send.encrypt_with_ad({}, payload, out);
     REQUIRE(w.has_value());
     out.resize(*w);
-    CHECK(to_hex(out) == to_hex(ciphertext));
+    CHECK(hex(out) == hex(ciphertext));
     bytes pl(ciphertext.size());
     auto r = recv.decrypt_with_ad({}, ciphertext, pl);
     REQUIRE(r.has_value());
     pl.resize(*r);
-    CHECK(to_hex(pl) == to_hex(payload));
+    CHECK(hex(pl) == hex(payload));
   }
 }
 

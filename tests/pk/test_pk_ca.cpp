@@ -13,6 +13,7 @@
 #include "mutauth/mech/pk/pk.hpp"
 #include "mutauth/mech/pk/trust_file.hpp"
 #include "support/names.hpp"
+#include "support/hex.hpp"
 
 #ifndef MUTAUTH_TESTING_ONLY_HOOKS
 #error "test_pk_ca needs MUTAUTH_TESTING_ONLY_HOOKS (see certs.cmake)"
@@ -110,16 +111,6 @@ struct Pair {
   errc client_error() const { return client.last_error().code(); }
   errc server_error() const { return server.last_error().code(); }
 };
-
-std::string hex(const bytes& b) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  for (auto c : b) {
-    s += d[c >> 4];
-    s += d[c & 15];
-  }
-  return s;
-}
 
 }  // namespace
 
