@@ -277,6 +277,28 @@ class HandshakeState {
     return t;
   }
 
+  /// split_with_transcript() of SymmetricState, mapped to this side's directions like split():
+  /// the transport ciphers plus `secret`, the third HKDF output (mutauth-pk's exporter secret).
+  [[nodiscard]] result<TransportCiphers> split_with_transcript(hash_bytes& secret) noexcept {
+    if (failed()) return failure_;
+    if (step_ != 2) {
+      return fail(step_ < 2 ? error(errc::handshake_not_finished, "Noise Split() before NN completed")
+                            : error(errc::wrong_state, "Noise Split() called twice"));
+    }
+    auto s = sym_.split_with_transcript(secret);
+    if (!s) return fail(s.error_value());
+    step_ = 3;
+    TransportCiphers t;
+    if (role_ == Role::initiator) {
+      t.send = std::move(s->c1);
+      t.recv = std::move(s->c2);
+    } else {
+      t.send = std::move(s->c2);
+      t.recv = std::move(s->c1);
+    }
+    return t;
+  }
+
 #ifdef MUTAUTH_TESTING_ONLY_HOOKS
   /// TEST BUILDS ONLY: use this private key for our ephemeral instead of a random one, so that
   /// published test vectors can be replayed. Must be called before our "e" is written.

@@ -289,6 +289,27 @@ class SymmetricState {
     return s;
   }
 
+  /// The transcript-bound Split of mutauth-pk/1 (docs/protocol/mutauth-pk.md §7): temp_k1,
+  /// temp_k2, secret = HKDF(ck, h, 3). Unlike Noise's Split() (§5.2, HKDF(ck, zerolen, 2)) the
+  /// final handshake hash is the input keying material, so the transport keys and the third
+  /// output (the exporter secret) depend on every byte of the authenticated exchange, as TLS 1.3's
+  /// schedule does. Same wiping as split().
+  [[nodiscard]] result<SplitCiphers> split_with_transcript(hash_bytes& third) noexcept {
+    if (spent_) return error(errc::wrong_state, "Noise Split() called twice");
+    std::array<hash_bytes, 3> out{};
+    const hash_bytes h = h_;
+    hkdf(ck_, h, out);
+    SplitCiphers s;
+    s.c1.initialize_key(std::span<const std::uint8_t, keylen>(out[0].data(), keylen));
+    s.c2.initialize_key(std::span<const std::uint8_t, keylen>(out[1].data(), keylen));
+    third = out[2];
+    wipe(out);
+    sodium_memzero(ck_.data(), ck_.size());
+    cs_.clear();
+    spent_ = true;
+    return s;
+  }
+
   /// Wipes everything, h included (used on failure and destruction).
   void clear() noexcept {
     sodium_memzero(ck_.data(), ck_.size());
