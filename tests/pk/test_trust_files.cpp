@@ -209,6 +209,61 @@ TEST_CASE("trust files: each bad authorized_keys line is refused with its number
   expect_line_error(ak, ok + w.bob + " b\n" + w.server + " s\n", 3, errc::too_large, "more pinned keys");
 }
 
+TEST_CASE("trust files: a key pinned twice in authorized_keys refuses the whole file", "[pk][trust]") {
+  World& w = world();
+  pk::AuthorizedKeys<4, 2> ak;
+  const std::string alice_fp(pk::fingerprint(w.alice_key).view());
+  const auto expect_pinned_twice = [&](const std::string& text, std::size_t first, std::size_t second) {
+    // Fill the store first, so that the refusal is seen to empty it (all or nothing).
+    REQUIRE(ak.parse(w.bob + " bob\ncert-authority " + w.ca + "\n"));
+    REQUIRE(ak.pinned().size() == 1);
+    const std::string lines = "(lines " + std::to_string(first) + " and " + std::to_string(second) + ")";
+    expect_line_error(ak, text, second, errc::malformed, "key " + alice_fp + " is pinned twice " + lines);
+    auto r = ak.parse(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.error_value().detail().ends_with("; a key proves one principal"));
+    CHECK(r.error_value().hint().find("remove one of the two lines") != std::string_view::npos);
+  };
+  // Different names: which one would the key prove? Lines 3 and 7, with comments, a blank line,
+  // another user and a CA in between (line numbers count every line).
+  expect_pinned_twice("# users\n" + w.bob + " bob\n" + w.alice + " alice\n\n# CA\ncert-authority " + w.ca +
+                          "\nprincipals=\"mallory\" " + w.alice + " laptop\n",
+                      3, 7);
+  // The same name given two ways (principals= and the comment): still refused.
+  expect_pinned_twice("principals=\"alice\" " + w.alice + " laptop\r\n" + w.alice + " alice\r\n", 1, 2);
+  // Two identical lines.
+  expect_pinned_twice(w.alice + " alice\n" + w.alice + " alice\n", 1, 2);
+  // The same key with different principals= options.
+  expect_pinned_twice("principals=\"alice\" " + w.alice + "\n" + w.bob + " bob\nprincipals=\"root\" " + w.alice + "\n",
+                      1, 3);
+
+  // A full store still names the duplicate (checked before the capacity) rather than "too large".
+  pk::AuthorizedKeys<2, 1> small;
+  expect_line_error(small, w.alice + " alice\n" + w.bob + " bob\n" + w.alice + " carol\n", 3, errc::malformed,
+                    "is pinned twice (lines 1 and 3)");
+
+  // Distinct keys still load, and a pinned key may also be a cert-authority (another role: sshd(8)
+  // matches raw keys only against non-CA lines), as may one CA key on two lines.
+  const std::string good = w.alice + " alice\n" + w.bob + " bob\nprincipals=\"carol\" " + w.server + "\n"
+                           "cert-authority " + w.alice + "\ncert-authority,principals=\"dave\" " + w.alice + "\n";
+  auto r = ak.parse(good);
+  INFO((r ? "" : r.error_value().detail()));
+  REQUIRE(r);
+  CHECK(r->pinned == 3);
+  CHECK(r->authorities == 2);
+  REQUIRE(ak.pinned().size() == 3);
+  CHECK(ak.pinned()[0].principal == "alice");
+  CHECK(ak.pinned()[0].key == w.alice_key);
+  CHECK(ak.pinned()[1].key == w.bob_key);
+  CHECK(ak.pinned()[2].principal == "carol");
+  CHECK(ak.pinned()[2].key == w.server_key);
+  CHECK(ak.authorities()[0].key == w.alice_key);
+  // Re-parsing after a refusal starts afresh: the earlier pins are not taken for duplicates.
+  REQUIRE(ak.parse(w.alice + " alice\n"));
+  REQUIRE(ak.parse(w.alice + " alice\n"));
+  CHECK(ak.pinned().size() == 1);
+}
+
 TEST_CASE("trust files: load_trust_file and an end-to-end CA check from file text", "[pk][trust]") {
   World& w = world();
   write_text(w.dir.file("known_hosts"), "@cert-authority *.example.test " + w.ca + "\n");

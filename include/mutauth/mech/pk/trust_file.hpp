@@ -39,7 +39,8 @@
 //       else the comment, which must then be exactly one word.
 //   Refused: every other option (command=, from=, restrict, expiry-time=, ...), backslash
 //   escapes in option values, options given twice, key types other than ssh-ed25519, a pinned
-//   key with neither principals="..." nor a one-word comment.
+//   key with neither principals="..." nor a one-word comment, a key pinned on two lines
+//   (whatever the names; the same key may still be a cert-authority on another line).
 #pragma once
 
 #include <cstddef>      // std::size_t
@@ -462,11 +463,47 @@ class AuthorizedKeys
     }
     if (who.size() > ServicePrincipal::max_text)
       return detail::line_error(errc::too_large, n, "principal name too long");
+    // A key proves one principal, so a key pinned on two lines is refused, whatever the two
+    // names. sshd(8) AUTHORIZED_KEYS FILE FORMAT reads the file in order and uses the first line
+    // whose key matches (and whose options allow the login), while the acceptor's lookup (pk.hpp)
+    // would take the last: a duplicate means "alice" to one reader and "mallory" to another, and
+    // the file must not be taken to say either. Two lines with the same name are refused too:
+    // harmless today, but an edit to one copy would be silently outvoted by the other. Checked
+    // before the capacity, so a full store still names the duplicate; quadratic in the pins,
+    // which are few and bounded.
+    //
+    // A cert-authority line with the same key is NOT a conflict: it is another role. sshd(8)
+    // matches a raw key only against lines without cert-authority and a certificate's signing
+    // key only against cert-authority lines, and so does the acceptor (pinned() for raw keys,
+    // authorities() for certificates), so the two lines never compete for one login. Refusing
+    // it would turn away files OpenSSH accepts without removing any ambiguity. For the same
+    // reason two cert-authority lines with one key stay allowed: a certificate is checked
+    // against each, as sshd does.
+    const std::span<const PinnedClient> pins = pins_.view();
+    for (std::size_t i = 0; i < pins.size(); ++i)
+      if (pins[i].key == *key) return pinned_twice(*key, pin_line_[i], n);
+    const std::size_t index = pins_.size();
     if (!pins_.push_back(PinnedClient{who, *key}))
       return detail::line_error(errc::too_large, n, "more pinned keys than the store holds");
+    pin_line_[index] = n;
     return ok();
   }
 
+  static error pinned_twice(const Ed25519PublicKey& key, std::size_t first, std::size_t second) noexcept {
+    error e = detail::line_error(errc::malformed, second, "key ");
+    e.append(fingerprint(key).view()).append(" is pinned twice (lines ");
+    mutauth::detail::fixed_string<48> lines;
+    (void)lines.append_uint(first);
+    (void)lines.append(" and ");
+    (void)lines.append_uint(second);
+    e.append(lines.view()).append("); a key proves one principal");
+    return e.with_hint(
+        "remove one of the two lines; a user who needs another principal needs another key");
+  }
+
+  // The line of each pin, for the duplicate refusal above: pin_line_[i] is written when pins_[i]
+  // is, so it needs no reset of its own when parse() clears the pins.
+  std::size_t pin_line_[MaxPins == 0 ? 1 : MaxPins] = {};
 };
 
 /// Reads a whole trust file into `buffer` (caller storage) and returns its text; a file that
