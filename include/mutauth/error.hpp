@@ -61,6 +61,8 @@ enum class errc : std::uint16_t {
   peer_alert,                   ///< the peer sent an alert and ended the handshake
   nonempty_first_payload,       ///< pk: message 1 carried a payload
   mutual_auth_not_negotiated,   ///< krb5: GSS_C_MUTUAL_FLAG missing from ret_flags
+  truncation,                   ///< the stream ended, or a clear-text close/alert arrived, after
+                                ///< the handshake without the peer's sealed close
 
   // --- identity (0x03xx) ---
   name_mismatch = 0x0300,    ///< the server proved a name other than the one the client composed
@@ -137,6 +139,7 @@ enum class errc : std::uint16_t {
     case errc::peer_alert: return "peer aborted the handshake";
     case errc::nonempty_first_payload: return "first handshake message carried a payload";
     case errc::mutual_auth_not_negotiated: return "mutual authentication was not negotiated";
+    case errc::truncation: return "session ended without the peer's sealed close";
     case errc::name_mismatch: return "server proved a different name";
     case errc::untrusted_issuer: return "certificate issuer not trusted";
     case errc::unknown_peer_key: return "peer key not trusted";

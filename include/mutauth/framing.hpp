@@ -4,7 +4,11 @@
 // The decoder is incremental: it accepts bytes one at a time or many records at once, keeps at
 // most one partial record in a fixed buffer, and refuses an application record until it has
 // been shown an established Session — so on the wire, as in the types, no application data is
-// accepted before both identities are proven (G1).
+// accepted before both identities are proven (G1). After that, every record is a sealed session
+// record (closure and alerts included), and a clear-text alert is refused as the forgery it must
+// be (errc::truncation, docs/protocol/mutauth-pk.md §9).
+//
+// A codec only: it knows records, not handshakes (handshake.hpp's feed_record() joins them).
 #pragma once
 
 #include <algorithm>  // std::copy_n, std::min
@@ -12,27 +16,21 @@
 #include <cstddef>    // std::size_t
 #include <cstdint>    // std::uint8_t
 
+#include "mutauth/alert.hpp"
 #include "mutauth/bytes.hpp"
 #include "mutauth/error.hpp"
-#include "mutauth/handshake.hpp"
-#include "mutauth/session.hpp"
+#include "mutauth/mechanism.hpp"
 
 namespace mutauth {
 inline namespace v0 {
 
+template <Mechanism M>
+class Session;
+
 enum class record_type : std::uint8_t {
   handshake = 0x16,    ///< a whole handshake token
-  alert = 0x15,        ///< one byte: a generic reason (details stay local, DESIGN §2)
-  application = 0x17,  ///< a sealed application record (Session::seal output)
-};
-
-/// Alert reasons sent to the peer. Deliberately coarse: the precise error stays with the local
-/// caller, the peer learns only that the handshake ended and roughly why.
-enum class alert_reason : std::uint8_t {
-  handshake_failed = 1,
-  unexpected_message = 2,
-  unauthorized = 3,
-  close = 4,
+  alert = 0x15,        ///< one byte, an alert_reason; in clear, so only during the handshake
+  application = 0x17,  ///< a sealed session record (Session::seal, close or alert output)
 };
 
 inline constexpr std::size_t record_header_size = 3;
@@ -127,6 +125,12 @@ class RecordDecoder {
         if (len_ == 0) return error(errc::malformed, "empty handshake record");
         break;
       case record_type::alert:
+        // After the handshake, closure and alerts are sealed: a clear one is forged, and a
+        // forged close is how a stream gets truncated unnoticed.
+        if (app_allowed_)
+          return error(errc::truncation,
+                       "clear-text alert after the handshake: the peer closes and alerts only "
+                       "inside sealed records, so this one is forged (truncation attack?)");
         if (len_ != 1) return error(errc::malformed, "alert record must carry exactly one byte");
         break;
       case record_type::application:
@@ -163,17 +167,6 @@ class RecordDecoder {
   std::array<std::uint8_t, MaxBody> body_{};
 };
 
-/// Hands one decoded record to a handshake: handshake records are stepped, an application
-/// record or an alert ends the handshake (G1).
-template <class Handshake>
-[[nodiscard]] step_result feed_record(Handshake& hs, const record& r) noexcept {
-  switch (r.type) {
-    case record_type::handshake: return hs.step(r.body);
-    case record_type::application: return hs.on_application_data();
-    case record_type::alert: return hs.on_alert();
-  }
-  return hs.on_application_data();
-}
 
 }  // namespace v0
 }  // namespace mutauth

@@ -1,15 +1,22 @@
-// mutauth — Initiator<M> and Acceptor<M>: the sans-IO handshake state machine (DESIGN §2).
+// mutauth — Initiator<M> and Acceptor<M>: the sans-IO handshake state machine
+// (docs/design.md §2).
 //
 // The caller moves whole tokens; nothing here touches a socket. Typical loop (initiator):
 //
 //   mutauth::Initiator<M> hs(target, config);
 //   auto r = hs.step();                       // first token
-//   while (r.st == status::send) { transport.send(r.token); r = hs.step(transport.recv()); }
+//   while (r.st == status::send || r.st == status::receive) {
+//     if (!r.token.empty()) transport.send(r.token);
+//     r = hs.step(transport.recv());
+//   }
 //   if (r.st == status::done) { if (!r.token.empty()) transport.send(r.token);
 //                               auto session = std::move(hs).finish(); }
 //
 // A handshake object has no way to send or receive application data: there is no seal/open on
 // it (G1). Its states and legal events are the constexpr table in detail/transition_table.hpp.
+// The initiator is done only after the acceptor's last token, which says that the acceptor
+// verified and admitted this client (mechanism.hpp (c)); the acceptor releases that token only
+// after its authorization policy said yes.
 #pragma once
 
 #include <algorithm>  // std::copy
@@ -18,10 +25,12 @@
 #include <optional>   // the concluded mechanism, once done
 #include <utility>    // std::move
 
+#include "mutauth/alert.hpp"
 #include "mutauth/authorization.hpp"
 #include "mutauth/bytes.hpp"
 #include "mutauth/detail/transition_table.hpp"
 #include "mutauth/error.hpp"
+#include "mutauth/framing.hpp"
 #include "mutauth/mechanism.hpp"
 #include "mutauth/principal.hpp"
 #include "mutauth/session.hpp"
@@ -62,8 +71,17 @@ class handshake_base {
  public:
   handshake_base(const handshake_base&) = delete;
   handshake_base& operator=(const handshake_base&) = delete;
-  handshake_base(handshake_base&&) noexcept = default;
-  handshake_base& operator=(handshake_base&&) noexcept = default;
+  // A moved-from handshake is dead: every call on it fails with a clear error, and it can never
+  // finish (its keys went with the move).
+  handshake_base(handshake_base&& o) noexcept
+      : mech_(std::move(o.mech_)),
+        state_(o.state_),
+        messages_(o.messages_),
+        err_(o.err_),
+        concluded_(std::move(o.concluded_)) {
+    o.kill_moved_from();
+  }
+  handshake_base& operator=(handshake_base&&) = delete;
 
   [[nodiscard]] hs_state state() const noexcept { return state_; }
   [[nodiscard]] bool is_done() const noexcept { return state_ == hs_state::done; }
@@ -76,8 +94,22 @@ class handshake_base {
   /// The wire delivered an application record while the handshake runs: a protocol violation
   /// that ends the handshake (G1), whatever the state.
   step_result on_application_data() noexcept { return dispatch(hs_event::application_data, {}); }
-  /// The peer sent an alert: the handshake is over.
-  step_result on_alert() noexcept { return dispatch(hs_event::alert, {}); }
+  /// The peer sent an alert: the handshake is over. An `unauthorized` alert (the server
+  /// verified this client and its policy refused it) fails with errc::unauthorized; note that a
+  /// clear-text alert is not authenticated, so it can only ever end a handshake, never start
+  /// anything.
+  step_result on_alert(alert_reason why = alert_reason::handshake_failed) noexcept {
+    if (state_ == hs_state::failed) return {status::failed, {}, err_.code()};
+    if (why == alert_reason::unauthorized)
+      return fail(error(errc::unauthorized,
+                        "the server refused this client: it verified the client's identity and "
+                        "its authorization policy said no",
+                        "ask the server's operator to admit this principal"));
+    error e(errc::peer_alert, "the peer sent an alert and ended the handshake: ");
+    e.append(is_known(why) ? to_string(why) : std::string_view("unknown reason"));
+    e.with_hint("the peer's own log says why; peers learn no details of each other's errors");
+    return fail(e);
+  }
 
   /// Largest token this mechanism ever emits: the size `out` must have in step(in, out).
   static constexpr std::size_t max_token_size = M::max_token_size;
@@ -116,6 +148,19 @@ class handshake_base {
     }
     if (s.complete && !t->may_complete)
       return fail(error(errc::mechanism_failure, "mechanism completed before verifying its peer"));
+    // G1's admission rule (mechanism.hpp (c)): the acceptor's last token is its admission of the
+    // client, so it completes only while emitting one; the initiator completes only on that
+    // token, with nothing left to send.
+    if constexpr (R == role::acceptor) {
+      if (s.complete && s.token.empty())
+        return fail(error(errc::mechanism_failure,
+                          "acceptor completed without the admission token its initiator must receive"));
+    } else {
+      if (s.complete && !s.token.empty())
+        return fail(error(errc::mechanism_failure,
+                          "initiator completed while still sending: it has not learned that the "
+                          "acceptor admitted it"));
+    }
     if (!s.complete && s.token.empty() && ev == hs_event::initiate)
       return fail(error(errc::mechanism_failure, "mechanism produced no first token"));
 
@@ -164,6 +209,10 @@ class handshake_base {
     Session<M> s(R, std::move(*concluded_));
     concluded_.reset();
     return result<Session<M>>(std::move(s));
+  }
+
+  void kill_moved_from() noexcept {
+    (void)fail(detail::moved_from("this handshake"));
   }
 
   step_result fail(const error& e) noexcept {
@@ -300,6 +349,20 @@ result<void> handshake_base<M, R, Ctx>::check_concluded(const Concluded<M>& c) n
   return ok();
 }
 }  // namespace detail
+
+/// Hands one decoded record (framing.hpp) to a handshake: handshake records are stepped, an
+/// application record or an alert ends the handshake (G1).
+template <class Handshake>
+[[nodiscard]] step_result feed_record(Handshake& hs, const record& r) noexcept {
+  switch (r.type) {
+    case record_type::handshake: return hs.step(r.body);
+    case record_type::application: return hs.on_application_data();
+    case record_type::alert:
+      return hs.on_alert(r.body.empty() ? alert_reason::handshake_failed
+                                        : static_cast<alert_reason>(r.body[0]));
+  }
+  return hs.on_application_data();
+}
 
 }  // namespace v0
 }  // namespace mutauth

@@ -1,11 +1,18 @@
 // mutauth — what a mechanism is: the Mechanism concept and the witness types a mechanism must
 // produce. The core (handshake.hpp, session.hpp) is written against this concept only.
 //
-// G4 (DESIGN §1): mutual authentication is not optional. A policy type is a Mechanism only if it
+// Mutual authentication is not optional (docs/design.md §1, G4). A policy type is a
+// Mechanism only if it
 //   (a) declares `static constexpr bool mutual_authentication = true;` and
 //   (b) implements it: both role contexts conclude with a Concluded<M>, which cannot be formed
-//       without a PeerVerified<M> witness for the peer and the local principal it proved.
-// A type missing either does not compile as a policy (tests/compile_fail shows the diagnostics).
+//       without a PeerVerified<M> witness for the peer and the local principal it proved; and
+//   (c) declares `static constexpr bool initiator_learns_admission = true;`: the acceptor's last
+//       token is an authenticated statement that it verified and admitted the client, released
+//       only after its authorization policy said yes, and the initiator completes only on
+//       receiving it (G1). The core enforces the shape: an acceptor completes only while
+//       emitting a token, an initiator only on a received token with nothing left to send.
+// A type missing any of these does not compile as a policy (tests/compile_fail shows the
+// diagnostics).
 #pragma once
 
 #include <concepts>     // std::same_as, std::constructible_from
@@ -37,7 +44,8 @@ struct mech_step {
   bool complete = false;
 };
 
-/// Witness that a mechanism verified the peer's proof (rustls' ServerCertVerified, DESIGN §2).
+/// Witness that a mechanism verified the peer's proof (rustls' ServerCertVerified): a mechanism
+/// mints it at the line where the peer's signature (or GSS-API's verdict) has just checked out.
 /// It can be minted only through the loudly named assert_peer_verified(): every call site is a
 /// place where a mechanism claims a cryptographic proof was checked, so review greps for it.
 template <class M>
@@ -73,14 +81,22 @@ template <class M>
 concept DeclaresMutualAuthentication =
     requires { requires std::bool_constant<M::mutual_authentication>::value; };
 
+/// (c) The initiator learns that the acceptor admitted it (G1): see the header comment.
+template <class M>
+concept DeclaresAdmission =
+    requires { requires std::bool_constant<M::initiator_learns_admission>::value; };
+
 /// Session keys: seal/open records, derive exporter keying material, wipe.
+/// seal() and open() MUST work in place (`in.data() == out.data()`): Session<M> builds the
+/// record's inner plaintext (content | type, docs/protocol/mutauth-pk.md §8.1) in the caller's
+/// output buffer and seals it there, so that no record needs a buffer of its own.
 template <class K>
 concept SessionKeysConcept = requires(K& k, const K& ck, bytes_view in, bytes_span out,
                                       std::string_view label) {
   { K::seal_overhead } -> std::convertible_to<std::size_t>;
   { k.seal(in, out) } noexcept -> std::same_as<result<std::size_t>>;
   { k.open(in, out) } noexcept -> std::same_as<result<std::size_t>>;
-  { ck.export_keying_material(label, out) } noexcept -> std::same_as<result<void>>;
+  { ck.export_keying_material(label, in, out) } noexcept -> std::same_as<result<void>>;
   { ck.channel_binding() } noexcept -> std::same_as<bytes_view>;
   { k.wipe() } noexcept;
 };
@@ -112,12 +128,14 @@ concept DeclaresBounds = requires {
   { M::max_token_size } -> std::convertible_to<std::size_t>;
   { M::max_handshake_messages } -> std::convertible_to<std::size_t>;
   requires M::max_token_size > 0;
-  requires M::max_handshake_messages >= 2;  // one message each way is the least "mutual" needs
+  // One message each way is the least "mutual" needs; the admission (c) makes the acceptor's
+  // token the last, so the initiator must have sent one before it.
+  requires M::max_handshake_messages >= 2;
 };
 
 template <class M>
-concept Mechanism = DeclaresMutualAuthentication<M> && DeclaresBounds<M> &&
-                    ImplementsMutualAuthentication<M> &&
+concept Mechanism = DeclaresMutualAuthentication<M> && DeclaresAdmission<M> &&
+                    DeclaresBounds<M> && ImplementsMutualAuthentication<M> &&
                     SessionKeysConcept<typename M::SessionKeys>;
 
 }  // namespace v0

@@ -1,12 +1,24 @@
-// mutauth — Session<M>: the only object that can seal and open application data (G1).
-// It has no public constructor: the one way to get a Session is std::move(handshake).finish()
-// on a handshake that reached `done`, i.e. after both identities were proven.
+// mutauth — Session<M>: the only object that can seal and open application data (G1,
+// docs/design.md §1). It has no public constructor: the one way to get a Session is
+// std::move(handshake).finish() on a handshake that reached `done`, i.e. after both identities
+// were proven and the initiator has verified that the acceptor admitted it.
+//
+// Every record is sealed, closure and alerts included (docs/protocol/mutauth-pk.md §8): the
+// plaintext under the mechanism's AEAD (or gss_wrap) is `content | type`, with type 1 data,
+// 2 close, 3 alert (TLS 1.3's TLSInnerPlaintext shape). So a close cannot be forged, and a
+// stream that ends without one was truncated.
+//
+// DatagramSession<M> is the same session in datagram mode (explicit nonces, a replay window),
+// for transports that drop or reorder; it is chosen by type, with std::move(s).into_datagram().
 #pragma once
 
 #include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint8_t
+#include <cstring>      // std::memmove
 #include <string_view>  // exporter labels
 #include <utility>      // std::move
 
+#include "mutauth/alert.hpp"
 #include "mutauth/bytes.hpp"
 #include "mutauth/error.hpp"
 #include "mutauth/mechanism.hpp"
@@ -14,6 +26,25 @@
 
 namespace mutauth {
 inline namespace v0 {
+
+/// The type of a sealed record's content (the last byte of its inner plaintext).
+enum class content_type : std::uint8_t {
+  data = 1,   ///< application bytes
+  close = 2,  ///< the sender has finished sending; nothing may follow it in that direction
+  alert = 3,  ///< one alert_reason byte; the session is over for both sides
+};
+
+/// What Session::open() found in one record.
+struct received {
+  content_type type = content_type::data;
+  /// Application bytes written to the caller's buffer (data records only; 0 otherwise).
+  std::size_t size = 0;
+  /// The peer's reason (alert records only).
+  alert_reason reason = alert_reason::aborted;
+};
+
+template <Mechanism M>
+class DatagramSession;
 
 namespace detail {
 template <Mechanism M, role R, class Ctx>
@@ -26,79 +57,20 @@ constexpr std::size_t open_overhead_of() noexcept {
   if constexpr (requires { K::open_overhead; }) return K::open_overhead;
   else return K::seal_overhead;
 }
-}  // namespace detail
 
+inline error moved_from(std::string_view what) noexcept {
+  error e(errc::wrong_state, what);
+  e.append(" was moved from; use the object it was moved to");
+  return e;
+}
+
+// What Session and DatagramSession share: the proven identities and the keys.
 template <Mechanism M>
-class Session {
+class session_base {
+ protected:
   using keys_type = typename M::SessionKeys;
 
- public:
-  /// The most bytes seal() adds to a plaintext (tag, explicit nonce, ...): give seal() this much
-  /// room beyond the plaintext.
-  static constexpr std::size_t seal_overhead = keys_type::seal_overhead;
-  /// The least overhead of a valid record: a shorter record is refused, and open() needs at most
-  /// record.size() - open_overhead bytes of output.
-  static constexpr std::size_t open_overhead = detail::open_overhead_of<keys_type>();
-  static_assert(open_overhead <= seal_overhead);
-
-  Session(Session&& o) noexcept = default;
-  Session& operator=(Session&&) noexcept = default;
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
-  ~Session() { keys_.wipe(); }
-
-  /// Seals `plaintext` into `out` (needs plaintext.size() + seal_overhead bytes).
-  /// A short `out` returns errc::buffer_too_small with required_size() and changes nothing.
-  /// Any other failure is sticky: the session is dead and its keys are wiped (G5).
-  [[nodiscard]] result<std::size_t> seal(bytes_view plaintext, bytes_span out) noexcept {
-    if (err_) return err_;
-    const std::size_t need = plaintext.size() + seal_overhead;
-    if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
-    return sticky(keys_.seal(plaintext, out));
-  }
-
-  /// Opens one sealed record into `out` (needs record.size() - open_overhead bytes).
-  /// A tampered, replayed or reordered record kills the session (stream semantics).
-  [[nodiscard]] result<std::size_t> open(bytes_view record, bytes_span out) noexcept {
-    if (err_) return err_;
-    if (record.size() < open_overhead)
-      return sticky(result<std::size_t>(error(errc::truncated, "record shorter than its tag")));
-    const std::size_t need = record.size() - open_overhead;
-    if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
-    return sticky(keys_.open(record, out));
-  }
-
-  /// Keying material for the application, bound to this session and to `label`
-  /// (RFC 5705's idea; the mechanism defines the derivation). Fails on a dead session.
-  [[nodiscard]] result<void> export_keying_material(std::string_view label,
-                                                    bytes_span out) const noexcept {
-    if (err_) return err_;
-    return keys_.export_keying_material(label, out);
-  }
-
-  /// A value both sides share that identifies this session (for binding upper layers).
-  [[nodiscard]] bytes_view channel_binding() const noexcept { return keys_.channel_binding(); }
-
-  /// The peer's identity as its proof established it. Never a claim.
-  [[nodiscard]] const Principal& peer() const noexcept { return peer_; }
-  /// The identity this side proved.
-  [[nodiscard]] const Principal& local() const noexcept { return local_; }
-  /// The service principal the exchange authenticated (the composed target, for initiators).
-  [[nodiscard]] const ServicePrincipal& service() const noexcept { return service_; }
-  [[nodiscard]] role side() const noexcept { return side_; }
-  [[nodiscard]] bool failed() const noexcept { return static_cast<bool>(err_); }
-  [[nodiscard]] const error& last_error() const noexcept { return err_; }
-
-  /// Mechanism-specific features (rekey, datagram mode). Errors from calls made here do not go
-  /// through the session's sticky-error bookkeeping; the mechanism enforces its own rules.
-  [[nodiscard]] keys_type& mechanism_keys() noexcept { return keys_; }
-  [[nodiscard]] const keys_type& mechanism_keys() const noexcept { return keys_; }
-
- private:
-  template <Mechanism, role, class>
-  friend class detail::handshake_base;
-
-  Session(role side, Concluded<M>&& c) noexcept
+  session_base(role side, Concluded<M>&& c) noexcept
       : keys_(std::move(c.keys)),
         peer_(c.peer.principal()),
         local_(c.local),
@@ -106,16 +78,87 @@ class Session {
         side_(side) {
     c.keys.wipe();
   }
+  session_base(session_base&& o) noexcept
+      : keys_(std::move(o.keys_)),
+        peer_(o.peer_),
+        local_(o.local_),
+        service_(o.service_),
+        side_(o.side_),
+        err_(o.err_) {
+    o.kill_moved_from();
+  }
+  session_base& operator=(session_base&& o) noexcept {
+    if (this != &o) {
+      keys_ = std::move(o.keys_);
+      peer_ = o.peer_;
+      local_ = o.local_;
+      service_ = o.service_;
+      side_ = o.side_;
+      err_ = o.err_;
+      o.kill_moved_from();
+    }
+    return *this;
+  }
+  ~session_base() { keys_.wipe(); }
 
+ public:
+  session_base(const session_base&) = delete;
+  session_base& operator=(const session_base&) = delete;
+
+  /// Keying material for the application, bound to this session, `label` and `context` (the
+  /// RFC 5705 / RFC 8446 §7.5 idea; pk: HKDF-Expand over the exporter secret,
+  /// docs/protocol/mutauth-pk.md §7.3; krb5: GSS_Pseudo_random, docs/kerberos.md). Secret:
+  /// only the two peers can compute it. Fails on a dead session.
+  [[nodiscard]] result<void> export_keying_material(std::string_view label, bytes_view context,
+                                                    bytes_span out) const noexcept {
+    if (err_) return err_;
+    return keys_.export_keying_material(label, context, out);
+  }
+  [[nodiscard]] result<void> export_keying_material(std::string_view label,
+                                                    bytes_span out) const noexcept {
+    return export_keying_material(label, {}, out);
+  }
+
+  /// A value both sides share that identifies this session, for binding upper layers
+  /// (RFC 5056). PUBLIC: an eavesdropper can compute it (pk: the final handshake hash, Noise
+  /// §11.2). Never use it as a key; use export_keying_material(). Empty once the session is
+  /// dead.
+  [[nodiscard]] bytes_view channel_binding() const noexcept {
+    return err_ ? bytes_view() : keys_.channel_binding();
+  }
+
+  /// The peer's identity as its proof established it. Never a claim. Empty once moved from.
+  [[nodiscard]] const Principal& peer() const noexcept { return peer_; }
+  /// The identity this side proved: the client principal the server admitted (initiator), or
+  /// the service principal it proved (acceptor).
+  [[nodiscard]] const Principal& local() const noexcept { return local_; }
+  /// The service principal the exchange authenticated (the composed target, for initiators).
+  [[nodiscard]] const ServicePrincipal& service() const noexcept { return service_; }
+  [[nodiscard]] role side() const noexcept { return side_; }
+  [[nodiscard]] bool failed() const noexcept { return static_cast<bool>(err_); }
+  [[nodiscard]] const error& last_error() const noexcept { return err_; }
+
+  /// Read-only mechanism details (krb5: ret_flags, the delegated credential, the wrap overhead).
+  /// Nothing reachable from here seals, opens or rekeys: those go through the session, so that
+  /// every failure is sticky and wipes the keys (G5).
+  [[nodiscard]] const keys_type& mechanism_info() const noexcept { return keys_; }
+
+ protected:
   template <class T>
   result<T> sticky(result<T>&& r) noexcept {
     // Misuse errors changed nothing and are the caller's to fix; everything else ends the
     // session so that no further plaintext flows under keys an attacker has been probing.
-    if (!r && r.error_value().category() != error_category_id::misuse) {
-      err_ = r.error_value();
-      keys_.wipe();
-    }
+    if (!r && r.error_value().category() != error_category_id::misuse) kill(r.error_value());
     return std::move(r);
+  }
+  void kill(const error& e) noexcept {
+    err_ = e;
+    keys_.wipe();
+  }
+  void kill_moved_from() noexcept {
+    kill(moved_from("this session"));
+    peer_ = Principal{};
+    local_ = Principal{};
   }
 
   keys_type keys_;
@@ -124,6 +167,188 @@ class Session {
   ServicePrincipal service_;
   role side_;
   error err_{};
+};
+
+}  // namespace detail
+
+template <Mechanism M>
+class Session : public detail::session_base<M> {
+  using base = detail::session_base<M>;
+  using keys_type = typename M::SessionKeys;
+  static constexpr std::size_t mech_open_overhead = detail::open_overhead_of<keys_type>();
+
+ public:
+  /// The most bytes seal() adds to a plaintext (AEAD tag or wrap token, plus the type byte):
+  /// give seal() this much room beyond the plaintext. close() and alert() need this much too.
+  static constexpr std::size_t seal_overhead = keys_type::seal_overhead + 1;
+  /// open() needs record.size() - open_overhead bytes of output (the record's inner plaintext,
+  /// whose last byte is the content type, so the data it yields is at least one byte shorter).
+  /// A record no longer than this is refused.
+  static constexpr std::size_t open_overhead = mech_open_overhead;
+  static_assert(open_overhead < seal_overhead);
+
+  Session(Session&&) noexcept = default;
+  Session& operator=(Session&&) noexcept = default;
+
+  /// Seals `plaintext` into `out` (needs plaintext.size() + seal_overhead bytes; `out` may be
+  /// the buffer `plaintext` starts in). A short `out` returns errc::buffer_too_small with
+  /// required_size() and changes nothing. After close(), errc::wrong_state. Any other failure
+  /// is sticky: the session is dead and its keys are wiped (G5).
+  [[nodiscard]] result<std::size_t> seal(bytes_view plaintext, bytes_span out) noexcept {
+    if (this->err_) return this->err_;
+    if (closed_) return error(errc::wrong_state, "seal() after close(): this side has finished sending");
+    const std::size_t need = plaintext.size() + seal_overhead;
+    if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
+    if (plaintext.data() != out.data() && !plaintext.empty())
+      std::memmove(out.data(), plaintext.data(), plaintext.size());
+    out[plaintext.size()] = static_cast<std::uint8_t>(content_type::data);
+    return this->sticky(this->keys_.seal(bytes_view(out.data(), plaintext.size() + 1), out));
+  }
+
+  /// Seals this side's close (needs seal_overhead bytes): send it as the last record. After it,
+  /// seal() fails; open() still works until the peer's own close (each direction closes on its
+  /// own, as TLS 1.3's close_notify).
+  [[nodiscard]] result<std::size_t> close(bytes_span out) noexcept {
+    if (this->err_) return this->err_;
+    if (closed_) return error(errc::wrong_state, "close() called twice");
+    auto r = seal_control(content_type::close, {}, out);
+    if (r) closed_ = true;
+    return r;
+  }
+
+  /// Seals an alert that ends the session for both sides (needs seal_overhead + 1 bytes); the
+  /// session is dead afterwards (its keys wiped), whatever the peer does.
+  [[nodiscard]] result<std::size_t> alert(alert_reason why, bytes_span out) noexcept {
+    if (this->err_) return this->err_;
+    const std::uint8_t reason = static_cast<std::uint8_t>(why);
+    auto r = seal_control(content_type::alert, bytes_view(&reason, 1), out);
+    if (r) this->kill(error(errc::wrong_state, "this side ended the session with an alert"));
+    return r;
+  }
+
+  /// Opens one sealed record into `out` (needs record.size() - open_overhead bytes).
+  /// data: `size` bytes in `out`. close: the peer has finished sending (peer_closed() is true
+  /// from now on; a record after it is a protocol violation). alert: the peer ended the
+  /// session; it is dead from now on, with errc::peer_alert. A tampered, replayed or reordered
+  /// record kills the session (stream semantics).
+  [[nodiscard]] result<received> open(bytes_view record, bytes_span out) noexcept {
+    if (this->err_) return this->err_;
+    if (peer_closed_)
+      return fatal(error(errc::unexpected_message, "a record after the peer's close"));
+    if (record.size() <= open_overhead)
+      return fatal(error(errc::truncated, "record shorter than its tag and content type"));
+    const std::size_t need = record.size() - open_overhead;
+    if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
+    auto n = this->sticky(this->keys_.open(record, out));
+    if (!n) return n.error_value();
+    if (*n == 0) return fatal(error(errc::malformed, "sealed record without a content type"));
+    const std::size_t len = *n - 1;
+    switch (static_cast<content_type>(out[len])) {
+      case content_type::data: return received{content_type::data, len, alert_reason::aborted};
+      case content_type::close:
+        if (len != 0) return fatal(error(errc::malformed, "close record with content"));
+        peer_closed_ = true;
+        return received{content_type::close, 0, alert_reason::aborted};
+      case content_type::alert: {
+        if (len != 1) return fatal(error(errc::malformed, "alert record not exactly one byte"));
+        const auto why = static_cast<alert_reason>(out[0]);
+        out[0] = 0;
+        error e(errc::peer_alert, "the peer ended the session: ");
+        e.append(is_known(why) ? to_string(why) : std::string_view("unknown reason"));
+        this->kill(e);
+        return received{content_type::alert, 0, why};
+      }
+    }
+    return fatal(error(errc::malformed, "sealed record of an unknown content type"));
+  }
+
+  /// True once the peer's sealed close has been opened: a clean end of its direction.
+  [[nodiscard]] bool peer_closed() const noexcept { return peer_closed_; }
+  /// True once this side's close() has been sealed.
+  [[nodiscard]] bool closed() const noexcept { return closed_; }
+
+  /// Rekeys this side's sending key (Noise §11.3); the peer must call rekey_inbound() at the
+  /// same point of the stream. Failures are sticky.
+  [[nodiscard]] result<void> rekey_outbound() noexcept
+    requires requires(keys_type& k) { k.rekey_outbound(); }
+  {
+    if (this->err_) return this->err_;
+    return this->sticky(this->keys_.rekey_outbound());
+  }
+  [[nodiscard]] result<void> rekey_inbound() noexcept
+    requires requires(keys_type& k) { k.rekey_inbound(); }
+  {
+    if (this->err_) return this->err_;
+    return this->sticky(this->keys_.rekey_inbound());
+  }
+
+  /// Turns this session into a datagram session (explicit nonces, a replay window) for a
+  /// transport that drops or reorders; this object is dead afterwards. Call it before any
+  /// record, on both sides (docs/protocol/mutauth-pk.md §8.3).
+  [[nodiscard]] result<DatagramSession<M>> into_datagram() && noexcept
+    requires requires(keys_type& k, bytes_view in, bytes_span out) { k.seal_datagram(in, out); }
+  {
+    if (this->err_) return this->err_;
+    if (closed_ || peer_closed_) return error(errc::wrong_state, "into_datagram() after a close");
+    return result<DatagramSession<M>>(DatagramSession<M>(std::move(*this)));
+  }
+
+ private:
+  template <Mechanism, role, class>
+  friend class detail::handshake_base;
+  friend class DatagramSession<M>;
+
+  Session(role side, Concluded<M>&& c) noexcept : base(side, std::move(c)) {}
+
+  result<std::size_t> seal_control(content_type t, bytes_view content, bytes_span out) noexcept {
+    const std::size_t need = content.size() + seal_overhead;
+    if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
+    for (std::size_t i = 0; i < content.size(); ++i) out[i] = content[i];
+    out[content.size()] = static_cast<std::uint8_t>(t);
+    return this->sticky(this->keys_.seal(bytes_view(out.data(), content.size() + 1), out));
+  }
+
+  template <class E>
+  result<received> fatal(E&& e) noexcept {
+    this->kill(e);
+    return e;
+  }
+
+  bool closed_ = false;
+  bool peer_closed_ = false;
+};
+
+/// A session in datagram mode: each record carries its own nonce, a record may arrive late or
+/// not at all, and a record that fails to open is dropped without harming the session (anybody
+/// can inject datagrams). There is no close: a lossy transport cannot deliver one reliably.
+template <Mechanism M>
+class DatagramSession : public detail::session_base<M> {
+  using base = detail::session_base<M>;
+  using keys_type = typename M::SessionKeys;
+
+ public:
+  /// Explicit nonce + tag.
+  static constexpr std::size_t overhead = keys_type::datagram_overhead;
+
+  DatagramSession(DatagramSession&&) noexcept = default;
+  DatagramSession& operator=(DatagramSession&&) noexcept = default;
+
+  /// Seals one datagram (needs plaintext.size() + overhead bytes). Failures other than misuse
+  /// are sticky.
+  [[nodiscard]] result<std::size_t> seal(bytes_view plaintext, bytes_span out) noexcept {
+    if (this->err_) return this->err_;
+    return this->sticky(this->keys_.seal_datagram(plaintext, out));
+  }
+  /// Opens one datagram (needs datagram.size() - overhead bytes). A forged, replayed or too old
+  /// datagram returns its error and leaves the session as it was.
+  [[nodiscard]] result<std::size_t> open(bytes_view datagram, bytes_span out) noexcept {
+    if (this->err_) return this->err_;
+    return this->keys_.open_datagram(datagram, out);
+  }
+
+ private:
+  friend class Session<M>;
+  explicit DatagramSession(Session<M>&& s) noexcept : base(std::move(s)) {}
 };
 
 }  // namespace v0

@@ -1,4 +1,4 @@
-// mutauth-pk/1 end to end, with keys made by the real ssh-keygen (issue 3, DESIGN §4).
+// mutauth-pk/1 end to end, with keys made by the real ssh-keygen (docs/protocol/mutauth-pk.md).
 #include <catch2/catch.hpp>
 
 #include <memory>
@@ -74,7 +74,7 @@ struct Pair {
   // Runs to the end (or the first failure). `tamper(index, msg)` may change each message.
   template <class F>
   void run(F tamper) {
-    transcript = mutauth::testing::relay_handshake(client, server, tamper, 3);
+    transcript = mutauth::testing::relay_handshake(client, server, tamper, 4);
   }
   void run() {
     run([](int, bytes&) {});
@@ -90,8 +90,9 @@ TEST_CASE("pk: a full mutual handshake, data both ways, exporter and channel bin
   p.run();
   REQUIRE(p.client.is_done());
   REQUIRE(p.server.is_done());
-  REQUIRE(p.transcript.size() == 3);
+  REQUIRE(p.transcript.size() == 4);
   CHECK(p.transcript[0].size() == 34);
+  CHECK(p.transcript[3].size() == 2 + 3 + 5 + 16);  // header | admission of "alice" | tag
   auto cs = std::move(p.client).finish();
   auto ss = std::move(p.server).finish();
   REQUIRE(cs);
@@ -111,10 +112,12 @@ TEST_CASE("pk: a full mutual handshake, data both ways, exporter and channel bin
     Session<PK>& rx = (i % 2) ? *cs : *ss;
     auto n = tx.seal(as_bytes(msg), rec);
     REQUIRE(n);
-    CHECK(*n == msg.size() + 16);
-    auto m = rx.open(rec, out);
+    CHECK(*n == msg.size() + 17);  // content | type byte | tag
+    bytes inner(*n - Session<PK>::open_overhead);
+    auto m = rx.open(rec, inner);
     REQUIRE(m);
-    CHECK(std::string(out.begin(), out.end()) == msg);
+    CHECK(m->type == content_type::data);
+    CHECK(std::string(inner.begin(), inner.begin() + static_cast<long>(m->size)) == msg);
   }
 
   std::array<std::uint8_t, 100> e1{}, e2{}, e3{};
@@ -148,7 +151,7 @@ TEST_CASE("pk: rekey in each direction keeps both sides in step", "[pk]") {
   REQUIRE(cs);
   REQUIRE(ss);
   bytes msg = as_bytes("after rekey"), rec(64), out(64);
-  REQUIRE(cs->mechanism_keys().rekey_outbound());
+  REQUIRE(cs->rekey_outbound());
   auto n = cs->seal(msg, rec);
   REQUIRE(n);
   // The receiver has not rekeyed yet: the record does not open under the old key.
@@ -157,12 +160,12 @@ TEST_CASE("pk: rekey in each direction keeps both sides in step", "[pk]") {
   q.run();
   auto qs = std::move(q.server).finish();
   REQUIRE(qs);
-  REQUIRE(ss->mechanism_keys().rekey_inbound());
+  REQUIRE(ss->rekey_inbound());
   auto m = ss->open(copy, out);
   REQUIRE(m);
-  CHECK(bytes(out.begin(), out.begin() + static_cast<long>(*m)) == msg);
+  CHECK(bytes(out.begin(), out.begin() + static_cast<long>(m->size)) == msg);
   // And a receiver that rekeys when the sender did not fails closed.
-  REQUIRE(ss->mechanism_keys().rekey_inbound());
+  REQUIRE(ss->rekey_inbound());
   auto n2 = cs->seal(msg, rec);
   REQUIRE(n2);
   CHECK(ss->open(bytes(rec.begin(), rec.begin() + static_cast<long>(*n2)), out).code() == errc::decrypt_failed);
@@ -176,34 +179,45 @@ TEST_CASE("pk: datagram mode accepts reordering once and refuses replays and sta
   auto ss = std::move(p.server).finish();
   REQUIRE(cs);
   REQUIRE(ss);
-  auto& tx = cs->mechanism_keys();
-  auto& rx = ss->mechanism_keys();
+  auto txr = std::move(*cs).into_datagram();
+  auto rxr = std::move(*ss).into_datagram();
+  REQUIRE(txr);
+  REQUIRE(rxr);
+  auto& tx = *txr;
+  auto& rx = *rxr;
+  // The stream sessions they came from are dead.
+  bytes rec0(64);
+  CHECK(cs->seal(as_bytes("x"), rec0).code() == errc::wrong_state);
+  CHECK(cs->peer().name.empty());
+  CHECK(rx.peer().name.view() == "alice");
   std::vector<bytes> d;
   for (int i = 0; i < 100; ++i) {
-    bytes msg = as_bytes("dgram " + std::to_string(i)), rec(msg.size() + pk::SessionKeys::datagram_overhead);
-    auto n = tx.seal_datagram(msg, rec);
+    bytes msg = as_bytes("dgram " + std::to_string(i)), rec(msg.size() + DatagramSession<PK>::overhead);
+    auto n = tx.seal(msg, rec);
     REQUIRE(n);
     d.push_back(rec);
   }
   bytes out(64);
-  CHECK(rx.open_datagram(d[5], out));
-  CHECK(rx.open_datagram(d[3], out));                           // reordered: accepted
-  CHECK(rx.open_datagram(d[3], out).code() == errc::replayed);  // twice: refused
-  CHECK(rx.open_datagram(d[4], out));
-  CHECK(rx.open_datagram(d[90], out));
-  CHECK(rx.open_datagram(d[10], out).code() == errc::out_of_order);  // 80 behind: outside window
-  CHECK(rx.open_datagram(d[27], out));                               // 63 behind: inside
-  CHECK(rx.open_datagram(d[26], out).code() == errc::out_of_order);  // 64 behind: outside
+  CHECK(rx.open(d[5], out));
+  CHECK(rx.open(d[3], out));                           // reordered: accepted
+  CHECK(rx.open(d[3], out).code() == errc::replayed);  // twice: refused
+  CHECK(rx.open(d[4], out));
+  CHECK(rx.open(d[90], out));
+  CHECK(rx.open(d[10], out).code() == errc::out_of_order);  // 80 behind: outside window
+  CHECK(rx.open(d[27], out));                               // 63 behind: inside
+  CHECK(rx.open(d[26], out).code() == errc::out_of_order);  // 64 behind: outside
   bytes forged = d[91];
   forged[12] ^= 1;
-  CHECK(rx.open_datagram(forged, out).code() == errc::decrypt_failed);
-  CHECK(rx.open_datagram(d[91], out));  // the forgery did not poison the window or the keys
+  CHECK(rx.open(forged, out).code() == errc::decrypt_failed);
+  CHECK(rx.open(d[91], out));  // the forgery did not poison the window or the keys
   bytes renumbered = d[92];
   renumbered[7] ^= 1;  // the nonce is authenticated
-  CHECK(rx.open_datagram(renumbered, out).code() == errc::decrypt_failed);
-  // Mixing modes on one session is refused.
-  bytes rec(64);
-  CHECK(cs->seal(as_bytes("x"), rec).code() == errc::wrong_state);
+  CHECK(rx.open(renumbered, out).code() == errc::decrypt_failed);
+  // Both sides' exporters still agree in datagram mode.
+  std::array<std::uint8_t, 32> e1{}, e2{};
+  REQUIRE(tx.export_keying_material("dgram", e1));
+  REQUIRE(rx.export_keying_material("dgram", e2));
+  CHECK(e1 == e2);
 }
 
 TEST_CASE("pk: each refusal has its own error", "[pk]") {
@@ -276,21 +290,24 @@ TEST_CASE("pk: flipping any bit or truncating any handshake message never yields
   // Record a genuine transcript's sizes first.
   Pair ref;
   ref.run();
-  REQUIRE(ref.transcript.size() == 3);
-  for (int target = 0; target < 3; ++target) {
+  REQUIRE(ref.transcript.size() == 4);
+  for (int target = 0; target < 4; ++target) {
     const std::size_t bits = ref.transcript[static_cast<std::size_t>(target)].size() * 8;
     for (std::size_t bit = 0; bit < bits; ++bit) {
       Pair p;
       p.run([&](int i, bytes& m) { if (i == target) m[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8)); });
-      const bool both = p.client.is_done() && p.server.is_done();
-      if (both) FAIL("bit " << bit << " of message " << target + 1 << " still established");
-      CHECK_FALSE(std::move(p.server).finish().has_value());
+      // The client is the one who finishes last: a flipped message 4 leaves a done server (which
+      // has already released its admission) with a client that refuses it.
+      if (p.client.is_done()) FAIL("bit " << bit << " of message " << target + 1 << " still established");
+      if (target < 3) CHECK_FALSE(std::move(p.server).finish().has_value());
+      CHECK_FALSE(std::move(p.client).finish().has_value());
     }
     for (std::size_t len = 0; len < ref.transcript[static_cast<std::size_t>(target)].size(); ++len) {
       Pair p;
       p.run([&](int i, bytes& m) { if (i == target) m.resize(len); });
-      CHECK_FALSE((p.client.is_done() && p.server.is_done()));
-      CHECK_FALSE(std::move(p.server).finish().has_value());
+      CHECK_FALSE(p.client.is_done());
+      if (target < 3) CHECK_FALSE(std::move(p.server).finish().has_value());
+      CHECK_FALSE(std::move(p.client).finish().has_value());
     }
   }
 }
@@ -327,6 +344,10 @@ TEST_CASE("pk: active attacks are refused", "[pk]") {
     // Straight to a fresh acceptor: out of order.
     Acceptor<PK> fresh(rec.acfg, allow_all);
     CHECK(fresh.step(rec.transcript[2]).code == errc::unexpected_message);
+    // Message 4 replayed to a fresh client that is waiting for message 2: out of order too.
+    Initiator<PK> fresh_client(spn("host/server.example.test"), rec.icfg);
+    (void)fresh_client.step();
+    CHECK(fresh_client.step(rec.transcript[3]).code == errc::unexpected_message);
     // After replaying message 1 too: the acceptor's new ephemeral makes new keys, so the old
     // message 3 does not decrypt.
     Acceptor<PK> fresh2(rec.acfg, allow_all);
@@ -358,8 +379,17 @@ TEST_CASE("pk: active attacks are refused", "[pk]") {
     bytes m2(r2.token.begin(), r2.token.end());
     auto r3 = client.step(m2);
     bytes m3(r3.token.begin(), r3.token.end());
-    CHECK(server.step(m3).code == errc::unauthorized);
+    auto r4 = server.step(m3);
+    CHECK(r4.code == errc::unauthorized);
+    CHECK(r4.token.empty());  // message 4 never leaves
     CHECK_FALSE(std::move(server).finish().has_value());
+    // The client is not done: it has sent its proof and waits for an admission it never gets.
+    CHECK(client.state() == hs_state::await_token);
+    CHECK_FALSE(client.is_done());
+    // The server's alert ends it with the same clear error.
+    auto ra = feed_record(client, record{record_type::alert, std::array<std::uint8_t, 1>{3}});
+    CHECK(ra.code == errc::unauthorized);
+    CHECK_FALSE(std::move(client).finish().has_value());
   }
 }
 
@@ -398,7 +428,8 @@ TEST_CASE("pk: secrets are wiped after failure and when a session dies", "[pk]")
   REQUIRE(ss);
   bytes junk(40, 0);
   CHECK_FALSE(ss->open(junk, junk));
-  CHECK(ss->mechanism_keys().channel_binding().empty());
+  CHECK(ss->channel_binding().empty());
+  CHECK(ss->mechanism_info().channel_binding().empty());
   std::array<std::uint8_t, 16> e{};
   CHECK_FALSE(ss->export_keying_material("x", e));
 }

@@ -325,14 +325,31 @@ class SessionKeys {
     return plain.size();
   }
 
-  /// RFC 4401 GSS_Pseudo_random(GSS_C_PRF_KEY_FULL, label) of out.size() bytes, so any GSS-API
-  /// peer computes the same value with the same label. The channel-binding label is refused.
-  [[nodiscard]] result<void> export_keying_material(std::string_view label,
+  /// Longest exporter context accepted (the PRF input is built on the stack).
+  static constexpr std::size_t max_exporter_context = 4096;
+
+  /// RFC 4401 GSS_Pseudo_random(GSS_C_PRF_KEY_FULL, prf_in) of out.size() bytes, where prf_in is
+  /// `label` alone for an empty context and `label | 0x00 | context` otherwise (docs/kerberos.md),
+  /// so any GSS-API peer computes the same value from the same inputs. The channel-binding label
+  /// and labels containing NUL are refused.
+  [[nodiscard]] result<void> export_keying_material(std::string_view label, bytes_view context,
                                                     bytes_span out) const noexcept {
     if (!ctx_) return error(errc::wrong_state, "Kerberos session keys are wiped");
+    if (label.empty() || label.size() > 255)
+      return error(errc::invalid_argument, "exporter label must be 1 to 255 bytes");
+    if (label.find('\0') != std::string_view::npos)
+      return error(errc::invalid_argument, "exporter label contains a NUL byte");
     if (label == channel_binding_label)
       return error(errc::invalid_argument, "exporter label reserved for the channel binding");
-    return detail::pseudo_random(ctx_.get(), label, out);
+    if (context.empty()) return detail::pseudo_random(ctx_.get(), label, out);
+    if (context.size() > max_exporter_context)
+      return error(errc::invalid_argument, "Kerberos exporter context longer than 4096 bytes");
+    std::array<char, 255 + 1 + max_exporter_context> in{};
+    std::size_t n = 0;
+    for (char c : label) in[n++] = c;
+    in[n++] = 0;
+    for (auto b : context) in[n++] = static_cast<char>(b);
+    return detail::pseudo_random(ctx_.get(), std::string_view(in.data(), n), out);
   }
 
   /// 32 bytes of GSS_Pseudo_random under channel_binding_label, computed on first use (a PRF
@@ -687,10 +704,13 @@ class AcceptorContext : public detail::context_base {
   gss_cred_id_t shared_cred_ = GSS_C_NO_CREDENTIAL;  // cred_ or the config's shared credential
 };
 
-/// The Kerberos v5 mechanism policy (DESIGN §5).
+/// The Kerberos v5 mechanism policy (docs/kerberos.md).
 struct Kerberos {
   static constexpr std::string_view name = mechanism_name;
   static constexpr bool mutual_authentication = true;
+  /// The AP-REP is the acceptor's last token, and the core releases it only after the
+  /// authorization policy admitted the client; the initiator completes on it (RFC 4120 §3.2.4).
+  static constexpr bool initiator_learns_admission = true;
   /// AP-REQs carry the ticket and its authorization data (an AD PAC can be tens of KiB).
   static constexpr std::size_t max_token_size = 64 * 1024;
   /// AP-REQ and AP-REP, plus room for one continuation round trip.

@@ -517,16 +517,19 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
   return VerifiedCertificate{c.key, matched, c.key_id, c.serial};
 }
 
-/// Verifies a client's certificate (DESIGN §4 order, after the strict parse): issuer in trust
-/// store (untrusted_issuer) → user certificate (wrong_certificate_type) → validity → principals
-/// (no_principals; unauthorized when a principals="..." restriction of every entry for that CA
-/// excludes all of the certificate's principals) → critical options → revocation → CA signature.
+/// Verifies a client's certificate for the principal the client asserts, `requested`
+/// (docs/protocol/mutauth-pk.md §10.2 order, after the strict parse): issuer in trust store
+/// (untrusted_issuer) → user certificate (wrong_certificate_type) → validity → principals
+/// (no_principals; unauthorized unless `requested` is among the certificate's principals and,
+/// where a CA entry has a principals="..." list, in that list too) → critical options →
+/// revocation → CA signature.
 ///
-/// The client's principal: with an unrestricted CA entry, the certificate's FIRST principal;
-/// with a restricted one, the first certificate principal (in certificate order) that the
-/// entry's list names. Entries for the same CA are tried in trust-store order.
+/// This is OpenSSH's rule (sshd(8) AUTHORIZED_KEYS FILE FORMAT, "cert-authority" and
+/// "principals="): the user names the account it logs in as and the certificate must list it;
+/// the server never picks a name for the client. Entries for the same CA are tried in
+/// trust-store order, and one that admits `requested` is enough.
 [[nodiscard]] inline result<VerifiedCertificate> verify_user_certificate(
-    const CertificateView& c, const ClientTrust& trust) noexcept {
+    const CertificateView& c, const ClientTrust& trust, std::string_view requested) noexcept {
   bool known_ca = false;
   for (const UserCertAuthority& ca : trust.authorities)
     known_ca = known_ca || detail::same_key(ca.key, c.signature_key);
@@ -547,22 +550,24 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
                  "user: CVE-2024-7594); refused",
                  "sign with ssh-keygen -n <user>");
   std::string_view matched{};
-  for (const UserCertAuthority& ca : trust.authorities) {
-    if (!matched.empty()) break;
-    if (!detail::same_key(ca.key, c.signature_key)) continue;
-    if (ca.principals.empty()) {
-      matched = c.principal_storage[0];
-      break;
-    }
-    for (std::string_view p : c.principals())
-      if (detail::in_comma_list(ca.principals, p)) {
-        matched = p;
-        break;
-      }
-  }
+  for (std::string_view p : c.principals())
+    if (!requested.empty() && p == requested) matched = p;
   if (matched.empty()) {
-    error e(errc::unauthorized, "no certificate principal is allowed for this CA");
+    error e(errc::unauthorized, "the client asserts principal ");
+    detail::append_printable(e, requested);
+    e.append(", which its certificate does not list");
     detail::append_principals(e, c);
+    return e.with_hint("assert one of the certificate's principals, or sign a certificate with ssh-keygen -n <name>");
+  }
+  bool allowed = false;
+  for (const UserCertAuthority& ca : trust.authorities) {
+    if (!detail::same_key(ca.key, c.signature_key)) continue;
+    if (ca.principals.empty() || detail::in_comma_list(ca.principals, matched)) allowed = true;
+  }
+  if (!allowed) {
+    error e(errc::unauthorized, "principal ");
+    detail::append_printable(e, matched);
+    e.append(" is not in the principals= list of this CA's cert-authority entry");
     return e;
   }
   MUTAUTH_TRY(detail::check_critical_options(c));

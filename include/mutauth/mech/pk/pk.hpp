@@ -1,13 +1,22 @@
-// mutauth-pk/1 — the public-key mechanism (DESIGN §4): SIGMA-I shaped signed identity proofs
-// inside a Noise_NN_25519_ChaChaPoly_BLAKE2b key exchange, with Ed25519 keys from ssh-keygen.
+// mutauth-pk/1 — the public-key mechanism (docs/protocol/mutauth-pk.md): SIGMA-I shaped signed
+// identity proofs inside a Noise_NN_25519_ChaChaPoly_BLAKE2b key exchange, with Ed25519 keys
+// from ssh-keygen.
 //
 //   1  I -> R   hdr | e                       (no payload: nothing here is encrypted)
 //   2  R -> I   hdr | e | AEAD(proof_R)       (ee keys the AEAD; the server proves first)
-//   3  I -> R   hdr | AEAD(proof_I)           (only after proof_R verified), then Split()
+//   3  I -> R   hdr | AEAD(proof_I)           (only after proof_R verified)
+//   4  R -> I   hdr | AEAD(admission)         (only after proof_I verified and the server's
+//                                              authorization policy admitted the client)
+//   then both: transport keys and exporter secret = HKDF(ck, h, 3)         (§7)
 //
 // hdr = protocol version (1) | message number. The version is also in the prologue, so a
 // tampered header cannot make two versions talk; it is in clear so that a peer speaking another
-// version gets errc::version_mismatch rather than a decryption failure.
+// version gets errc::version_mismatch rather than a decryption failure (§4).
+//
+// Each role context is a small state machine whose states are types (std::variant): the
+// PeerVerified witness is minted inside verify_server()/verify_client() on the line after the
+// proof signature verified, and only the state that follows holds it; conclude() can take it
+// from nowhere else.
 #pragma once
 
 #include <array>        // message buffers
@@ -15,6 +24,7 @@
 #include <cstdint>      // std::uint8_t
 #include <optional>     // the Noise state, created in a noexcept constructor
 #include <string_view>  // names
+#include <variant>      // one type per protocol state
 
 #include <sodium.h>
 
@@ -37,6 +47,8 @@ inline constexpr std::uint8_t protocol_version = 1;
 inline constexpr std::size_t max_channel_binding = 128;
 
 struct InitiatorConfig {
+  /// The client's key, optional certificate, and `name`: the principal it asserts (§6.3). With
+  /// a certificate listing exactly one principal, an empty name asserts that one.
   Identity identity{};
   ServerTrust trust{};
   /// Optional bytes from a lower layer (e.g. a TLS exporter) that both sides must agree on; they
@@ -45,6 +57,8 @@ struct InitiatorConfig {
 };
 
 struct AcceptorConfig {
+  /// The server's key and optional host certificate; `name` is not used (the server proves
+  /// `service`, and that is its Session::local()).
   Identity identity{};
   /// The name this server proves. Every client will demand exactly its own composed name, so a
   /// server answering for several names runs one acceptor configuration per name.
@@ -60,6 +74,7 @@ namespace nz = mutauth::detail::noise;
 inline constexpr std::size_t header_size = 2;
 inline constexpr std::size_t max_message_size =
     header_size + nz::dhlen + max_proof_size + nz::taglen;
+static_assert(max_admission_size <= max_proof_size);
 inline constexpr std::string_view prologue_label = "mutauth-pk";
 
 static_assert(max_certificate_size == max_credential_size,
@@ -86,6 +101,7 @@ class Context {
     noise_.reset();  // the Noise state wipes its keys, h and ephemeral on destruction
     keys_.wipe();
     sodium_memzero(plain_.data(), plain_.size());
+    sodium_memzero(out_.data(), out_.size());
   }
 
  protected:
@@ -99,7 +115,7 @@ class Context {
       err_ = error(errc::invalid_argument, "channel binding longer than 128 bytes");
       return;
     }
-    // Prologue: label | version | u8 length | channel binding (Noise §6).
+    // Prologue: label | version | u8 length | channel binding (Noise §6; spec §3).
     std::array<std::uint8_t, prologue_label.size() + 2 + max_channel_binding> p{};
     std::size_t n = 0;
     for (char c : prologue_label) p[n++] = static_cast<std::uint8_t>(c);
@@ -116,7 +132,7 @@ class Context {
   }
 
   // Our certificate must parse and certify our identity key: a proof signed by one key carrying
-  // a certificate for another would only ever be refused by the peer (DESIGN §4).
+  // a certificate for another would only ever be refused by the peer (spec §10).
   void check_own_certificate() noexcept {
     auto c = parse_certificate(id_.certificate);
     if (!c) {
@@ -124,6 +140,8 @@ class Context {
       own_cert_refused_ = true;
       return;
     }
+    own_cert_principals_ = c->principal_count;
+    if (c->principal_count == 1) (void)own_cert_principal_.append(c->principals()[0]);
     if (!same_key(c->key, id_.key->public_key())) {
       err_ = error(errc::key_mismatch, "identity certificate certifies ",
                    "use the -cert.pub file made from this key's .pub");
@@ -155,6 +173,13 @@ class Context {
 
  public:
 #ifdef MUTAUTH_TESTING_ONLY_HOOKS
+  /// TEST BUILDS ONLY: use this X25519 private key as our ephemeral, so that the spec's test
+  /// vectors (tests/pk/vectors/) can be reproduced. Before our first message.
+  [[nodiscard]] result<void> set_fixed_ephemeral_for_testing_only(
+      std::span<const std::uint8_t, nz::dhlen> secret) noexcept {
+    if (!noise_) return error(errc::wrong_state, "no handshake state");
+    return noise_->set_fixed_ephemeral_for_testing_only(secret);
+  }
   /// TEST BUILDS ONLY: send the configured certificate although check_own_certificate()
   /// refused it (it does not parse, or certifies another key than the identity key), so that
   /// tests can show the PEER refuses such a proof.
@@ -186,19 +211,19 @@ class Context {
     out_[1] = number;
   }
 
-  // Builds and encrypts our proof into out_ at `at`: signature over label | role | h | name,
-  // where h is the handshake hash just before this payload is encrypted (DESIGN §4).
+  // Builds and encrypts our proof into out_ at `at`. The signature covers label | role | h |
+  // credential type | HASH(credential) | name, where h is the handshake hash just before this
+  // payload is encrypted (spec §5.2).
   [[nodiscard]] result<std::size_t> write_proof(role self, std::string_view name, std::size_t at) noexcept {
+    // With a certificate configured, the proof carries it (credential type 2) instead of the key.
+    const bool cert = !id_.certificate.empty();
+    const credential_type type = cert ? credential_type::openssh_certificate : credential_type::raw_ed25519;
+    const bytes_view credential = cert ? id_.certificate : bytes_view(id_.key->public_key().bytes);
     std::array<std::uint8_t, max_signed_size> tbs{};
-    const std::size_t n = signed_data(self, noise_->handshake_hash(), name, tbs);
+    const std::size_t n = signed_data(self, noise_->handshake_hash(), type, credential, name, tbs);
     std::array<std::uint8_t, signature_size> sig{};
     MUTAUTH_TRY(id_.key->sign(bytes_view(tbs.data(), n), sig));
-    const auto& pub = id_.key->public_key().bytes;
-    // With a certificate configured, the proof carries it (credential type 2) instead of the key.
-    const std::size_t plen =
-        id_.certificate.empty()
-            ? encode_proof(credential_type::raw_ed25519, pub, name, sig, plain_)
-            : encode_proof(credential_type::openssh_certificate, id_.certificate, name, sig, plain_);
+    const std::size_t plen = encode_proof(type, credential, name, sig, plain_);
     auto c = noise_->encrypt_and_hash(bytes_view(plain_.data(), plen),
                                       bytes_span(out_.data() + at, out_.size() - at));
     sodium_memzero(plain_.data(), plen);
@@ -206,11 +231,12 @@ class Context {
     return at + *c;
   }
 
-  // Verifies the proof's signature by `key` for `sender`, over h as it was before decryption.
+  // Verifies the proof's signature by `key` for `sender`, over h as it was before decryption and
+  // the credential the proof carries.
   [[nodiscard]] static result<void> verify_signature(const proof_view& p, const Ed25519PublicKey& key,
                                                      role sender, bytes_view h) noexcept {
     std::array<std::uint8_t, max_signed_size> tbs{};
-    const std::size_t n = signed_data(sender, h, p.name, tbs);
+    const std::size_t n = signed_data(sender, h, p.type, p.credential, p.name, tbs);
     if (crypto_sign_ed25519_verify_detached(p.signature.data(), tbs.data(), n, key.bytes.data()) != 0)
       return error(errc::bad_signature, "identity proof signature does not verify");
     return ok();
@@ -223,18 +249,36 @@ class Context {
     return k;
   }
 
+  // The key schedule (spec §7): after message 4, k1, k2, exporter secret = HKDF(ck, h, 3).
   [[nodiscard]] result<void> split_keys() noexcept {
-    auto t = noise_->split();
+    nz::hash_bytes exporter_secret{};
+    auto t = noise_->split_with_transcript(exporter_secret);
     if (!t) return t.error_value();
-    keys_ = SessionKeys(std::move(t->send), std::move(t->recv), noise_->handshake_hash());
+    keys_ = SessionKeys(std::move(t->send), std::move(t->recv), exporter_secret,
+                        noise_->handshake_hash());
+    sodium_memzero(exporter_secret.data(), exporter_secret.size());
     noise_.reset();
     return ok();
   }
 
-  [[nodiscard]] Principal local_principal(std::string_view fallback) const noexcept {
+  // Decrypts the body of message 3 or 4 into plain_, remembering h as it was before (what the
+  // sender's signature covers).
+  [[nodiscard]] result<std::size_t> decrypt_body(bytes_view body) noexcept {
+    const auto h = noise_->handshake_hash();
+    std::copy(h.begin(), h.end(), h_before_.begin());
+    auto plen = noise_->decrypt_and_hash(body, plain_);
+    if (!plen) {
+      error e = plen.error_value();
+      if (e.code() == errc::decrypt_failed) e.with_hint(detail::hint_decrypt);
+      return e;
+    }
+    return plen;
+  }
+
+  [[nodiscard]] Principal local_principal(std::string_view name) const noexcept {
     Principal p;
     p.mechanism = "mutauth-pk/1";
-    (void)p.name.append(id_.name.empty() ? fallback : id_.name);
+    (void)p.name.append(name);
     (void)p.fingerprint.append(fingerprint(id_.key->public_key()).view());
     return p;
   }
@@ -244,11 +288,14 @@ class Context {
   error err_{};  // a configuration error, reported by the first step
   SessionKeys keys_;
   std::array<std::uint8_t, nz::hashlen> h_before_{};
-  std::array<std::uint8_t, max_proof_size> plain_{};
+  std::array<std::uint8_t, max_proof_size> plain_{};  // proofs and admissions in clear
   std::array<std::uint8_t, max_message_size> out_{};
   // Set only when err_ is check_own_certificate()'s refusal. Present in every build so that the
   // layout does not depend on MUTAUTH_TESTING_ONLY_HOOKS (one definition rule).
   bool own_cert_refused_ = false;
+  // What check_own_certificate() learned of our own certificate's principals.
+  std::size_t own_cert_principals_ = 0;
+  mutauth::detail::fixed_string<max_name_size> own_cert_principal_{};
 };
 
 }  // namespace detail
@@ -257,72 +304,143 @@ class Context {
 struct PublicKey {
   static constexpr std::string_view name = "mutauth-pk/1";
   static constexpr bool mutual_authentication = true;
+  /// Message 4 is the acceptor's authenticated admission (spec §6).
+  static constexpr bool initiator_learns_admission = true;
   static constexpr std::size_t max_token_size = detail::max_message_size;
-  static constexpr std::size_t max_handshake_messages = 3;
+  static constexpr std::size_t max_handshake_messages = 4;
 
   using InitiatorConfig = pk::InitiatorConfig;
   using AcceptorConfig = pk::AcceptorConfig;
   using SessionKeys = pk::SessionKeys;
 
   class Initiator : public detail::Context {
+    // The states (spec §10.1). Each holds what the checks before it established.
+    struct Start {};
+    struct AwaitServerProof {};
+    struct AwaitAdmission {
+      PeerVerified<PublicKey> server;  // minted in verify_server()
+    };
+    struct Admitted {
+      PeerVerified<PublicKey> server;
+    };
+    struct Spent {};  // concluded or wiped
+
    public:
     Initiator(const ServicePrincipal& target, const InitiatorConfig& cfg) noexcept
         : Context(detail::nz::Role::initiator, cfg.identity, cfg.channel_binding),
           target_(target),
-          trust_(cfg.trust) {}
+          trust_(cfg.trust) {
+      if (!err_) choose_asserted_name();
+    }
 
     [[nodiscard]] result<mech_step> initiate() noexcept {
       if (err_) return err_;
+      if (!std::holds_alternative<Start>(state_)) return error(errc::wrong_state, "initiate() twice");
       put_header(1);
       auto n = noise_->write_message({}, bytes_span(out_.data() + detail::header_size, out_.size() - detail::header_size));
       if (!n) return n.error_value();
+      state_ = AwaitServerProof{};
       return mech_step{bytes_view(out_.data(), detail::header_size + *n), false};
     }
 
-    /// Message 2 in, message 3 out. Our own proof is written only after the server's verified,
-    /// so our identity reaches only a server that has proven itself (DESIGN §4).
+    /// Message 2 in, message 3 out; then message 4 in. Our own proof is written only after the
+    /// server's verified, so our identity reaches only a server that has proven itself.
     [[nodiscard]] result<mech_step> on_token(bytes_view msg) noexcept {
       if (err_) return err_;
-      auto body = open_header(msg, 2);
-      if (!body) return body.error_value();
-      MUTAUTH_TRY(noise_->read_message2_tokens(*body));
-      const auto h = noise_->handshake_hash();
-      std::copy(h.begin(), h.end(), h_before_.begin());
-      auto plen = noise_->decrypt_and_hash(body->subspan(detail::nz::dhlen), plain_);
-      if (!plen) {
-        error e = plen.error_value();
-        if (e.code() == errc::decrypt_failed) e.with_hint(detail::hint_decrypt);
-        return e;
-      }
-      MUTAUTH_TRY(verify_server(bytes_view(plain_.data(), *plen)));
-
-      put_header(3);
-      auto n = write_proof(role::initiator, {}, detail::header_size);
-      if (!n) return n.error_value();
-      MUTAUTH_TRY(split_keys());
-      return mech_step{bytes_view(out_.data(), *n), true};
+      if (std::holds_alternative<AwaitServerProof>(state_)) return on_message2(msg);
+      if (auto* s = std::get_if<AwaitAdmission>(&state_)) return on_message4(*s, msg);
+      return error(errc::unexpected_message, "mutauth-pk: no message expected in this state");
     }
 
     [[nodiscard]] result<Concluded<PublicKey>> conclude() && noexcept {
-      if (!proven_) return error(errc::wrong_state, "conclude() before the server was verified");
-      Principal peer;
-      peer.mechanism = PublicKey::name;
-      (void)peer.name.append(proven_->pk_name().view());
-      (void)peer.fingerprint.append(fingerprint(server_key_).view());
-      peer.key_id = server_key_id_;
-      peer.serial = server_serial_;
-      peer.has_serial = server_serial_ != 0;
-      return Concluded<PublicKey>{PeerVerified<PublicKey>::assert_peer_verified(peer),
-                                  local_principal("client"), *proven_, std::move(keys_)};
+      auto* s = std::get_if<Admitted>(&state_);
+      if (s == nullptr) return error(errc::wrong_state, "conclude() before the server admitted this client");
+      Concluded<PublicKey> c{std::move(s->server), local_principal(asserted_.view()), target_,
+                             std::move(keys_)};
+      state_ = Spent{};
+      return c;
+    }
+
+    void wipe() noexcept {
+      Context::wipe();
+      state_ = Spent{};
     }
 
    private:
-    // Verification order (DESIGN §4): strict parse of the proof, the proved name against the
+    // OpenSSH's rule (spec §6.3): the client names the principal it asserts; a certificate with
+    // a single principal may stand for it. The server checks it; we check what we can now, so
+    // that a misconfiguration says so here rather than as the server's refusal.
+    void choose_asserted_name() noexcept {
+      std::string_view n = id_.name;
+      if (n.empty() && own_cert_principals_ == 1) n = own_cert_principal_.view();
+      if (n.empty()) {
+        err_ = error(errc::invalid_argument, "the client asserts no principal",
+                     id_.certificate.empty()
+                         ? "set Identity::name to the principal the server pins this key for"
+                         : "set Identity::name to one of the certificate's principals");
+        return;
+      }
+      if (!asserted_.append(n)) {
+        err_ = error(errc::invalid_argument, "client principal longer than a principal may be");
+        return;
+      }
+      if (!id_.certificate.empty()) {
+        auto c = parse_certificate(id_.certificate);
+        bool listed = false;
+        if (c)
+          for (std::string_view p : c->principals()) listed = listed || p == n;
+        if (!listed) {
+          err_ = error(errc::invalid_argument, "the client's certificate does not list the principal it asserts: ",
+                       "assert one of the certificate's principals (ssh-keygen -L -f <cert> lists them)");
+          err_.append(n);
+        }
+      }
+    }
+
+    [[nodiscard]] result<mech_step> on_message2(bytes_view msg) noexcept {
+      auto body = open_header(msg, 2);
+      if (!body) return body.error_value();
+      MUTAUTH_TRY(noise_->read_message2_tokens(*body));
+      auto plen = decrypt_body(body->subspan(detail::nz::dhlen));
+      if (!plen) return plen.error_value();
+      auto server = verify_server(bytes_view(plain_.data(), *plen));
+      if (!server) return server.error_value();
+
+      put_header(3);
+      auto n = write_proof(role::initiator, asserted_.view(), detail::header_size);
+      if (!n) return n.error_value();
+      state_ = AwaitAdmission{std::move(*server)};
+      return mech_step{bytes_view(out_.data(), *n), false};
+    }
+
+    // Message 4 (spec §6.2): the server's authenticated word that it verified and admitted us,
+    // as the principal we asserted. Only now may the client send application data (G1).
+    [[nodiscard]] result<mech_step> on_message4(AwaitAdmission& s, bytes_view msg) noexcept {
+      auto body = open_header(msg, 4);
+      if (!body) return body.error_value();
+      auto plen = decrypt_body(*body);
+      if (!plen) return plen.error_value();
+      auto admitted = detail::parse_admission(bytes_view(plain_.data(), *plen));
+      if (!admitted) return admitted.error_value();
+      if (*admitted != asserted_.view()) {
+        error e(errc::unauthorized, "the server admitted ");
+        e.append(*admitted);
+        e.append(", not the principal this client asserted, ");
+        e.append(asserted_.view());
+        return e;
+      }
+      MUTAUTH_TRY(split_keys());
+      state_ = Admitted{std::move(s.server)};
+      return mech_step{{}, true};
+    }
+
+    // Verification order (spec §10.1): strict parse of the proof, the proved name against the
     // composed target (G2), then for a certificate: strict parse → issuer → host certificate →
     // validity → principals → critical options → revocation → CA signature
     // (verify_host_certificate); for a raw key: the key pinned for that name → revocation; and
-    // last the proof signature, by the certificate's (or pinned) key.
-    [[nodiscard]] result<void> verify_server(bytes_view proof) noexcept {
+    // last the proof signature, by the certificate's (or pinned) key. The witness is minted
+    // right after that signature check and nowhere else.
+    [[nodiscard]] result<PeerVerified<PublicKey>> verify_server(bytes_view proof) noexcept {
       auto p = detail::parse_proof(proof);
       if (!p) return p.error_value();
       auto claimed = ServicePrincipal::parse(p->name);
@@ -339,6 +457,9 @@ struct PublicKey {
         e.append(target_.pk_name().view());
         return e;
       }
+      Principal server;
+      server.mechanism = PublicKey::name;
+      (void)server.name.append(target_.pk_name().view());
       if (p->type == detail::credential_type::openssh_certificate) {
         auto cert = parse_certificate(p->credential);
         if (!cert) return about("server certificate: ", cert.error_value());
@@ -346,12 +467,11 @@ struct PublicKey {
         if (!v) return about("server certificate: ", v.error_value());
         // A valid certificate replayed by someone without its key fails here (bad_signature).
         MUTAUTH_TRY(verify_signature(*p, v->key, role::acceptor, h_before_));
-        proven_.emplace(*claimed);
-        server_key_ = v->key;
-        server_key_id_.clear();
-        (void)server_key_id_.append(v->key_id);  // fits: parse_certificate caps it at 127
-        server_serial_ = v->serial;
-        return ok();
+        (void)server.fingerprint.append(fingerprint(v->key).view());
+        (void)server.key_id.append(v->key_id);  // fits: parse_certificate caps it at 127
+        server.serial = v->serial;
+        server.has_serial = v->serial != 0;
+        return PeerVerified<PublicKey>::assert_peer_verified(server);
       }
       auto key = raw_key(*p);
       if (!key) return key.error_value();
@@ -372,20 +492,25 @@ struct PublicKey {
       }
       MUTAUTH_TRY(check_key_revoked(trust_.revoked, *key, "server key"));
       MUTAUTH_TRY(verify_signature(*p, *key, role::acceptor, h_before_));
-      proven_.emplace(*claimed);
-      server_key_ = *key;
-      return ok();
+      (void)server.fingerprint.append(fingerprint(*key).view());
+      return PeerVerified<PublicKey>::assert_peer_verified(server);
     }
 
     ServicePrincipal target_;
     ServerTrust trust_;
-    std::optional<ServicePrincipal> proven_;
-    Ed25519PublicKey server_key_{};
-    mutauth::detail::fixed_string<127> server_key_id_{};
-    std::uint64_t server_serial_ = 0;
+    mutauth::detail::fixed_string<detail::max_name_size> asserted_{};
+    std::variant<Start, AwaitServerProof, AwaitAdmission, Admitted, Spent> state_{};
   };
 
   class Acceptor : public detail::Context {
+    // The states (spec §10.2).
+    struct AwaitHello {};
+    struct AwaitClientProof {};
+    struct Admitting {
+      PeerVerified<PublicKey> client;  // minted in verify_client()
+    };
+    struct Spent {};
+
    public:
     explicit Acceptor(const AcceptorConfig& cfg) noexcept
         : Context(detail::nz::Role::responder, cfg.identity, cfg.channel_binding),
@@ -394,16 +519,24 @@ struct PublicKey {
 
     [[nodiscard]] result<mech_step> on_token(bytes_view msg) noexcept {
       if (err_) return err_;
-      return proven_ ? error(errc::unexpected_message, "handshake already complete")
-             : step_ == 0 ? on_message1(msg)
-                          : on_message3(msg);
+      if (std::holds_alternative<AwaitHello>(state_)) return on_message1(msg);
+      if (std::holds_alternative<AwaitClientProof>(state_)) return on_message3(msg);
+      return error(errc::unexpected_message, "mutauth-pk: handshake already complete");
     }
 
+    /// The client verified; the core asks the authorization policy before message 4 leaves.
     [[nodiscard]] result<Concluded<PublicKey>> conclude() && noexcept {
-      if (!proven_) return error(errc::wrong_state, "conclude() before the client was verified");
-      return Concluded<PublicKey>{PeerVerified<PublicKey>::assert_peer_verified(*proven_),
-                                  local_principal(service_.pk_name().view()), service_,
-                                  std::move(keys_)};
+      auto* s = std::get_if<Admitting>(&state_);
+      if (s == nullptr) return error(errc::wrong_state, "conclude() before the client was verified");
+      Concluded<PublicKey> c{std::move(s->client), local_principal(service_.pk_name().view()),
+                             service_, std::move(keys_)};
+      state_ = Spent{};
+      return c;
+    }
+
+    void wipe() noexcept {
+      Context::wipe();
+      state_ = Spent{};
     }
 
    private:
@@ -411,7 +544,7 @@ struct PublicKey {
       auto body = open_header(msg, 1);
       if (!body) return body.error_value();
       // read_message refuses anything but a bare `e` (errc::nonempty_first_payload): message 1
-      // is clear text and carries nothing (G1, DESIGN §4).
+      // is clear text and carries nothing (G1, spec §4.1).
       MUTAUTH_TRY(noise_->read_message(*body, {}));
       put_header(2);
       auto t = noise_->write_message2_tokens(
@@ -419,72 +552,82 @@ struct PublicKey {
       if (!t) return t.error_value();
       auto n = write_proof(role::acceptor, service_.pk_name().view(), detail::header_size + *t);
       if (!n) return n.error_value();
-      step_ = 1;
+      state_ = AwaitClientProof{};
       return mech_step{bytes_view(out_.data(), *n), false};
     }
 
-    // Verification order (DESIGN §4): strict parse; for a certificate verify_user_certificate
-    // (issuer → user certificate → validity → principals → critical options → revocation → CA
-    // signature), for a raw key the pin (which names the principal) → revocation; then the
-    // proof signature. Authorization follows in the core (G3).
+    // Message 3 in, message 4 out. The core holds message 4 back until the authorization policy
+    // admits the verified client; a refused client gets an alert instead and never a Session.
     [[nodiscard]] result<mech_step> on_message3(bytes_view msg) noexcept {
       auto body = open_header(msg, 3);
       if (!body) return body.error_value();
-      const auto h = noise_->handshake_hash();
-      std::copy(h.begin(), h.end(), h_before_.begin());
-      auto plen = noise_->decrypt_and_hash(*body, plain_);
-      if (!plen) {
-        error e = plen.error_value();
-        if (e.code() == errc::decrypt_failed) e.with_hint(detail::hint_decrypt);
-        return e;
-      }
-      auto p = detail::parse_proof(bytes_view(plain_.data(), *plen));
+      auto plen = decrypt_body(*body);
+      if (!plen) return plen.error_value();
+      auto client = verify_client(bytes_view(plain_.data(), *plen));
+      if (!client) return client.error_value();
+
+      put_header(4);
+      const std::size_t alen = detail::encode_admission(client->principal().name.view(), plain_);
+      auto n = noise_->encrypt_and_hash(bytes_view(plain_.data(), alen),
+                                        bytes_span(out_.data() + detail::header_size,
+                                                   out_.size() - detail::header_size));
+      if (!n) return n.error_value();
+      MUTAUTH_TRY(split_keys());
+      state_ = Admitting{std::move(*client)};
+      return mech_step{bytes_view(out_.data(), detail::header_size + *n), true};
+    }
+
+    // Verification order (spec §10.2): strict parse; for a certificate verify_user_certificate
+    // (issuer → user certificate → validity → principals: the asserted name must be listed and
+    // allowed → critical options → revocation → CA signature), for a raw key the pin and the
+    // principal it binds → revocation; then the proof signature, after which the witness is
+    // minted. Authorization follows in the core (G3).
+    [[nodiscard]] result<PeerVerified<PublicKey>> verify_client(bytes_view proof) noexcept {
+      auto p = detail::parse_proof(proof);
       if (!p) return p.error_value();
-      if (!p->name.empty())
-        return error(errc::malformed, "a client proof names no service principal");
+      Principal client;
+      client.mechanism = PublicKey::name;
       if (p->type == detail::credential_type::openssh_certificate) {
         auto cert = parse_certificate(p->credential);
         if (!cert) return about("client certificate: ", cert.error_value());
-        auto v = verify_user_certificate(*cert, trust_);
+        auto v = verify_user_certificate(*cert, trust_, p->name);
         if (!v) return about("client certificate: ", v.error_value());
         MUTAUTH_TRY(verify_signature(*p, v->key, role::initiator, h_before_));
-        Principal peer;
-        peer.mechanism = PublicKey::name;
-        (void)peer.name.append(v->principal);    // fits: principals are capped at max_text
-        (void)peer.key_id.append(v->key_id);     // fits: key ids are capped at 127
-        peer.serial = v->serial;
-        peer.has_serial = v->serial != 0;        // 0: the CA does not number its certificates
-        (void)peer.fingerprint.append(fingerprint(v->key).view());
-        MUTAUTH_TRY(split_keys());
-        proven_.emplace(peer);
-        return mech_step{{}, true};
+        (void)client.name.append(v->principal);  // fits: principals are capped at max_text
+        (void)client.key_id.append(v->key_id);   // fits: key ids are capped at 127
+        client.serial = v->serial;
+        client.has_serial = v->serial != 0;      // 0: the CA does not number its certificates
+        (void)client.fingerprint.append(fingerprint(v->key).view());
+        return PeerVerified<PublicKey>::assert_peer_verified(client);
       }
       auto key = raw_key(*p);
       if (!key) return key.error_value();
       const PinnedClient* who = nullptr;
       for (const PinnedClient& pin : trust_.pinned)
-        if (sodium_memcmp(pin.key.bytes.data(), key->bytes.data(), 32) == 0) who = &pin;
+        if (sodium_memcmp(pin.key.bytes.data(), key->bytes.data(), 32) == 0 && who == nullptr) who = &pin;
       if (who == nullptr) {
         error e(errc::unknown_peer_key, "client key is not in the trust store (");
         e.append(fingerprint(*key).view());
         e.append(")");
         return e;
       }
+      if (who->principal != p->name) {
+        error e(errc::unauthorized, "the client asserts principal ");
+        e.append(p->name);
+        e.append(", but its key is pinned for ");
+        e.append(who->principal);
+        return e;
+      }
       MUTAUTH_TRY(check_key_revoked(trust_.revoked, *key, "client key"));
       MUTAUTH_TRY(verify_signature(*p, *key, role::initiator, h_before_));
-      MUTAUTH_TRY(split_keys());
-      Principal peer;
-      peer.mechanism = PublicKey::name;
-      (void)peer.name.append(who->principal);
-      (void)peer.fingerprint.append(fingerprint(*key).view());
-      proven_.emplace(peer);
-      return mech_step{{}, true};
+      (void)client.name.append(who->principal);
+      (void)client.fingerprint.append(fingerprint(*key).view());
+      return PeerVerified<PublicKey>::assert_peer_verified(client);
     }
 
     ServicePrincipal service_;
     ClientTrust trust_;
-    std::uint8_t step_ = 0;
-    std::optional<Principal> proven_;
+    std::variant<AwaitHello, AwaitClientProof, Admitting, Spent> state_{};
   };
 };
 

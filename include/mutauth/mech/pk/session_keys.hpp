@@ -1,10 +1,13 @@
-// mutauth-pk/1 — session keys after Split() (DESIGN §4 "Session").
+// mutauth-pk/1 — session keys after the transcript-bound split (docs/protocol/mutauth-pk.md §7,
+// §8).
 //
-// Two record modes; a session uses one of them (the first call decides):
-//  * stream (Session::seal/open): implicit nonces, records in order — for TCP, pipes, UARTs.
-//  * datagram (seal_datagram/open_datagram): an explicit 8-byte nonce in front of each record,
-//    a sliding replay window — for transports that reorder or drop (UDP, message queues).
-// Rekey follows Noise §11.3; the exporter is HKDF over the final handshake hash.
+// Two record modes, chosen by type in session.hpp:
+//  * stream (Session<pk::PublicKey>): implicit nonces, records in order — TCP, pipes, UARTs.
+//  * datagram (DatagramSession<pk::PublicKey>): an explicit 8-byte nonce in front of each
+//    record, a sliding replay window — transports that reorder or drop (UDP, message queues).
+// Rekey follows Noise §11.3. The exporter is HKDF-Expand over the exporter secret, the third
+// output of HKDF(ck, h, 3): secret, because ck is. The final h is only the (public) channel
+// binding value.
 #pragma once
 
 #include <array>        // h, window
@@ -37,15 +40,26 @@ class SessionKeys {
   /// Largest plaintext of one record (Noise §3: a transport message is at most 65535 bytes).
   static constexpr std::size_t max_plaintext = mutauth::detail::noise::max_message_len - datagram_overhead;
 
+  /// Longest exporter label (its length is one byte of the HKDF info) and context.
+  static constexpr std::size_t max_exporter_label = 255;
+  static constexpr std::size_t max_exporter_context = 0xFFFF;
+  /// Longest exporter output: HKDF-Expand's 255 blocks (RFC 5869 §2.3).
+  static constexpr std::size_t max_exporter_output = 255 * hashlen;
+
   SessionKeys() noexcept = default;
-  SessionKeys(CipherState&& send, CipherState&& recv, bytes_view h) noexcept
+  /// `exporter_secret`: the third output of HKDF(ck, h, 3); `h`: the final handshake hash.
+  SessionKeys(CipherState&& send, CipherState&& recv, bytes_view exporter_secret,
+              bytes_view h) noexcept
       : send_(std::move(send)), recv_(std::move(recv)) {
     for (std::size_t i = 0; i < hashlen && i < h.size(); ++i) h_[i] = h[i];
+    for (std::size_t i = 0; i < hashlen && i < exporter_secret.size(); ++i)
+      exporter_secret_[i] = exporter_secret[i];
     live_ = true;
   }
   SessionKeys(SessionKeys&& o) noexcept
-      : send_(std::move(o.send_)), recv_(std::move(o.recv_)), h_(o.h_), live_(o.live_),
-        mode_(o.mode_), highest_(o.highest_), window_(o.window_), any_(o.any_) {
+      : send_(std::move(o.send_)), recv_(std::move(o.recv_)), h_(o.h_),
+        exporter_secret_(o.exporter_secret_), live_(o.live_), highest_(o.highest_),
+        window_(o.window_), any_(o.any_) {
     o.wipe();
   }
   SessionKeys& operator=(SessionKeys&& o) noexcept {
@@ -54,8 +68,8 @@ class SessionKeys {
       send_ = std::move(o.send_);
       recv_ = std::move(o.recv_);
       h_ = o.h_;
+      exporter_secret_ = o.exporter_secret_;
       live_ = o.live_;
-      mode_ = o.mode_;
       highest_ = o.highest_;
       window_ = o.window_;
       any_ = o.any_;
@@ -67,13 +81,13 @@ class SessionKeys {
   SessionKeys& operator=(const SessionKeys&) = delete;
   ~SessionKeys() { wipe(); }
 
-  // ---- stream mode (what Session<M>::seal/open call) ----
+  // ---- stream mode (Session<M>::seal/open; in place allowed, CipherState's rule) ----
   [[nodiscard]] result<std::size_t> seal(bytes_view in, bytes_span out) noexcept {
-    MUTAUTH_TRY(use(mode::stream));
+    MUTAUTH_TRY(live());
     return send_.encrypt_with_ad({}, in, out);
   }
   [[nodiscard]] result<std::size_t> open(bytes_view in, bytes_span out) noexcept {
-    MUTAUTH_TRY(use(mode::stream));
+    MUTAUTH_TRY(live());
     return recv_.decrypt_with_ad({}, in, out);
   }
 
@@ -81,7 +95,7 @@ class SessionKeys {
   /// Seals one datagram: nonce (8 bytes, big-endian) | ciphertext. The nonce is also the
   /// associated data, so it cannot be altered without the tag failing.
   [[nodiscard]] result<std::size_t> seal_datagram(bytes_view in, bytes_span out) noexcept {
-    MUTAUTH_TRY(use(mode::datagram));
+    MUTAUTH_TRY(live());
     const std::size_t need = in.size() + datagram_overhead;
     if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
     const std::uint64_t n = send_.nonce();
@@ -97,7 +111,7 @@ class SessionKeys {
   /// anybody can inject packets, so a bad one must not be a way to kill the session
   /// (RFC 9147 §4.5.2 discards invalid records the same way).
   [[nodiscard]] result<std::size_t> open_datagram(bytes_view in, bytes_span out) noexcept {
-    MUTAUTH_TRY(use(mode::datagram));
+    MUTAUTH_TRY(live());
     if (in.size() < datagram_overhead) return error(errc::truncated, "datagram shorter than nonce and tag");
     const std::size_t need = in.size() - datagram_overhead;
     if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
@@ -134,36 +148,50 @@ class SessionKeys {
     return recv_.rekey();
   }
 
-  /// Keying material for the application: HKDF (Noise §4.3 shape, extended to any number of
-  /// 64-byte blocks) keyed by the final handshake hash, with the caller's label as input. Both
-  /// sides get the same bytes for the same label; different labels give independent keys.
-  [[nodiscard]] result<void> export_keying_material(std::string_view label,
+  /// Keying material for the application (docs/protocol/mutauth-pk.md §7.3, RFC 8446 §7.5's
+  /// shape): HKDF-Expand (RFC 5869 §2.3, HMAC-BLAKE2b) with PRK = the exporter secret and
+  /// info = "mutauth-pk/1 exporter" | u8 len(label) | label | u16 len(context) | context |
+  /// u16 len(out). Both sides get the same bytes for the same label, context and length;
+  /// anything else gives independent bytes.
+  [[nodiscard]] result<void> export_keying_material(std::string_view label, bytes_view context,
                                                     bytes_span out) const noexcept {
     namespace nz = mutauth::detail::noise;
     if (!live_) return error(errc::wrong_state, "session keys wiped");
-    if (out.size() > 255 * hashlen) return error(errc::invalid_argument, "exporter output longer than 255 blocks");
-    static constexpr std::string_view ctx = "mutauth-pk/1 exporter";
-    const std::uint8_t len[2] = {static_cast<std::uint8_t>(label.size() >> 8),
-                                 static_cast<std::uint8_t>(label.size())};
-    nz::hash_bytes prk{}, t{};
-    nz::hmac_blake2b(prk, h_,
-                     {bytes_view(reinterpret_cast<const std::uint8_t*>(ctx.data()), ctx.size()),
-                      bytes_view(len, 2),
-                      bytes_view(reinterpret_cast<const std::uint8_t*>(label.data()), label.size())});
+    if (label.empty() || label.size() > max_exporter_label)
+      return error(errc::invalid_argument, "exporter label must be 1 to 255 bytes");
+    if (context.size() > max_exporter_context)
+      return error(errc::invalid_argument, "exporter context longer than 65535 bytes");
+    if (out.size() > max_exporter_output)
+      return error(errc::invalid_argument, "exporter output longer than 255 blocks of 64 bytes");
+    static constexpr std::string_view info_label = "mutauth-pk/1 exporter";
+    const std::uint8_t label_len = static_cast<std::uint8_t>(label.size());
+    const std::uint8_t context_len[2] = {static_cast<std::uint8_t>(context.size() >> 8),
+                                         static_cast<std::uint8_t>(context.size())};
+    const std::uint8_t out_len[2] = {static_cast<std::uint8_t>(out.size() >> 8),
+                                     static_cast<std::uint8_t>(out.size())};
+    const bytes_view info[] = {
+        bytes_view(reinterpret_cast<const std::uint8_t*>(info_label.data()), info_label.size()),
+        bytes_view(&label_len, 1),
+        bytes_view(reinterpret_cast<const std::uint8_t*>(label.data()), label.size()),
+        bytes_view(context_len, 2),
+        context,
+        bytes_view(out_len, 2)};
+    nz::hash_bytes t{};
     std::size_t done = 0;
-    for (std::uint8_t i = 1; done < out.size(); ++i) {
-      const std::uint8_t ctr = i;
-      if (i == 1) nz::hmac_blake2b(t, prk, {bytes_view(&ctr, 1)});
-      else nz::hmac_blake2b(t, prk, {bytes_view(t), bytes_view(&ctr, 1)});
+    for (unsigned i = 1; done < out.size(); ++i) {
+      const std::uint8_t ctr = static_cast<std::uint8_t>(i);
+      const bytes_view prev = i == 1 ? bytes_view() : bytes_view(t);
+      nz::hmac_blake2b(t, exporter_secret_,
+                       {prev, info[0], info[1], info[2], info[3], info[4], info[5],
+                        bytes_view(&ctr, 1)});
       for (std::size_t k = 0; k < hashlen && done < out.size(); ++k) out[done++] = t[k];
     }
-    sodium_memzero(prk.data(), prk.size());
     sodium_memzero(t.data(), t.size());
     return ok();
   }
 
   /// The final handshake hash (Noise §11.2 channel binding): equal on both sides, unique to the
-  /// session, not secret.
+  /// session, and PUBLIC — it hashes only bytes that crossed the wire. Never a key.
   [[nodiscard]] bytes_view channel_binding() const noexcept {
     return live_ ? bytes_view(h_) : bytes_view();
   }
@@ -172,24 +200,21 @@ class SessionKeys {
     send_.clear();
     recv_.clear();
     sodium_memzero(h_.data(), h_.size());
+    sodium_memzero(exporter_secret_.data(), exporter_secret_.size());
     live_ = false;
   }
 
  private:
-  enum class mode : std::uint8_t { unset, stream, datagram };
-  result<void> use(mode m) noexcept {
+  result<void> live() const noexcept {
     if (!live_) return error(errc::wrong_state, "session keys wiped");
-    if (mode_ == mode::unset) mode_ = m;
-    if (mode_ != m)
-      return error(errc::wrong_state, "a session uses stream records or datagrams, not both");
     return ok();
   }
 
   CipherState send_;
   CipherState recv_;
   std::array<std::uint8_t, hashlen> h_{};
+  std::array<std::uint8_t, hashlen> exporter_secret_{};
   bool live_ = false;
-  mode mode_ = mode::unset;
   std::uint64_t highest_ = 0;
   std::uint64_t window_ = 0;
   bool any_ = false;

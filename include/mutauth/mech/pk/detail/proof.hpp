@@ -1,10 +1,14 @@
-// mutauth-pk/1 — the identity proof carried (encrypted) in messages 2 and 3 (DESIGN §4):
+// mutauth-pk/1 — the identity proof carried (encrypted) in messages 2 and 3, and the admission
+// of message 4 (docs/protocol/mutauth-pk.md §5, §6):
 //
-//   u8  proof version (1)
-//   u8  credential type (1 = raw Ed25519 key; 2 = OpenSSH ssh-ed25519-cert-v01 certificate)
-//   u16 credential length | credential
-//   u16 name length | name            (the service principal a server proves; empty from clients)
-//   64  Ed25519 signature over signed_data()
+//   proof:      u8  proof version (1)
+//               u8  credential type (1 = raw Ed25519 key; 2 = OpenSSH ssh-ed25519-cert-v01)
+//               u16 credential length | credential
+//               u16 name length | name   (server: the service principal it proves;
+//                                         client: the principal it asserts; never empty)
+//               64  Ed25519 signature over signed_data()
+//   admission:  u8  admission version (1)
+//               u16 name length | name   (the client principal the server verified and admitted)
 //
 // All integers big-endian. Every length is bounded before use and trailing bytes are refused.
 #pragma once
@@ -36,12 +40,15 @@ inline constexpr std::size_t max_name_size = ServicePrincipal::max_text;
 inline constexpr std::size_t signature_size = 64;
 inline constexpr std::size_t max_proof_size =
     1 + 1 + 2 + max_credential_size + 2 + max_name_size + signature_size;
+inline constexpr std::uint8_t admission_version = 1;
+inline constexpr std::size_t max_admission_size = 1 + 2 + max_name_size;
 
 // Never sign raw h: an SSH host key also signs 64-byte exchange hashes, so a context label keeps
-// our signatures from being valid anywhere else (DESIGN §4).
+// our signatures from being valid anywhere else (docs/protocol/mutauth-pk.md §5.2).
 inline constexpr std::string_view signature_label = "mutauth-pk/1 identity proof";
-inline constexpr std::size_t max_signed_size =
-    signature_label.size() + 1 + 1 + mutauth::detail::noise::hashlen + 2 + max_name_size;
+inline constexpr std::size_t max_signed_size = signature_label.size() + 1 + 1 +
+                                               mutauth::detail::noise::hashlen + 1 +
+                                               mutauth::detail::noise::hashlen + 2 + max_name_size;
 
 struct proof_view {
   credential_type type{};
@@ -50,16 +57,24 @@ struct proof_view {
   bytes_view signature{};
 };
 
-/// label | 0x00 | role | h | u16 name length | name — what the proof's signature covers.
-/// The sender's role stops a proof from being reflected to its author; h binds it to this
-/// handshake; the name binds the server's claim.
-[[nodiscard]] inline std::size_t signed_data(role sender, bytes_view h, std::string_view name,
+/// label | 0x00 | role | h | credential type | HASH(credential) | u16 name length | name — what
+/// the proof's signature covers (docs/protocol/mutauth-pk.md §5.2). The sender's role stops a
+/// proof from being reflected to its author; h binds it to this handshake; the credential hash
+/// binds the signer's own certificate or key (as TLS 1.3's CertificateVerify covers the
+/// Certificate, RFC 8446 §4.4.3), so a proof cannot be re-wrapped around another credential for
+/// the same key; the name binds the identity claimed.
+[[nodiscard]] inline std::size_t signed_data(role sender, bytes_view h, credential_type type,
+                                             bytes_view credential, std::string_view name,
                                              std::array<std::uint8_t, max_signed_size>& out) noexcept {
+  namespace nz = mutauth::detail::noise;
   std::size_t n = 0;
   for (char c : signature_label) out[n++] = static_cast<std::uint8_t>(c);
   out[n++] = 0;
   out[n++] = sender == role::initiator ? 1 : 2;
   for (auto b : h) out[n++] = b;
+  out[n++] = static_cast<std::uint8_t>(type);
+  nz::hash(std::span<std::uint8_t, nz::hashlen>(out.data() + n, nz::hashlen), {credential});
+  n += nz::hashlen;
   out[n++] = static_cast<std::uint8_t>(name.size() >> 8);
   out[n++] = static_cast<std::uint8_t>(name.size());
   for (char c : name) out[n++] = static_cast<std::uint8_t>(c);
@@ -111,6 +126,7 @@ struct proof_view {
   pos += 2;
   if (name_len > max_name_size) return error(errc::too_large, "proved name longer than a service principal");
   if (!need(name_len)) return error(errc::truncated, "identity proof ends inside the name");
+  if (name_len == 0) return error(errc::malformed, "identity proof names no principal");
   p.name = std::string_view(reinterpret_cast<const char*>(in.data() + pos), name_len);
   pos += name_len;
   if (!need(signature_size)) return error(errc::truncated, "identity proof ends inside the signature");
@@ -118,6 +134,28 @@ struct proof_view {
   pos += signature_size;
   if (pos != in.size()) return error(errc::trailing_bytes, "bytes after the identity proof's signature");
   return p;
+}
+
+/// Encodes message 4's admission of `name` into `out` (at least max_admission_size bytes).
+[[nodiscard]] inline std::size_t encode_admission(std::string_view name, bytes_span out) noexcept {
+  std::size_t n = 0;
+  out[n++] = admission_version;
+  out[n++] = static_cast<std::uint8_t>(name.size() >> 8);
+  out[n++] = static_cast<std::uint8_t>(name.size());
+  for (char c : name) out[n++] = static_cast<std::uint8_t>(c);
+  return n;
+}
+
+/// Strict parse of an admission: version, bounded non-empty name, no trailing bytes.
+[[nodiscard]] inline result<std::string_view> parse_admission(bytes_view in) noexcept {
+  if (in.size() < 3) return error(errc::truncated, "admission shorter than its header");
+  if (in[0] != admission_version) return error(errc::version_mismatch, "admission version not supported");
+  const std::size_t len = (std::size_t{in[1]} << 8) | in[2];
+  if (len == 0) return error(errc::malformed, "admission names no principal");
+  if (len > max_name_size) return error(errc::too_large, "admitted name longer than a principal");
+  if (in.size() - 3 < len) return error(errc::truncated, "admission ends inside the name");
+  if (in.size() - 3 > len) return error(errc::trailing_bytes, "bytes after the admitted name");
+  return std::string_view(reinterpret_cast<const char*>(in.data() + 3), len);
 }
 
 }  // namespace detail
