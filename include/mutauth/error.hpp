@@ -65,7 +65,8 @@ enum class errc : std::uint16_t {
                                 ///< the handshake without the peer's sealed close
 
   // --- identity (0x03xx) ---
-  name_mismatch = 0x0300,    ///< the server proved a name other than the one the client composed
+  name_mismatch = 0x0300,    ///< a peer proved or asserted a name its credential does not bind
+                             ///< (the server: not the name the client composed)
   untrusted_issuer,          ///< the certificate's CA is not in the trust store
   unknown_peer_key,          ///< a raw key that no pin maps to a principal
   wrong_certificate_type,    ///< host certificate from a client, user certificate from a server

@@ -433,3 +433,237 @@ TEST_CASE("pk: secrets are wiped after failure and when a session dies", "[pk]")
   std::array<std::uint8_t, 16> e{};
   CHECK_FALSE(ss->export_keying_material("x", e));
 }
+
+// ---- issue 12: the secret exporter, admission, sealed closure, moved-from objects, names ----
+
+namespace {
+// The exporter as the previous wire format computed it: HMAC keyed by the public final handshake
+// hash. A passive observer can compute this from a capture (h hashes only wire bytes).
+bytes old_public_exporter(bytes_view h, std::string_view label, std::size_t n) {
+  namespace nz = mutauth::detail::noise;
+  static constexpr std::string_view ctx = "mutauth-pk/1 exporter";
+  const std::uint8_t len[2] = {static_cast<std::uint8_t>(label.size() >> 8), static_cast<std::uint8_t>(label.size())};
+  nz::hash_bytes prk{}, t{};
+  nz::hmac_blake2b(prk, h, {bytes_view(reinterpret_cast<const std::uint8_t*>(ctx.data()), ctx.size()),
+                            bytes_view(len, 2),
+                            bytes_view(reinterpret_cast<const std::uint8_t*>(label.data()), label.size())});
+  bytes out;
+  for (std::uint8_t i = 1; out.size() < n; ++i) {
+    if (i == 1) nz::hmac_blake2b(t, prk, {bytes_view(&i, 1)});
+    else nz::hmac_blake2b(t, prk, {bytes_view(t), bytes_view(&i, 1)});
+    out.insert(out.end(), t.begin(), t.end());
+  }
+  out.resize(n);
+  return out;
+}
+// The current exporter formula (docs/protocol/mutauth-pk.md §7.3) keyed by whatever `prk` is.
+bytes exporter_with(bytes_view prk, std::string_view label, bytes_view context, std::size_t n) {
+  namespace nz = mutauth::detail::noise;
+  static constexpr std::string_view info = "mutauth-pk/1 exporter";
+  const std::uint8_t ll = static_cast<std::uint8_t>(label.size());
+  const std::uint8_t cl[2] = {static_cast<std::uint8_t>(context.size() >> 8), static_cast<std::uint8_t>(context.size())};
+  const std::uint8_t ol[2] = {static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  nz::hash_bytes t{};
+  bytes out;
+  for (std::uint8_t i = 1; out.size() < n; ++i) {
+    nz::hmac_blake2b(t, prk, {i == 1 ? bytes_view() : bytes_view(t),
+                              bytes_view(reinterpret_cast<const std::uint8_t*>(info.data()), info.size()),
+                              bytes_view(&ll, 1),
+                              bytes_view(reinterpret_cast<const std::uint8_t*>(label.data()), label.size()),
+                              bytes_view(cl, 2), context, bytes_view(ol, 2), bytes_view(&i, 1)});
+    out.insert(out.end(), t.begin(), t.end());
+  }
+  out.resize(n);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("pk: the exporter is secret: the public channel binding does not reproduce it", "[pk]") {
+  Pair p;
+  p.run();
+  auto cs = std::move(p.client).finish();
+  auto ss = std::move(p.server).finish();
+  REQUIRE(cs);
+  REQUIRE(ss);
+  bytes e(64), e_srv(64);
+  REQUIRE(cs->export_keying_material("app key", e));
+  REQUIRE(ss->export_keying_material("app key", e_srv));
+  CHECK(e == e_srv);
+  // What an eavesdropper computes from the capture: the old construction, and today's formula
+  // keyed by the public hash instead of the exporter secret.
+  CHECK(old_public_exporter(cs->channel_binding(), "app key", 64) != e);
+  CHECK(exporter_with(cs->channel_binding(), "app key", {}, 64) != e);
+  // Nor is any exporter output the channel binding itself, or a prefix of it.
+  CHECK_FALSE(std::equal(e.begin(), e.end(), cs->channel_binding().begin()));
+  // Context and length are inputs: each gives independent bytes (RFC 8446 §7.5's shape).
+  const std::array<std::uint8_t, 3> ctx{1, 2, 3};
+  bytes c1(64), c2(64), shorter(32);
+  REQUIRE(cs->export_keying_material("app key", ctx, c1));
+  REQUIRE(ss->export_keying_material("app key", ctx, c2));
+  CHECK(c1 == c2);
+  CHECK(c1 != e);
+  REQUIRE(cs->export_keying_material("app key", shorter));
+  CHECK_FALSE(std::equal(shorter.begin(), shorter.end(), e.begin()));
+  // Bounds are checked, not truncated.
+  bytes none(1);
+  CHECK(cs->export_keying_material("", none).code() == errc::invalid_argument);
+  CHECK(cs->export_keying_material(std::string(256, 'l'), none).code() == errc::invalid_argument);
+  bytes huge(255 * 64 + 1);
+  CHECK(cs->export_keying_material("x", huge).code() == errc::invalid_argument);
+}
+
+TEST_CASE("pk: the client is done only after the server's admission (message 4)", "[pk]") {
+  Pair p;
+  auto r1 = p.client.step();
+  bytes m1(r1.token.begin(), r1.token.end());
+  auto r2 = p.server.step(m1);
+  bytes m2(r2.token.begin(), r2.token.end());
+  auto r3 = p.client.step(m2);
+  REQUIRE(r3.st == status::send);
+  // Having written its proof, the client is still not done: it cannot have a Session yet.
+  CHECK_FALSE(p.client.is_done());
+  bytes m3(r3.token.begin(), r3.token.end());
+  auto r4 = p.server.step(m3);
+  REQUIRE(r4.st == status::done);
+  REQUIRE_FALSE(r4.token.empty());
+  bytes m4(r4.token.begin(), r4.token.end());
+  auto r5 = p.client.step(m4);
+  CHECK(r5.st == status::done);
+  CHECK(r5.token.empty());
+  auto cs = std::move(p.client).finish();
+  REQUIRE(cs);
+  CHECK(cs->local().name.view() == "alice");  // the name the server admitted
+}
+
+TEST_CASE("pk: a refused client cannot finish by any route", "[pk]") {
+  World& w = world();
+  auto nobody = +[](const Principal&) noexcept { return false; };
+  pk::InitiatorConfig ic = w.client_cfg(w.alice);
+  pk::AcceptorConfig ac = w.server_cfg(w.server, "host/server.example.test");
+  // A genuine admission recorded from another session does not fit this one.
+  Pair other;
+  other.run();
+  REQUIRE(other.transcript.size() == 4);
+  Initiator<PK> client(spn("host/server.example.test"), ic);
+  Acceptor<PK> server(ac, nobody);
+  auto r1 = client.step();
+  auto r2 = server.step(bytes(r1.token.begin(), r1.token.end()));
+  auto r3 = client.step(bytes(r2.token.begin(), r2.token.end()));
+  CHECK(server.step(bytes(r3.token.begin(), r3.token.end())).code == errc::unauthorized);
+  CHECK(client.step(other.transcript[3]).code == errc::decrypt_failed);
+  CHECK_FALSE(std::move(client).finish().has_value());
+}
+
+TEST_CASE("pk: closure is sealed; a clear close after the handshake is truncation", "[pk]") {
+  Pair p;
+  p.run();
+  auto cs = std::move(p.client).finish();
+  auto ss = std::move(p.server).finish();
+  REQUIRE(cs);
+  REQUIRE(ss);
+  bytes rec(64), out(64);
+  auto n = cs->close(rec);
+  REQUIRE(n);
+  CHECK(*n == Session<PK>::seal_overhead);
+  CHECK(cs->seal(as_bytes("late"), out).code() == errc::wrong_state);
+  auto m = ss->open(bytes_view(rec.data(), *n), out);
+  REQUIRE(m);
+  CHECK(m->type == content_type::close);
+  CHECK(ss->peer_closed());
+  // The server may still send (a half-close), then closes too.
+  auto d = ss->seal(as_bytes("bye"), rec);
+  REQUIRE(d);
+  auto got = cs->open(bytes_view(rec.data(), *d), out);
+  REQUIRE(got);
+  CHECK(got->size == 3);
+  // A forged clear-text close alert on the wire after the handshake: the decoder refuses it.
+  RecordDecoder<> dec;
+  dec.allow_application_data(*ss);
+  const std::array<std::uint8_t, 4> forged{0x15, 0, 1, 4};
+  CHECK(dec.decode(forged).code() == errc::truncation);
+}
+
+TEST_CASE("pk: a sealed alert ends the session on both sides", "[pk]") {
+  Pair p;
+  p.run();
+  auto cs = std::move(p.client).finish();
+  auto ss = std::move(p.server).finish();
+  REQUIRE(cs);
+  REQUIRE(ss);
+  bytes rec(64), out(64);
+  auto n = ss->alert(alert_reason::aborted, rec);
+  REQUIRE(n);
+  CHECK(ss->failed());
+  auto m = cs->open(bytes_view(rec.data(), *n), out);
+  REQUIRE(m);
+  CHECK(m->type == content_type::alert);
+  CHECK(m->reason == alert_reason::aborted);
+  CHECK(cs->failed());
+  CHECK(cs->last_error().code() == errc::peer_alert);
+  CHECK(cs->channel_binding().empty());
+}
+
+TEST_CASE("pk: moved-from handshakes and sessions are dead", "[pk]") {
+  Pair p;
+  p.run();
+  REQUIRE(p.client.is_done());
+  Initiator<PK> moved(std::move(p.client));
+  CHECK(p.client.is_failed());
+  CHECK(p.client.last_error().detail().find("moved from") != std::string_view::npos);
+  CHECK_FALSE(std::move(p.client).finish().has_value());
+  auto cs = std::move(moved).finish();
+  REQUIRE(cs);
+  Session<PK> s2(std::move(*cs));
+  bytes rec(64), out(64);
+  CHECK(cs->seal(as_bytes("x"), rec).code() == errc::wrong_state);
+  CHECK(cs->peer().name.empty());
+  CHECK(cs->channel_binding().empty());
+  std::array<std::uint8_t, 8> e{};
+  CHECK_FALSE(cs->export_keying_material("x", e));
+  CHECK(s2.peer().name.view() == "host/server.example.test");
+  CHECK(s2.seal(as_bytes("x"), rec));
+}
+
+TEST_CASE("pk: the client asserts its principal and the pin must bind it", "[pk]") {
+  World& w = world();
+  SECTION("a name the key is not pinned for") {
+    pk::InitiatorConfig ic = w.client_cfg(w.alice);
+    ic.identity.name = "root";
+    Pair p(ic, w.server_cfg(w.server, "host/server.example.test"));
+    p.run();
+    CHECK(p.server.last_error().code() == errc::name_mismatch);
+    CHECK(p.server.last_error().detail().find("pinned for alice") != std::string_view::npos);
+    CHECK_FALSE(p.client.is_done());
+  }
+  SECTION("no name at all with a raw key") {
+    pk::InitiatorConfig ic = w.client_cfg(w.alice);
+    ic.identity.name = {};
+    Initiator<PK> hs(spn("host/server.example.test"), ic);
+    auto r = hs.step();
+    CHECK(r.code == errc::invalid_argument);
+  }
+  SECTION("a realm in the target is not part of the pk name") {
+    Pair p(w.client_cfg(w.alice), w.server_cfg(w.server, "host/server.example.test"),
+           "host/server.example.test@EXAMPLE.TEST");
+    p.run();
+    CHECK(p.client.is_done());
+  }
+}
+
+TEST_CASE("pk: a proof's signature covers the signer's own credential", "[pk]") {
+  namespace pd = pk::detail;
+  World& w = world();
+  std::array<std::uint8_t, 64> h{};
+  h.fill(7);
+  const auto& key = w.alice.public_key().bytes;
+  std::array<std::uint8_t, pd::max_signed_size> a{}, b{};
+  const std::size_t na = pd::signed_data(role::initiator, h, pd::credential_type::raw_ed25519, key, "alice", a);
+  const bytes fake_cert(200, 0x42);
+  const std::size_t nb =
+      pd::signed_data(role::initiator, h, pd::credential_type::openssh_certificate, fake_cert, "alice", b);
+  std::array<std::uint8_t, 64> sig{};
+  REQUIRE(w.alice.sign(bytes_view(a.data(), na), sig));
+  CHECK(crypto_sign_ed25519_verify_detached(sig.data(), a.data(), na, key.data()) == 0);
+  // The same signature does not verify for another credential of the same key.
+  CHECK(crypto_sign_ed25519_verify_detached(sig.data(), b.data(), nb, key.data()) != 0);
+}

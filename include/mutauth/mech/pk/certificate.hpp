@@ -520,7 +520,7 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
 /// Verifies a client's certificate for the principal the client asserts, `requested`
 /// (docs/protocol/mutauth-pk.md §10.2 order, after the strict parse): issuer in trust store
 /// (untrusted_issuer) → user certificate (wrong_certificate_type) → validity → principals
-/// (no_principals; unauthorized unless `requested` is among the certificate's principals and,
+/// (no_principals; name_mismatch unless `requested` is among the certificate's principals and,
 /// where a CA entry has a principals="..." list, in that list too) → critical options →
 /// revocation → CA signature.
 ///
@@ -552,8 +552,11 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
   std::string_view matched{};
   for (std::string_view p : c.principals())
     if (!requested.empty() && p == requested) matched = p;
+  // name_mismatch, not unauthorized: these checks run before any signature (the order above),
+  // and errc::unauthorized — with its alert — is kept for the authorization policy's refusal of
+  // a fully verified client (docs/protocol/mutauth-pk.md §16).
   if (matched.empty()) {
-    error e(errc::unauthorized, "the client asserts principal ");
+    error e(errc::name_mismatch, "the client asserts principal ");
     detail::append_printable(e, requested);
     e.append(", which its certificate does not list");
     detail::append_principals(e, c);
@@ -565,7 +568,7 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
     if (ca.principals.empty() || detail::in_comma_list(ca.principals, matched)) allowed = true;
   }
   if (!allowed) {
-    error e(errc::unauthorized, "principal ");
+    error e(errc::name_mismatch, "principal ");
     detail::append_printable(e, matched);
     e.append(" is not in the principals= list of this CA's cert-authority entry");
     return e;

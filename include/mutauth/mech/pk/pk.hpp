@@ -423,7 +423,7 @@ struct PublicKey {
       auto admitted = detail::parse_admission(bytes_view(plain_.data(), *plen));
       if (!admitted) return admitted.error_value();
       if (*admitted != asserted_.view()) {
-        error e(errc::unauthorized, "the server admitted ");
+        error e(errc::name_mismatch, "the server admitted ");
         e.append(*admitted);
         e.append(", not the principal this client asserted, ");
         e.append(asserted_.view());
@@ -449,8 +449,11 @@ struct PublicKey {
         e.append(claimed.error_value().detail());
         return e;
       }
-      // G2: the name comes from our caller; the server may only confirm it.
-      if (!(*claimed == target_)) {
+      // G2: the name comes from our caller; the server may only confirm it. pk names carry no
+      // realm (spec §10.1): the target's realm, if the caller gave one, is for Kerberos.
+      if (claimed->has_realm())
+        return error(errc::malformed, "server proved a service principal with a realm; mutauth-pk names have none");
+      if (claimed->pk_name().view() != target_.pk_name().view()) {
         error e(errc::name_mismatch, "server proved ");
         e.append(p->name);
         e.append(" but the client asked for ");
@@ -477,7 +480,7 @@ struct PublicKey {
       if (!key) return key.error_value();
       bool pinned_name = false, pinned_key = false;
       for (const PinnedServer& pin : trust_.pinned) {
-        if (!(pin.name == target_)) continue;
+        if (pin.name.pk_name().view() != target_.pk_name().view()) continue;
         pinned_name = true;
         if (sodium_memcmp(pin.key.bytes.data(), key->bytes.data(), 32) == 0) pinned_key = true;
       }
@@ -612,7 +615,10 @@ struct PublicKey {
         return e;
       }
       if (who->principal != p->name) {
-        error e(errc::unauthorized, "the client asserts principal ");
+        // Not errc::unauthorized: that code (and its alert) is kept for the policy's refusal of
+        // a fully verified client, so that nothing is learned from it before the signature
+        // check (spec §16).
+        error e(errc::name_mismatch, "the client asserts principal ");
         e.append(p->name);
         e.append(", but its key is pinned for ");
         e.append(who->principal);
