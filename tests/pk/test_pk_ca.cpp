@@ -1,5 +1,5 @@
 // mutauth-pk/1 in CA mode (issue 4): OpenSSH certificates from the real ssh-keygen carried in the
-// identity proofs, verified in the DESIGN §4 order, with trust files and KRLs. Every refusal is
+// identity proofs, verified in the docs/protocol/mutauth-pk.md §14 order, with trust files and KRLs. Every refusal is
 // checked for its own error code, on the side that must refuse.
 #include <catch2/catch.hpp>
 
@@ -102,7 +102,7 @@ struct Pair {
 
   template <class F>
   void run(F tamper) {
-    transcript = mutauth::testing::relay_handshake(client, server, tamper, 3);
+    transcript = mutauth::testing::relay_handshake(client, server, tamper, 4);
   }
   void run() {
     run([](int, bytes&) {});
@@ -120,16 +120,18 @@ TEST_CASE("pk-ca: a CA-mode handshake both ways yields principals from the certi
   p.run();
   INFO(p.client.last_error().detail() << " / " << p.server.last_error().detail());
   REQUIRE(p.established());
-  REQUIRE(p.transcript.size() == 3);
+  REQUIRE(p.transcript.size() == 4);
   // Sizes: 2 + 32; 2 + 32 + (proof with the host certificate) + 16; 2 + (proof with the user
-  // certificate) + 16. A proof is 1 + 1 + 2 + credential + 2 + name + 64.
+  // certificate, naming "alice") + 16; 2 + admission of "alice" + 16. A proof is
+  // 1 + 1 + 2 + credential + 2 + name + 64; an admission 1 + 2 + name.
   CHECK(p.transcript[0].size() == 34);
   CHECK(p.transcript[1].size() == 2 + 32 + 4 + w.server_cert.size() + 2 + 24 + 64 + 16);
-  CHECK(p.transcript[2].size() == 2 + 4 + w.alice_cert.size() + 2 + 64 + 16);
+  CHECK(p.transcript[2].size() == 2 + 4 + w.alice_cert.size() + 2 + 5 + 64 + 16);
+  CHECK(p.transcript[3].size() == 2 + 3 + 5 + 16);
   if (std::getenv("MUTAUTH_PRINT_SIZES"))
     WARN("message sizes: " << p.transcript[0].size() << " " << p.transcript[1].size() << " "
-                           << p.transcript[2].size() << " (host cert " << w.server_cert.size()
-                           << ", user cert " << w.alice_cert.size() << ")");
+                           << p.transcript[2].size() << " " << p.transcript[3].size() << " (host cert "
+                           << w.server_cert.size() << ", user cert " << w.alice_cert.size() << ")");
   auto cs = std::move(p.client).finish();
   auto ss = std::move(p.server).finish();
   REQUIRE(cs);
@@ -150,7 +152,7 @@ TEST_CASE("pk-ca: a CA-mode handshake both ways yields principals from the certi
   REQUIRE(n);
   auto m = ss->open(bytes_view(rec.data(), *n), out);
   REQUIRE(m);
-  CHECK(*m == 2);
+  CHECK(m->size == 2);
 }
 
 TEST_CASE("pk-ca: certificates and pinned keys mix per direction", "[pk][ca]") {
@@ -172,6 +174,7 @@ TEST_CASE("pk-ca: certificates and pinned keys mix per direction", "[pk][ca]") {
     const std::array<pk::PinnedClient, 1> pins{{{"alice-pinned", w.alice.public_key()}}};
     auto ic = w.client_cfg();
     ic.identity.certificate = {};
+    ic.identity.name = "alice-pinned";  // the principal the pin binds (spec §12)
     auto ac = w.server_cfg();
     ac.trust.pinned = pins;
     Pair p(ic, ac);
@@ -221,8 +224,9 @@ TEST_CASE("pk-ca: each refusal has its own error", "[pk][ca]") {
     const auto c = w.cert("alice-as-host", "-I a -h -n alice", "alice", "user_ca");
     Pair p(w.client_cfg(c), w.server_cfg());
     p.run();
-    CHECK(p.client.is_done());
     CHECK(p.server_error() == errc::wrong_certificate_type);
+    CHECK_FALSE(p.client.is_done());  // no admission, no Session
+    CHECK(p.transcript.size() == 3);
   }
   SECTION("an untrusted CA, and a CA not trusted for this host") {
     const auto c = w.cert("srv-other", "-I s -h -n host/server.example.test", "server", "other_ca");
@@ -298,7 +302,14 @@ TEST_CASE("pk-ca: each refusal has its own error", "[pk][ca]") {
     a.run();
     CHECK(a.client_error() == errc::no_principals);
     const auto u = w.cert("alice-noprinc", "-I a", "alice", "user_ca");
+    // The client's own check refuses to assert a name its certificate does not list...
+    Pair local(w.client_cfg(u), w.server_cfg());
+    local.run();
+    CHECK(local.client_error() == errc::invalid_argument);
+    CHECK(local.transcript.empty());
+    // ...and a client that skips it is refused by the server.
     Pair b(w.client_cfg(u), w.server_cfg());
+    b.client.send_unchecked();
     b.run();
     CHECK(b.server_error() == errc::no_principals);
   }
@@ -317,9 +328,17 @@ TEST_CASE("pk-ca: each refusal has its own error", "[pk][ca]") {
     ac.trust.authorities = cas;
     Pair p(w.client_cfg(), ac);
     p.run();
-    CHECK(p.server_error() == errc::unauthorized);
+    // Before any signature is checked, so not errc::unauthorized (spec §16).
+    CHECK(p.server_error() == errc::name_mismatch);
     const auto u = w.cert("alice-carol", "-I a -n alice,carol", "alice", "user_ca");
-    Pair q(w.client_cfg(u), ac);
+    // Asserting alice, which principals= does not allow, is refused even though the certificate
+    // also lists carol: the server never picks a name for the client.
+    Pair r(w.client_cfg(u), ac);
+    r.run();
+    CHECK(r.server_error() == errc::name_mismatch);
+    auto ic = w.client_cfg(u);
+    ic.identity.name = "carol";
+    Pair q(ic, ac);
     q.run();
     REQUIRE(q.established());
     auto ss = std::move(q.server).finish();
@@ -409,7 +428,7 @@ TEST_CASE("pk-ca: a certificate for another key than the identity key", "[pk][ca
     Pair p(w.client_cfg(w.alice_cert, &w.mallory), w.server_cfg());
     p.client.send_unchecked();
     p.run();
-    CHECK(p.client.is_done());
+    CHECK_FALSE(p.client.is_done());
     CHECK(p.server_error() == errc::bad_signature);
     Pair q(w.client_cfg(), w.server_cfg("host/server.example.test", w.server_cert, &w.mallory));
     q.server.send_unchecked();
@@ -493,15 +512,15 @@ TEST_CASE("pk-ca: trust files feed a CA-mode handshake", "[pk][ca]") {
 TEST_CASE("pk-ca: flipping any bit of a CA-mode message never yields a session", "[pk][ca]") {
   Pair ref;
   ref.run();
-  REQUIRE(ref.transcript.size() == 3);
-  for (int target = 0; target < 3; ++target) {
+  REQUIRE(ref.transcript.size() == 4);
+  for (int target = 0; target < 4; ++target) {
     const std::size_t bits = ref.transcript[static_cast<std::size_t>(target)].size() * 8;
     // Every bit of messages 1 and 3; every 3rd bit of the longer message 2 keeps the run short.
     const std::size_t stride = target == 1 ? 3 : 1;
     for (std::size_t bit = 0; bit < bits; bit += stride) {
       Pair p;
       p.run([&](int i, bytes& m) { if (i == target) m[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8)); });
-      if (p.established()) FAIL("bit " << bit << " of message " << target + 1 << " still established");
+      if (p.client.is_done()) FAIL("bit " << bit << " of message " << target + 1 << " still established");
     }
   }
   if (std::getenv("MUTAUTH_PRINT_SIZES")) WARN("message 2: " << hex(ref.transcript[1]).substr(0, 80) << "...");

@@ -330,7 +330,7 @@ struct PublicKey {
         : Context(detail::nz::Role::initiator, cfg.identity, cfg.channel_binding),
           target_(target),
           trust_(cfg.trust) {
-      if (!err_) choose_asserted_name();
+      choose_asserted_name();
     }
 
     [[nodiscard]] result<mech_step> initiate() noexcept {
@@ -370,30 +370,33 @@ struct PublicKey {
     // OpenSSH's rule (spec §6.3): the client names the principal it asserts; a certificate with
     // a single principal may stand for it. The server checks it; we check what we can now, so
     // that a misconfiguration says so here rather than as the server's refusal.
+    // A configuration error found earlier (no key, a refused certificate) is kept: it is the
+    // first thing to fix.
     void choose_asserted_name() noexcept {
       std::string_view n = id_.name;
       if (n.empty() && own_cert_principals_ == 1) n = own_cert_principal_.view();
       if (n.empty()) {
-        err_ = error(errc::invalid_argument, "the client asserts no principal",
-                     id_.certificate.empty()
-                         ? "set Identity::name to the principal the server pins this key for"
-                         : "set Identity::name to one of the certificate's principals");
+        if (!err_)
+          err_ = error(errc::invalid_argument, "the client asserts no principal",
+                       id_.certificate.empty()
+                           ? "set Identity::name to the principal the server pins this key for"
+                           : "set Identity::name to one of the certificate's principals");
         return;
       }
       if (!asserted_.append(n)) {
-        err_ = error(errc::invalid_argument, "client principal longer than a principal may be");
+        if (!err_) err_ = error(errc::invalid_argument, "client principal longer than a principal may be");
         return;
       }
-      if (!id_.certificate.empty()) {
-        auto c = parse_certificate(id_.certificate);
-        bool listed = false;
-        if (c)
-          for (std::string_view p : c->principals()) listed = listed || p == n;
-        if (!listed) {
-          err_ = error(errc::invalid_argument, "the client's certificate does not list the principal it asserts: ",
-                       "assert one of the certificate's principals (ssh-keygen -L -f <cert> lists them)");
-          err_.append(n);
-        }
+      if (err_ || id_.certificate.empty()) return;
+      auto c = parse_certificate(id_.certificate);
+      bool listed = false;
+      if (c)
+        for (std::string_view p : c->principals()) listed = listed || p == n;
+      if (!listed) {
+        err_ = error(errc::invalid_argument, "the client's certificate does not list the principal it asserts: ",
+                     "assert one of the certificate's principals (ssh-keygen -L -f <cert> lists them)");
+        err_.append(n);
+        own_cert_refused_ = true;  // a refusal of our own certificate, as check_own_certificate()'s
       }
     }
 
