@@ -15,7 +15,7 @@ namespace mutauth {
 inline namespace v0 {
 
 /// The category of an error is its high byte (s2n-style): callers branch on the category,
-/// humans read the code. Categories follow DESIGN §2.
+/// humans read the code. Categories follow docs/design.md §2.
 enum class error_category_id : std::uint8_t {
   none = 0,
   malformed = 1,    ///< bytes that do not parse (peer or file) and names that break the rules

@@ -1,7 +1,7 @@
-// mutauth — principal names (DESIGN §3).
+// mutauth — principal names (docs/design.md §3).
 // ServicePrincipal is the name a client composes for the service it wants (G2); Principal is an
 // identity a mechanism has proven. Both are fixed-capacity and allocation-free; parsing is purely
-// syntactic: no DNS lookups, no reverse DNS, no canonicalization through DNS (DESIGN §3), because
+// syntactic: no DNS lookups, no reverse DNS, no canonicalization through DNS (docs/design.md §3), because
 // anything DNS says is attacker-influenced and must never change whom we authenticate.
 #pragma once
 
@@ -116,7 +116,7 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
   }
   for (char c : host) {
     if (c == '*') {
-      // DESIGN §3: a principal names exactly one host; wildcard matching (RFC 6125 §6.4.3)
+      // docs/design.md §3: a principal names exactly one host; wildcard matching (RFC 6125 §6.4.3)
       // is deliberately not offered.
       return name_error(errc::name_wildcard, "wildcard '*' in host name; name one host", host);
     }
@@ -178,7 +178,7 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
   if (labels < 2) {
     return name_error(errc::name_single_label,
                       "single-label (NetBIOS-style) host name; a service host must be a fully "
-                      "qualified DNS name (DESIGN §3)",
+                      "qualified DNS name (docs/design.md §3)",
                       host, hint_single_label);
   }
   return h;
@@ -235,7 +235,7 @@ inline result<void> check_realm(std::string_view r) noexcept {
 }  // namespace detail
 
 /// The name of the service a client wants to reach: service class, DNS host, optional port,
-/// optional realm. A value always satisfies DESIGN §3; the only ways to get one are parse()
+/// optional realm. A value always satisfies docs/design.md §3; the only ways to get one are parse()
 /// and compose(), which share one validator.
 class ServicePrincipal {
  public:
@@ -365,7 +365,7 @@ class ServicePrincipal {
     return s;
   }
   /// Kerberos principal text `svc/host[:port]@REALM`, or `svc/host[:port]` for the default
-  /// realm (DESIGN §3, RFC 4120 §6.2 NT-SRV-HST).
+  /// realm (docs/design.md §3, RFC 4120 §6.2 NT-SRV-HST).
   [[nodiscard]] name_string krb5_name() const noexcept { return to_string(); }
   /// GSS host-based service name `svc@host` (RFC 2743 §4.1); port and realm do not appear.
   [[nodiscard]] name_string gss_hostbased_name() const noexcept {
@@ -375,7 +375,7 @@ class ServicePrincipal {
     return s;
   }
   /// What the pk mechanism matches host certificate principals against: `svc/host[:port]`
-  /// (DESIGN §3).
+  /// (docs/design.md §3).
   [[nodiscard]] name_string pk_name() const noexcept {
     name_string s;
     put(s, service_.view(), "/");
@@ -422,7 +422,7 @@ class ServicePrincipal {
   detail::fixed_string<max_realm> realm_;
 };
 
-/// An identity a mechanism has PROVEN (DESIGN §2, G3): filled in only from a verified
+/// An identity a mechanism has PROVEN (docs/design.md §2, G3): filled in only from a verified
 /// credential, never from a claim.
 struct Principal {
   /// Static mechanism name, e.g. "mutauth-pk/1" or "krb5".

@@ -1,4 +1,4 @@
-// mutauth — the handshake state machine as data (s2n's state_machine[] idea, DESIGN §2).
+// mutauth — the handshake state machine as data (s2n's state_machine[] idea, docs/design.md §2).
 // Every legal (role, state, event) is a row; everything else is a protocol violation or misuse
 // that kills the context. tests/core/test_transition_table.cpp sweeps the whole product.
 #pragma once

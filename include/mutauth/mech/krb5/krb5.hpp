@@ -1,5 +1,5 @@
 // mutauth — the Kerberos v5 mechanism: an adapter over GSS-API (MIT krb5) that satisfies the
-// Mechanism concept (DESIGN §5).
+// Mechanism concept (docs/design.md §5).
 //
 //   mutauth::krb5::InitiatorConfig icfg;                       // default ccache / client keytab
 //   mutauth::Initiator<mutauth::krb5::Kerberos> client(target, icfg);
@@ -11,7 +11,7 @@
 // sealed records, so any GSS-API krb5 peer (MIT, Heimdal, SSPI, python-gssapi) interoperates.
 //
 // What the adapter adds to plain GSS-API, and why:
-// - The krb5 mechanism OID is used directly, never SPNEGO (DESIGN §5: negotiation would be a
+// - The krb5 mechanism OID is used directly, never SPNEGO (docs/design.md §5: negotiation would be a
 //   separate mechanism, and SPNEGO can settle on a weaker one).
 // - Both roles refuse a context whose ret_flags lack GSS_C_MUTUAL_FLAG (G4): RFC 2743 §1.2.2
 //   makes mutual authentication a request the peer may decline; here it is not optional, and an
@@ -58,7 +58,7 @@ struct InitiatorConfig {
   std::string_view ccache{};
   /// Client keytab from which MIT fetches a TGT itself when the ccache has none.
   std::string_view client_keytab{};
-  /// Forward a TGT to the service (GSS_C_DELEG_FLAG). Off unless asked (DESIGN §5).
+  /// Forward a TGT to the service (GSS_C_DELEG_FLAG). Off unless asked (docs/design.md §5).
   bool delegate = false;
 };
 

@@ -1,6 +1,6 @@
 // mutauth-pk — OpenSSH certificates (`ssh-ed25519-cert-v01@openssh.com`, OpenSSH
 // PROTOCOL.certkeys) as `ssh-keygen -s` writes them: a strict parser giving a view over the blob,
-// and the verifier the handshake runs for each role (DESIGN §4).
+// and the verifier the handshake runs for each role (docs/design.md §4).
 //
 // Wire format (PROTOCOL.certkeys, "ED25519 certificate"; RFC 4251 §5 types):
 //   string "ssh-ed25519-cert-v01@openssh.com" | string nonce | string pk | uint64 serial |
@@ -13,7 +13,7 @@
 //   * a blob over max_certificate_size (limits.hpp; 4096 bytes unless the build says otherwise),
 //     any length beyond what is left, trailing bytes (malformed family);
 //   * another certificate key type, a CA (signature key) or CA signature that is not Ed25519
-//     (unsupported_key_type; DESIGN §4: CA key Ed25519 only);
+//     (unsupported_key_type; docs/design.md §4: CA key Ed25519 only);
 //   * more than 256 principals, a key id over 127 bytes (the Principal it is copied into), a
 //     non-empty reserved field, options out of lexical order or repeated (the spec's "must");
 //   * at verification: see verify_host_certificate() / verify_user_certificate().
@@ -438,7 +438,7 @@ inline bool same_key(const Ed25519PublicKey& a, const Ed25519PublicKey& b) noexc
 }
 
 // `svc/host[:port]` against the target: the service class exactly, the host (and port)
-// ASCII case-insensitively (RFC 4343), with no wildcards (DESIGN §3).
+// ASCII case-insensitively (RFC 4343), with no wildcards (docs/design.md §3).
 inline bool names_target(std::string_view p, std::string_view want) noexcept {
   const std::size_t slash = want.find('/');
   if (p.size() != want.size() || p.substr(0, slash + 1) != want.substr(0, slash + 1)) return false;
@@ -447,14 +447,14 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
 
 }  // namespace detail
 
-/// Verifies a server's certificate for `target` (DESIGN §4 order, after the strict parse):
+/// Verifies a server's certificate for `target` (docs/design.md §4 order, after the strict parse):
 /// issuer in trust store (CA key equal and its host patterns match target.host(); else
 /// untrusted_issuer) → host certificate (wrong_certificate_type) → validity (expired /
 /// not_yet_valid) → principals (no_principals; name_mismatch) → critical options
 /// (unknown_critical_option) → revocation (revoked) → CA signature (bad_signature).
 /// The caller then verifies the proof signature with the returned key.
 ///
-/// Principals match DESIGN §3: the certificate lists `svc/host` (`svc/host:port` when the target
+/// Principals match docs/design.md §3: the certificate lists `svc/host` (`svc/host:port` when the target
 /// has a port) exactly, or the bare host name `host`, which stands for `host/<host>` and — only
 /// with trust.allow_host_wide_credentials — for every service class and port on that host.
 [[nodiscard]] inline result<VerifiedCertificate> verify_host_certificate(
@@ -466,7 +466,7 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
     if (detail::host_list_matches(ca.host_patterns, target.host())) trusted = true;
   }
   if (!trusted) {
-    // Worded by role: the type is checked after the issuer (DESIGN §4), so this may be a user
+    // Worded by role: the type is checked after the issuer (docs/design.md §4), so this may be a user
     // certificate a server presented.
     error e(errc::untrusted_issuer, "certificate signed by CA ");
     e.append(fingerprint(c.signature_key).view());

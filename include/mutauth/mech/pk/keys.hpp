@@ -1,6 +1,6 @@
 // mutauth — Ed25519 identity keys as stock `ssh-keygen -t ed25519` writes them:
 // the public line of `id_ed25519.pub`, the SSH wire blob, and the unencrypted
-// `-----BEGIN OPENSSH PRIVATE KEY-----` file (OpenSSH PROTOCOL.key). DESIGN §4: identity keys are
+// `-----BEGIN OPENSSH PRIVATE KEY-----` file (OpenSSH PROTOCOL.key). docs/design.md §4: identity keys are
 // these files; an encrypted key gets a clear "not supported" error. No heap, no exceptions; every
 // buffer that ever held secret bytes is wiped on every path.
 #pragma once

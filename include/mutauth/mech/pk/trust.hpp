@@ -1,7 +1,7 @@
 // mutauth-pk — who this side is (Identity) and whom it trusts (ServerTrust, ClientTrust).
 // Trust stores are views over caller-owned storage: no heap here, and a store can be built
 // once at start-up and shared by every handshake. Two kinds of trust sit side by side
-// (DESIGN §4): (a) OpenSSH certificate authorities, with an optional KRL and an injectable clock,
+// (docs/design.md §4): (a) OpenSSH certificate authorities, with an optional KRL and an injectable clock,
 // and (b) pinned raw keys. trust_file.hpp fills both from OpenSSH-syntax files.
 #pragma once
 
@@ -66,7 +66,7 @@ struct UserCertAuthority {
   std::string_view principals{};
 };
 
-/// Seconds since 1970-01-01 UTC. Certificate validity is checked against this (DESIGN §4: an
+/// Seconds since 1970-01-01 UTC. Certificate validity is checked against this (docs/design.md §4: an
 /// injectable clock); nullptr means the system clock.
 using clock_fn = std::uint64_t (*)() noexcept;
 
@@ -86,7 +86,7 @@ struct ServerTrust {
   std::span<const HostCertAuthority> authorities{};
   /// A bare host-name principal `h` in a host certificate (the usual ssh-keygen -h -n h) stands
   /// for `host/h`. With this set it also proves every other service class on `h`, at any port
-  /// (DESIGN §3: only when the initiator's policy explicitly allows host-wide credentials).
+  /// (docs/design.md §3: only when the initiator's policy explicitly allows host-wide credentials).
   bool allow_host_wide_credentials = false;
   /// Optional revocation list, consulted for certificates (serial, key id, key, CA key) and for
   /// pinned keys. MUST outlive the handshake.

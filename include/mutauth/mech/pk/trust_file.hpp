@@ -1,4 +1,4 @@
-// mutauth-pk — trust files in OpenSSH syntax (DESIGN §4: users keep their tooling).
+// mutauth-pk — trust files in OpenSSH syntax (docs/design.md §4: users keep their tooling).
 //
 //   KnownHosts<P, C>      the initiator's file: sshd(8) SSH_KNOWN_HOSTS FILE FORMAT subset
 //   AuthorizedKeys<P, C>  the acceptor's file:  sshd(8) AUTHORIZED_KEYS FILE FORMAT subset
@@ -24,7 +24,7 @@
 //         host.example.com          -> pins host/host.example.com
 //         [host.example.com]:2222   -> pins host/host.example.com:2222
 //         svc/host.example.com[:p]  -> pins exactly that service principal (a mutauth extension)
-//       Names follow DESIGN §3 (DNS names only: no IP literals, no single labels).
+//       Names follow docs/design.md §3 (DNS names only: no IP literals, no single labels).
 //   Refused: hashed names (|1|...), @revoked (use a KRL: ServerTrust::revoked), other markers,
 //   wildcards or negation in pinned names, brackets in CA patterns, key types other than
 //   ssh-ed25519 (including certificates), lines with a missing key.

@@ -1,7 +1,7 @@
 // mutauth — turning GSS-API / MIT krb5 failures into mutauth errors that say what to fix.
 // Not part of the public API.
 //
-// DESIGN §5: "both major and minor status texts are kept; common causes get their own errc and a
+// docs/design.md §5: "both major and minor status texts are kept; common causes get their own errc and a
 // hint". The detail reads "<operation>: <minor text> (<major text>)": the minor (mechanism) text
 // comes first because it is the one that names principals, realms and kvnos, and the detail is
 // bounded (error::max_detail), so if anything is cut it is the generic GSS text.
