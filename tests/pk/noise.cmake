@@ -1,4 +1,4 @@
-# Noise core of the pk mechanism (include/mutauth/mech/pk/detail/noise*.hpp).
+# The Noise layer (include/mutauth/noise/), which the pk mechanism runs on.
 # The vector replay needs the test-only hooks (fixed ephemerals, payload in message 1); the unit
 # test is built WITHOUT them and checks at compile time that they do not exist there.
 mutauth_test(test_noise_vectors LABEL pk

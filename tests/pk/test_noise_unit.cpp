@@ -1,4 +1,4 @@
-// Unit tests of the Noise core (include/mutauth/mech/pk/detail/noise*.hpp).
+// Unit tests of the Noise layer (include/mutauth/noise/).
 // Built WITHOUT MUTAUTH_TESTING_ONLY_HOOKS: the handshakes here use real random ephemerals.
 #include <catch2/catch.hpp>
 
@@ -11,10 +11,10 @@
 
 #include <sodium.h>
 
-#include "mutauth/mech/pk/detail/noise.hpp"
+#include "mutauth/noise/handshake_state.hpp"
 #include "support/hex.hpp"
 
-namespace noise = mutauth::detail::noise;
+namespace noise = mutauth::noise;
 using mutauth::errc;
 using bytes = std::vector<std::uint8_t>;
 using mutauth::testing::unhex;

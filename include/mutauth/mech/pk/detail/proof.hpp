@@ -18,7 +18,7 @@
 
 #include "mutauth/bytes.hpp"
 #include "mutauth/error.hpp"
-#include "mutauth/mech/pk/detail/noise_primitives.hpp"
+#include "mutauth/noise/primitives.hpp"
 #include "mutauth/mech/pk/limits.hpp"
 #include "mutauth/mechanism.hpp"  // role
 #include "mutauth/principal.hpp"
@@ -41,7 +41,7 @@ inline constexpr std::size_t max_proof_size =
 // our signatures from being valid anywhere else (DESIGN §4).
 inline constexpr std::string_view signature_label = "mutauth-pk/1 identity proof";
 inline constexpr std::size_t max_signed_size =
-    signature_label.size() + 1 + 1 + mutauth::detail::noise::hashlen + 2 + max_name_size;
+    signature_label.size() + 1 + 1 + mutauth::noise::hashlen + 2 + max_name_size;
 
 struct proof_view {
   credential_type type{};

@@ -3,8 +3,8 @@
 // mechanism; the mechanism adds one EncryptAndHash message from the initiator before Split()
 // (DESIGN §4), through HandshakeState::encrypt_and_hash / decrypt_and_hash.
 //
-// Primitives (HASH, HMAC, HKDF, DH) are in noise_primitives.hpp, CipherState and SymmetricState in
-// noise_state.hpp; this header includes both.
+// Primitives (HASH, HMAC, HKDF, DH) are in primitives.hpp, CipherState and SymmetricState in
+// cipher_state.hpp; this header includes both.
 #pragma once
 
 #include <cstddef>      // std::size_t
@@ -15,12 +15,11 @@
 #include <sodium.h>
 
 #include "mutauth/error.hpp"
-#include "mutauth/mech/pk/detail/noise_primitives.hpp"
-#include "mutauth/mech/pk/detail/noise_state.hpp"
+#include "mutauth/noise/primitives.hpp"
+#include "mutauth/noise/cipher_state.hpp"
 
 namespace mutauth {
 inline namespace v0 {
-namespace detail {
 namespace noise {
 
 enum class Role : std::uint8_t { initiator, responder };
@@ -379,6 +378,5 @@ class HandshakeState {
 };
 
 }  // namespace noise
-}  // namespace detail
 }  // namespace v0
 }  // namespace mutauth

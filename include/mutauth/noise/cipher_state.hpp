@@ -13,11 +13,10 @@
 #include <sodium.h>
 
 #include "mutauth/error.hpp"
-#include "mutauth/mech/pk/detail/noise_primitives.hpp"
+#include "mutauth/noise/primitives.hpp"
 
 namespace mutauth {
 inline namespace v0 {
-namespace detail {
 namespace noise {
 
 /// Noise §5.1 CipherState: a key k (or none) and a 64-bit nonce counter n.
@@ -331,6 +330,5 @@ class SymmetricState {
 };
 
 }  // namespace noise
-}  // namespace detail
 }  // namespace v0
 }  // namespace mutauth

@@ -14,7 +14,6 @@
 
 namespace mutauth {
 inline namespace v0 {
-namespace detail {
 namespace noise {
 
 /// HASHLEN and BLOCKLEN of BLAKE2b (Noise §12.8).
@@ -187,6 +186,5 @@ inline std::array<std::uint8_t, 12> chachapoly_nonce(std::uint64_t n) noexcept {
 }
 
 }  // namespace noise
-}  // namespace detail
 }  // namespace v0
 }  // namespace mutauth
