@@ -1,5 +1,5 @@
 // mutauth — Noise crypto functions for the suite 25519_ChaChaPoly_BLAKE2b (Noise rev 34 §4, §12)
-// on libsodium: HASH, HMAC-HASH, HKDF, DH and the AEAD. Implementation detail of the pk mechanism.
+// on libsodium: HASH, HMAC-HASH, HKDF, DH and the AEAD nonce. The bottom of the Noise layer.
 #pragma once
 
 #include <array>             // std::array
@@ -178,12 +178,16 @@ struct KeyPair {
   return ok();
 }
 
+namespace detail {
+
 /// The ChaChaPoly nonce: 32 bits of zeros, then the 64-bit counter little-endian (Noise §12.3).
 inline std::array<std::uint8_t, 12> chachapoly_nonce(std::uint64_t n) noexcept {
   std::array<std::uint8_t, 12> nonce{};
   for (std::size_t i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
   return nonce;
 }
+
+}  // namespace detail
 
 }  // namespace noise
 }  // namespace v0
