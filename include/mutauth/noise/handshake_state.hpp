@@ -32,7 +32,8 @@ inline namespace v0 {
 namespace noise {
 namespace detail {
 
-/// The protocol name of Noise §8 for `P` and this suite: "Noise_" + pattern + "_25519_ChaChaPoly_BLAKE2b".
+/// The protocol name of Noise §8 for `P` and this suite:
+/// "Noise_" + pattern name + "_25519_ChaChaPoly_BLAKE2b".
 template <const handshake_pattern& P>
 struct protocol_name_of {
   static constexpr std::string_view prefix = "Noise_";
@@ -133,7 +134,8 @@ class basic_handshake_state {
   /// Initialize() of Noise §5.3: InitializeSymmetric(protocol_name), MixHash(prologue), then the
   /// pre-message keys (none in the patterns this engine runs). Also initialises libsodium
   /// (errc::mechanism_failure if that fails).
-  [[nodiscard]] static result<basic_handshake_state> create(Role role, bytes_view prologue) noexcept {
+  [[nodiscard]] static result<basic_handshake_state> create(Role role,
+                                                            bytes_view prologue) noexcept {
     MUTAUTH_TRY(ensure_sodium());
     basic_handshake_state hs(role);
     hs.sym_.initialize(protocol_name);
@@ -202,7 +204,8 @@ class basic_handshake_state {
     if (!is_write_turn()) return fail(error(errc::wrong_state, "Noise: not our turn to write"));
     if (!keyed_[step_] && !payload.empty() && !first_payload_allowed()) {
       return fail(error(errc::nonempty_first_payload,
-                        "Noise: a message sent before any DH (NN message 1) must not carry a payload"));
+                        "Noise: a message sent before any DH (NN message 1) must not carry a "
+                        "payload"));
     }
     const std::size_t need = write_size(payload.size());
     if (need > max_message_len) {  // Noise §3
@@ -226,10 +229,12 @@ class basic_handshake_state {
   /// This writes the message's tokens (NN message 2: writes `e`, performs `ee`); the caller then
   /// reads handshake_hash(), builds the payload and appends encrypt_and_hash(payload). The bytes
   /// on the wire are those of WriteMessage(payload) (Noise §5.3). Returns the token bytes written.
-  [[nodiscard]] result<std::size_t> write_tokens_of_last_message(std::span<std::uint8_t> out) noexcept {
+  [[nodiscard]] result<std::size_t> write_tokens_of_last_message(
+      std::span<std::uint8_t> out) noexcept {
     if (failed()) return failure_;
     if (!is_write_turn() || step_ + 1 != message_count)
-      return fail(error(errc::wrong_state, "Noise: the last message's tokens are not ours to write now"));
+      return fail(error(errc::wrong_state,
+                        "Noise: the last message's tokens are not ours to write now"));
     if (out.size() < token_bytes_[step_])
       return error(errc::buffer_too_small, "Noise handshake message: output buffer too small")
           .with_required_size(token_bytes_[step_]);
@@ -246,11 +251,13 @@ class basic_handshake_state {
   [[nodiscard]] result<std::size_t> read_tokens_of_last_message(bytes_view message) noexcept {
     if (failed()) return failure_;
     if (!is_read_turn() || step_ + 1 != message_count)
-      return fail(error(errc::wrong_state, "Noise: the last message's tokens are not ours to read now"));
+      return fail(error(errc::wrong_state,
+                        "Noise: the last message's tokens are not ours to read now"));
     if (message.size() > max_message_len)
       return fail(error(errc::too_large, "Noise handshake message longer than 65535 bytes"));
     if (message.size() < message_overhead(step_))
-      return fail(error(errc::truncated, "Noise handshake message shorter than its tokens and tag"));
+      return fail(
+          error(errc::truncated, "Noise handshake message shorter than its tokens and tag"));
     auto t = read_tokens(message);
     if (!t) return t.error_value();
     ++step_;
@@ -283,9 +290,9 @@ class basic_handshake_state {
     // A message read after a DH token is decrypted under a key, so it carries a tag (Noise §5.3).
     const std::size_t overhead = message_overhead(step_);
     if (message.size() < overhead) {
-      return fail(error(errc::truncated, keyed_[step_]
-                                             ? "Noise handshake message shorter than its tokens and tag"
-                                             : "Noise handshake message shorter than its tokens"));
+      return fail(error(errc::truncated,
+                        keyed_[step_] ? "Noise handshake message shorter than its tokens and tag"
+                                      : "Noise handshake message shorter than its tokens"));
     }
     if (!keyed_[step_] && message.size() != overhead && !first_payload_allowed()) {
       return fail(error(errc::nonempty_first_payload,
@@ -312,7 +319,8 @@ class basic_handshake_state {
     if (failed()) return failure_;
     if (step_ != message_count) {
       return fail(error(errc::wrong_state,
-                        "Noise: EncryptAndHash before the handshake messages completed or after Split"));
+                        "Noise: EncryptAndHash before the handshake messages completed or "
+                        "after Split"));
     }
     if (payload.size() + taglen > max_message_len) {  // Noise §3
       return fail(error(errc::too_large, "Noise handshake message would exceed 65535 bytes"));
@@ -322,13 +330,15 @@ class basic_handshake_state {
     return r;
   }
 
-  /// DecryptAndHash(message) (Noise §5.2) after the pattern's messages. Returns the payload length.
+  /// DecryptAndHash(message) (Noise §5.2) after the pattern's messages. Returns the payload
+  /// length.
   [[nodiscard]] result<std::size_t> decrypt_and_hash(bytes_view message,
                                                      std::span<std::uint8_t> payload_out) noexcept {
     if (failed()) return failure_;
     if (step_ != message_count) {
       return fail(error(errc::wrong_state,
-                        "Noise: DecryptAndHash before the handshake messages completed or after Split"));
+                        "Noise: DecryptAndHash before the handshake messages completed or "
+                        "after Split"));
     }
     if (message.size() > max_message_len) {
       return fail(error(errc::too_large, "Noise handshake message longer than 65535 bytes"));
@@ -402,7 +412,8 @@ class basic_handshake_state {
     if (failed()) return failure_;
     if (step_ != message_count) {
       return fail(step_ < message_count
-                      ? error(errc::handshake_not_finished, "Noise Split() before the handshake messages completed")
+                      ? error(errc::handshake_not_finished,
+                              "Noise Split() before the handshake messages completed")
                       : error(errc::wrong_state, "Noise Split() called twice"));
     }
     return ok();

@@ -1,5 +1,5 @@
-// mutauth — Noise handshake patterns (Noise rev 34 §7) as constexpr token tables, the way noise-c
-// and snow describe them: a pattern is a name, the pre-message tokens of each side (§7.1) and the
+// mutauth — Noise handshake patterns (Noise rev 34 §7) as constexpr token tables, the way
+// noise-c and snow describe them: a pattern is a name, the pre-message tokens of each side (§7.1) and the
 // list of messages, each a list of tokens (§7.1: "e", "s", "ee", "es", "se", "ss"; §9: "psk").
 // Messages alternate between the parties, the initiator first (§7.1).
 //
@@ -110,8 +110,11 @@ inline constexpr handshake_pattern NN{"NN", {{token::e}, {token::e, token::ee}}}
 inline constexpr handshake_pattern XX{
     "XX", {{token::e}, {token::e, token::ee, token::s, token::es}, {token::s, token::se}}};
 /// IK (Noise §7.5): `<- s`, `...`, `-> e, es, s, ss`, `<- e, ee, se`.
-inline constexpr handshake_pattern IK{
-    "IK", {}, {token::s}, {{token::e, token::es, token::s, token::ss}, {token::e, token::ee, token::se}}};
+inline constexpr handshake_pattern IK{"IK",
+                                       {},
+                                       {token::s},
+                                       {{token::e, token::es, token::s, token::ss},
+                                        {token::e, token::ee, token::se}}};
 
 }  // namespace patterns
 

@@ -142,8 +142,8 @@ class SymmetricState {
     return s;
   }
 
-  /// The transcript-bound Split of mutauth-pk/1's key schedule (an extension, not in Noise): temp_k1,
-  /// temp_k2, secret = HKDF(ck, h, 3). Unlike Noise's Split() (§5.2, HKDF(ck, zerolen, 2)) the
+  /// The transcript-bound Split of mutauth-pk/1's key schedule (an extension, not in Noise):
+  /// temp_k1, temp_k2, secret = HKDF(ck, h, 3). Unlike Noise's Split() (§5.2, HKDF(ck, zerolen, 2)) the
   /// final handshake hash is the input keying material, so the transport keys and the third
   /// output (the exporter secret) depend on every byte of the authenticated exchange, as TLS 1.3's
   /// schedule does. Same wiping as split().
