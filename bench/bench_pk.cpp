@@ -3,8 +3,8 @@
 // one benchmark of the same binary and run, so handshake/floor is the overhead of everything
 // that is not cryptography (state machine, parsing, copies, wiping). Target: <= 1.10.
 //
-// The floor, derived from the code (pk.hpp, detail/noise.hpp, noise_state.hpp,
-// noise_primitives.hpp), per side; both sides do the same count:
+// The floor, derived from the code (pk.hpp, noise/handshake_state.hpp, noise/cipher_state.hpp,
+// noise/primitives.hpp), per side; both sides do the same count:
 //   * X25519: 1 ephemeral key generation (randombytes_buf(32) + crypto_scalarmult_curve25519_base,
 //     KeyPair::generate) and 1 DH (mix_ee).
 //   * Ed25519: 1 sign (write_proof) and, pinned mode, 1 verify (verify_signature); CA mode adds

@@ -194,7 +194,7 @@ inline std::unique_ptr<SessionPair> establish(std::uint64_t stream = 0) {
 // handshake: if the wire format ever changes, the harness fails loudly instead of silently
 // fuzzing nothing but AEAD failures.
 
-namespace nz = mutauth::detail::noise;
+namespace nz = mutauth::noise;
 
 inline nz::HandshakeState noise_peer(nz::Role role) {
   bytes prologue(pk::detail::prologue_label.begin(), pk::detail::prologue_label.end());

@@ -10,6 +10,12 @@
 #define MUTAUTH_PK_MAX_CERTIFICATE_SIZE 32
 #include "mutauth/mech/pk/limits.hpp"
 #endif
+#if CASE == 13 || CASE == 14  // the Noise engine and its pattern tables
+#include "mutauth/noise/handshake_state.hpp"
+// §7.3: "ee" before either party has sent "e".
+inline constexpr mutauth::noise::handshake_pattern malformed{
+    "BAD", {{mutauth::noise::token::ee}, {mutauth::noise::token::e}}};
+#endif
 
 using namespace mutauth;
 using mutauth::testing::Scripted;
@@ -85,6 +91,10 @@ int main() {
 #elif CASE == 11  // the witness of a verified peer cannot be made up with a constructor
   Principal p;
   PeerVerified<Scripted> w(p);
+#elif CASE == 13  // a valid pattern with static keys: the engine has none (pattern.hpp)
+  (void)sizeof(mutauth::noise::basic_handshake_state<mutauth::noise::patterns::XX>);
+#elif CASE == 14  // a token table that breaks Noise §7.3
+  (void)sizeof(mutauth::noise::basic_handshake_state<malformed>);
 #endif
   return 0;
 }

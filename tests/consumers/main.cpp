@@ -1,6 +1,8 @@
 // A program outside mutauth that uses it the way a user would (see run_consumer.cmake).
 // It prints one line ending in "ok" and returns 0 only if what it printed is what it expected.
+#include <cstdint>      // std::uint8_t
 #include <cstdio>       // std::printf
+#include <cstring>      // std::memcmp
 #include <string_view>  // std::string_view
 
 #include <mutauth/error.hpp>
@@ -12,6 +14,9 @@
 #include <sodium.h>  // the pk target must bring libsodium's include path and library
 
 #include <mutauth/mech/pk/limits.hpp>
+#endif
+#if defined(CONSUMER_HAS_NOISE)
+#include <mutauth/noise/handshake_state.hpp>
 #endif
 #if defined(CONSUMER_HAS_KRB5)
 #include <gssapi/gssapi.h>  // the krb5 target must bring GSS-API's include path and library
@@ -39,6 +44,21 @@ int main() {
   std::printf("pk certificate limit %zu (expected %d)\n", mutauth::pk::max_certificate_size,
               CONSUMER_PK_LIMIT);
   if (mutauth::pk::max_certificate_size != CONSUMER_PK_LIMIT) ++failures;
+#endif
+#if defined(CONSUMER_HAS_NOISE)
+  {  // One Noise NN handshake in memory: both sides must end with the same handshake hash.
+    namespace nz = mutauth::noise;
+    auto ini = nz::HandshakeState::create(nz::Role::initiator, {});
+    auto res = nz::HandshakeState::create(nz::Role::responder, {});
+    std::uint8_t m1[nz::HandshakeState::message1_size]{}, m2[nz::HandshakeState::message2_overhead]{};
+    bool ok = ini && res && ini->write_message({}, m1) && res->read_message(m1, {}) &&
+              res->write_message({}, m2) && ini->read_message(m2, {});
+    ok = ok && std::memcmp(ini->handshake_hash().data(), res->handshake_hash().data(),
+                           nz::hashlen) == 0;
+    std::printf("%.*s handshake: %s\n", static_cast<int>(nz::HandshakeState::protocol_name.size()),
+                nz::HandshakeState::protocol_name.data(), ok ? "same hash" : "FAILED");
+    if (!ok) ++failures;
+  }
 #endif
 #if defined(CONSUMER_HAS_KRB5)
   OM_uint32 minor = 0;

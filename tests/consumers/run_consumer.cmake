@@ -76,3 +76,18 @@ run(run COMMAND "${consumer_exe}" OUTPUT out)
 if(NOT out MATCHES "mutauth consumer \\(${MODE}\\): ok")
   message(FATAL_ERROR "consumer.${MODE}: unexpected output from the consumer program")
 endif()
+
+# find_package also builds a program that links mutauth::noise alone (find_package/CMakeLists.txt).
+find_program(consumer_noise_exe NAMES consumer_noise
+  PATHS "${WORK_DIR}/build" "${WORK_DIR}/build/${CONSUMER_BUILD_TYPE}" NO_DEFAULT_PATH)
+if(consumer_noise_exe)
+  run(run-noise COMMAND "${consumer_noise_exe}" OUTPUT out)
+  if(NOT out MATCHES "mutauth consumer \\(${MODE}, noise only\\): ok")
+    message(FATAL_ERROR "consumer.${MODE}: unexpected output from the noise-only consumer program")
+  endif()
+elseif(MODE STREQUAL "find_package" AND EXISTS "${MUTAUTH_BINARY_DIR}/mutauth-config.cmake")
+  file(READ "${MUTAUTH_BINARY_DIR}/CMakeCache.txt" cache)
+  if(cache MATCHES "MUTAUTH_WITH_PK:BOOL=ON")
+    message(FATAL_ERROR "consumer.${MODE}: mutauth::noise was not found in the installed package")
+  endif()
+endif()

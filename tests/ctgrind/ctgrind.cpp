@@ -207,7 +207,7 @@ void check_key_comparison() {
 // 2. MAC check: a Noise CipherState decrypting a genuine and a tampered message, key and tag
 //    secret. The Poly1305 tag comparison (crypto_verify_16) must not branch on either.
 void check_tag_comparison() {
-  namespace nz = mutauth::detail::noise;
+  namespace nz = mutauth::noise;
   std::array<std::uint8_t, nz::keylen> key{};
   randombytes_buf(key.data(), key.size());  // secret (the RNG marks it)
   nz::CipherState sender(key), receiver(key);

@@ -1,4 +1,4 @@
-// Unit tests of the Noise core (include/mutauth/mech/pk/detail/noise*.hpp).
+// Unit tests of the Noise layer (include/mutauth/noise/).
 // Built WITHOUT MUTAUTH_TESTING_ONLY_HOOKS: the handshakes here use real random ephemerals.
 #include <catch2/catch.hpp>
 
@@ -7,14 +7,15 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <sodium.h>
 
-#include "mutauth/mech/pk/detail/noise.hpp"
+#include "mutauth/noise/handshake_state.hpp"
 #include "support/hex.hpp"
 
-namespace noise = mutauth::detail::noise;
+namespace noise = mutauth::noise;
 using mutauth::errc;
 using bytes = std::vector<std::uint8_t>;
 using mutauth::testing::unhex;
@@ -538,4 +539,198 @@ TEST_CASE("Handshake misuse and bounds fail closed", "[noise][handshake]") {
     CHECK(ini.write_message({}, buf).code() == errc::wrong_state);  // NOLINT(bugprone-use-after-move)
     CHECK(other.write_message({}, buf).has_value());
   }
+}
+
+// ---- the pattern token tables (pattern.hpp) ----
+
+namespace {
+
+using noise::token;
+
+// NN exactly as Noise §7.5 writes it: no pre-messages, "-> e", "<- e, ee".
+static_assert(noise::patterns::NN.name == "NN");
+static_assert(noise::patterns::NN.initiator_pre.empty() && noise::patterns::NN.responder_pre.empty());
+static_assert(noise::patterns::NN.message_count == 2);
+static_assert(noise::patterns::NN.messages[0] == noise::token_list{token::e});
+static_assert(noise::patterns::NN.messages[1] == noise::token_list{token::e, token::ee});
+static_assert(noise::handshake_pattern::sender(0) == noise::Role::initiator);
+static_assert(noise::handshake_pattern::sender(1) == noise::Role::responder);
+// XX and IK of Noise §7.5, as tables (the engine refuses them: compile_fail cases 13 and 14).
+static_assert(noise::patterns::XX.message_count == 3);
+static_assert(noise::patterns::XX.messages[1] ==
+              noise::token_list{token::e, token::ee, token::s, token::es});
+static_assert(noise::patterns::XX.messages[2] == noise::token_list{token::s, token::se});
+static_assert(noise::patterns::IK.responder_pre == noise::token_list{token::s});
+static_assert(noise::patterns::IK.messages[0] ==
+              noise::token_list{token::e, token::es, token::s, token::ss});
+static_assert(noise::engine_can_run(noise::patterns::NN));
+static_assert(!noise::engine_can_run(noise::patterns::XX));
+static_assert(!noise::engine_can_run(noise::patterns::IK));
+// Noise §7.3 rules the table checker enforces.
+static_assert(!noise::is_well_formed({"EE1", {{token::ee}, {token::e}}}));      // DH before keys
+static_assert(!noise::is_well_formed({"EE2", {{token::e}, {token::ee}}}));      // no responder e
+static_assert(!noise::is_well_formed({"E2", {{token::e, token::e}, {token::e, token::ee}}}));
+static_assert(!noise::is_well_formed({"EE3", {{token::e}, {token::e, token::ee, token::ee}}}));
+static_assert(!noise::is_well_formed({"PRE", {token::ee}, {}, {{token::e}}}));  // DH in pre-message
+static_assert(!noise::is_well_formed({"EMPTY", {}}));
+
+// What the table gives the NN engine: its protocol name (Noise §8) and message sizes.
+static_assert(noise::HandshakeState::protocol_name == "Noise_NN_25519_ChaChaPoly_BLAKE2b");
+static_assert(noise::HandshakeState::message_count == 2);
+static_assert(noise::HandshakeState::message1_size == 32);
+static_assert(noise::HandshakeState::message2_overhead == 48);
+static_assert(!noise::HandshakeState::message_is_encrypted(0));
+static_assert(noise::HandshakeState::message_is_encrypted(1));
+static_assert(&noise::HandshakeState::pattern == &noise::patterns::NN);
+
+// A second table with NN's tokens, under its own name: a distinct engine instance.
+inline constexpr noise::handshake_pattern nn_copy{"NN", {{token::e}, {token::e, token::ee}}};
+using NNCopy = noise::basic_handshake_state<nn_copy>;
+static_assert(!std::is_same_v<NNCopy, noise::HandshakeState>);
+static_assert(NNCopy::protocol_name == noise::HandshakeState::protocol_name);
+
+bytes seal_zero(noise::CipherState& cs) {  // encrypts a fixed message: equal keys, equal bytes
+  static const bytes msg = from_str("compare keys");
+  bytes ct(msg.size() + 16);
+  REQUIRE(cs.encrypt_with_ad({}, msg, ct).has_value());
+  return ct;
+}
+
+}  // namespace
+
+TEST_CASE("HandshakeState runs the NN token table: message 1 is e, h as computed by hand",
+          "[noise][pattern]") {
+  // h after message 1 = HASH(HASH(pad(protocol_name) || prologue) || e.public_key) (Noise §5.2,
+  // §5.3): Initialize, MixHash(prologue), token "e", EncryptAndHash(empty) without a key.
+  Pair p;
+  std::array<std::uint8_t, 64> m1{};
+  auto w = p.ini.write_message({}, m1);
+  REQUIRE(w.has_value());
+  REQUIRE(*w == noise::HandshakeState::message1_size);
+  noise::hash_bytes h{};
+  std::memcpy(h.data(), noise::HandshakeState::protocol_name.data(),
+              noise::HandshakeState::protocol_name.size());
+  const bytes prologue = from_str("prologue");
+  noise::hash(h, {h, prologue});
+  noise::hash(h, {h, noise::bytes_view(m1.data(), 32)});
+  noise::hash(h, {h, noise::bytes_view()});
+  CHECK(to_vec(p.ini.handshake_hash()) == to_vec(h));
+  REQUIRE(p.res.read_message(std::span(m1.data(), 32), {}).has_value());
+  CHECK(to_vec(p.res.handshake_hash()) == to_vec(h));
+}
+
+TEST_CASE("Two engine instances from equal NN tables interoperate byte for byte", "[noise][pattern]") {
+  // The vector replay proves the NN engine's bytes; this proves a table, not the type, drives it.
+  auto prologue = from_str("prologue");
+  auto ini = NNCopy::create(noise::Role::initiator, prologue);
+  REQUIRE(ini.has_value());
+  auto res = make(noise::Role::responder);
+  std::array<std::uint8_t, 128> buf{}, pay{};
+  auto m1 = ini->write_message({}, buf);
+  REQUIRE(m1.has_value());
+  REQUIRE(res.read_message(std::span(buf.data(), *m1), pay).has_value());
+  const bytes proof = from_str("proof");
+  // Message 2 in halves (the old and the generic name are the same operation).
+  auto t = res.write_message2_tokens(buf);
+  REQUIRE(t.has_value());
+  REQUIRE(*t == 32);
+  auto c = res.encrypt_and_hash(proof, std::span(buf.data() + 32, buf.size() - 32));
+  REQUIRE(c.has_value());
+  const bytes m2(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(32 + *c));
+  auto rt = ini->read_tokens_of_last_message(m2);
+  REQUIRE(rt.has_value());
+  REQUIRE(*rt == 32);
+  auto d = ini->decrypt_and_hash(std::span(m2.data() + 32, m2.size() - 32), pay);
+  REQUIRE(d.has_value());
+  CHECK(bytes(pay.begin(), pay.begin() + static_cast<std::ptrdiff_t>(*d)) == proof);
+  CHECK(ini->is_complete());
+  CHECK(res.is_complete());
+  CHECK(to_vec(ini->handshake_hash()) == to_vec(res.handshake_hash()));
+  // The half-message calls are for the last message only, and are fail-closed.
+  auto other = make(noise::Role::initiator);
+  CHECK(other.write_tokens_of_last_message(buf).code() == errc::wrong_state);
+  CHECK(other.failed());
+}
+
+TEST_CASE("split_with_transcript: both sides get the same three outputs", "[noise][split]") {
+  Pair p;
+  auto m2 = run_nn(p, {});
+  REQUIRE(p.ini.read_message(m2, {}).has_value());
+  noise::hash_bytes si{}, sr{};
+  auto ti = p.ini.split_with_transcript(si);
+  auto tr = p.res.split_with_transcript(sr);
+  REQUIRE(ti.has_value());
+  REQUIRE(tr.has_value());
+  CHECK(p.ini.is_split());
+  CHECK(si == sr);
+  CHECK(si != noise::hash_bytes{});
+  CHECK(seal_zero(ti->send) == seal_zero(tr->recv));  // c1: initiator -> responder
+  CHECK(seal_zero(tr->send) == seal_zero(ti->recv));  // c2: responder -> initiator
+  CHECK(seal_zero(ti->send) != seal_zero(ti->recv));
+  // Same state rules as split().
+  noise::hash_bytes again{};
+  CHECK(p.ini.split_with_transcript(again).code() == errc::wrong_state);
+  auto early = make(noise::Role::initiator);
+  CHECK(early.split_with_transcript(again).code() == errc::handshake_not_finished);
+  CHECK(early.failed());
+}
+
+TEST_CASE("split_with_transcript equals HKDF(ck, h, 3) by hand and differs from Split()",
+          "[noise][split]") {
+  // Two SymmetricStates through the same operations; then one Split()s, one
+  // split_with_transcript()s. ck and h are recomputed from the primitives (Noise §5.2).
+  const bytes prologue = from_str("prologue"), ikm = from_str("shared secret"),
+              payload = from_str("payload");
+  noise::SymmetricState a(noise::HandshakeState::protocol_name);
+  noise::SymmetricState b(noise::HandshakeState::protocol_name);
+  bytes ct_a(payload.size() + 16), ct_b(payload.size() + 16);
+  for (auto* st : {&a, &b}) {
+    st->mix_hash(prologue);
+    st->mix_key(ikm);
+  }
+  REQUIRE(a.encrypt_and_hash(payload, ct_a).has_value());
+  REQUIRE(b.encrypt_and_hash(payload, ct_b).has_value());
+  REQUIRE(ct_a == ct_b);
+
+  noise::hash_bytes h{};  // InitializeSymmetric: the name zero-padded; ck = h
+  std::memcpy(h.data(), noise::HandshakeState::protocol_name.data(),
+              noise::HandshakeState::protocol_name.size());
+  noise::hash_bytes ck = h;
+  noise::hash(h, {h, prologue});                        // MixHash(prologue)
+  std::array<noise::hash_bytes, 2> mk{};                // MixKey(ikm)
+  noise::hkdf(ck, ikm, mk);
+  ck = mk[0];
+  noise::hash(h, {h, ct_a});                            // EncryptAndHash: MixHash(ciphertext)
+  REQUIRE(to_vec(a.handshake_hash()) == to_vec(h));
+  std::array<noise::hash_bytes, 3> expect{};            // HKDF(ck, h, 3)
+  noise::hkdf(ck, h, expect);
+  std::array<noise::hash_bytes, 2> plain{};             // Split(): HKDF(ck, zerolen, 2)
+  noise::hkdf(ck, noise::bytes_view(), plain);
+
+  noise::hash_bytes third{};
+  auto t = a.split_with_transcript(third);
+  auto s = b.split();
+  REQUIRE(t.has_value());
+  REQUIRE(s.has_value());
+  CHECK(a.spent());
+  CHECK(third == expect[2]);
+  noise::CipherState k1(std::span<const std::uint8_t, 32>(expect[0].data(), 32));
+  noise::CipherState k2(std::span<const std::uint8_t, 32>(expect[1].data(), 32));
+  CHECK(seal_zero(t->c1) == seal_zero(k1));
+  CHECK(seal_zero(t->c2) == seal_zero(k2));
+  noise::CipherState p1(std::span<const std::uint8_t, 32>(plain[0].data(), 32));
+  noise::CipherState p2(std::span<const std::uint8_t, 32>(plain[1].data(), 32));
+  CHECK(seal_zero(s->c1) == seal_zero(p1));
+  CHECK(seal_zero(s->c2) == seal_zero(p2));
+  // The transcript-bound outputs are not Split()'s: h is their input keying material.
+  noise::CipherState k1b(std::span<const std::uint8_t, 32>(expect[0].data(), 32));
+  noise::CipherState p1b(std::span<const std::uint8_t, 32>(plain[0].data(), 32));
+  CHECK(seal_zero(k1b) != seal_zero(p1b));
+  CHECK(expect[0] != plain[0]);
+  CHECK(expect[1] != plain[1]);
+  CHECK(expect[2] != plain[0]);
+  CHECK(expect[2] != plain[1]);
+  // ck is spent either way.
+  noise::hash_bytes again{};
+  CHECK(a.split_with_transcript(again).code() == errc::wrong_state);
 }

@@ -19,10 +19,10 @@
 
 #include <sodium.h>
 
-#include "mutauth/mech/pk/detail/noise.hpp"
+#include "mutauth/noise/handshake_state.hpp"
 #include "support/hex.hpp"
 
-namespace noise = mutauth::detail::noise;
+namespace noise = mutauth::noise;
 using bytes = std::vector<std::uint8_t>;
 using mutauth::testing::hex;
 using mutauth::testing::unhex;

@@ -440,7 +440,7 @@ namespace {
 // The exporter as the previous wire format computed it: HMAC keyed by the public final handshake
 // hash. A passive observer can compute this from a capture (h hashes only wire bytes).
 bytes old_public_exporter(bytes_view h, std::string_view label, std::size_t n) {
-  namespace nz = mutauth::detail::noise;
+  namespace nz = mutauth::noise;
   static constexpr std::string_view ctx = "mutauth-pk/1 exporter";
   const std::uint8_t len[2] = {static_cast<std::uint8_t>(label.size() >> 8), static_cast<std::uint8_t>(label.size())};
   nz::hash_bytes prk{}, t{};
@@ -458,7 +458,7 @@ bytes old_public_exporter(bytes_view h, std::string_view label, std::size_t n) {
 }
 // The current exporter formula (docs/protocol/mutauth-pk.md §7.3) keyed by whatever `prk` is.
 bytes exporter_with(bytes_view prk, std::string_view label, bytes_view context, std::size_t n) {
-  namespace nz = mutauth::detail::noise;
+  namespace nz = mutauth::noise;
   static constexpr std::string_view info = "mutauth-pk/1 exporter";
   const std::uint8_t ll = static_cast<std::uint8_t>(label.size());
   const std::uint8_t cl[2] = {static_cast<std::uint8_t>(context.size() >> 8), static_cast<std::uint8_t>(context.size())};

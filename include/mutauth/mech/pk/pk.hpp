@@ -31,7 +31,7 @@
 #include "mutauth/bytes.hpp"
 #include "mutauth/error.hpp"
 #include "mutauth/mech/pk/certificate.hpp"
-#include "mutauth/mech/pk/detail/noise.hpp"
+#include "mutauth/noise/handshake_state.hpp"
 #include "mutauth/mech/pk/detail/proof.hpp"
 #include "mutauth/mech/pk/keys.hpp"
 #include "mutauth/mech/pk/session_keys.hpp"
@@ -69,7 +69,7 @@ struct AcceptorConfig {
 
 namespace detail {
 
-namespace nz = mutauth::detail::noise;
+namespace nz = mutauth::noise;
 
 inline constexpr std::size_t header_size = 2;
 inline constexpr std::size_t max_message_size =

@@ -20,25 +20,25 @@
 
 #include "mutauth/bytes.hpp"
 #include "mutauth/error.hpp"
-#include "mutauth/mech/pk/detail/noise.hpp"
+#include "mutauth/noise/handshake_state.hpp"
 
 namespace mutauth {
 inline namespace v0 {
 namespace pk {
 
 class SessionKeys {
-  using CipherState = mutauth::detail::noise::CipherState;
-  static constexpr std::size_t hashlen = mutauth::detail::noise::hashlen;
+  using CipherState = mutauth::noise::CipherState;
+  static constexpr std::size_t hashlen = mutauth::noise::hashlen;
 
  public:
   /// Stream mode: the AEAD tag.
-  static constexpr std::size_t seal_overhead = mutauth::detail::noise::taglen;
+  static constexpr std::size_t seal_overhead = mutauth::noise::taglen;
   /// Datagram mode: explicit nonce + tag.
-  static constexpr std::size_t datagram_overhead = 8 + mutauth::detail::noise::taglen;
+  static constexpr std::size_t datagram_overhead = 8 + mutauth::noise::taglen;
   /// How far behind the newest datagram an older one may still arrive (RFC 4303 §3.4.3 idea).
   static constexpr std::uint64_t replay_window = 64;
   /// Largest plaintext of one record (Noise §3: a transport message is at most 65535 bytes).
-  static constexpr std::size_t max_plaintext = mutauth::detail::noise::max_message_len - datagram_overhead;
+  static constexpr std::size_t max_plaintext = mutauth::noise::max_message_len - datagram_overhead;
 
   /// Longest exporter label (its length is one byte of the HKDF info) and context.
   static constexpr std::size_t max_exporter_label = 255;
@@ -155,7 +155,7 @@ class SessionKeys {
   /// anything else gives independent bytes.
   [[nodiscard]] result<void> export_keying_material(std::string_view label, bytes_view context,
                                                     bytes_span out) const noexcept {
-    namespace nz = mutauth::detail::noise;
+    namespace nz = mutauth::noise;
     if (!live_) return error(errc::wrong_state, "session keys wiped");
     if (label.empty() || label.size() > max_exporter_label)
       return error(errc::invalid_argument, "exporter label must be 1 to 255 bytes");

@@ -22,7 +22,7 @@
 
 #include "mutauth/bytes.hpp"
 #include "mutauth/error.hpp"
-#include "mutauth/mech/pk/detail/noise_primitives.hpp"
+#include "mutauth/noise/primitives.hpp"
 #include "mutauth/mech/pk/limits.hpp"
 #include "mutauth/mechanism.hpp"  // role
 #include "mutauth/principal.hpp"
@@ -47,8 +47,8 @@ inline constexpr std::size_t max_admission_size = 1 + 2 + max_name_size;
 // our signatures from being valid anywhere else (docs/protocol/mutauth-pk.md §5.2).
 inline constexpr std::string_view signature_label = "mutauth-pk/1 identity proof";
 inline constexpr std::size_t max_signed_size = signature_label.size() + 1 + 1 +
-                                               mutauth::detail::noise::hashlen + 1 +
-                                               mutauth::detail::noise::hashlen + 2 + max_name_size;
+                                               mutauth::noise::hashlen + 1 +
+                                               mutauth::noise::hashlen + 2 + max_name_size;
 
 struct proof_view {
   credential_type type{};
@@ -66,7 +66,7 @@ struct proof_view {
 [[nodiscard]] inline std::size_t signed_data(role sender, bytes_view h, credential_type type,
                                              bytes_view credential, std::string_view name,
                                              std::array<std::uint8_t, max_signed_size>& out) noexcept {
-  namespace nz = mutauth::detail::noise;
+  namespace nz = mutauth::noise;
   std::size_t n = 0;
   for (char c : signature_label) out[n++] = static_cast<std::uint8_t>(c);
   out[n++] = 0;

@@ -1,5 +1,5 @@
 // mutauth — Noise crypto functions for the suite 25519_ChaChaPoly_BLAKE2b (Noise rev 34 §4, §12)
-// on libsodium: HASH, HMAC-HASH, HKDF, DH and the AEAD. Implementation detail of the pk mechanism.
+// on libsodium: HASH, HMAC-HASH, HKDF, DH and the AEAD nonce. The bottom of the Noise layer.
 #pragma once
 
 #include <array>             // std::array
@@ -14,7 +14,6 @@
 
 namespace mutauth {
 inline namespace v0 {
-namespace detail {
 namespace noise {
 
 /// HASHLEN and BLOCKLEN of BLAKE2b (Noise §12.8).
@@ -179,6 +178,8 @@ struct KeyPair {
   return ok();
 }
 
+namespace detail {
+
 /// The ChaChaPoly nonce: 32 bits of zeros, then the 64-bit counter little-endian (Noise §12.3).
 inline std::array<std::uint8_t, 12> chachapoly_nonce(std::uint64_t n) noexcept {
   std::array<std::uint8_t, 12> nonce{};
@@ -186,7 +187,8 @@ inline std::array<std::uint8_t, 12> chachapoly_nonce(std::uint64_t n) noexcept {
   return nonce;
 }
 
-}  // namespace noise
 }  // namespace detail
+
+}  // namespace noise
 }  // namespace v0
 }  // namespace mutauth
