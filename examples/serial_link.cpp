@@ -99,6 +99,16 @@ bool drive(Handshake& hs, Link& link, bool& done) {
   return r.st != status::failed;
 }
 
+/// Ends `tx`'s direction with a sealed close (a clear one could be forged to truncate the stream).
+bool close_link(Session<PK>& tx, Link& out, Session<PK>& rx, Link& in) {
+  std::array<std::uint8_t, 64> sealed{}, opened{};
+  auto n = tx.close(sealed);
+  if (!n || !out.send(record_type::application, bytes_view(sealed.data(), *n))) return false;
+  auto rec = in.poll();
+  auto m = rec ? rx.open(rec->body, opened) : result<received>(error(errc::truncation));
+  return m && m->type == content_type::close && rx.peer_closed();
+}
+
 /// Seals `text` on one side, carries it over the line, opens it on the other.
 bool transfer(Session<PK>& tx, Link& out, Session<PK>& rx, Link& in, std::string_view text) {
   std::array<std::uint8_t, 256> sealed{}, opened{};
@@ -106,9 +116,9 @@ bool transfer(Session<PK>& tx, Link& out, Session<PK>& rx, Link& in, std::string
   if (!n || !out.send(record_type::application, bytes_view(sealed.data(), *n))) return false;
   auto rec = in.poll();  // the bytes are all on the line already: one poll delivers the record
   if (!rec) return false;
-  auto m = rx.open(rec->body, opened);
-  if (!m) return false;
-  const std::string_view got(reinterpret_cast<const char*>(opened.data()), *m);
+  auto m = rx.open(rec->body, opened);  // data, close or alert: every record is sealed
+  if (!m || m->type != content_type::data) return false;
+  const std::string_view got(reinterpret_cast<const char*>(opened.data()), m->size);
   std::printf("  sealed, sent byte by byte, opened: \"%.*s\"\n", static_cast<int>(got.size()), got.data());
   return got == text;
 }
@@ -162,10 +172,13 @@ int run(SerialPort& sensor_port, SerialPort& gateway_port) {
   // Only established sessions open the decoders to application records (G1).
   sensor_link.decoder.allow_application_data(*sensor_session);
   gateway_link.decoder.allow_application_data(*gateway_session);
-  // The sensor's session exists once it has SENT its proof; the gateway speaks first, so the
-  // sensor learns it was verified and admitted before it sends a reading.
-  const bool sent = transfer(*gateway_session, gateway_link, *sensor_session, sensor_link, "welcome, sensor-17") &&
-                    transfer(*sensor_session, sensor_link, *gateway_session, gateway_link, "temperature=21.5C");
+  // Four messages: the sensor's session exists only once it has opened message 4, the gateway's
+  // admission, so it knows it was verified and admitted before it sends a reading.
+  const bool sent = transfer(*sensor_session, sensor_link, *gateway_session, gateway_link, "temperature=21.5C") &&
+                    transfer(*gateway_session, gateway_link, *sensor_session, sensor_link, "ack, sensor-17") &&
+                    close_link(*sensor_session, sensor_link, *gateway_session, gateway_link) &&
+                    close_link(*gateway_session, gateway_link, *sensor_session, sensor_link);
+  if (sent) std::printf("  both directions ended with a sealed close\n");
   return sent ? 0 : 1;
 }
 // ======================================== END USER CODE ========================================

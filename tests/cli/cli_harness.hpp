@@ -140,6 +140,11 @@ class Proc {
     }
   }
 
+  /// Sends `sig` (e.g. SIGKILL: a peer that dies without a word).
+  void signal(int sig) {
+    if (!reaped_) ::kill(pid_, sig);
+  }
+
   /// SIGTERM (the CLI's clean shutdown), then the exit code.
   std::optional<int> stop(double seconds = 8) {
     if (!reaped_) ::kill(pid_, SIGTERM);
@@ -345,11 +350,22 @@ inline bool split_records(const std::vector<Chunk>& log, bool to_server, std::ve
   return p == pending.size();
 }
 
+/// A man in the middle: what the relay does to the server->client stream once `after_records`
+/// whole records have gone to the client (counted on record boundaries, however TCP cut them).
+struct Tamper {
+  std::size_t after_records = 0;  // 0: never act
+  bytes inject;                   // sent to the client at that point (e.g. a forged clear alert)
+  bool drop_rest = false;         // then forward nothing more to the client
+  bool cut = false;               // then close both TCP connections (no sealed close reaches anyone)
+};
+
 /// Relays ONE loopback connection to 127.0.0.1:upstream and logs every byte, so a test can say
 /// exactly which records crossed the wire and in what order. Bounded: it gives up after 20 s.
+/// With a Tamper it also acts as an active attacker on the server->client direction; injected
+/// bytes are logged (they crossed the wire), dropped ones are not.
 class RecordingRelay {
  public:
-  explicit RecordingRelay(int upstream) : upstream_(upstream) {
+  explicit RecordingRelay(int upstream, Tamper tamper = {}) : upstream_(upstream), tamper_(std::move(tamper)) {
     listener_ = Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     REQUIRE(listener_.fd >= 0);
     sockaddr_in a = loopback(0);
@@ -365,6 +381,12 @@ class RecordingRelay {
     if (thread_.joinable()) thread_.join();
   }
   int port() const { return port_; }
+
+  /// True once the tamper action has happened.
+  bool tampered() const {
+    std::lock_guard<std::mutex> l(m_);
+    return tampered_;
+  }
 
   /// Waits for both directions to close; then the log is complete.
   bool wait_done(double seconds) {
@@ -405,17 +427,72 @@ class RecordingRelay {
           ::shutdown(to, SHUT_WR);  // pass the half-close on, as TCP would
           continue;
         }
-        {
-          std::lock_guard<std::mutex> l(m_);
-          log_.push_back({i == 0, bytes(buf, buf + n)});
+        std::size_t forward = static_cast<std::size_t>(n);
+        bool act = false;
+        if (i == 1 && tamper_.after_records > 0 && !acted_) {
+          // Find where the after_records-th record to the client ends inside this chunk.
+          for (std::size_t k = 0; k < forward && !act; ++k) {
+            if (hdr_have_ < 3) {
+              hdr_[hdr_have_++] = buf[k];
+              if (hdr_have_ == 3) body_left_ = (std::size_t{hdr_[1]} << 8) | hdr_[2];
+            } else {
+              --body_left_;
+            }
+            if (hdr_have_ == 3 && body_left_ == 0) {
+              hdr_have_ = 0;
+              if (++records_ == tamper_.after_records) {
+                act = true;
+                forward = k + 1;
+              }
+            }
+          }
         }
-        if (::send(to, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) open[i] = false;
+        if (i == 1 && dropping_) forward = 0;
+        if (forward > 0) {
+          {
+            std::lock_guard<std::mutex> l(m_);
+            log_.push_back({i == 0, bytes(buf, buf + forward)});
+          }
+          if (::send(to, buf, forward, MSG_NOSIGNAL) != static_cast<ssize_t>(forward)) open[i] = false;
+        }
+        if (act) {
+          acted_ = true;
+          if (!tamper_.inject.empty()) {
+            {
+              std::lock_guard<std::mutex> l(m_);
+              log_.push_back({false, tamper_.inject});
+            }
+            (void)::send(client.fd, tamper_.inject.data(), tamper_.inject.size(), MSG_NOSIGNAL);
+          }
+          dropping_ = tamper_.drop_rest;
+          {
+            std::lock_guard<std::mutex> l(m_);
+            tampered_ = true;
+          }
+          if (tamper_.cut) {
+            ::shutdown(client.fd, SHUT_RDWR);
+            ::shutdown(server.fd, SHUT_RDWR);
+            open[0] = open[1] = false;
+          } else if (!dropping_ && forward < static_cast<std::size_t>(n)) {
+            const std::size_t rest = static_cast<std::size_t>(n) - forward;
+            {
+              std::lock_guard<std::mutex> l(m_);
+              log_.push_back({false, bytes(buf + forward, buf + n)});
+            }
+            if (::send(to, buf + forward, rest, MSG_NOSIGNAL) != static_cast<ssize_t>(rest)) open[i] = false;
+          }
+        }
       }
     }
     finish();
   }
 
   int upstream_;
+  Tamper tamper_;
+  // Record boundaries of the server->client stream, for the tamper point.
+  std::uint8_t hdr_[3] = {0, 0, 0};
+  std::size_t hdr_have_ = 0, body_left_ = 0, records_ = 0;
+  bool acted_ = false, dropping_ = false, tampered_ = false;
   int port_ = 0;
   Fd listener_;
   std::atomic<bool> stop_{false};

@@ -34,7 +34,10 @@ namespace {
 
 constexpr const char* cli = MUTAUTH_CLI;
 constexpr std::uint8_t rec_handshake = 0x16, rec_alert = 0x15, rec_app = 0x17;
-constexpr std::uint8_t alert_failed = 1, alert_unauthorized = 3, alert_close = 4;
+constexpr std::uint8_t alert_failed = 1, alert_unauthorized = 3;
+// A sealed record's body: its content, the content type byte, the 16-byte AEAD tag.
+constexpr std::size_t sealed_close_size = 0 + 1 + 16;
+const std::string truncated = "without the peer's sealed close: the data may have been truncated";
 const std::string spn = "host/server.example.test";
 
 void sh(const std::string& cmd) {
@@ -86,15 +89,17 @@ struct Pki {
          shell_quote(dir.file(key + ".pub")));
     };
     for (const char* n : {"ca", "other-ca", "server", "alice", "mallory", "eve", "rogue", "pin-server",
-                          "pin-alice", "pin-bob"})
+                          "pin-alice", "pin-bob", "duo"})
       kg(n);
     sign("ca", "server", "-h -n " + spn);
     sign("ca", "alice", "-n alice");
     sign("ca", "mallory", "-n mallory");
     sign("other-ca", "eve", "-n eve");
     sign("ca", "rogue", "-n " + spn);  // a USER certificate naming the service
+    sign("ca", "duo", "-n ops,alice");  // two principals: the client must say which it asserts
     write_text(file("known_hosts_ca"), "@cert-authority *.example.test " + key_of(file("ca.pub")) + "\n");
     write_text(file("authorized_keys_ca"), "cert-authority " + key_of(file("ca.pub")) + "\n");
+    write_text(file("authorized_keys_ca_alice"), "cert-authority,principals=\"alice\" " + key_of(file("ca.pub")) + "\n");
     write_text(file("known_hosts_pin"), spn + " " + key_of(file("pin-server.pub")) + "\n");
     write_text(file("authorized_keys_pin"), "principals=\"alice\" " + key_of(file("pin-alice.pub")) +
                                                 "\nprincipals=\"bob\" " + key_of(file("pin-bob.pub")) + "\n");
@@ -157,6 +162,14 @@ std::vector<std::string> pk_client(const Pki& p, const std::string& identity, co
   return {"--target", target, "--identity", p.file(identity), "--trust", p.file(trust)};
 }
 
+/// pin-alice is pinned as alice (authorized_keys_pin): its key comment is not that name, so it
+/// asserts alice with --name, as an ssh user names the account it logs in as.
+std::vector<std::string> pin_alice(const Pki& p) {
+  auto a = pk_client(p, "pin-alice", "known_hosts_pin");
+  a.insert(a.end(), {"--name", "alice"});
+  return a;
+}
+
 std::string re_escape(const std::string& s) {
   static const std::regex special(R"([.^$|()\[\]{}*+?\\/])");
   return std::regex_replace(s, special, R"(\$&)");
@@ -164,10 +177,17 @@ std::string re_escape(const std::string& s) {
 
 /// The one success line each side prints (main.cpp report_success).
 std::regex success_line(const std::string& who, const std::string& local, const std::string& peer,
-                        const std::string& mech = "mutauth-pk/1", const std::string& shape = "messages=3 round_trips=2") {
+                        const std::string& mech = "mutauth-pk/1", const std::string& shape = "messages=4 round_trips=2") {
   return std::regex("mutauth: " + re_escape(who) + "authenticated mech=" + re_escape(mech) + " local=" +
                     re_escape(local) + " peer=" + re_escape(peer) + " " + shape +
                     " bytes_sent=[0-9]+ bytes_received=[0-9]+ handshake_ms=[0-9]+\\.[0-9]{2}");
+}
+
+/// The first line of `text` that starts with `prefix` (empty if none).
+std::string line_starting(const std::string& text, const std::string& prefix) {
+  for (const auto& l : lines(text))
+    if (l.rfind(prefix, 0) == 0) return l;
+  return {};
 }
 
 std::size_t field(const std::string& line, const std::string& name) {
@@ -261,7 +281,7 @@ bytes first_handshake_record() {
 /// A real client that must succeed against `s` (pinned keys) and get its payload echoed.
 void good_pinned_client(const Pki& p, const Server& s, const std::string& tag) {
   const std::string msg = payload(tag);
-  const Run c = connect_cli(s.port, pk_client(p, "pin-alice", "known_hosts_pin"), msg);
+  const Run c = connect_cli(s.port, pin_alice(p), msg);
   INFO("client stderr: " << c.err);
   CHECK(c.rc == 0);
   CHECK(c.out == msg);
@@ -276,7 +296,7 @@ TEST_CASE("cli: pinned keys: both sides authenticate, data is echoed sealed, the
   Server s = pk_server(p, "pin-server", "authorized_keys_pin");
   RecordingRelay relay(s.port);
   const auto t0 = steady::now();
-  const Run c = connect_cli(relay.port(), pk_client(p, "pin-alice", "known_hosts_pin"), "hi\n");
+  const Run c = connect_cli(relay.port(), pin_alice(p), "hi\n");
   const Wire w = wire_of(relay);
   INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
   CHECK(seconds_since(t0) < 5);
@@ -284,7 +304,7 @@ TEST_CASE("cli: pinned keys: both sides authenticate, data is echoed sealed, the
   CHECK(c.out == "hi\n");
   const auto cl = lines(c.err);
   REQUIRE(cl.size() == 1);
-  CHECK(std::regex_match(cl[0], success_line("", "pin-alice", spn)));
+  CHECK(std::regex_match(cl[0], success_line("", "alice", spn)));
 
   REQUIRE(s.proc->wait_for_out(3, 10));
   CHECK(s.proc->out() == "hi\n");
@@ -293,14 +313,15 @@ TEST_CASE("cli: pinned keys: both sides authenticate, data is echoed sealed, the
   CHECK(sl[0] == listening_line(s));
   CHECK(std::regex_match(sl[1], success_line("[client 1] ", spn, "alice")));
 
-  // On the wire: three handshake messages, the server's go-ahead (an empty sealed record) before
-  // the client's first application byte, then the echo, then close alerts both ways.
-  CHECK(types(w.to_server) == T{rec_handshake, rec_handshake, rec_app, rec_alert});
-  CHECK(types(w.to_client) == T{rec_handshake, rec_app, rec_app, rec_alert});
-  CHECK(w.to_client[1].body.size() == 16);  // go-ahead: no plaintext, one AEAD tag
+  // On the wire: four handshake messages (the server's message 4, its admission, before the
+  // client's first application byte), then the data and its echo, then a SEALED close each way:
+  // no clear-text alert after the handshake.
+  CHECK(types(w.to_server) == T{rec_handshake, rec_handshake, rec_app, rec_app});
+  CHECK(types(w.to_client) == T{rec_handshake, rec_handshake, rec_app, rec_app});
   CHECK(w.to_server[2].chunk > w.to_client[1].chunk);
-  CHECK(last_alert(w.to_server) == alert_close);
-  CHECK(last_alert(w.to_client) == alert_close);
+  CHECK(w.to_server[2].body.size() == 3 + 1 + 16);  // "hi\n" | data type | tag
+  CHECK(w.to_server[3].body.size() == sealed_close_size);
+  CHECK(w.to_client[3].body.size() == sealed_close_size);
   // The byte counts each side reports are the handshake bytes that really crossed.
   auto wire_bytes = [](const std::vector<WireRecord>& v, std::size_t n) {
     std::size_t total = 0;
@@ -308,8 +329,8 @@ TEST_CASE("cli: pinned keys: both sides authenticate, data is echoed sealed, the
     return total;
   };
   CHECK(field(cl[0], "bytes_sent") == wire_bytes(w.to_server, 2));
-  CHECK(field(cl[0], "bytes_received") == wire_bytes(w.to_client, 2));  // handshake + go-ahead
-  CHECK(field(sl[1], "bytes_sent") == wire_bytes(w.to_client, 1));
+  CHECK(field(cl[0], "bytes_received") == wire_bytes(w.to_client, 2));
+  CHECK(field(sl[1], "bytes_sent") == wire_bytes(w.to_client, 2));
   CHECK(field(sl[1], "bytes_received") == wire_bytes(w.to_server, 2));
 
   REQUIRE(s.proc->stop() == 0);  // SIGTERM is a clean shutdown
@@ -373,7 +394,7 @@ TEST_CASE("cli: IPv6 loopback", "[cli]") {
   Server s = start_server({"--service", spn, "--identity", p.file("pin-server"), "--trust",
                            p.file("authorized_keys_pin"), "--allow", "alice", "--echo"},
                           "[::1]");
-  const Run c = connect_cli(s.port, pk_client(p, "pin-alice", "known_hosts_pin"), "over ::1\n", 20, "[::1]");
+  const Run c = connect_cli(s.port, pin_alice(p), "over ::1\n", 20, "[::1]");
   INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
   CHECK(c.rc == 0);
   CHECK(c.out == "over ::1\n");
@@ -410,6 +431,7 @@ TEST_CASE("cli: a client certificate from an untrusted CA is refused", "[cli]") 
   Server s = pk_server(p, "server", "authorized_keys_ca");
   const Refusal r = refuse(s, pk_client(p, "eve", "known_hosts_ca"));
   CHECK(types(r.wire.to_server) == T{rec_handshake, rec_handshake});
+  // The server refused message 3: a clear alert instead of message 4.
   CHECK(types(r.wire.to_client) == T{rec_handshake, rec_alert});
   CHECK(last_alert(r.wire.to_client) == alert_failed);  // generic: not "unauthorized"
   CHECK(lines(s.proc->err()) ==
@@ -435,9 +457,13 @@ TEST_CASE("cli: an authenticated client that is not on the allow list is told it
   const Refusal r = refuse(s, pk_client(p, "mallory", "known_hosts_ca"));
   CHECK(lines(r.client.err) ==
         std::vector<std::string>{
-            "mutauth: authentication failed: peer not authorized: the server authenticated this client, then refused it",
+            "mutauth: authentication failed: peer not authorized: the server verified this client as mallory and "
+            "its policy refused it",
             "  hint: ask the server's operator to admit your principal (mutauth listen --allow)",
             "mutauth: no application data was sent or accepted"});
+  // Message 3 went out, and a clear alert (unauthorized) came back instead of message 4.
+  CHECK(types(r.wire.to_server) == T{rec_handshake, rec_handshake});
+  CHECK(types(r.wire.to_client) == T{rec_handshake, rec_alert});
   CHECK(last_alert(r.wire.to_client) == alert_unauthorized);
   CHECK(lines(s.proc->err()) ==
         std::vector<std::string>{listening_line(s),
@@ -461,7 +487,8 @@ TEST_CASE("cli: without --allow the server says nobody is admitted, and admits n
   Server s = pk_server(p, "server", "authorized_keys_ca", {"--echo"});
   const Refusal r = refuse(s, pk_client(p, "alice", "known_hosts_ca"));
   CHECK(lines(r.client.err).front() ==
-        "mutauth: authentication failed: peer not authorized: the server authenticated this client, then refused it");
+        "mutauth: authentication failed: peer not authorized: the server verified this client as alice and its "
+        "policy refused it");
   CHECK(last_alert(r.wire.to_client) == alert_unauthorized);
   CHECK(lines(s.proc->err()) ==
         std::vector<std::string>{"mutauth: warning: no --allow or --allow-file: every client will be refused after "
@@ -470,6 +497,250 @@ TEST_CASE("cli: without --allow the server says nobody is admitted, and admits n
                                  "mutauth: [client 1] handshake failed: peer not authorized: authenticated client "
                                  "refused by the authorization policy: alice",
                                  "mutauth: [client 1] no application data was sent or accepted"});
+}
+
+// ---------------------------------------------------------------- closure and truncation
+
+TEST_CASE("cli: a clean session ends with a sealed close each way and neither side logs a failure", "[cli]") {
+  Pki p;
+  Server s = pk_server(p, "server", "authorized_keys_ca");
+  RecordingRelay relay(s.port);
+  const std::string msg = payload("clean") + payload("session");
+  const Run c = connect_cli(relay.port(), pk_client(p, "alice", "known_hosts_ca"), msg);
+  const Wire w = wire_of(relay);
+  INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+  CHECK(c.rc == 0);
+  CHECK(c.out == msg);
+  CHECK(lines(c.err).size() == 1);  // the success line only
+  REQUIRE(s.proc->wait_for_out(msg.size(), 10));
+  CHECK(s.proc->out() == msg);
+  // No clear alert anywhere after the handshake: each direction ends with a sealed close.
+  for (const auto& rec : w.to_server) CHECK(rec.type != rec_alert);
+  for (const auto& rec : w.to_client) CHECK(rec.type != rec_alert);
+  REQUIRE(w.to_server.size() >= 4);
+  REQUIRE(w.to_client.size() >= 4);
+  CHECK(w.to_server.back().type == rec_app);
+  CHECK(w.to_server.back().body.size() == sealed_close_size);
+  CHECK(w.to_client.back().type == rec_app);
+  CHECK(w.to_client.back().body.size() == sealed_close_size);
+  const auto sl = lines(s.proc->err());
+  REQUIRE(sl.size() == 2);
+  CHECK(std::regex_match(sl[1], success_line("[client 1] ", spn, "alice")));
+  REQUIRE(s.proc->stop() == 0);
+  CHECK(lines(s.proc->err()).back() == "mutauth: stopped after 1 connection(s), 0 of them failed or ended uncleanly");
+}
+
+TEST_CASE("cli: a forged clear-text close after the handshake is refused as a truncation attack", "[cli]") {
+  Pki p;
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin");
+  // A man in the middle lets the handshake (messages 2 and 4) and the first echo through, then
+  // forges the old clear-text close alert and swallows everything else the server sends (its
+  // sealed close included): the classic truncation attack.
+  Tamper t;
+  t.after_records = 3;
+  t.inject = {rec_alert, 0, 1, 4};
+  t.drop_rest = true;
+  RecordingRelay relay(s.port, t);
+  const Run c = connect_cli(relay.port(), pin_alice(p), "hi\n");
+  INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+  REQUIRE(relay.tampered());
+  CHECK(c.rc == 1);
+  CHECK(c.out == "hi\n");  // what came before the forgery was sealed and authentic ...
+  const auto cl = lines(c.err);
+  REQUIRE(cl.size() >= 2);
+  CHECK(std::regex_match(cl[0], success_line("", "alice", spn)));
+  // ... but the end of the stream is not taken as a clean one.
+  CHECK(cl[1].rfind("mutauth: session failed: truncation attack: a clear-text alert arrived after the handshake", 0) ==
+        0);
+  CHECK(c.err.find("the data may have been truncated") != std::string::npos);
+}
+
+TEST_CASE("cli: a connection cut after the handshake is reported as truncation by both sides", "[cli]") {
+  Pki p;
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin");
+  // The relay lets the handshake and the first echo through, then cuts both TCP connections:
+  // neither side ever sees the other's sealed close.
+  Tamper t;
+  t.after_records = 3;
+  t.cut = true;
+  RecordingRelay relay(s.port, t);
+  // The client's stdin stays open: it has not finished sending when the connection dies.
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(relay.port()), "--target", spn, "--identity",
+          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+         "hi\n", false);
+  const auto rc = c.wait_exit(15);
+  INFO("client stderr:\n" << c.err() << "server stderr:\n" << s.proc->err());
+  REQUIRE(rc);
+  CHECK(*rc == 3);
+  CHECK(c.out() == "hi\n");
+  const auto cl = lines(c.err());
+  REQUIRE(cl.size() >= 2);
+  CHECK(cl[1].rfind("mutauth: session failed: connection ", 0) == 0);
+  CHECK(cl[1].find(truncated) != std::string::npos);
+  // The server's outcome for that connection is logged as a failure and counted.
+  REQUIRE(s.proc->wait_for_err("[client 1] session failed: ", 10));
+  std::string line;
+  for (const auto& l : lines(s.proc->err()))
+    if (l.find("[client 1] session failed: ") != std::string::npos) line = l;
+  CHECK(line.rfind("mutauth: [client 1] session failed: connection ", 0) == 0);
+  CHECK(line.find(truncated) != std::string::npos);
+  good_pinned_client(p, s, "after the cut");
+  REQUIRE(s.proc->wait_for_err("[client 2] authenticated", 10));
+  REQUIRE(s.proc->stop() == 0);
+  CHECK(lines(s.proc->err()).back() == "mutauth: stopped after 2 connection(s), 1 of them failed or ended uncleanly");
+}
+
+TEST_CASE("cli: a server that dies after the handshake leaves the client reporting truncation", "[cli]") {
+  Pki p;
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin");
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity", p.file("pin-alice"),
+          "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+         "hi\n", false);
+  REQUIRE(c.wait_for_out(3, 10));  // authenticated, and the echo came back
+  s.proc->signal(SIGKILL);         // no sealed close, no alert: the process is just gone
+  const auto rc = c.wait_exit(10);
+  INFO("client stderr:\n" << c.err());
+  REQUIRE(rc);
+  CHECK(*rc == 3);
+  CHECK(c.out() == "hi\n");
+  const std::string failed = line_starting(c.err(), "mutauth: session failed: connection ");
+  CHECK(failed.find(truncated) != std::string::npos);
+}
+
+TEST_CASE("cli: a server stopped mid-session ends it with a sealed alert, not a clean close", "[cli]") {
+  Pki p;
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin");
+  RecordingRelay relay(s.port);
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(relay.port()), "--target", spn, "--identity",
+          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+         "hi\n", false);
+  REQUIRE(c.wait_for_out(3, 10));
+  CHECK(s.proc->stop() == 0);  // SIGTERM: the server aborts the sessions it serves
+  const auto rc = c.wait_exit(10);
+  INFO("client stderr:\n" << c.err() << "server stderr:\n" << s.proc->err());
+  REQUIRE(rc);
+  CHECK(*rc == 1);
+  CHECK(line_starting(c.err(), "mutauth: session failed: ") ==
+        "mutauth: session failed: the peer ended the session with an alert: aborted");
+  c.close_stdin();
+  const Wire w = wire_of(relay);
+  REQUIRE(!w.to_client.empty());
+  CHECK(w.to_client.back().type == rec_app);  // the alert is sealed ...
+  CHECK(w.to_client.back().body.size() == 1 + 1 + 16);  // ... reason | alert type | tag
+  for (const auto& rec : w.to_client) CHECK(rec.type != rec_alert);
+}
+
+// ---------------------------------------------------------------- the asserted principal
+
+TEST_CASE("cli: with two principals in its certificate the client asserts --name, and local= shows it", "[cli]") {
+  Pki p;
+  Server s = pk_server(p, "server", "authorized_keys_ca");
+  // duo's certificate lists ops and alice; the server admits alice only.
+  std::vector<std::string> args = pk_client(p, "duo", "known_hosts_ca");
+  args.insert(args.end(), {"--name", "alice"});
+  const Run c = connect_cli(s.port, args, "as alice\n");
+  INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+  REQUIRE(c.rc == 0);
+  CHECK(c.out == "as alice\n");
+  const auto cl = lines(c.err);
+  REQUIRE(cl.size() == 1);
+  CHECK(std::regex_match(cl[0], success_line("", "alice", spn)));  // not the key comment "duo"
+  REQUIRE(s.proc->wait_for_err("[client 1] authenticated", 10));
+  CHECK(std::regex_match(lines(s.proc->err())[1], success_line("[client 1] ", spn, "alice")));
+
+  // --as is the same option; asserting the other principal is verified, then refused by policy.
+  args = pk_client(p, "duo", "known_hosts_ca");
+  args.insert(args.end(), {"--as", "ops"});
+  const Run o = connect_cli(s.port, args, "this must never reach the server\n");
+  INFO("client stderr:\n" << o.err);
+  CHECK(o.rc == 1);
+  CHECK(o.out.empty());
+  CHECK(lines(o.err).front() ==
+        "mutauth: authentication failed: peer not authorized: the server verified this client as ops and its "
+        "policy refused it");
+  REQUIRE(s.proc->wait_for_err("[client 2] handshake failed: peer not authorized: authenticated client refused by "
+                               "the authorization policy: ops",
+                               10));
+
+  // Without --name, a certificate with several principals falls back to the key's comment,
+  // which it does not list: a configuration error before any connection.
+  const Run d = connect_cli(s.port, pk_client(p, "duo", "known_hosts_ca"), "x\n");
+  CHECK(d.rc == 4);
+  CHECK(lines(d.err).front() == "mutauth: certificate " + p.file("duo") +
+                                    "-cert.pub: invalid argument: the certificate does not list the principal this "
+                                    "client asserts, duo (it lists ops,alice)");
+  CHECK(s.proc->out() == "as alice\n");
+  CHECK(s.proc->stop() == 0);
+}
+
+TEST_CASE("cli: inspect --as-client says which principal the client asserts, as the handshake does", "[cli]") {
+  Pki p;
+  auto inspect = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {cli, "inspect", p.file("duo-cert.pub"), "--as-client", "--trust",
+                                     p.file("authorized_keys_ca_alice")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    Proc c(argv);
+    const auto rc = c.wait_exit(10);
+    REQUIRE(rc);
+    return Run{*rc, c.out(), c.err()};
+  };
+  // The server trusts the CA for alice only (cert-authority,principals="alice").
+  Server s = pk_server(p, "server", "authorized_keys_ca_alice", {"--allow", "alice", "--allow", "ops", "--echo"});
+
+  // Accepted: alice.
+  Run r = inspect({"--name", "alice"});
+  INFO(r.out);
+  CHECK(r.rc == 0);
+  auto l = lines(r.out);
+  REQUIRE(l.size() >= 2);
+  CHECK(l[l.size() - 2] == "  client asserts: alice (--name)");
+  CHECK(l.back() == "  verdict: ACCEPTED as client alice");
+  std::vector<std::string> args = pk_client(p, "duo", "known_hosts_ca");
+  args.insert(args.end(), {"--name", "alice"});
+  Run c = connect_cli(s.port, args, "ok\n");
+  INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+  CHECK(c.rc == 0);
+  CHECK(std::regex_match(lines(c.err).front(), success_line("", "alice", spn)));
+
+  // Refused: ops is in the certificate but not in the CA's principals= list, so the server's
+  // verification refuses it in the handshake; inspect says so first.
+  r = inspect({"--name", "ops"});
+  INFO(r.out);
+  CHECK(r.rc == 1);
+  l = lines(r.out);
+  REQUIRE(l.size() >= 2);
+  CHECK(l[l.size() - 2] == "  client asserts: ops (--name)");
+  CHECK(l.back() == "  verdict: a server would REFUSE this client certificate: server proved a different name: "
+                    "principal ops is not in the principals= list of this CA's cert-authority entry");
+  args = pk_client(p, "duo", "known_hosts_ca");
+  args.insert(args.end(), {"--name", "ops"});
+  RecordingRelay relay(s.port);
+  c = connect_cli(relay.port(), args, "this must never reach the server\n");
+  const Wire w = wire_of(relay);
+  INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+  CHECK(c.rc == 1);
+  CHECK(c.out.empty());
+  CHECK(lines(c.err).front() ==
+        "mutauth: authentication failed: peer aborted the handshake: the peer could not complete the authentication");
+  REQUIRE(s.proc->wait_for_err("[client 2] handshake failed: ", 10));
+  CHECK(s.proc->err().find("principal ops is not in the principals= list") != std::string::npos);
+  for (const auto& rec : w.to_server) CHECK(rec.type != rec_app);
+  for (const auto& rec : w.to_client) CHECK(rec.type != rec_app);
+
+  // The default, as `mutauth connect` takes it: several principals, so the key's comment (duo),
+  // which the certificate does not list.
+  r = inspect({});
+  INFO(r.out);
+  CHECK(r.rc == 1);
+  l = lines(r.out);
+  REQUIRE(l.size() >= 2);
+  CHECK(l[l.size() - 2] == "  client asserts: duo (the key's comment)");
+  CHECK(l.back().rfind("  verdict: a server would REFUSE this client certificate: ", 0) == 0);
+  CHECK(l.back().find("the client asserts principal duo, which its certificate does not list") != std::string::npos);
+  c = connect_cli(s.port, pk_client(p, "duo", "known_hosts_ca"), "x\n");
+  CHECK(c.rc == 4);
+  CHECK(s.proc->out() == "ok\n");
+  CHECK(s.proc->stop() == 0);
 }
 
 TEST_CASE("cli: exit codes for usage, configuration and transport errors", "[cli]") {
@@ -682,7 +953,10 @@ TEST_CASE("cli: inspect keys and certificates, with accepted and refused verdict
 
   r = inspect({p.file("alice-cert.pub"), "--as-client", "--trust", p.file("authorized_keys_ca")});
   CHECK(r.rc == 0);
-  CHECK(lines(r.out).back() == "  verdict: ACCEPTED as client alice");
+  l = lines(r.out);
+  REQUIRE(l.size() >= 2);
+  CHECK(l[l.size() - 2] == "  client asserts: alice (the certificate's only principal)");
+  CHECK(l.back() == "  verdict: ACCEPTED as client alice");
 
   r = inspect({p.file("eve-cert.pub"), "--as-client", "--trust", p.file("authorized_keys_ca")});
   CHECK(r.rc == 1);

@@ -55,8 +55,32 @@ struct Trust {
   std::optional<pk::Krl> krl;
 };
 
-inline int explain_certificate(const std::string& path, bytes_view blob, const std::string& target_text,
-                               bool as_server, bool as_client, Trust& t, bool host_wide) {
+// The comment a client using this certificate would take as its principal when it names none:
+// that of the private key beside the certificate (KEY for KEY-cert.pub, what `mutauth connect
+// --identity KEY` loads), else the certificate line's own comment (ssh-keygen copies the key's).
+inline std::string key_comment_for(const std::string& cert_path, const std::string& cert_text) {
+  const std::string suffix = "-cert.pub";
+  if (cert_path.size() > suffix.size() && cert_path.compare(cert_path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    bool ok = false;
+    const std::string key_text = read_file(cert_path.substr(0, cert_path.size() - suffix.size()), ok);
+    if (ok) {
+      auto k = pk::parse_private_key(key_text);
+      if (k) return std::string(k->comment());
+    }
+  }
+  std::istringstream in(cert_text);
+  std::string type, b64, comment;
+  in >> type >> b64;
+  std::getline(in, comment);
+  while (!comment.empty() && (comment.front() == ' ' || comment.front() == '\t')) comment.erase(0, 1);
+  while (!comment.empty() && (comment.back() == ' ' || comment.back() == '\r' || comment.back() == '\n'))
+    comment.pop_back();
+  return comment;
+}
+
+inline int explain_certificate(const std::string& path, const std::string& text, bytes_view blob,
+                               const std::string& target_text, bool as_server, bool as_client, Trust& t,
+                               bool host_wide, const std::string& client_name) {
   auto c = pk::parse_certificate(blob);
   if (!c) {
     std::printf("%s: OpenSSH certificate, REFUSED by the parser: %s\n", path.c_str(), err(c.error_value()).c_str());
@@ -115,12 +139,30 @@ inline int explain_certificate(const std::string& path, bytes_view blob, const s
                 t.have_hosts ? "" : " (CA trust not checked: no --trust known_hosts file given)");
     return 0;
   }
+  // The principal `mutauth connect` would assert with this certificate (same rule as main.cpp's
+  // client_principal): --name; else the certificate's only principal; else the key's comment.
+  std::string name = client_name;
+  const char* source = "--name";
+  if (name.empty() && c->principal_count == 1) {
+    name = std::string(c->principals()[0]);
+    source = "the certificate's only principal";
+  }
+  if (name.empty()) {
+    name = key_comment_for(path, text);
+    source = "the key's comment";
+  }
+  if (name.empty()) {
+    std::printf("  verdict: a client would assert no principal (the certificate lists several and the key has no "
+                "comment): give --name NAME\n");
+    return 1;
+  }
+  std::printf("  client asserts: %s (%s)\n", name.c_str(), source);
   pk::ClientTrust ct;
   pk::UserCertAuthority self_ca{c->signature_key, {}};
   if (t.have_users) ct = t.authorized_keys.trust();
   else ct.authorities = std::span<const pk::UserCertAuthority>(&self_ca, 1);
   if (t.krl) ct.revoked = &*t.krl;
-  auto v = pk::verify_user_certificate(*c, ct);
+  auto v = pk::verify_user_certificate(*c, ct, name);
   if (!v) {
     std::printf("  verdict: a server would REFUSE this client certificate: %s\n", err(v.error_value()).c_str());
     return 1;
@@ -163,8 +205,11 @@ inline int explain_trust_file(const std::string& path, const std::string& text) 
 
 }  // namespace inspect_detail
 
+/// `client_name`: with --as-client, the principal the client would assert (--name); empty: the
+/// same default as `mutauth connect`.
 inline int inspect(const std::vector<std::string>& files, const std::string& target, bool as_server, bool as_client,
-                   const std::string& trust_path, const std::string& krl_path, bool host_wide) {
+                   const std::string& trust_path, const std::string& krl_path, bool host_wide,
+                   const std::string& client_name = {}) {
   using namespace inspect_detail;
   Trust t;
   if (!trust_path.empty()) {
@@ -225,7 +270,7 @@ inline int inspect(const std::vector<std::string>& files, const std::string& tar
         std::printf("%s: OpenSSH certificate, REFUSED: %s\n", path.c_str(), err(blob.error_value()).c_str());
         rc = 1;
       } else {
-        rc = explain_certificate(path, *blob, target, as_server, as_client, t, host_wide);
+        rc = explain_certificate(path, text, *blob, target, as_server, as_client, t, host_wide, client_name);
       }
     } else if (text.rfind("ssh-", 0) == 0 || text.rfind("ecdsa-", 0) == 0) {
       auto k = pk::parse_public_key_line(text);

@@ -38,7 +38,7 @@ const char* usage_text =
     "usage:\n"
     "  mutauth listen ADDR:PORT --service SPN [--allow PRINCIPAL]... [options]\n"
     "  mutauth connect ADDR:PORT --target SPN [options]\n"
-    "  mutauth inspect FILE... [--target SPN | --as-server | --as-client] [--trust FILE] [--krl FILE]\n"
+    "  mutauth inspect FILE... [--target SPN | --as-server | --as-client [--name NAME]] [--trust FILE] [--krl FILE]\n"
     "\n"
     "mechanism:   --mech pk|krb5                   (default pk)\n"
     "pk:          --identity KEYFILE               Ed25519 key from ssh-keygen; KEYFILE-cert.pub is used when present\n"
@@ -53,14 +53,24 @@ const char* usage_text =
     "             --once                           serve one client, with stdin/stdout piped, then exit\n"
     "             --max-clients N                  connections served at once (default 64)\n"
     "client:      --target SPN                     the service principal you demand (never derived from ADDR)\n"
+    "             --name NAME, --as NAME           pk: the principal this client asserts (the server verifies it\n"
+    "                                              against its certificate or pinned key, then its --allow list);\n"
+    "                                              default: the certificate's principal if it lists exactly one,\n"
+    "                                              else the key's comment (ssh-keygen -C)\n"
     "timeouts:    --connect-timeout S (10)  --handshake-timeout S (10)  --idle-timeout S (300, 0 = none)\n"
-    "             -q, --quiet                      no success line on stderr\n";
+    "             -q, --quiet                      no success line on stderr\n"
+    "\n"
+    "After the handshake every record is sealed, closes and alerts included: a connection that ends\n"
+    "without the peer's sealed close may have been truncated, and is reported as a failure.\n"
+    "exit status: 0 ok; 1 authentication, authorization or session failure (a peer's alert, a forged\n"
+    "record); 2 usage; 3 transport (including a connection cut before the peer's sealed close);\n"
+    "4 configuration\n";
 
 struct Options {
   std::string command, address;
   std::vector<std::string> files;
   std::string mech = "pk";
-  std::string identity, trust, krl, keytab, ccache, service, target, allow_file;
+  std::string identity, trust, krl, keytab, ccache, service, target, allow_file, name;
   std::vector<std::string> allow;
   bool echo = false, once = false, host_wide = false, quiet = false, as_server = false, as_client = false;
   int max_clients = 64;
@@ -103,6 +113,10 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--ccache") o.ccache = value();
     else if (a == "--service") o.service = value();
     else if (a == "--target") o.target = value();
+    else if (a == "--name" || a == "--as") {
+      o.name = value();
+      if (o.name.empty()) usage_error(a + " needs a non-empty principal");
+    }
     else if (a == "--allow") o.allow.push_back(value());
     else if (a == "--allow-file") o.allow_file = value();
     else if (a == "--echo") o.echo = true;
@@ -129,6 +143,10 @@ Options parse_args(int argc, char** argv) {
   if (o.command == "listen" && o.service.empty())
     usage_error("--service is required: the service principal this server proves");
   if (o.command == "inspect" && o.files.empty()) usage_error("inspect needs at least one file");
+  if (!o.name.empty() && o.command == "listen")
+    usage_error("--name is for clients: a server proves its --service");
+  if (!o.name.empty() && o.mech == "krb5")
+    usage_error("--name is for --mech pk: a Kerberos client is the principal of its ticket (--keytab, --ccache)");
   return o;
 }
 
@@ -213,6 +231,43 @@ void load_pk(const Options& o, PkMaterial& m, bool server) {
   }
 }
 
+// The principal a pk client asserts: --name; else its certificate's principal when it lists
+// exactly one; else the key's comment (ssh-keygen -C). A name the certificate does not list is a
+// configuration error here, before any connection (the server would refuse it).
+std::string client_principal(const Options& o, const PkMaterial& m) {
+  std::optional<pk::CertificateView> cert;
+  if (!m.cert.empty()) {
+    auto c = pk::parse_certificate(m.cert);
+    if (!c) config_error("certificate " + o.identity + "-cert.pub", c.error_value());
+    cert = *c;
+  }
+  std::string name = o.name;
+  if (name.empty() && cert && cert->principal_count == 1) name = std::string(cert->principals()[0]);
+  if (name.empty()) name = std::string(m.key->comment());
+  if (name.empty())
+    config_error("identity " + o.identity,
+                 mutauth::error(errc::invalid_argument, "this client asserts no principal: its key has no comment",
+                                "give --name NAME, the principal the server knows this key or certificate by"));
+  if (cert) {
+    bool listed = false;
+    std::string all;
+    for (std::string_view p : cert->principals()) {
+      listed = listed || p == name;
+      all += (all.empty() ? "" : ",") + std::string(p);
+    }
+    if (!listed) {
+      mutauth::error e(errc::invalid_argument, "the certificate does not list the principal this client asserts, ");
+      e.append(name);
+      e.append(" (it lists ");
+      e.append(all);
+      e.append(")");
+      config_error("certificate " + o.identity + "-cert.pub",
+                   e.with_hint("give --name with one of the certificate's principals"));
+    }
+  }
+  return name;
+}
+
 // ---------------- authorization (server) ----------------
 struct AllowList {
   std::vector<std::string> names;
@@ -252,10 +307,15 @@ void write_out(bytes_view data) {
 
 void report_failure(const std::string& who, const cli::Failure& f) {
   std::lock_guard<std::mutex> lock(g_out_mutex);
-  // "go-ahead" is the CLI's last step of authentication: the server admitting this client.
-  const std::string where = f.where == "go-ahead" ? "authentication" : f.where;
-  std::fprintf(stderr, "mutauth: %s%s failed: %s\n", who.c_str(), where.c_str(), error_text(f.err).c_str());
-  if (f.where == "handshake" || f.where == "go-ahead")
+  std::string text = error_text(f.err);
+  // After the handshake, a truncation or the peer's sealed alert says it all in its detail.
+  if (f.where == "session" && (f.err.code() == errc::truncation || f.err.code() == errc::peer_alert)) {
+    text = std::string(f.err.detail());
+    if (!f.err.hint().empty()) text += "\n  hint: " + std::string(f.err.hint());
+  }
+  std::fprintf(stderr, "mutauth: %s%s failed: %s\n", who.c_str(), f.where.c_str(), text.c_str());
+  // "authentication": the peer's alert ended the handshake (the client's view of a refusal).
+  if (f.where == "handshake" || f.where == "authentication")
     std::fprintf(stderr, "mutauth: %sno application data was sent or accepted\n", who.c_str());
 }
 
@@ -277,8 +337,10 @@ void report_success(const std::string& who, const Session<M>& s, const cli::Hand
 }
 
 // ---------------- client ----------------
+// `self`: the principal this client asserts, for messages (empty when only the mechanism knows it).
 template <class M>
-int run_client(const Options& o, const ServicePrincipal& target, const typename M::InitiatorConfig& cfg) {
+int run_client(const Options& o, const ServicePrincipal& target, const typename M::InitiatorConfig& cfg,
+               const std::string& self = {}) {
   cli::Endpoint ep;
   if (!cli::parse_endpoint(o.address, ep)) usage_error("bad address '" + o.address + "' (HOST:PORT or [IPv6]:PORT)");
   std::string why;
@@ -292,41 +354,20 @@ int run_client(const Options& o, const ServicePrincipal& target, const typename 
   cli::HandshakeStats st;
   cli::Failure f;
   const auto dl = cli::Deadline::in_seconds(o.handshake_timeout);
-  if (!cli::run_handshake(hs, s, rr, dl, st, f)) {
+  if (!cli::run_handshake(hs, s, rr, dl, st, f, self)) {
     report_failure("", f);
     return f.io ? exit_transport : exit_auth;
   }
+  // Done only after the server's last message (pk: message 4, krb5: the AP-REP), which says it
+  // verified and admitted this client: application data may flow now (G1).
   auto session = std::move(hs).finish();
   if (!session) {
     report_failure("", {session.error_value(), "handshake"});
     return exit_auth;
   }
   rr.allow_application_data(*session);
-  // Wait for the server's go-ahead: it proves the server verified and admitted us, so no
-  // application byte of ours leaves before both identities are proven (G1).
-  auto go = rr.next(dl, f);
-  if (!go) {
-    if (f.err.code() == errc::io_error) f.err = mutauth::error(errc::unauthorized, "the server closed the connection after the handshake: it did not admit this client");
-    f.where = "go-ahead";
-    report_failure("", f);
-    return exit_auth;
-  }
-  if (go->first == record_type::alert) {
-    f = {cli::alert_error(go->second, true), "go-ahead"};
-    report_failure("", f);
-    return exit_auth;
-  }
-  std::vector<std::uint8_t> plain;
-  if (go->first != record_type::application || !cli::open_sealed(*session, go->second, plain, f) || !plain.empty()) {
-    f.where = "go-ahead";
-    report_failure("", f);
-    return exit_auth;
-  }
-  // Flights the client waited for: the server's handshake replies, then the go-ahead (which
-  // rides behind the last server message when the server speaks last, as with Kerberos).
+  // Flights the client waited for: the server's handshake replies.
   const std::size_t round_trips = st.messages / 2 + st.messages % 2;
-  st.bytes_sent = s.sent;
-  st.bytes_received = s.received;
   if (!o.quiet) report_success("", *session, st, round_trips);
   cli::PumpOptions po;
   po.in_fd = STDIN_FILENO;
@@ -363,11 +404,6 @@ bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig
     return false;
   }
   rr.allow_application_data(*session);
-  // The go-ahead: an empty sealed record, sent only now that the client is proven and admitted.
-  if (!cli::send_sealed(*session, s, {}, cli::Deadline::in_seconds(o.handshake_timeout), f)) {
-    report_failure(who, f);
-    return false;
-  }
   if (!o.quiet) report_success(who, *session, st, (st.messages + 1) / 2);
   cli::PumpOptions po;
   po.in_fd = o.once ? STDIN_FILENO : -1;
@@ -396,6 +432,7 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
     std::fprintf(stderr, "mutauth: listening on %s as %s (mech %.*s)\n", o.address.c_str(), o.service.c_str(),
                  static_cast<int>(M::name.size()), M::name.data());
   std::atomic<int> active{0};
+  std::atomic<std::size_t> failures{0};  // connections that did not end cleanly (each one logged)
   std::size_t served = 0;
   for (;;) {
     cli::Socket c = cli::accept_one(l);
@@ -408,14 +445,17 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
       continue;  // closing the socket refuses it
     }
     ++active;
-    std::thread([&o, &cfg, &allow, &active, served, c = std::move(c)]() mutable {
-      (void)serve_one<M>(o, std::move(c), cfg, allow, served);
+    std::thread([&o, &cfg, &allow, &active, &failures, served, c = std::move(c)]() mutable {
+      if (!serve_one<M>(o, std::move(c), cfg, allow, served)) ++failures;
       --active;
     }).detach();
   }
   // Connections in flight notice g_stop within a second; they use this frame's `cfg` and
   // `allow`, so wait for every one of them before returning.
   while (active.load() > 0) ::usleep(50 * 1000);
+  if (!o.quiet)
+    std::fprintf(stderr, "mutauth: stopped after %zu connection(s), %zu of them failed or ended uncleanly\n", served,
+                 failures.load());
   return exit_ok;
 }
 
@@ -436,8 +476,8 @@ void install_signals() {
 int main(int argc, char** argv) {
   Options o = parse_args(argc, argv);
   install_signals();
-  if (o.command == "inspect") return mutauth::cli::inspect(o.files, o.target, o.as_server, o.as_client, o.trust, o.krl,
-                                                          o.host_wide);
+  if (o.command == "inspect")
+    return mutauth::cli::inspect(o.files, o.target, o.as_server, o.as_client, o.trust, o.krl, o.host_wide, o.name);
 
   if (o.mech == "pk") {
     PkMaterial m;
@@ -445,13 +485,14 @@ int main(int argc, char** argv) {
     if (o.command == "connect") {
       const ServicePrincipal target = parse_spn("--target", o.target);
       pk::InitiatorConfig cfg;
-      // How this client names itself locally: its key's comment (ssh-keygen -C). The server never
-      // learns it from us; it derives our principal from the verified key or certificate.
-      cfg.identity = {&*m.key, m.key->comment(), m.cert};
+      // The principal this client asserts (OpenSSH's rule): the server verifies it against our
+      // certificate's principals or the principal our key is pinned for, then its allow list.
+      m.local_name = client_principal(o, m);
+      cfg.identity = {&*m.key, m.local_name, m.cert};
       if (m.known_hosts) cfg.trust = m.known_hosts->trust();
       cfg.trust.allow_host_wide_credentials = o.host_wide;
       if (m.krl) cfg.trust.revoked = &*m.krl;
-      return run_client<pk::PublicKey>(o, target, cfg);
+      return run_client<pk::PublicKey>(o, target, cfg, m.local_name);
     }
     pk::AcceptorConfig cfg{.identity = {&*m.key, {}, m.cert}, .service = parse_spn("--service", o.service),
                            .trust = {}, .channel_binding = {}};

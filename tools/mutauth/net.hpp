@@ -91,11 +91,12 @@ class Socket {
     if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
   }
 
-  /// Writes all of `n` bytes before the deadline.
-  io write_all(const void* p, std::size_t n, Deadline dl) {
+  /// Writes all of `n` bytes before the deadline. `while_stopping`: even after SIGINT/SIGTERM
+  /// (the last words of a session that is being ended: its sealed alert).
+  io write_all(const void* p, std::size_t n, Deadline dl, bool while_stopping = false) {
     const auto* b = static_cast<const std::uint8_t*>(p);
     while (n > 0) {
-      if (g_stop) return io::stopped;
+      if (g_stop && !while_stopping) return io::stopped;
       pollfd pfd{fd_, POLLOUT, 0};
       int pr = ::poll(&pfd, 1, dl.poll_ms());
       if (pr < 0 && errno != EINTR) return io::error;
