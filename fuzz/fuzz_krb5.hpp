@@ -156,7 +156,9 @@ inline constexpr bool krb5_details_log_safe = true;
 
 inline bool allow_any(const Principal&) noexcept { return true; }
 
-/// A session pair must carry records both ways: what one seals, the other opens unchanged.
+/// A session pair must carry records both ways: what one seals, the other opens unchanged, as
+/// a data record; then `a`'s sealed close reaches `b` as a close (session.hpp: content | type
+/// inside gss_wrap).
 inline bool sessions_agree(Session<KRB>& a, Session<KRB>& b) {
   static constexpr std::string_view msg = "mutauth fuzz record";
   for (int dir = 0; dir < 2; ++dir) {
@@ -165,11 +167,17 @@ inline bool sessions_agree(Session<KRB>& a, Session<KRB>& b) {
     bytes rec(msg.size() + Session<KRB>::seal_overhead);
     auto n = from.seal(bytes_view(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), rec);
     if (!n) return false;
-    bytes plain(*n);
+    bytes plain(*n - Session<KRB>::open_overhead);
     auto m = to.open(bytes_view(rec.data(), *n), plain);
-    if (!m || as_text(bytes_view(plain.data(), *m)) != msg) return false;
+    if (!m || m->type != content_type::data || as_text(bytes_view(plain.data(), m->size)) != msg)
+      return false;
   }
-  return true;
+  bytes close(Session<KRB>::seal_overhead);
+  auto n = a.close(close);
+  if (!n) return false;
+  bytes plain(*n - Session<KRB>::open_overhead);
+  auto m = b.open(bytes_view(close.data(), *n), plain);
+  return m && m->type == content_type::close && b.peer_closed();
 }
 
 }  // namespace fuzz

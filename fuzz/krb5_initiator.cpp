@@ -8,8 +8,9 @@
 //      4 append offset % 64 + 1 copies of value.
 // Invariants: a failed handshake stays failed, refuses everything and yields no session (G5);
 // the unaltered AP-REP completes the handshake; whenever the initiator completes (altered token
-// or not), its session and the genuine acceptor's carry records both ways — an AP-REP that did
-// not come from the holder of the service key can never yield a session (G2, G4).
+// or not), its session and the genuine acceptor's carry data records both ways and the client's
+// sealed close (fuzz_krb5.hpp sessions_agree) — an AP-REP that did not come from the holder of
+// the service key can never yield a session (G2, G4).
 #include <vector>
 
 #include "fuzz_krb5.hpp"

@@ -7,10 +7,16 @@ mutauth's Kerberos mechanism must interoperate with.
 
 Speaks hex lines on stdin/stdout:
     TOKEN <hex>   a context token (either direction)
-    WRAP <hex>    a wrap token (gss_wrap with confidentiality)
-    PLAIN <hex>   what this peer unwrapped from the other side's WRAP
+    WRAP <hex>    a wrap token (gss_wrap with confidentiality) of a mutauth data record: its
+                  plaintext is content | 0x01 (docs/kerberos.md, "Records")
+    PLAIN <hex>   the whole plaintext this peer unwrapped from the other side's WRAP, type byte
+                  included: this peer does not interpret it, the test does
+    CLOSE <hex>   a wrap token of a mutauth close record: plaintext 0x02 alone
     PEER <name>   the peer name this side authenticated
-    PRF <hex>     GSS_Pseudo_random(GSS_C_PRF_KEY_FULL, "mutauth interop", 32) (RFC 4401)
+    PRF <hex>     GSS_Pseudo_random(GSS_C_PRF_KEY_FULL, "mutauth interop", 32) (RFC 4401):
+                  mutauth's exporter with an empty context
+    PRFCTX <hex>  GSS_Pseudo_random(GSS_C_PRF_KEY_FULL, "mutauth interop" | 0x00 | PRF_CONTEXT,
+                  32): mutauth's exporter with context PRF_CONTEXT
     DONE
 The PRF is computed through ctypes on an exported/imported copy of the context, because
 python-gssapi 1.8 has no binding for gss_pseudo_random.
@@ -22,6 +28,11 @@ import gssapi
 import gssapi.raw
 
 PRF_LABEL = b"mutauth interop"
+# The exporter context the interop test uses (tests/krb5/test_krb5.cpp, interop_context): it
+# holds a NUL and a non-ASCII byte, so that a length or C-string slip shows.
+PRF_CONTEXT = bytes.fromhex("00") + b"interop context" + bytes.fromhex("ff")
+DATA = b"\x01"   # mutauth content types (the last byte of a record's plaintext)
+CLOSE = b"\x02"
 FLAGS = (gssapi.RequirementFlag.mutual_authentication
          | gssapi.RequirementFlag.replay_detection
          | gssapi.RequirementFlag.out_of_sequence_detection
@@ -49,8 +60,9 @@ class Buffer(ctypes.Structure):
     _fields_ = [("length", ctypes.c_size_t), ("value", ctypes.c_void_p)]
 
 
-def prf(ctx):
-    """Exports the context (which consumes it) and runs gss_pseudo_random on the import."""
+def prf(ctx, inputs):
+    """Exports the context (which consumes it) and runs gss_pseudo_random on the import, once
+    per prf_in in `inputs`; returns the 32-byte outputs in that order."""
     token = gssapi.raw.export_sec_context(ctx)
     lib = ctypes.CDLL("libgssapi_krb5.so.2")
     minor = ctypes.c_uint32(0)
@@ -59,16 +71,29 @@ def prf(ctx):
     major = lib.gss_import_sec_context(ctypes.byref(minor), ctypes.byref(inbuf), ctypes.byref(handle))
     if major != 0:
         sys.exit(f"gss_import_sec_context: major {major:#x} minor {minor.value}")
-    label = Buffer(len(PRF_LABEL), ctypes.cast(ctypes.c_char_p(PRF_LABEL), ctypes.c_void_p))
-    out = Buffer(0, None)
-    major = lib.gss_pseudo_random(ctypes.byref(minor), handle, 0, ctypes.byref(label),
-                                  ctypes.c_ssize_t(32), ctypes.byref(out))
-    if major != 0:
-        sys.exit(f"gss_pseudo_random: major {major:#x} minor {minor.value}")
-    value = ctypes.string_at(out.value, out.length)
-    lib.gss_release_buffer(ctypes.byref(minor), ctypes.byref(out))
+    values = []
+    for prf_in in inputs:
+        # Exactly prf_in's bytes (its NULs included; the length is explicit), alive for the call.
+        raw = ctypes.create_string_buffer(prf_in, len(prf_in))
+        label = Buffer(len(prf_in), ctypes.cast(raw, ctypes.c_void_p))
+        out = Buffer(0, None)
+        major = lib.gss_pseudo_random(ctypes.byref(minor), handle, 0, ctypes.byref(label),
+                                      ctypes.c_ssize_t(32), ctypes.byref(out))
+        if major != 0:
+            sys.exit(f"gss_pseudo_random: major {major:#x} minor {minor.value}")
+        values.append(ctypes.string_at(out.value, out.length))
+        lib.gss_release_buffer(ctypes.byref(minor), ctypes.byref(out))
     lib.gss_delete_sec_context(ctypes.byref(minor), ctypes.byref(handle), None)
-    return value
+    return values
+
+
+def finish(ctx):
+    """A sealed close, then both exporter values (label alone; label | 0x00 | context)."""
+    send("CLOSE", ctx.wrap(CLOSE, True).message)
+    plain, with_context = prf(ctx, [PRF_LABEL, PRF_LABEL + b"\x00" + PRF_CONTEXT])
+    send("PRF", plain)
+    send("PRFCTX", with_context)
+    send("DONE", "")
 
 
 def initiate(target):
@@ -80,13 +105,12 @@ def initiate(target):
     if not ctx.complete:
         sys.exit("gss_peer: initiator not complete after the AP-REP")
     send("PEER", str(ctx.target_name))
-    send("WRAP", ctx.wrap(b"ping from python-gssapi", True).message)
+    send("WRAP", ctx.wrap(b"ping from python-gssapi" + DATA, True).message)
     res = ctx.unwrap(expect("WRAP"))
     if not res.encrypted:
         sys.exit("gss_peer: record was not encrypted")
     send("PLAIN", res.message)
-    send("PRF", prf(ctx))
-    send("DONE", "")
+    finish(ctx)
 
 
 def accept(service):
@@ -102,9 +126,8 @@ def accept(service):
     if not res.encrypted:
         sys.exit("gss_peer: record was not encrypted")
     send("PLAIN", res.message)
-    send("WRAP", ctx.wrap(b"pong from python-gssapi", True).message)
-    send("PRF", prf(ctx))
-    send("DONE", "")
+    send("WRAP", ctx.wrap(b"pong from python-gssapi" + DATA, True).message)
+    finish(ctx)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -114,11 +115,22 @@ bytes seal(Session<K>& s, std::string_view msg) {
   return out;
 }
 
-result<std::size_t> open(Session<K>& s, const bytes& rec, bytes& plain) {
+// Opens one record into `plain` (resized to the data it carried; empty for close and alert).
+result<received> open(Session<K>& s, const bytes& rec, bytes& plain) {
   plain.assign(rec.size() >= Session<K>::open_overhead ? rec.size() - Session<K>::open_overhead : 0, 0);
   auto n = s.open(rec, plain);
-  if (n) plain.resize(*n);
+  if (n) plain.resize(n->size);
   return n;
+}
+
+// Opens one record that must be application data; returns its bytes.
+std::string open_data(Session<K>& s, const bytes& rec) {
+  bytes plain;
+  auto n = open(s, rec, plain);
+  INFO((n ? std::string() : text_of(n.error_value())));
+  REQUIRE(n);
+  CHECK(n->type == content_type::data);
+  return to_string(plain);
 }
 
 // The failing side's error after a handshake that must fail.
@@ -161,7 +173,7 @@ TEST_CASE("krb5: mutual handshake, sealed records both ways, exporter and channe
   CHECK(x.tokens[0][0] == 0x60);
   CHECK(x.tokens[1][0] == 0x60);
   std::printf("[measure] AP-REQ %zu B, AP-REP %zu B, wrap overhead %zu B\n", x.tokens[0].size(),
-              x.tokens[1].size(), client.mechanism_keys().wrap_overhead());
+              x.tokens[1].size(), client.mechanism_info().wrap_overhead());
 
   // Identities come from the verified context.
   CHECK(server_s.peer().name.view() == "alice@EXAMPLE.TEST");
@@ -173,10 +185,10 @@ TEST_CASE("krb5: mutual handshake, sealed records both ways, exporter and channe
   CHECK(server_s.local().name.view() == "host/server.example.test@EXAMPLE.TEST");
   CHECK(client.service() == server());
   CHECK(server_s.service() == server());
-  const OM_uint32 f = client.mechanism_keys().flags();
+  const OM_uint32 f = client.mechanism_info().flags();
   CHECK((f & GSS_C_MUTUAL_FLAG) != 0);
   CHECK((f & GSS_C_DELEG_FLAG) == 0);
-  CHECK((server_s.mechanism_keys().flags() & GSS_C_MUTUAL_FLAG) != 0);
+  CHECK((server_s.mechanism_info().flags() & GSS_C_MUTUAL_FLAG) != 0);
 
   // Records both ways; each is an RFC 4121 §4.2.6.2 wrap token (TOK_ID 05 04) with the sealed
   // flag, and the plaintext does not appear in it.
@@ -187,18 +199,21 @@ TEST_CASE("krb5: mutual handshake, sealed records both ways, exporter and channe
     CHECK(r1[0] == 0x05);
     CHECK(r1[1] == 0x04);
     CHECK((r1[2] & 0x02) != 0);  // Flags: Sealed
-    CHECK(r1.size() == m1.size() + client.mechanism_keys().wrap_overhead());
+    // The wrapped plaintext is content | type (one byte more than the data).
+    CHECK(r1.size() == m1.size() + 1 + client.mechanism_info().wrap_overhead());
+    CHECK(r1.size() <= m1.size() + Session<K>::seal_overhead);
     CHECK(std::search(r1.begin(), r1.end(), m1.begin(), m1.end()) == r1.end());
-    REQUIRE(open(server_s, r1, plain));
-    CHECK(to_string(plain) == m1);
+    CHECK(open_data(server_s, r1) == m1);
     const std::string m2 = "hello from the server #" + std::to_string(round);
     bytes r2 = seal(server_s, m2);
-    REQUIRE(open(client, r2, plain));
-    CHECK(to_string(plain) == m2);
+    CHECK(open_data(client, r2) == m2);
   }
-  // Empty record.
+  // Empty record: still a data record (its inner plaintext is the type byte alone).
   bytes e = seal(client, "");
-  REQUIRE(open(server_s, e, plain));
+  auto got = open(server_s, e, plain);
+  REQUIRE(got);
+  CHECK(got->type == content_type::data);
+  CHECK(got->size == 0);
   CHECK(plain.empty());
 
   // Exporter: both sides agree; the label matters; the channel-binding label is reserved.
@@ -256,6 +271,189 @@ TEST_CASE("krb5: replayed, reordered and tampered records kill the session", "[k
   }
 }
 
+TEST_CASE("krb5: a sealed close ends one direction and a record after it is refused", "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  auto [c, s] = handshake(server(), icfg, acfg);
+  bytes plain;
+  CHECK(open_data(s, seal(c, "last words")) == "last words");
+
+  // The close is a wrap token like any record: its plaintext is the close type byte alone.
+  bytes close(Session<K>::seal_overhead);
+  CHECK(c.close(bytes_span(close.data(), close.size() - 1)).code() == errc::buffer_too_small);
+  CHECK_FALSE(c.closed());
+  auto n = c.close(close);
+  REQUIRE(n);
+  close.resize(*n);
+  CHECK(c.closed());
+  CHECK(close.size() == 1 + c.mechanism_info().wrap_overhead());
+  CHECK(close[0] == 0x05);
+  CHECK(close[1] == 0x04);
+  // This side has finished sending.
+  CHECK(c.seal(bytes_view(), plain).code() == errc::wrong_state);
+  CHECK_FALSE(c.failed());
+
+  CHECK_FALSE(s.peer_closed());
+  auto got = open(s, close, plain);
+  REQUIRE(got);
+  CHECK(got->type == content_type::close);
+  CHECK(got->size == 0);
+  CHECK(s.peer_closed());
+  CHECK_FALSE(s.failed());
+
+  // Half-close: the other direction still works until the server closes too.
+  CHECK(open_data(c, seal(s, "reply after your close")) == "reply after your close");
+  bytes close2(Session<K>::seal_overhead);
+  auto n2 = s.close(close2);
+  REQUIRE(n2);
+  close2.resize(*n2);
+  auto got2 = open(c, close2, plain);
+  REQUIRE(got2);
+  CHECK(got2->type == content_type::close);
+  CHECK(c.peer_closed());
+
+  // A peer that keeps sending after its close: gss_wrap straight on the context, past the
+  // Session's own refusal, gives a genuine data record with the next sequence number. The
+  // receiver refuses it and the session is dead.
+  const bytes inner{'x', static_cast<std::uint8_t>(content_type::data)};
+  bytes after(inner.size() + Session<K>::seal_overhead);
+  auto& raw = const_cast<krb5::SessionKeys&>(c.mechanism_info());  // c is not const: defined
+  auto m = raw.seal(inner, after);
+  REQUIRE(m);
+  after.resize(*m);
+  auto refused = open(s, after, plain);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.code() == errc::unexpected_message);
+  CHECK(s.failed());
+  CHECK(s.mechanism_info().wrap_overhead() == 0);  // keys wiped
+}
+
+TEST_CASE("krb5: a sealed alert ends the session on both sides", "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  auto [c, s] = handshake(server(), icfg, acfg);
+  CHECK(open_data(c, seal(s, "before the alert")) == "before the alert");
+
+  const std::size_t wrap = s.mechanism_info().wrap_overhead();
+  bytes alert(1 + Session<K>::seal_overhead);
+  CHECK(s.alert(alert_reason::aborted, bytes_span(alert.data(), alert.size() - 1)).code() ==
+        errc::buffer_too_small);
+  CHECK_FALSE(s.failed());  // a short buffer changes nothing
+  auto n = s.alert(alert_reason::aborted, alert);
+  REQUIRE(n);
+  alert.resize(*n);
+  CHECK(alert.size() == 2 + wrap);  // plaintext: reason | type
+  // The sender is dead at once, whatever the peer does.
+  CHECK(s.failed());
+  CHECK(s.last_error().code() == errc::wrong_state);
+  bytes plain(64);
+  CHECK(s.seal(bytes_view(), plain).code() == errc::wrong_state);
+  std::uint8_t k[16];
+  CHECK_FALSE(s.export_keying_material("after the alert", k));
+  CHECK(s.channel_binding().empty());
+  CHECK(s.mechanism_info().wrap_overhead() == 0);
+
+  auto got = open(c, alert, plain);
+  REQUIRE(got);
+  CHECK(got->type == content_type::alert);
+  CHECK(got->reason == alert_reason::aborted);
+  CHECK(got->size == 0);
+  // The receiver is dead too.
+  CHECK(c.failed());
+  CHECK(c.last_error().code() == errc::peer_alert);
+  CHECK(text_of(c.last_error()).find("aborted") != std::string::npos);
+  CHECK(c.seal(bytes_view(), plain).code() == errc::peer_alert);
+  CHECK(c.mechanism_info().wrap_overhead() == 0);
+  CHECK_FALSE(c.export_keying_material("after the alert", k));
+  CHECK(c.channel_binding().empty());
+}
+
+TEST_CASE("krb5: exporter with a context: both sides agree, the context matters, empty = label only",
+          "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  auto [c, s] = handshake(server(), icfg, acfg);
+  const bytes ctx_a{'s', 'e', 's', 's', 'i', 'o', 'n', ' ', '1'};
+  const bytes ctx_b{'s', 'e', 's', 's', 'i', 'o', 'n', ' ', '2'};
+  std::uint8_t ca[32], sa[32], cb[32], label_only[32], empty_ctx[32], s_empty[32];
+  REQUIRE(c.export_keying_material("app key", ctx_a, ca));
+  REQUIRE(s.export_keying_material("app key", ctx_a, sa));
+  REQUIRE(c.export_keying_material("app key", ctx_b, cb));
+  REQUIRE(c.export_keying_material("app key", label_only));
+  REQUIRE(c.export_keying_material("app key", bytes_view(), empty_ctx));
+  REQUIRE(s.export_keying_material("app key", bytes_view(), s_empty));
+  CHECK(hex(ca) == hex(sa));
+  CHECK(hex(ca) != hex(cb));
+  CHECK(hex(ca) != hex(label_only));
+  CHECK(hex(empty_ctx) == hex(label_only));
+  CHECK(hex(s_empty) == hex(label_only));
+
+  // prf_in = label | 0x00 | context: the value is GSS_Pseudo_random of exactly that string, so
+  // the label "app" with context "key" differs from the label "app key" alone (no ambiguity
+  // between label and context), and equals a label-only call on "app\0key" if one could be
+  // made (NUL is refused in labels for exactly this reason).
+  const bytes key{'k', 'e', 'y'};
+  std::uint8_t split[32];
+  REQUIRE(c.export_keying_material("app", key, split));
+  CHECK(hex(split) != hex(label_only));
+  std::uint8_t nul[32];
+  CHECK(c.export_keying_material(std::string_view("app\0key", 7), nul).code() ==
+        errc::invalid_argument);
+
+  // Limits: the context may be up to max_exporter_context bytes, not more.
+  const bytes longest(krb5::SessionKeys::max_exporter_context, 0x5a);
+  const bytes too_long(krb5::SessionKeys::max_exporter_context + 1, 0x5a);
+  std::uint8_t cl[32], sl[32];
+  REQUIRE(c.export_keying_material("app key", longest, cl));
+  REQUIRE(s.export_keying_material("app key", longest, sl));
+  CHECK(hex(cl) == hex(sl));
+  CHECK(c.export_keying_material("app key", too_long, cl).code() == errc::invalid_argument);
+  // The channel-binding label stays reserved with a context too.
+  CHECK(c.export_keying_material(krb5::SessionKeys::channel_binding_label, ctx_a, cl).code() ==
+        errc::invalid_argument);
+  CHECK_FALSE(c.failed());  // misuse does not kill the session
+  CHECK(open_data(s, seal(c, "still alive")) == "still alive");
+}
+
+TEST_CASE("krb5: a moved-from Session is dead", "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  auto [c, s] = handshake(server(), icfg, acfg);
+  Session<K> moved(std::move(c));
+  bytes plain(64);
+  const bytes rec = seal(moved, "from the new owner");
+  // The old object: no keys, no identities, every call refused with wrong_state.
+  CHECK(c.failed());
+  CHECK(c.last_error().code() == errc::wrong_state);
+  CHECK(text_of(c.last_error()).find("moved from") != std::string::npos);
+  CHECK(c.peer().name.view().empty());
+  CHECK(c.local().name.view().empty());
+  CHECK(c.seal(bytes_view(), plain).code() == errc::wrong_state);
+  CHECK(c.open(rec, plain).code() == errc::wrong_state);
+  CHECK(c.close(plain).code() == errc::wrong_state);
+  CHECK(c.alert(alert_reason::aborted, plain).code() == errc::wrong_state);
+  std::uint8_t k[16];
+  CHECK(c.export_keying_material("app key", k).code() == errc::wrong_state);
+  CHECK(c.channel_binding().empty());
+  CHECK(c.mechanism_info().wrap_overhead() == 0);
+  // The new one carries on with the same context (sequence numbers continue).
+  CHECK(moved.peer().name.view() == "host/server.example.test@EXAMPLE.TEST");
+  CHECK(open_data(s, rec) == "from the new owner");
+  CHECK(open_data(moved, seal(s, "to the new owner")) == "to the new owner");
+
+  // Move assignment: the target's previous session is replaced, the source dies.
+  auto [c2, s2] = handshake(server(), icfg, acfg);
+  moved = std::move(c2);
+  CHECK(c2.failed());
+  CHECK(c2.last_error().code() == errc::wrong_state);
+  CHECK(c2.seal(bytes_view(), plain).code() == errc::wrong_state);
+  CHECK(open_data(s2, seal(moved, "assigned")) == "assigned");
+}
+
 TEST_CASE("krb5: realm-qualified target, explicit credentials, delegation", "[kerberos]") {
   Realms realm;
   // Defaults would fail: the explicit config must be what is used.
@@ -275,13 +473,13 @@ TEST_CASE("krb5: realm-qualified target, explicit credentials, delegation", "[ke
     CHECK(s.peer().name.view() == "bob@EXAMPLE.TEST");
     CHECK(c.local().name.view() == "bob@EXAMPLE.TEST");
     CHECK(c.service() == target);
-    CHECK(s.mechanism_keys().delegated_credential() == GSS_C_NO_CREDENTIAL);
+    CHECK(s.mechanism_info().delegated_credential() == GSS_C_NO_CREDENTIAL);
   }
   {
     icfg.delegate = true;
     auto [c, s] = handshake(target, icfg, acfg);
-    CHECK((c.mechanism_keys().flags() & GSS_C_DELEG_FLAG) != 0);
-    CHECK(s.mechanism_keys().delegated_credential() != GSS_C_NO_CREDENTIAL);
+    CHECK((c.mechanism_info().flags() & GSS_C_DELEG_FLAG) != 0);
+    CHECK(s.mechanism_info().delegated_credential() != GSS_C_NO_CREDENTIAL);
   }
 }
 
@@ -300,6 +498,56 @@ TEST_CASE("krb5: the authorization policy refuses before the AP-REP leaves", "[k
   CHECK(ra.code == errc::unauthorized);
   CHECK(text_of(a.last_error()).find("alice@EXAMPLE.TEST") != std::string::npos);
   std::printf("[error] acceptor: %s\n", text_of(a.last_error()).c_str());
+}
+
+TEST_CASE("krb5: a refused client: no AP-REP, the unauthorized alert fails the initiator, no session",
+          "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  Initiator<K> i(server(), icfg);
+  Acceptor<K> a(acfg, allow_only_bob);
+  step_result r = i.step();
+  REQUIRE(r.st == status::send);
+  const bytes apreq(r.token.begin(), r.token.end());
+
+  // The acceptor verified alice (GSS accepted the AP-REQ and made an AP-REP), then its policy
+  // said no: the step fails and the AP-REP is not released (RFC 4120 §3.2.4: the AP-REP is the
+  // server's proof, and here the admission).
+  bytes out(Acceptor<K>::max_token_size, 0xee);
+  step_result ra = a.step(apreq, out);
+  CHECK(ra.st == status::failed);
+  CHECK(ra.code == errc::unauthorized);
+  CHECK(ra.token.empty());
+  CHECK(std::all_of(out.begin(), out.end(), [](std::uint8_t b) { return b == 0xee; }));
+  CHECK(a.is_failed());
+  CHECK(a.last_error().code() == errc::unauthorized);
+  CHECK(text_of(a.last_error()).find("alice@EXAMPLE.TEST") != std::string::npos);
+  // Dead for good: the same AP-REQ again yields no token either.
+  step_result again = a.step(apreq);
+  CHECK(again.st == status::failed);
+  CHECK(again.token.empty());
+
+  // The initiator sent its AP-REQ and still waits for the AP-REP: not done.
+  CHECK_FALSE(i.is_done());
+  CHECK_FALSE(i.is_failed());
+  // What the server sends instead: a clear alert record, reason 3 (unauthorized).
+  const std::uint8_t reason[] = {3};
+  step_result ri = feed_record(i, record{record_type::alert, bytes_view(reason)});
+  CHECK(ri.st == status::failed);
+  CHECK(ri.code == errc::unauthorized);
+  CHECK(ri.token.empty());
+  CHECK_FALSE(i.is_done());
+  CHECK(i.last_error().code() == errc::unauthorized);
+  std::printf("[error] initiator: %s\n", text_of(i.last_error()).c_str());
+
+  // Neither side can make a Session.
+  auto cs = std::move(i).finish();
+  auto ss = std::move(a).finish();
+  REQUIRE_FALSE(cs);
+  REQUIRE_FALSE(ss);
+  CHECK(cs.code() == errc::unauthorized);
+  CHECK(ss.code() == errc::unauthorized);
 }
 
 TEST_CASE("krb5: unknown service principal", "[kerberos]") {
@@ -566,6 +814,39 @@ std::string expect_line(Child& peer, const std::string& tag) {
   REQUIRE(line.rfind(tag + " ", 0) == 0);
   return line.substr(tag.size() + 1);
 }
+
+// gss_peer.py's PRF_CONTEXT: a NUL first and a non-ASCII byte last.
+bytes interop_context() {
+  const std::string_view text = "interop context";
+  bytes c{0x00};
+  c.insert(c.end(), text.begin(), text.end());
+  c.push_back(0xff);
+  return c;
+}
+
+// What the python peer does after the records: a sealed close, then its two PRF values, which
+// must equal our exporter with an empty context (= the label-only value) and with
+// interop_context() (prf_in = label | 0x00 | context, docs/kerberos.md).
+void expect_close_and_exporter(Child& peer, Session<K>& s) {
+  bytes plain;
+  auto c = open(s, unhex(expect_line(peer, "CLOSE")), plain);
+  INFO((c ? std::string() : text_of(c.error_value())));
+  REQUIRE(c);
+  CHECK(c->type == content_type::close);
+  CHECK(s.peer_closed());
+  std::uint8_t ekm[32], ekm_empty[32], ekm_ctx[32];
+  REQUIRE(s.export_keying_material("mutauth interop", ekm));
+  REQUIRE(s.export_keying_material("mutauth interop", bytes_view(), ekm_empty));
+  const bytes ctx = interop_context();
+  REQUIRE(s.export_keying_material("mutauth interop", ctx, ekm_ctx));
+  const std::string prf = expect_line(peer, "PRF");
+  CHECK(prf == hex(ekm));
+  CHECK(prf == hex(ekm_empty));
+  const std::string prf_ctx = expect_line(peer, "PRFCTX");
+  CHECK(prf_ctx == hex(ekm_ctx));
+  CHECK(prf_ctx != prf);
+  CHECK(peer.read_line() == "DONE ");
+}
 }  // namespace
 
 TEST_CASE("krb5: interop with python3-gssapi as initiator", "[kerberos]") {
@@ -583,15 +864,11 @@ TEST_CASE("krb5: interop with python3-gssapi as initiator", "[kerberos]") {
   auto s = std::move(a).finish();
   REQUIRE(s);
   CHECK(s->peer().name.view() == "alice@EXAMPLE.TEST");
-  bytes plain;
-  REQUIRE(open(*s, unhex(expect_line(peer, "WRAP")), plain));
-  CHECK(to_string(plain) == "ping from python-gssapi");
+  CHECK(open_data(*s, unhex(expect_line(peer, "WRAP"))) == "ping from python-gssapi");
   peer.send_line("WRAP " + hex(seal(*s, "pong from mutauth")));
-  CHECK(to_string(unhex(expect_line(peer, "PLAIN"))) == "pong from mutauth");
-  std::uint8_t ekm[32];
-  REQUIRE(s->export_keying_material("mutauth interop", ekm));
-  CHECK(expect_line(peer, "PRF") == hex(ekm));
-  CHECK(peer.read_line() == "DONE ");
+  // The peer reports the whole unwrapped plaintext: our content, then the data type byte.
+  CHECK(to_string(unhex(expect_line(peer, "PLAIN"))) == std::string("pong from mutauth\x01"));
+  expect_close_and_exporter(peer, *s);
 }
 
 TEST_CASE("krb5: interop with python3-gssapi as acceptor", "[kerberos]") {
@@ -611,14 +888,9 @@ TEST_CASE("krb5: interop with python3-gssapi as acceptor", "[kerberos]") {
   REQUIRE(s);
   CHECK(s->peer().name.view() == "host/server.example.test@EXAMPLE.TEST");
   peer.send_line("WRAP " + hex(seal(*s, "ping from mutauth")));
-  CHECK(to_string(unhex(expect_line(peer, "PLAIN"))) == "ping from mutauth");
-  bytes plain;
-  REQUIRE(open(*s, unhex(expect_line(peer, "WRAP")), plain));
-  CHECK(to_string(plain) == "pong from python-gssapi");
-  std::uint8_t ekm[32];
-  REQUIRE(s->export_keying_material("mutauth interop", ekm));
-  CHECK(expect_line(peer, "PRF") == hex(ekm));
-  CHECK(peer.read_line() == "DONE ");
+  CHECK(to_string(unhex(expect_line(peer, "PLAIN"))) == std::string("ping from mutauth\x01"));
+  CHECK(open_data(*s, unhex(expect_line(peer, "WRAP"))) == "pong from python-gssapi");
+  expect_close_and_exporter(peer, *s);
 }
 
 TEST_CASE("krb5: an enctype with a larger wrap overhead (aes256-sha384) keeps the seal/open contract",
@@ -645,20 +917,23 @@ TEST_CASE("krb5: an enctype with a larger wrap overhead (aes256-sha384) keeps th
   const K::AcceptorConfig acfg{target, kt};
   auto [c, s] = handshake(target, icfg, acfg);
   // RFC 8009 §5: 16-byte header + 16 confounder + 16 header copy + 24-byte HMAC-SHA384-192.
-  REQUIRE(c.mechanism_keys().wrap_overhead() == 72);
+  REQUIRE(c.mechanism_info().wrap_overhead() == 72);
   std::printf("[measure] aes256-cts-hmac-sha384-192 wrap overhead %zu B\n",
-              c.mechanism_keys().wrap_overhead());
+              c.mechanism_info().wrap_overhead());
   const std::string msg = "sha2 record";
   const bytes_view pt(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size());
-  // The core promises seal() plaintext + seal_overhead (72) bytes: enough for this enctype too.
+  // The core promises seal() plaintext + seal_overhead (72 + the type byte) bytes: enough for
+  // this enctype too, and a byte short is refused before gss_wrap spends a sequence number.
+  static_assert(Session<K>::seal_overhead == 72 + 1);
   bytes out(msg.size() + Session<K>::seal_overhead);
+  auto short_out = c.seal(pt, bytes_span(out.data(), out.size() - 1));
+  CHECK(short_out.code() == errc::buffer_too_small);
   auto n = c.seal(pt, out);
   REQUIRE(n);
-  CHECK(*n == msg.size() + 72);
+  CHECK(*n == msg.size() + 1 + 72);
   out.resize(*n);
-  bytes plain;
-  REQUIRE(open(s, out, plain));  // no GSS_S_GAP_TOKEN: the refused seal used no sequence number
-  CHECK(to_string(plain) == msg);
+  // No GSS_S_GAP_TOKEN: the refused seal used no sequence number.
+  CHECK(open_data(s, out) == msg);
 }
 
 TEST_CASE("krb5: a server's handshakes can share one acceptor credential", "[kerberos]") {
