@@ -6,8 +6,10 @@
 //   stdout: frames to the server          frame = u16 big-endian length | bytes
 //   argv[1] (optional): the service principal to demand (default host/server.example.test)
 //
-// After the handshake it seals "hello" as one record, then opens one record from the server and
-// writes its plaintext to stderr. Plain read/write instead of stdio or iostreams: the point is to
+// The handshake is mutauth-pk/1's four messages (the client sends 1 and 3, receives 2 and 4, the
+// server's admission). After it, the client seals "hello" as one data record, opens one record
+// from the server and writes its plaintext to stderr, then seals its close (every close travels
+// sealed, docs/protocol/mutauth-pk.md §8.1, §9.3: a stream ending without one was truncated). Plain read/write instead of stdio or iostreams: the point is to
 // measure mutauth, not the C++ I/O library.
 #include <unistd.h>
 
@@ -90,7 +92,7 @@ int main(int argc, char** argv) {
 
   Initiator<PK> hs(*target, cfg);
   step_result r = hs.step();
-  while (r.st == status::send) {
+  while (r.st == status::send) {  // message 1 out, 2 in; message 3 out, 4 in (then done)
     if (!send_frame(r.token)) return 2;
     const long n = recv_frame(g_in, sizeof g_in);
     if (n < 0) return 2;
@@ -109,5 +111,9 @@ int main(int argc, char** argv) {
   if (n < 0) return 2;
   auto opened = session->open(bytes_view(g_in, static_cast<std::size_t>(n)), g_in);
   if (!opened) return fail("open: ", opened.error_value());
-  return write_all(2, g_in, *opened) ? 0 : 2;
+  if (opened->type != content_type::data) return 2;  // the server closed or alerted instead
+  if (!write_all(2, g_in, opened->size)) return 2;
+  auto closed = session->close(g_rec);
+  if (!closed) return fail("close: ", closed.error_value());
+  return send_frame(bytes_view(g_rec, *closed)) ? 0 : 2;
 }

@@ -159,15 +159,20 @@ struct PkCaFixture {
 
 /// What one handshake put on the wire.
 struct PkWire {
-  std::array<std::size_t, 3> msg{};  // sizes of messages 1, 2, 3
+  std::array<std::size_t, 4> msg{};  // sizes of messages 1, 2, 3 and 4 (the admission)
   int flights = 0;                   // direction changes, counting the first send
-  [[nodiscard]] std::size_t total() const noexcept { return msg[0] + msg[1] + msg[2]; }
+  [[nodiscard]] std::size_t total() const noexcept { return msg[0] + msg[1] + msg[2] + msg[3]; }
+  [[nodiscard]] std::size_t client_to_server() const noexcept { return msg[0] + msg[2]; }
+  [[nodiscard]] std::size_t server_to_client() const noexcept { return msg[1] + msg[3]; }
 };
 
 /// One full mutual handshake in memory, both sides, as an application would drive it:
-/// construct, four steps, finish() on both. Sessions go to `cs`/`ss` when given (bench_session
-/// keeps them), otherwise they are destroyed here — their teardown (key wiping) is part of the
-/// cost of a handshake whose session is then discarded.
+/// construct, five steps (docs/protocol/mutauth-pk.md §1.1: the client sends message 1, the server
+/// answers with 2, the client with 3, the server's step(3) is `done` WITH message 4 (the
+/// admission), which the caller sends; the client's step(4) is `done` with nothing to send),
+/// finish() on both. Sessions go to `cs`/`ss` when given (bench_session keeps them), otherwise
+/// they are destroyed here — their teardown (key wiping) is part of the cost of a handshake whose
+/// session is then discarded.
 /// `F` is PkFixture or PkCaFixture: the handshake code is the same, only the configs differ.
 template <class F>
 inline bool run_pk_handshake(const F& f, PkWire* wire = nullptr,
@@ -180,15 +185,18 @@ inline bool run_pk_handshake(const F& f, PkWire* wire = nullptr,
   const step_result r2 = server.step(r1.token);
   if (r2.st != status::send) return false;
   const step_result r3 = client.step(r2.token);
-  if (r3.st != status::done) return false;
+  if (r3.st != status::send) return false;
   const step_result r4 = server.step(r3.token);
-  if (r4.st != status::done || !r4.token.empty()) return false;
+  if (r4.st != status::done || r4.token.empty()) return false;  // done, with message 4 to send
+  const step_result r5 = client.step(r4.token);
+  if (r5.st != status::done || !r5.token.empty()) return false;  // done, nothing to send
   auto c = std::move(client).finish();
   auto s = std::move(server).finish();
   if (!c || !s) return false;
   if (wire != nullptr) {
-    wire->msg = {r1.token.size(), r2.token.size(), r3.token.size()};
-    wire->flights = 3;  // I→R, R→I, I→R: each message is its own flight by construction
+    // The spans' sizes stay valid after the next step reuses the buffers they viewed.
+    wire->msg = {r1.token.size(), r2.token.size(), r3.token.size(), r4.token.size()};
+    wire->flights = 4;  // I→R, R→I, I→R, R→I: each message is its own flight by construction
   }
   if (cs != nullptr) cs->emplace(std::move(*c));
   if (ss != nullptr) ss->emplace(std::move(*s));

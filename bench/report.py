@@ -133,7 +133,7 @@ if os.path.exists(os.path.join(out_dir, "bench_krb5.skipped")):
 
 rows = [  # label, entry, note, bar label in the chart (None: table only)
     ("crypto floor, pk pinned (libsodium calls only)", floor,
-     "2 keygen, 2 DH, 2 sign, 2 verify, 36 BLAKE2b, 4 AEAD", "crypto floor"),
+     "2 keygen, 2 DH, 2 sign, 2 verify, 46 BLAKE2b, 6 AEAD (bench_pk.cpp's header)", "crypto floor"),
     ("**mutauth-pk/1, pinned keys**", hs_pk, "raw Ed25519 keys, both sides", "mutauth-pk pinned"),
     ("crypto floor, pk CA mode", floor_ca,
      "floor + 1 certificate verify per side, at CA-mode message sizes", "crypto floor (CA)" if hs_ca else None),
@@ -226,6 +226,20 @@ for n in (64, 1024, 16384):
     if s and r:
         q = s["bytes_per_second"] / r["bytes_per_second"]
         L.append(f"| Session seal+open / raw AEAD, {n} B records | {check(q, q >= 0.9)} | ≥ 0.9 |")
+for n in (64, 1024, 16384):
+    s, f_ = row_get(sess, f"BM_session_seal_open/{n}"), row_get(sess, f"BM_raw_aead_record/{n}")
+    s_ip = row_get(sess, f"BM_session_seal_open_in_place/{n}")
+    if s and f_:
+        parts = [f"{s['bytes_per_second'] / f_['bytes_per_second']:.3f}"]
+        if s_ip:
+            parts.append(f"in place {s_ip['bytes_per_second'] / f_['bytes_per_second']:.3f}")
+        L.append(f"| Session seal+open / raw AEAD over content \\| type (the format's floor), {n} B | "
+                 f"{', '.join(parts)} | (informational: separates the type byte from seal()'s copy) |")
+for n in (64, 1024, 16384):
+    s, r = row_get(sess, f"BM_datagram_seal_open/{n}"), row_get(sess, f"BM_raw_aead_datagram/{n}")
+    if s and r:
+        q = s["bytes_per_second"] / r["bytes_per_second"]
+        L.append(f"| DatagramSession seal+open / raw AEAD with the 8-byte nonce as AD, {n} B | {check(q, q >= 0.9)} | ≥ 0.9 |")
 L.append("")
 
 # ---- wire detail ----------------------------------------------------------------------------------
@@ -233,13 +247,14 @@ L.append("## Bytes on the wire\n")
 L.append("| | client → server | server → client | total | flights | certificates from server |")
 L.append("|---|---:|---:|---:|---:|---:|")
 if hs_pk:
-    m1, m2, m3 = hs_pk["msg1_bytes"], hs_pk["msg2_bytes"], hs_pk["msg3_bytes"]
-    L.append(f"| mutauth-pk pinned (msg 1 = {m1:.0f}, msg 2 = {m2:.0f}, msg 3 = {m3:.0f}) | {m1 + m3:.0f} | {m2:.0f} | "
-             f"{hs_pk['bytes_on_wire']:.0f} | {hs_pk['flights']:.0f} | 0 (raw key in proof) |")
+    m1, m2, m3, m4 = (hs_pk.get(f"msg{i}_bytes", 0) for i in (1, 2, 3, 4))
+    L.append(f"| mutauth-pk pinned (msg 1 = {m1:.0f}, msg 2 = {m2:.0f}, msg 3 = {m3:.0f}, msg 4 = {m4:.0f}) | "
+             f"{m1 + m3:.0f} | {m2 + m4:.0f} | {hs_pk['bytes_on_wire']:.0f} | {hs_pk['flights']:.0f} | 0 (raw key in proof) |")
 if hs_ca:
-    m1, m2, m3 = hs_ca["msg1_bytes"], hs_ca["msg2_bytes"], hs_ca["msg3_bytes"]
-    L.append(f"| mutauth-pk CA mode (msg 1 = {m1:.0f}, msg 2 = {m2:.0f}, msg 3 = {m3:.0f}) | {m1 + m3:.0f} | {m2:.0f} | "
-             f"{hs_ca['bytes_on_wire']:.0f} | {hs_ca['flights']:.0f} | 1 (host certificate in proof; no CA sent) |")
+    m1, m2, m3, m4 = (hs_ca.get(f"msg{i}_bytes", 0) for i in (1, 2, 3, 4))
+    L.append(f"| mutauth-pk CA mode (msg 1 = {m1:.0f}, msg 2 = {m2:.0f}, msg 3 = {m3:.0f}, msg 4 = {m4:.0f}) | "
+             f"{m1 + m3:.0f} | {m2 + m4:.0f} | {hs_ca['bytes_on_wire']:.0f} | {hs_ca['flights']:.0f} | "
+             "1 (host certificate in proof; no CA sent) |")
 for label, b in (("OpenSSL default chain", tls_def), ("OpenSSL no-auto-chain", tls_nac)):
     if b:
         L.append(f"| {label} | {b['c2s_bytes']:.0f} | {b['s2c_bytes']:.0f} | {b['bytes_on_wire']:.0f} | "
@@ -250,7 +265,7 @@ for label, b in (("Kerberos raw GSS-API", krb_raw), ("Kerberos adapter", krb_ad)
                  f"{b['bytes_on_wire']:.0f} | {b['flights']:.0f} | – (service ticket in AP-REQ) |")
 L.append("\nTLS bytes are record-layer bytes including the middlebox-compatibility ChangeCipherSpec records "
          "OpenSSL sends by default; mutauth bytes are whole tokens (add framing.hpp's record header if a "
-         "byte stream carries them). Kerberos tokens are the GSS-API krb5 tokens, identical through the "
+         "byte stream carries them); message 4 is the server's sealed admission of the client (docs/protocol/mutauth-pk.md §4.5, §6). Kerberos tokens are the GSS-API krb5 tokens, identical through the "
          "adapter and raw (their size moves by a byte or two between runs with the DER encoding of the "
          "authenticator's time and sequence number); the AS and TGS exchanges with the KDC are not "
          "counted (the service ticket is cached before timing).\n")
@@ -284,15 +299,33 @@ if pk:
 # ---- session --------------------------------------------------------------------------------------
 if sess:
     L.append("## Session throughput (stream mode, seal on one side + open on the other, per record)\n")
-    L.append("| record | Session MB/s | raw libsodium AEAD MB/s | Session / raw | Session ns/record | raw ns/record |")
-    L.append("|---:|---:|---:|---:|---:|---:|")
+    L.append("| record | Session MB/s | raw libsodium AEAD MB/s | Session / raw | Session ns/record | raw ns/record | "
+             "raw AEAD of content \\| type ns/record | Session sealing in place ns/record |")
+    L.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in (64, 1024, 16384):
         s, r = row_get(sess, f"BM_session_seal_open/{n}"), row_get(sess, f"BM_raw_aead_encrypt_decrypt/{n}")
         if s and r:
             q = s["bytes_per_second"] / r["bytes_per_second"]
+            f_ = row_get(sess, f"BM_raw_aead_record/{n}")
+            ip = row_get(sess, f"BM_session_seal_open_in_place/{n}")
+            floor_ns = f"{f_['_ns']:,.0f}" if f_ else "–"
+            in_place_ns = f"{ip['_ns']:,.0f}" if ip else "–"
             L.append(f"| {n} B | {s['bytes_per_second'] / 1e6:,.1f} | {r['bytes_per_second'] / 1e6:,.1f} | "
-                     f"{check(q, q >= 0.9)} | {s['_ns']:,.0f} | {r['_ns']:,.0f} |")
-    L.append("\nMB = 10^6 bytes of plaintext.\n")
+                     f"{check(q, q >= 0.9)} | {s['_ns']:,.0f} | {r['_ns']:,.0f} | {floor_ns} | {in_place_ns} |")
+    L.append("\nMB = 10^6 bytes of plaintext. A stream record seals content | type (one byte more than the data, "
+             "docs/protocol/mutauth-pk.md §8.1) and seal() copies the data into the record buffer before sealing "
+             "in place; the raw row encrypts the data alone from its own buffer, so the ratio includes both.\n")
+    if any(row_get(sess, f"BM_datagram_seal_open/{n}") for n in (64, 1024, 16384)):
+        L.append("### Datagram mode (DatagramSession via into_datagram(): explicit nonce, replay window, no type byte)\n")
+        L.append("| record | DatagramSession MB/s | raw AEAD (8-byte AD) MB/s | Datagram / raw | Datagram ns/record | raw ns/record |")
+        L.append("|---:|---:|---:|---:|---:|---:|")
+        for n in (64, 1024, 16384):
+            s, r = row_get(sess, f"BM_datagram_seal_open/{n}"), row_get(sess, f"BM_raw_aead_datagram/{n}")
+            if s and r:
+                q = s["bytes_per_second"] / r["bytes_per_second"]
+                L.append(f"| {n} B | {s['bytes_per_second'] / 1e6:,.1f} | {r['bytes_per_second'] / 1e6:,.1f} | "
+                         f"{check(q, q >= 0.9)} | {s['_ns']:,.0f} | {r['_ns']:,.0f} |")
+        L.append("")
 
 if krb:
     L.append("## Kerberos session throughput vs pk (Session<krb5::Kerberos> seal + open, gss_wrap/gss_unwrap "
@@ -308,7 +341,7 @@ if krb:
             L.append(f"| {n} B | {k['bytes_per_second'] / 1e6:,.1f} | {pk_mb} | {q} | {k['_ns']:,.0f} | "
                      f"{k.get('record_overhead_bytes', float('nan')):.0f} |")
     L.append("\nThe Kerberos enctype is whatever the fixture's KDC issues (MIT default: aes256-cts-hmac-sha1-96; "
-             "60 bytes per wrap token). pk adds 16 bytes per record.\n")
+             "60 bytes per wrap token, plus the sealed type byte). pk adds 17 bytes per stream record (16-byte tag + type byte).\n")
     L.append("### Kerberos: what the adapter adds, and the replay cache\n")
     L.append("- Per handshake the adapter makes GSS calls the raw loop does not: it inquires and displays names on both "
              "sides (the acceptor's `names_target` check and the `Principal`s of both sides), and at conclude it calls "
