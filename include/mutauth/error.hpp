@@ -141,7 +141,7 @@ enum class errc : std::uint16_t {
     case errc::nonempty_first_payload: return "first handshake message carried a payload";
     case errc::mutual_auth_not_negotiated: return "mutual authentication was not negotiated";
     case errc::truncation: return "session ended without the peer's sealed close";
-    case errc::name_mismatch: return "server proved a different name";
+    case errc::name_mismatch: return "name mismatch";
     case errc::untrusted_issuer: return "certificate issuer not trusted";
     case errc::unknown_peer_key: return "peer key not trusted";
     case errc::wrong_certificate_type: return "wrong certificate type for the role";

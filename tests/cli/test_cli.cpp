@@ -410,7 +410,7 @@ TEST_CASE("cli: a client that demands another name refuses the server before sho
   Server s = pk_server(p, "server", "authorized_keys_ca");
   const Refusal r = refuse(s, pk_client(p, "alice", "known_hosts_ca", "host/other.example.test"));
   CHECK(lines(r.client.err) ==
-        std::vector<std::string>{"mutauth: handshake failed: server proved a different name: server proved " + spn +
+        std::vector<std::string>{"mutauth: handshake failed: name mismatch: server proved " + spn +
                                      " but the client asked for host/other.example.test",
                                  "mutauth: no application data was sent or accepted"});
   // The client's message 3 (its certificate and proof) never left: one handshake record, then
@@ -710,7 +710,7 @@ TEST_CASE("cli: inspect --as-client says which principal the client asserts, as 
   l = lines(r.out);
   REQUIRE(l.size() >= 2);
   CHECK(l[l.size() - 2] == "  client asserts: ops (--name)");
-  CHECK(l.back() == "  verdict: a server would REFUSE this client certificate: server proved a different name: "
+  CHECK(l.back() == "  verdict: a server would REFUSE this client certificate: name mismatch: "
                     "principal ops is not in the principals= list of this CA's cert-authority entry");
   args = pk_client(p, "duo", "known_hosts_ca");
   args.insert(args.end(), {"--name", "ops"});
@@ -942,8 +942,8 @@ TEST_CASE("cli: inspect keys and certificates, with accepted and refused verdict
   r = inspect({server_cert, "--target", "host/other.example.test", "--trust", p.file("known_hosts_ca")});
   CHECK(r.rc == 1);
   CHECK(lines(r.out).back() ==
-        "  verdict: a client demanding host/other.example.test would REFUSE this certificate: server proved a "
-        "different name: host certificate does not name host/other.example.test (certificate principals: " + spn + ")");
+        "  verdict: a client demanding host/other.example.test would REFUSE this certificate: name mismatch: "
+        "host certificate does not name host/other.example.test (certificate principals: " + spn + ")");
 
   r = inspect({p.file("rogue-cert.pub"), "--target", spn, "--trust", p.file("known_hosts_ca")});
   CHECK(r.rc == 1);

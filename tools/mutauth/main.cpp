@@ -105,6 +105,10 @@ Options parse_args(int argc, char** argv) {
       if (i + 1 >= argc) usage_error(a + " needs a value");
       return argv[++i];
     };
+    if (a == "-h" || a == "--help") {
+      std::fputs(usage_text, stdout);
+      std::exit(exit_ok);
+    }
     if (a == "--mech") o.mech = value();
     else if (a == "--identity") o.identity = value();
     else if (a == "--trust") o.trust = value();
