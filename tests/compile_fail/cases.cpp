@@ -27,6 +27,7 @@ struct NotMutual : Scripted {
 struct Undeclared {
   // Everything a mechanism needs except the declaration of mutual authentication.
   static constexpr std::string_view name = "undeclared";
+  static constexpr bool initiator_learns_admission = true;
   static constexpr std::size_t max_token_size = 16;
   static constexpr std::size_t max_handshake_messages = 2;
   using InitiatorConfig = Scripted::InitiatorConfig;
@@ -38,6 +39,7 @@ struct Undeclared {
 // Declares mutual authentication but its contexts cannot conclude with a verified peer.
 struct DeclaresOnly {
   static constexpr bool mutual_authentication = true;
+  static constexpr bool initiator_learns_admission = true;
   static constexpr std::string_view name = "declares-only";
   static constexpr std::size_t max_token_size = 16;
   static constexpr std::size_t max_handshake_messages = 2;
@@ -54,12 +56,66 @@ struct DeclaresOnly {
   using Acceptor = Scripted::Acceptor;
 };
 
+// (c) the admission declaration. AdmissionVariant<Declares, Value> is a complete, working
+// mechanism (its contexts conclude with Concluded<AdmissionVariant>) in every respect but the
+// declaration `initiator_learns_admission`: present and true (a Mechanism, CASE 0 checks it),
+// present and false (CASE 16), or absent (CASE 15). So a refusal is the declaration's doing.
+template <bool Declares, bool Value>
+struct AdmissionFlag {};
+template <bool Value>
+struct AdmissionFlag<true, Value> {
+  static constexpr bool initiator_learns_admission = Value;
+};
+template <bool Declares, bool Value>
+struct AdmissionVariant : AdmissionFlag<Declares, Value> {
+  static constexpr std::string_view name = "admission-variant";
+  static constexpr bool mutual_authentication = true;
+  static constexpr std::size_t max_token_size = Scripted::max_token_size;
+  static constexpr std::size_t max_handshake_messages = 8;
+  using InitiatorConfig = Scripted::InitiatorConfig;
+  using AcceptorConfig = Scripted::AcceptorConfig;
+  using SessionKeys = Scripted::SessionKeys;
+  static result<Concluded<AdmissionVariant>> rebrand(result<Concluded<Scripted>>&& c) noexcept {
+    if (!c) return c.error_value();
+    return Concluded<AdmissionVariant>{
+        PeerVerified<AdmissionVariant>::assert_peer_verified(c->peer.principal()), c->local,
+        c->service, std::move(c->keys)};
+  }
+  struct Initiator : Scripted::Initiator {
+    using Scripted::Initiator::Initiator;
+    result<Concluded<AdmissionVariant>> conclude() && noexcept {
+      return rebrand(std::move(static_cast<Scripted::Initiator&>(*this)).conclude());
+    }
+  };
+  struct Acceptor : Scripted::Acceptor {
+    using Scripted::Acceptor::Acceptor;
+    result<Concluded<AdmissionVariant>> conclude() && noexcept {
+      return rebrand(std::move(static_cast<Scripted::Acceptor&>(*this)).conclude());
+    }
+  };
+};
+using DeclaresAdmissionTrue = AdmissionVariant<true, true>;
+using NoAdmission = AdmissionVariant<false, false>;
+using AdmissionFalse = AdmissionVariant<true, false>;
+
 int main() {
   [[maybe_unused]] const auto target = *ServicePrincipal::parse("host/a.example.test");
   [[maybe_unused]] Scripted::InitiatorConfig icfg;
 #if CASE == 0
   Initiator<Scripted> hs(target, icfg);
   (void)hs.step();
+  // The admission variants differ only in the declaration: with it, a Mechanism.
+  static_assert(Mechanism<DeclaresAdmissionTrue>);
+  Initiator<DeclaresAdmissionTrue> with_admission(target, icfg);
+  (void)with_admission.step();
+  static_assert(DeclaresMutualAuthentication<NoAdmission> && DeclaresBounds<NoAdmission> &&
+                ImplementsMutualAuthentication<NoAdmission>);
+  static_assert(DeclaresMutualAuthentication<AdmissionFalse> && DeclaresBounds<AdmissionFalse> &&
+                ImplementsMutualAuthentication<AdmissionFalse>);
+  // Handshakes move-construct (but are not move-assigned: 17, 18); Session has mechanism_info().
+  Initiator<Scripted> moved_to = std::move(hs);
+  (void)moved_to;
+  static_assert(requires(const Session<Scripted>& s) { s.mechanism_info().key(); });
 #elif CASE == 1  // mutual_authentication = false
   Initiator<NotMutual> hs(target, icfg);
 #elif CASE == 2  // no mutual_authentication declaration at all
@@ -95,6 +151,24 @@ int main() {
   (void)sizeof(mutauth::noise::basic_handshake_state<mutauth::noise::patterns::XX>);
 #elif CASE == 14  // a token table that breaks Noise §7.3
   (void)sizeof(mutauth::noise::basic_handshake_state<malformed>);
+#elif CASE == 15  // no initiator_learns_admission declaration at all
+  Initiator<NoAdmission> hs(target, icfg);
+#elif CASE == 16  // initiator_learns_admission = false
+  Initiator<AdmissionFalse> hs(target, icfg);
+#elif CASE == 17  // a handshake cannot be move-assigned (a live one would be overwritten)
+  Initiator<Scripted> a(target, icfg), b(target, icfg);
+  b = std::move(a);
+#elif CASE == 18  // ... an acceptor neither
+  Acceptor<Scripted> a(Scripted::AcceptorConfig{}, Authorizer::deny_all());
+  Acceptor<Scripted> b(Scripted::AcceptorConfig{}, Authorizer::deny_all());
+  b = std::move(a);
+#elif CASE == 19  // Session has no mechanism_keys() any more (mechanism_info() is read-only)
+  Session<Scripted>* s = nullptr;
+  (void)s->mechanism_keys();
+#elif CASE == 20  // nothing reachable through mechanism_info() seals, opens or wipes
+  Session<Scripted>* s = nullptr;
+  std::uint8_t buf[64] = {};
+  (void)s->mechanism_info().seal(bytes_view(buf, 4), bytes_span(buf));
 #endif
   return 0;
 }

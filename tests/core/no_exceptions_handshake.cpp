@@ -32,8 +32,8 @@ struct Pipe {
 int main() {
   const auto target = ServicePrincipal::parse("host/server.example.test");
   EXPECT(target);
-  Scripted::InitiatorConfig icfg{5};
-  Scripted::AcceptorConfig acfg{5};
+  Scripted::InitiatorConfig icfg{6};
+  Scripted::AcceptorConfig acfg{6};
 
   mutauth::testing::g_forbid_heap = true;
   Initiator<Scripted> client(*target, icfg);
@@ -86,8 +86,17 @@ int main() {
     auto d = server_in.decode(bytes_view(wire, *w));
     EXPECT(d && d->has_record && d->rec.type == record_type::application);
     auto m = ss->open(d->rec.body, opened);
-    EXPECT(m && *m == 22);
+    EXPECT(m && m->type == content_type::data && m->size == 22 && opened[3] == pt[3]);
   }
+  // The sealed close and alert take no heap either, and the peer sees them.
+  auto c = cs->close(sealed);
+  EXPECT(c);
+  auto m = ss->open(bytes_view(sealed, *c), opened);
+  EXPECT(m && m->type == content_type::close && ss->peer_closed());
+  auto a = ss->alert(alert_reason::aborted, sealed);
+  EXPECT(a);
+  m = cs->open(bytes_view(sealed, *a), opened);
+  EXPECT(m && m->type == content_type::alert && m->reason == alert_reason::aborted && cs->failed());
   mutauth::testing::g_forbid_heap = false;
   std::puts("no-exceptions handshake: 1 passed, 0 failed");
   return 0;

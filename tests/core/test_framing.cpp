@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "mutauth/framing.hpp"
+#include "mutauth/handshake.hpp"  // feed_record()
+#include "support/names.hpp"
 #include "support/scripted_mechanism.hpp"
 
 using namespace mutauth;
@@ -17,6 +19,27 @@ std::vector<std::uint8_t> rec(record_type t, std::vector<std::uint8_t> body) {
   out.resize(*n);
   return out;
 }
+// The positive control of test_framing_only.cpp's check that framing.hpp alone does not
+// declare feed_record: with handshake.hpp included, ADL finds it.
+template <class T>
+concept has_feed_record = requires(T& t, const record& r) { feed_record(t, r); };
+static_assert(has_feed_record<Acceptor<Scripted>>);
+static_assert(has_feed_record<RecordDecoder<>>);  // unconstrained: what the other TU refutes
+
+// A finished 2-message scripted exchange's acceptor session.
+result<Session<Scripted>> make_session() {
+  Scripted::InitiatorConfig ic{2, "alice", testing::misbehave::none};
+  Scripted::AcceptorConfig ac{2, "host/server.example.test", testing::misbehave::none};
+  Initiator<Scripted> init(*ServicePrincipal::parse("host/server.example.test"), ic);
+  Acceptor<Scripted> acc(ac, testing::allow_all);
+  auto r1 = init.step();
+  std::vector<std::uint8_t> t1(r1.token.begin(), r1.token.end());
+  auto r2 = acc.step(t1);
+  std::vector<std::uint8_t> t2(r2.token.begin(), r2.token.end());
+  (void)init.step(t2);
+  return std::move(acc).finish();
+}
+
 struct Collected {
   record_type type;
   std::vector<std::uint8_t> body;
@@ -135,4 +158,71 @@ TEST_CASE("malformed framing is refused with its own error", "[unit][framing]") 
     CHECK(r.code() == errc::buffer_too_small);
     CHECK(r.error_value().required_size() == 103);
   }
+}
+
+TEST_CASE("after the handshake, a clear alert record is refused as a forgery (truncation)", "[unit][framing]") {
+  auto session = make_session();
+  REQUIRE(session);
+  for (std::uint8_t reason : {1, 2, 3, 4, 0, 0xFF}) {
+    CAPTURE(int{reason});
+    const std::vector<std::uint8_t> alert{0x15, 0x00, 0x01, reason};
+    SECTION("before allow_application_data() it is still a record (the handshake's clear alert)") {
+      RecordDecoder<> d;
+      auto r = d.decode(alert);
+      REQUIRE(r);
+      REQUIRE(r->has_record);
+      CHECK(r->rec.type == record_type::alert);
+      REQUIRE(r->rec.body.size() == 1);
+      CHECK(r->rec.body[0] == reason);
+      CHECK(r->consumed == alert.size());
+    }
+    SECTION("in one piece") {
+      RecordDecoder<> d;
+      d.allow_application_data(*session);
+      auto r = d.decode(alert);
+      REQUIRE_FALSE(r);
+      CHECK(r.code() == errc::truncation);
+      CHECK(d.failed());
+      CHECK(d.last_error().code() == errc::truncation);
+      // Sticky: the sealed records that would follow are not decoded any more.
+      const std::vector<std::uint8_t> app{0x17, 0, 1, 0};
+      CHECK(d.decode(app).code() == errc::truncation);
+    }
+    SECTION("a byte at a time: refused at the header, before the body") {
+      RecordDecoder<> d;
+      d.allow_application_data(*session);
+      for (std::size_t i = 0; i < 2; ++i) {
+        auto r = d.decode(bytes_view(&alert[i], 1));
+        REQUIRE(r);
+        CHECK_FALSE(r->has_record);
+      }
+      auto r = d.decode(bytes_view(&alert[2], 1));
+      REQUIRE_FALSE(r);
+      CHECK(r.code() == errc::truncation);
+      CHECK(d.decode(bytes_view(&alert[3], 1)).code() == errc::truncation);
+    }
+    SECTION("after a sealed record in the same buffer") {
+      RecordDecoder<> d;
+      d.allow_application_data(*session);
+      std::vector<std::uint8_t> stream = rec(record_type::application, {1, 2, 3});
+      stream.insert(stream.end(), alert.begin(), alert.end());
+      auto r = d.decode(stream);
+      REQUIRE(r);
+      REQUIRE(r->has_record);
+      CHECK(r->rec.type == record_type::application);
+      auto r2 = d.decode(bytes_view(stream).subspan(r->consumed));
+      CHECK(r2.code() == errc::truncation);
+    }
+  }
+}
+
+TEST_CASE("a clear alert record fed to a handshake maps its reason", "[unit][framing]") {
+  Acceptor<Scripted> acc(Scripted::AcceptorConfig{}, testing::allow_all);
+  const std::uint8_t unauthorized = 3;
+  CHECK(feed_record(acc, record{record_type::alert, {&unauthorized, 1}}).code == errc::unauthorized);
+  const Scripted::InitiatorConfig icfg{};
+  Initiator<Scripted> init(*ServicePrincipal::parse("host/server.example.test"), icfg);
+  (void)init.step();
+  CHECK(feed_record(init, record{record_type::alert, {}}).code == errc::peer_alert);
+  CHECK(init.last_error().detail().find("handshake failed") != std::string_view::npos);
 }

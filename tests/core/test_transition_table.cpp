@@ -151,3 +151,40 @@ TEST_CASE("application data and alerts fail in every state for both roles", "[un
   for (std::size_t i = 0; i < hs_state_count; ++i) CHECK(to_string(static_cast<hs_state>(i)) != "?");
   for (std::size_t i = 0; i < hs_event_count; ++i) CHECK(to_string(static_cast<hs_event>(i)) != "?");
 }
+
+// on_alert() does not consult the table's rows (no state accepts an alert, G1): in every state,
+// for both roles and every reason, it kills the context without reaching the mechanism, and a
+// dead context stays dead with its first error.
+template <class Probe, class Make>
+void sweep_alerts(Make make) {
+  for (std::size_t si = 0; si < hs_state_count; ++si) {
+    const auto s = static_cast<hs_state>(si);
+    for (std::uint8_t reason = 0; reason <= 5; ++reason) {
+      const auto why = static_cast<alert_reason>(reason);
+      INFO(to_string(s) << " x on_alert(" << int{reason} << ")");
+      Probe p = make();
+      auto tok = drive(p, s);
+      REQUIRE(p.state() == s);
+      const errc before = p.last_error().code();
+      mutauth::testing::wipe_observer obs;
+      mutauth::testing::g_wipe_observer = &obs;
+      step_result r = p.on_alert(why);
+      mutauth::testing::g_wipe_observer = nullptr;
+      CHECK(obs.mechanism_calls == 0);
+      CHECK(r.st == status::failed);
+      CHECK(p.is_failed());
+      if (s == hs_state::failed) {
+        CHECK(r.code == before);  // sticky: the alert does not overwrite the first error
+      } else {
+        CHECK(r.code == (why == alert_reason::unauthorized ? errc::unauthorized : errc::peer_alert));
+      }
+      CHECK(p.dispatch(hs_event::handshake_token, tok).code == r.code);
+      CHECK_FALSE(std::move(p).finish());
+    }
+  }
+}
+
+TEST_CASE("transition table sweep: on_alert in every state", "[unit][table]") {
+  sweep_alerts<InitProbe>([] { return InitProbe(tgt(), icfg); });
+  sweep_alerts<AccProbe>([] { return AccProbe(acfg, allow_all); });
+}

@@ -248,9 +248,11 @@ void check_handshake() {
   r = a->step(wire(r.token));
   expect(r.st == status::send, "message 2");
   r = i->step(wire(r.token));
-  expect(r.st == status::done, "message 3");
+  expect(r.st == status::send, "message 3");
   r = a->step(wire(r.token));
-  expect(r.st == status::done, "acceptor done");
+  expect(r.st == status::done && !r.token.empty(), "message 4 (admission), acceptor done");
+  r = i->step(wire(r.token));
+  expect(r.st == status::done && r.token.empty(), "initiator done");
   auto cs = std::move(*i).finish();
   auto ss = std::move(*a).finish();
   expect(cs && ss, "sessions");
@@ -260,10 +262,20 @@ void check_handshake() {
     std::array<std::uint8_t, msg.size() + Session<pk::PublicKey>::seal_overhead> rec{};
     auto n = cs->seal(bytes_view(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), rec);
     expect(static_cast<bool>(n), "seal");
-    std::array<std::uint8_t, msg.size()> out{};
+    std::array<std::uint8_t, msg.size() + Session<pk::PublicKey>::seal_overhead -
+                                 Session<pk::PublicKey>::open_overhead> out{};
     auto m = ss->open(wire(bytes_view(rec.data(), n ? *n : 0)), out);
-    expect(m && *m == msg.size() && std::memcmp(out.data(), msg.data(), msg.size()) == 0, "open");
+    expect(m && m->type == content_type::data && m->size == msg.size() &&
+               std::memcmp(out.data(), msg.data(), msg.size()) == 0,
+           "open");
   }
+  // The sealed close: its content type is inside the AEAD too.
+  std::array<std::uint8_t, Session<pk::PublicKey>::seal_overhead> fin{};
+  auto c = cs->close(fin);
+  expect(static_cast<bool>(c), "close");
+  std::array<std::uint8_t, Session<pk::PublicKey>::seal_overhead> out{};
+  auto m = ss->open(wire(bytes_view(fin.data(), c ? *c : 0)), out);
+  expect(m && m->type == content_type::close && ss->peer_closed(), "open close");
   std::array<std::uint8_t, 32> ek{};
   expect(static_cast<bool>(cs->export_keying_material("ctgrind", ek)), "exporter");
 }

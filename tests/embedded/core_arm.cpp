@@ -22,8 +22,8 @@ bool allow(const Principal& p) noexcept { return p.name.view() == "alice"; }
 extern "C" int mutauth_embedded_smoke() {
   static const auto target = ServicePrincipal::parse("host/gateway.example.test");
   if (!target) return 1;
-  static Scripted::InitiatorConfig icfg{3};
-  static Scripted::AcceptorConfig acfg{3};
+  static Scripted::InitiatorConfig icfg{4};
+  static Scripted::AcceptorConfig acfg{4};
   static Initiator<Scripted> client(*target, icfg);
   static Acceptor<Scripted> server(acfg, allow);
   static RecordDecoder<512> wire;
@@ -44,5 +44,9 @@ extern "C" int mutauth_embedded_smoke() {
   auto n = cs->seal(pt, sealed);
   if (!n) return 5;
   auto m = ss->open(bytes_view(sealed, *n), out);
-  return (m && *m == 4) ? 0 : 6;
+  if (!m || m->type != content_type::data || m->size != 4) return 6;
+  auto c = cs->close(sealed);
+  if (!c) return 7;
+  m = ss->open(bytes_view(sealed, *c), out);
+  return (m && m->type == content_type::close && ss->peer_closed()) ? 0 : 8;
 }

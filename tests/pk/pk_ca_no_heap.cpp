@@ -98,23 +98,29 @@ int main() {
   EXPECT(ss->peer().serial == 42);
   EXPECT(cs->peer().name.view() == "host/server.example.test");
   EXPECT(cs->peer().key_id.view() == "server-id");
-  std::uint8_t pt[64] = {1, 2, 3}, rec[64 + 16], out[64];
+  std::uint8_t pt[64] = {1, 2, 3}, rec[sizeof pt + Session<PK>::seal_overhead];
+  std::uint8_t out[sizeof rec - Session<PK>::open_overhead];
   auto n = cs->seal(bytes_view(pt, sizeof pt), rec);
   EXPECT(n);
   auto m = ss->open(bytes_view(rec, *n), out);
-  EXPECT(m && *m == sizeof pt && out[2] == 3);
+  EXPECT(m && m->type == content_type::data && m->size == sizeof pt && out[2] == 3);
 
   // Bob's certificate (serial 43) is revoked: the refusal path allocates nothing either.
   pk::InitiatorConfig bcfg = icfg;
-  bcfg.identity = {&*bob_key, "bob", *bob_cert};
+  // Bob's certificate lists the principal "alice": that is the name his client asserts.
+  bcfg.identity = {&*bob_key, "alice", *bob_cert};
   static Initiator<PK> bob(*target, bcfg);
   static Acceptor<PK> server2(acfg, allow);
   step_result b1 = bob.step();
   step_result b2 = server2.step(b1.token);
   step_result b3 = bob.step(b2.token);
-  EXPECT(b3.st == status::done);
+  EXPECT(b3.st == status::send);  // message 3: bob is not done before the server admits him
   step_result b4 = server2.step(b3.token);
-  EXPECT(b4.st == status::failed && b4.code == errc::revoked);
+  EXPECT(b4.st == status::failed && b4.code == errc::revoked && b4.token.empty());
+  // The server's caller sends a clear alert; bob's handshake ends with it and yields nothing.
+  step_result b5 = bob.on_alert(alert_reason::handshake_failed);
+  EXPECT(b5.st == status::failed && b5.code == errc::peer_alert);
+  EXPECT(!std::move(bob).finish());
   mutauth::testing::g_forbid_heap = false;
   EXPECT(mutauth::testing::g_allocations == before);
 

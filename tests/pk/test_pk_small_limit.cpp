@@ -24,11 +24,13 @@ TEST_CASE("pk limit 1024: the buffers and the largest message follow the limit",
   // A proof is 1 + 1 + 2 + credential + 2 + name + 64; message 2 adds 2 + 32 + 16 (pk.hpp).
   STATIC_REQUIRE(pk::max_certificate_size == 1024);
   STATIC_REQUIRE(PK::max_token_size == 2 + 32 + (1 + 1 + 2 + 1024 + 2 + ServicePrincipal::max_text + 64) + 16);
-  // With the default 4096 these are about 15.5 KiB (bench/results/footprint.json); the two
-  // limit-sized buffers of each handshake shrink by 3072 bytes apiece.
+  // The two limit-sized buffers of each handshake (the clear proof and the message) shrink by
+  // 3072 bytes apiece from the default 4096 (bench/results/footprint.json has those sizes).
+  // The four-message handshake's per-state types hold more than the three-message one did
+  // (11184 / 10032 bytes with GCC 12 at this limit), hence 12 KiB, not the earlier 10.
   INFO("sizeof Initiator<pk::PublicKey> " << sizeof(Initiator<PK>) << ", Acceptor " << sizeof(Acceptor<PK>));
-  CHECK(sizeof(Initiator<PK>) < 10 * 1024);
-  CHECK(sizeof(Acceptor<PK>) < 10 * 1024);
+  CHECK(sizeof(Initiator<PK>) < 12 * 1024);
+  CHECK(sizeof(Acceptor<PK>) < 12 * 1024);
 }
 
 TEST_CASE("pk limit 1024: a CA-mode handshake with ssh-keygen certificates still completes", "[pk][limit]") {
@@ -50,7 +52,8 @@ TEST_CASE("pk limit 1024: a CA-mode handshake with ssh-keygen certificates still
   acfg.trust.authorities = user_cas;
   Initiator<PK> client(spn("host/server.example.test"), icfg);
   Acceptor<PK> server(acfg, allow_all);
-  relay_handshake(client, server, [](int, bytes&) {}, 3);
+  const auto delivered = relay_handshake(client, server, [](int, bytes&) {}, 4);
+  CHECK(delivered.size() == 4);  // mutauth-pk/1: four messages, the acceptor's admission last
   INFO(client.last_error().detail() << " / " << server.last_error().detail());
   REQUIRE(client.is_done());
   REQUIRE(server.is_done());

@@ -40,9 +40,9 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace mutauth::testing {
 
-/// Drives a three-message exchange (initiator first) to both sides done, in memory, allocating
-/// nothing itself: the no-heap programs call it with the heap forbidden. Returns the failing
-/// step (1..4) or 0.
+/// Drives a four-message exchange (mutauth-pk/1: initiator first, the acceptor's admission
+/// last) to both sides done, in memory, allocating nothing itself: the no-heap programs call it
+/// with the heap forbidden. Returns the failing step (1..5) or 0.
 template <class Client, class Server>
 int run_handshake_no_heap(Client& client, Server& server) noexcept {
   const auto r1 = client.step();
@@ -50,9 +50,11 @@ int run_handshake_no_heap(Client& client, Server& server) noexcept {
   const auto r2 = server.step(r1.token);
   if (r2.st != mutauth::status::send) return 2;
   const auto r3 = client.step(r2.token);
-  if (r3.st != mutauth::status::done) return 3;
-  const auto r4 = server.step(r3.token);
-  return r4.st == mutauth::status::done ? 0 : 4;
+  if (r3.st != mutauth::status::send) return 3;
+  const auto r4 = server.step(r3.token);  // done WITH the admission token
+  if (r4.st != mutauth::status::done || r4.token.empty()) return 4;
+  const auto r5 = client.step(r4.token);  // done on it, with nothing to send
+  return (r5.st == mutauth::status::done && r5.token.empty()) ? 0 : 5;
 }
 
 }  // namespace mutauth::testing

@@ -6,7 +6,13 @@
 // Token: 'S' | index | sender role | total | name length | name
 // The name is the sender's identity: the acceptor sends its service principal text, the
 // initiator its client name. Whoever sends the last message completes on sending it; the other
-// side completes on receiving it.
+// side completes on receiving it. The initiator sends the even indexes, the acceptor the odd
+// ones, so an exchange of an EVEN number of messages ends with the acceptor's token, as the core's
+// admission rule (mechanism.hpp (c)) requires; with an odd number the initiator would complete
+// while sending, and the core refuses that (errc::mechanism_failure) — a test uses it so.
+//
+// The session keys are toys (XOR and a checksum): they exist so that the core's record layer
+// (content types, close, alerts, stickiness, in-place sealing) can be tested. NO SECURITY.
 #pragma once
 
 #include <array>
@@ -26,6 +32,10 @@ enum class misbehave : std::uint8_t {
   never_complete,       // keep sending, never complete
   complete_on_first,    // initiator claims completion with its first token
   wrong_index,          // emit the wrong message index
+  complete_silently,    // complete where the last token is due, but emit none (the admission
+                        // rule, mechanism.hpp (c): an acceptor must complete WITH a token)
+  complete_while_sending,  // claim completion with every token after the first (an initiator
+                           // must complete only on a received token, with nothing to send)
 };
 
 /// Observes wipes so tests can check G5 (secrets gone after failure / destruction).
@@ -40,16 +50,17 @@ template <std::size_t MaxMessages = 8>
 struct ScriptedMechanism {
   static constexpr std::string_view name = "scripted-test-only";
   static constexpr bool mutual_authentication = true;
+  static constexpr bool initiator_learns_admission = true;
   static constexpr std::size_t max_token_size = 320;
   static constexpr std::size_t max_handshake_messages = MaxMessages;
 
   struct InitiatorConfig {
-    std::uint8_t messages = 3;
+    std::uint8_t messages = 4;
     std::string_view client_name = "alice";
     misbehave bad = misbehave::none;
   };
   struct AcceptorConfig {
-    std::uint8_t messages = 3;
+    std::uint8_t messages = 4;
     std::string_view service_name = "host/server.example.test";
     misbehave bad = misbehave::none;
   };
@@ -63,38 +74,52 @@ struct ScriptedMechanism {
     SessionKeys& operator=(SessionKeys&& o) noexcept {
       key_ = o.key_; send_ = o.send_; recv_ = o.recv_; o.wipe(); return *this;
     }
+    // In place too (`in.data() == out.data()`, SessionKeysConcept): the body moves back by the
+    // 8-byte sequence, so it is written from the end, and the sequence last.
     result<std::size_t> seal(bytes_view in, bytes_span out) noexcept {
       if (key_ == 0) return error(errc::wrong_state, "keys wiped");
-      for (int i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(send_ >> (8 * i));
+      const std::size_t n = in.size();
+      if (out.size() < n + seal_overhead)
+        return error(errc::buffer_too_small).with_required_size(n + seal_overhead);
       std::uint8_t sum = 0;
-      for (std::size_t i = 0; i < in.size(); ++i) {
-        out[8 + i] = in[i] ^ key_;
-        sum = static_cast<std::uint8_t>(sum + in[i]);
+      for (std::size_t i = n; i-- > 0;) {
+        const std::uint8_t b = in[i];
+        sum = static_cast<std::uint8_t>(sum + b);
+        out[8 + i] = b ^ key_;
       }
-      out[8 + in.size()] = sum;
+      out[8 + n] = sum;
+      for (int i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(send_ >> (8 * i));
       ++send_;
-      return in.size() + seal_overhead;
+      return n + seal_overhead;
     }
+    // In place too: the body moves forward, so reading in[8 + i] after writing out[i] is safe.
     result<std::size_t> open(bytes_view in, bytes_span out) noexcept {
       if (key_ == 0) return error(errc::wrong_state, "keys wiped");
+      if (in.size() < seal_overhead) return error(errc::truncated, "record shorter than its overhead");
+      if (out.size() < in.size() - seal_overhead)
+        return error(errc::buffer_too_small).with_required_size(in.size() - seal_overhead);
       std::uint64_t seq = 0;
       for (int i = 0; i < 8; ++i) seq |= std::uint64_t{in[i]} << (8 * i);
       if (seq < recv_) return error(errc::replayed, "record sequence seen before");
       if (seq > recv_) return error(errc::out_of_order, "record sequence skipped ahead");
       const std::size_t n = in.size() - seal_overhead;
+      const std::uint8_t want = in[8 + n];
       std::uint8_t sum = 0;
       for (std::size_t i = 0; i < n; ++i) {
         out[i] = in[8 + i] ^ key_;
         sum = static_cast<std::uint8_t>(sum + out[i]);
       }
-      if (sum != in[8 + n]) return error(errc::decrypt_failed, "checksum mismatch");
+      if (sum != want) return error(errc::decrypt_failed, "checksum mismatch");
       ++recv_;
       return n;
     }
-    result<void> export_keying_material(std::string_view label, bytes_span out) const noexcept {
+    result<void> export_keying_material(std::string_view label, bytes_view context,
+                                        bytes_span out) const noexcept {
       if (key_ == 0) return error(errc::wrong_state, "keys wiped");
       std::uint8_t acc = key_;
       for (char c : label) acc = static_cast<std::uint8_t>(acc * 31 + static_cast<std::uint8_t>(c));
+      acc = static_cast<std::uint8_t>(acc * 31 + 0xFF);  // separates label from context
+      for (std::uint8_t c : context) acc = static_cast<std::uint8_t>(acc * 31 + c);
       for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(acc + i);
       return ok();
     }
@@ -140,7 +165,10 @@ struct ScriptedMechanism {
       if (bad_ == misbehave::oversized_token) n = max_token_size + 1;
       next_ = static_cast<std::uint8_t>(index + 1);
       const bool last = (index + 1 == total_) && bad_ != misbehave::never_complete;
-      return mech_step{bytes_view(out_.data(), n), last || bad_ == misbehave::complete_on_first};
+      if (last && bad_ == misbehave::complete_silently) return mech_step{{}, true};
+      const bool claim = bad_ == misbehave::complete_on_first ||
+                         (bad_ == misbehave::complete_while_sending && index > 0);
+      return mech_step{bytes_view(out_.data(), n), last || claim};
     }
     // Parses a peer token; on success either completes or emits the next token.
     result<mech_step> receive(bytes_view in) noexcept {
