@@ -58,7 +58,7 @@ enum class errc : std::uint16_t {
   decrypt_failed,               ///< AEAD or integrity check failed (tampered or wrong keys)
   replayed,                     ///< a record or token seen before
   out_of_order,                 ///< a record outside the replay window or sequence
-  peer_alert,                   ///< the peer sent an alert and ended the handshake
+  peer_alert,                   ///< the peer sent an alert: the handshake or session is over
   nonempty_first_payload,       ///< pk: message 1 carried a payload
   mutual_auth_not_negotiated,   ///< krb5: GSS_C_MUTUAL_FLAG missing from ret_flags
   truncation,                   ///< the stream ended, or a clear-text close/alert arrived, after
@@ -137,7 +137,7 @@ enum class errc : std::uint16_t {
     case errc::decrypt_failed: return "decryption or integrity check failed";
     case errc::replayed: return "replayed message";
     case errc::out_of_order: return "message out of order or too old";
-    case errc::peer_alert: return "peer aborted the handshake";
+    case errc::peer_alert: return "the peer sent an alert";
     case errc::nonempty_first_payload: return "first handshake message carried a payload";
     case errc::mutual_auth_not_negotiated: return "mutual authentication was not negotiated";
     case errc::truncation: return "session ended without the peer's sealed close";

@@ -89,6 +89,7 @@ class session_base {
   }
   session_base& operator=(session_base&& o) noexcept {
     if (this != &o) {
+      keys_.wipe();  // our old keys go now, whatever the mechanism's own move assignment does
       keys_ = std::move(o.keys_);
       peer_ = o.peer_;
       local_ = o.local_;
@@ -159,6 +160,7 @@ class session_base {
     kill(moved_from("this session"));
     peer_ = Principal{};
     local_ = Principal{};
+    service_ = ServicePrincipal{};
   }
 
   keys_type keys_;
@@ -217,9 +219,12 @@ class Session : public detail::session_base<M> {
   }
 
   /// Seals an alert that ends the session for both sides (needs seal_overhead + 1 bytes); the
-  /// session is dead afterwards (its keys wiped), whatever the peer does.
+  /// session is dead afterwards (its keys wiped), whatever the peer does. Not after close().
   [[nodiscard]] result<std::size_t> alert(alert_reason why, bytes_span out) noexcept {
     if (this->err_) return this->err_;
+    // Nothing follows a close in its direction (docs/protocol/mutauth-pk.md §8.1): the peer would
+    // refuse the alert as a record after the close.
+    if (closed_) return error(errc::wrong_state, "alert() after close(): this side has finished sending");
     const std::uint8_t reason = static_cast<std::uint8_t>(why);
     auto r = seal_control(content_type::alert, bytes_view(&reason, 1), out);
     if (r) this->kill(error(errc::wrong_state, "this side ended the session with an alert"));

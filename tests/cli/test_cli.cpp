@@ -419,7 +419,7 @@ TEST_CASE("cli: a client that demands another name refuses the server before sho
   CHECK(last_alert(r.wire.to_server) == alert_failed);
   CHECK(lines(s.proc->err()) ==
         std::vector<std::string>{listening_line(s),
-                                 "mutauth: [client 1] handshake failed: peer aborted the handshake: the client "
+                                 "mutauth: [client 1] handshake failed: the peer sent an alert: the client "
                                  "refused this server's proof",
                                  "  hint: the client's log says why; check the name it demands and what it trusts "
                                  "(mutauth inspect <certificate> --target SPN --trust known_hosts)",
@@ -444,7 +444,7 @@ TEST_CASE("cli: a client certificate from an untrusted CA is refused", "[cli]") 
   // The client is told its proof was refused, not that it was authenticated and not admitted.
   CHECK(lines(r.client.err) ==
         std::vector<std::string>{
-            "mutauth: authentication failed: peer aborted the handshake: the peer could not complete the "
+            "mutauth: authentication failed: the peer sent an alert: the peer could not complete the "
             "authentication",
             "  hint: the peer's log says why; check that it trusts your key, certificate or principal (mutauth "
             "inspect --as-client)",
@@ -721,7 +721,7 @@ TEST_CASE("cli: inspect --as-client says which principal the client asserts, as 
   CHECK(c.rc == 1);
   CHECK(c.out.empty());
   CHECK(lines(c.err).front() ==
-        "mutauth: authentication failed: peer aborted the handshake: the peer could not complete the authentication");
+        "mutauth: authentication failed: the peer sent an alert: the peer could not complete the authentication");
   REQUIRE(s.proc->wait_for_err("[client 2] handshake failed: ", 10));
   CHECK(s.proc->err().find("principal ops is not in the principals= list") != std::string::npos);
   for (const auto& rec : w.to_server) CHECK(rec.type != rec_app);

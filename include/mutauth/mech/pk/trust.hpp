@@ -23,8 +23,10 @@ namespace pk {
 /// The key MUST outlive every handshake that uses it.
 struct Identity {
   const Ed25519SecretKey* key = nullptr;
-  /// The name this side calls itself in logs and in Session::local(). The peer never learns it
-  /// from us: it derives our principal from our verified key.
+  /// A client: the principal it asserts inside its signed proof (docs/protocol/mutauth-pk.md
+  /// §10.2, OpenSSH's rule): its certificate must list it, or its pinned key must be bound to it;
+  /// empty means its certificate's only principal. A server: unused (it proves its service
+  /// principal).
   std::string_view name{};
   /// Optional: an OpenSSH `ssh-ed25519-cert-v01@openssh.com` certificate for `key` (the blob, e.g.
   /// from load_certificate_file()). When set, the proof carries it instead of the raw key, and the
