@@ -160,7 +160,6 @@ class session_base {
     kill(moved_from("this session"));
     peer_ = Principal{};
     local_ = Principal{};
-    service_ = ServicePrincipal{};
   }
 
   keys_type keys_;
