@@ -160,15 +160,27 @@ TEST_CASE("certs: a good certificate verifies for its role and yields its princi
   CHECK(v->key_id == "hk");
   CHECK(v->serial == 9);
 
-  const auto user = parsed(w.blob("user2", "-I ak -n alice,bob"));
-  auto u = pk::verify_user_certificate(user, w.client_trust());
+  // OpenSSH's rule (sshd(8) AUTHORIZED_KEYS FILE FORMAT): the client names the principal it logs
+  // in as, and the certificate must list it; the verifier never picks one for it.
+  const auto user = parsed(w.blob("user2", "-I ak -n bob,alice"));
+  auto u = pk::verify_user_certificate(user, w.client_trust(), "alice");
   REQUIRE(u);
-  CHECK(u->principal == "alice");  // unrestricted CA: the first principal
-  auto r = pk::verify_user_certificate(user, w.client_trust("carol,bob"));
+  CHECK(u->principal == "alice");  // not the first principal: the one asserted
+  auto b = pk::verify_user_certificate(user, w.client_trust(), "bob");
+  REQUIRE(b);
+  CHECK(b->principal == "bob");
+  auto unlisted = pk::verify_user_certificate(user, w.client_trust(), "carol");
+  CHECK(unlisted.code() == errc::name_mismatch);
+  CHECK(unlisted.error_value().detail().find("does not list") != std::string_view::npos);
+  CHECK(pk::verify_user_certificate(user, w.client_trust(), "").code() == errc::name_mismatch);
+  CHECK(pk::verify_user_certificate(user, w.client_trust(), "ALICE").code() == errc::name_mismatch);
+  // principals= narrows: the asserted name must be listed there too.
+  auto r = pk::verify_user_certificate(user, w.client_trust("carol,bob"), "bob");
   REQUIRE(r);
-  CHECK(r->principal == "bob");  // restricted: the first certificate principal the list names
-  auto no = pk::verify_user_certificate(user, w.client_trust("carol"));
-  CHECK(no.code() == errc::unauthorized);
+  CHECK(r->principal == "bob");
+  auto no = pk::verify_user_certificate(user, w.client_trust("carol,bob"), "alice");
+  CHECK(no.code() == errc::name_mismatch);
+  CHECK(no.error_value().detail().find("principals=") != std::string_view::npos);
 }
 
 TEST_CASE("certs: each refusal has its own error", "[pk][certs]") {
@@ -180,14 +192,14 @@ TEST_CASE("certs: each refusal has its own error", "[pk][certs]") {
   SECTION("a user certificate where a host certificate is needed, and the reverse") {
     auto a = pk::verify_host_certificate(user, target, w.server_trust());
     CHECK(a.code() == errc::wrong_certificate_type);
-    auto b = pk::verify_user_certificate(host, w.client_trust());
+    auto b = pk::verify_user_certificate(host, w.client_trust(), "alice");
     CHECK(b.code() == errc::wrong_certificate_type);
   }
   SECTION("a CA that is not trusted, or not for this host") {
     const auto other = parsed(w.blob("host-other", "-I hk -h -n server.example.test", "server", "other_ca"));
     CHECK(pk::verify_host_certificate(other, target, w.server_trust()).code() == errc::untrusted_issuer);
     const auto u = parsed(w.blob("user-other", "-I x -n alice", "alice", "other_ca"));
-    CHECK(pk::verify_user_certificate(u, w.client_trust()).code() == errc::untrusted_issuer);
+    CHECK(pk::verify_user_certificate(u, w.client_trust(), "alice").code() == errc::untrusted_issuer);
     auto t = w.server_trust("*.example.test,!server.example.test");
     auto r = pk::verify_host_certificate(host, target, t);
     CHECK(r.code() == errc::untrusted_issuer);
@@ -220,13 +232,13 @@ TEST_CASE("certs: each refusal has its own error", "[pk][certs]") {
     CHECK(h.principals().empty());
     CHECK(pk::verify_host_certificate(h, target, w.server_trust()).code() == errc::no_principals);
     const auto u = parsed(w.blob("user-noprinc", "-I x"));
-    CHECK(pk::verify_user_certificate(u, w.client_trust()).code() == errc::no_principals);
+    CHECK(pk::verify_user_certificate(u, w.client_trust(), "alice").code() == errc::no_principals);
   }
   SECTION("critical options are refused by name, not half-honoured") {
     for (const char* opt : {"source-address=192.0.2.0/24", "force-command=/bin/true"}) {
       const std::string o(opt);
       const auto u = parsed(w.blob("user-crit", "-I x -n alice -O " + o));
-      auto r = pk::verify_user_certificate(u, w.client_trust());
+      auto r = pk::verify_user_certificate(u, w.client_trust(), "alice");
       CHECK(r.code() == errc::unknown_critical_option);
       CHECK(r.error_value().detail().find(o.substr(0, o.find('='))) != std::string_view::npos);
     }
@@ -287,7 +299,7 @@ TEST_CASE("certs: validity window against an injectable clock, with skew", "[pk]
   CHECK(c.valid_before == to);
   auto t = w.client_trust();
   // The system clock (default) is before 2030.
-  auto r = pk::verify_user_certificate(c, t);
+  auto r = pk::verify_user_certificate(c, t, "alice");
   CHECK(r.code() == errc::not_yet_valid);
   CHECK(r.error_value().detail().find("2030-01-01T00:00:00Z") != std::string_view::npos);
   t.now = test_clock;
@@ -304,7 +316,7 @@ TEST_CASE("certs: validity window against an injectable clock, with skew", "[pk]
     g_now = k.now;
     t.clock_skew = k.skew;
     INFO("now " << k.now << " skew " << k.skew);
-    CHECK(pk::verify_user_certificate(c, t).code() == k.want);
+    CHECK(pk::verify_user_certificate(c, t, "alice").code() == k.want);
   }
   // An inverted (empty) window is never valid, whatever the skew. ssh-keygen will not write one,
   // so it is written by hand with the trusted CA's key (the validity step precedes the CA
@@ -314,19 +326,19 @@ TEST_CASE("certs: validity window against an injectable clock, with skew", "[pk]
   const auto ic = parsed(inverted);
   g_now = from + 50;
   t.clock_skew = 300;
-  auto inv = pk::verify_user_certificate(ic, t);
+  auto inv = pk::verify_user_certificate(ic, t, "u0");
   CHECK(inv.code() == errc::expired);
   CHECK(inv.error_value().detail().find("empty validity window") != std::string_view::npos);
   const bytes equal = craft_cert(1, from, from, &ca_key);
   g_now = from;
-  CHECK(pk::verify_user_certificate(parsed(equal), t).code() == errc::expired);
+  CHECK(pk::verify_user_certificate(parsed(equal), t, "u0").code() == errc::expired);
   // ...while a crafted certificate with a sound window gets as far as the CA signature.
   const bytes sound = craft_cert(1, from, to, &ca_key);
-  CHECK(pk::verify_user_certificate(parsed(sound), t).code() == errc::bad_signature);
+  CHECK(pk::verify_user_certificate(parsed(sound), t, "u0").code() == errc::bad_signature);
   // The default skew is 300 s.
   CHECK(pk::ClientTrust{}.clock_skew == 300);
   const auto old = parsed(w.blob("user-2000", "-I x -n alice -V 20000101Z:20010101Z"));
-  auto e = pk::verify_user_certificate(old, w.client_trust());
+  auto e = pk::verify_user_certificate(old, w.client_trust(), "alice");
   CHECK(e.code() == errc::expired);
   CHECK(e.error_value().detail().find("2001-01-01T00:00:00Z") != std::string_view::npos);
 }
@@ -341,16 +353,16 @@ TEST_CASE("certs: verification follows the DESIGN §4 order", "[pk][certs]") {
   CHECK(pk::verify_host_certificate(b, spn("host/server.example.test"), w.server_trust()).code() == errc::wrong_certificate_type);
   // Expired AND no principals: validity first.
   const auto c = parsed(w.blob("o3", "-I x -V 20000101Z:20010101Z"));
-  CHECK(pk::verify_user_certificate(c, w.client_trust()).code() == errc::expired);
+  CHECK(pk::verify_user_certificate(c, w.client_trust(), "alice").code() == errc::expired);
   // No principals AND a critical option: principals first.
   const auto d = parsed(w.blob("o4", "-I x -O force-command=/bin/true"));
-  CHECK(pk::verify_user_certificate(d, w.client_trust()).code() == errc::no_principals);
+  CHECK(pk::verify_user_certificate(d, w.client_trust(), "alice").code() == errc::no_principals);
   // A critical option AND a bad signature: options first; and then the signature alone.
   bytes e = cert_blob(w.cert("o5", "-I qqqqqq -n alice -O force-command=/bin/true"));
   auto pos = std::search(e.begin(), e.end(), std::begin("qqqqqq"), std::end("qqqqqq") - 1);
   REQUIRE(pos != e.end());
   *pos = 'z';
-  CHECK(pk::verify_user_certificate(parsed(e), w.client_trust()).code() == errc::unknown_critical_option);
+  CHECK(pk::verify_user_certificate(parsed(e), w.client_trust(), "alice").code() == errc::unknown_critical_option);
 }
 
 TEST_CASE("certs: every truncation, padding and bit flip is refused", "[pk][certs]") {
