@@ -8,9 +8,11 @@
 //              with a valid signature);
 //   bit 1: allow_host_wide_credentials     bits 2-3: target (see targets[])
 //   bit 4: user CA restricted to principals="alice,bob"     bit 5: consult the fixed KRL
+//   bits 6-7: the principal the client asserts (alice, bob, carol, the certificate's first)
 // Invariants: an accepted certificate is internally consistent (signed part is a prefix, 64-byte
 // signature, bounded principals); a verified certificate really satisfies every rule DESIGN §4
-// lists, restated here independently (type, window, principals, no critical option, not revoked,
+// lists, restated here independently (type, window, principals — for a user certificate exactly
+// the asserted one, listed and allowed by the CA entry —, no critical option, not revoked,
 // the CA signature verifies); refusals are log-safe; the same input gives the same answer twice.
 #include <sodium.h>
 
@@ -158,12 +160,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     MUTAUTH_FUZZ_CHECK(fuzz::detail_is_log_safe(h.error_value()));
   }
 
-  auto u = pk::verify_user_certificate(*c, ct);
+  // The principal the client asserts (OpenSSH's rule: the certificate must list it, and a CA
+  // with principals="..." must allow it): alice, bob, carol, or the certificate's first one.
+  const std::string_view asked[4] = {"alice", "bob", "carol",
+                                     c->principal_count ? c->principals()[0] : std::string_view("alice")};
+  const std::string_view requested = asked[(ctl >> 6) & 3];
+  auto u = pk::verify_user_certificate(*c, ct, requested);
   if (u) {
     check_verified(*c, *u, with_krl, ct.clock_skew);
     MUTAUTH_FUZZ_CHECK(c->type == pk::certificate_type::user);
+    MUTAUTH_FUZZ_CHECK(u->principal == requested && listed(*c, requested));
     if (restricted) MUTAUTH_FUZZ_CHECK(u->principal == "alice" || u->principal == "bob");
-    else MUTAUTH_FUZZ_CHECK(u->principal == c->principal_storage[0]);
   } else {
     MUTAUTH_FUZZ_CHECK(fuzz::detail_is_log_safe(u.error_value()));
   }

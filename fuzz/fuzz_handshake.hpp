@@ -4,6 +4,7 @@
 #pragma once
 
 #include "fuzz_common.hpp"
+#include "mutauth/alert.hpp"
 #include "mutauth/handshake.hpp"
 
 namespace mutauth {
@@ -20,9 +21,29 @@ void check_dead(Handshake& hs, errc code, bytes_view again, bool log_safe = true
   MUTAUTH_FUZZ_CHECK(!log_safe || detail_is_log_safe(hs.last_error()));
   const step_result r = hs.step(again);
   MUTAUTH_FUZZ_CHECK(r.st == status::failed && r.code == code && r.token.empty());
+  // Every later call returns the same error: a step into caller storage, an application
+  // record, any alert (even unauthorized, which would otherwise fail with its own code).
+  static std::uint8_t out[Handshake::max_token_size];
+  const step_result r2 = hs.step(again, bytes_span(out, sizeof out));
+  MUTAUTH_FUZZ_CHECK(r2.st == status::failed && r2.code == code && r2.token.empty());
   MUTAUTH_FUZZ_CHECK(hs.on_application_data().code == code);
+  MUTAUTH_FUZZ_CHECK(hs.on_alert(alert_reason::unauthorized).code == code);
+  MUTAUTH_FUZZ_CHECK(hs.on_alert(alert_reason::handshake_failed).code == code);
+  MUTAUTH_FUZZ_CHECK(hs.is_failed() && hs.last_error().code() == code);
   auto s = std::move(hs).finish();
   MUTAUTH_FUZZ_CHECK(!s && s.code() == code);
+}
+
+/// No Session from a handshake that is not done: finish() fails (handshake_not_finished, or
+/// the handshake's own error) and leaves it dead.
+template <class Handshake>
+void check_no_session(Handshake& hs) {
+  MUTAUTH_FUZZ_CHECK(!hs.is_done());
+  const bool was_failed = hs.is_failed();
+  const errc before = hs.last_error().code();
+  auto s = std::move(hs).finish();
+  MUTAUTH_FUZZ_CHECK(!s);
+  MUTAUTH_FUZZ_CHECK(was_failed ? s.code() == before : s.code() == errc::handshake_not_finished);
 }
 
 /// A step's result is one of the four statuses and agrees with the object's state.

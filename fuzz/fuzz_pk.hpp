@@ -146,11 +146,14 @@ inline std::unique_ptr<Endpoints> fresh_endpoints(std::uint64_t stream = 0, bool
 
 // ---- genuine handshakes ----
 
+/// The client principal the harness client asserts (and the server's policy admits).
+inline constexpr std::string_view client_name = "alice";
+
 struct Transcript {
-  std::array<bytes, 3> msg;
+  std::array<bytes, 4> msg;
 };
 
-/// The three messages of a successful handshake on RNG stream `stream`.
+/// The four messages of a successful handshake on RNG stream `stream`.
 inline Transcript genuine_transcript(std::uint64_t stream = 0, bool ca = false) {
   auto e = fresh_endpoints(stream, ca);
   Transcript t;
@@ -161,9 +164,12 @@ inline Transcript genuine_transcript(std::uint64_t stream = 0, bool ca = false) 
   MUTAUTH_FUZZ_CHECK(r.st == status::send);
   t.msg[1] = copy(r.token);
   r = e->client.step(t.msg[1]);
-  MUTAUTH_FUZZ_CHECK(r.st == status::done);
+  MUTAUTH_FUZZ_CHECK(r.st == status::send);
   t.msg[2] = copy(r.token);
-  r = e->server.step(t.msg[2]);
+  r = e->server.step(t.msg[2]);  // done, with message 4: the admission the client must receive
+  MUTAUTH_FUZZ_CHECK(r.st == status::done && !r.token.empty());
+  t.msg[3] = copy(r.token);
+  r = e->client.step(t.msg[3]);
   MUTAUTH_FUZZ_CHECK(r.st == status::done && r.token.empty());
   return t;
 }
@@ -177,22 +183,53 @@ struct SessionPair {
 inline std::unique_ptr<SessionPair> establish(std::uint64_t stream = 0) {
   auto e = fresh_endpoints(stream);
   step_result r = e->client.step();
-  r = e->server.step(bytes(r.token.begin(), r.token.end()));
-  r = e->client.step(bytes(r.token.begin(), r.token.end()));
-  r = e->server.step(bytes(r.token.begin(), r.token.end()));
+  for (int i = 0; i < 4; ++i) {
+    const bytes tok = copy(r.token);
+    r = (i % 2 == 0) ? e->server.step(tok) : e->client.step(tok);
+  }
+  MUTAUTH_FUZZ_CHECK(r.st == status::done && e->server.is_done());
   auto cs = std::move(e->client).finish();
   auto ss = std::move(e->server).finish();
   MUTAUTH_FUZZ_CHECK(cs && ss);
   return std::unique_ptr<SessionPair>(new SessionPair{std::move(*cs), std::move(*ss)});
 }
 
+/// Invariants of any established pair: the same public channel binding, the same exporter
+/// output (with and without a context; a different label or context gives another one), and
+/// records flow both ways.
+inline void check_pair_agrees(Session<PK>& c, Session<PK>& s) {
+  MUTAUTH_FUZZ_CHECK(!c.failed() && !s.failed());
+  MUTAUTH_FUZZ_CHECK(c.channel_binding().size() == 64 && same(c.channel_binding(), s.channel_binding()));
+  std::array<std::uint8_t, 32> k1{}, k2{}, k3{};
+  static constexpr std::uint8_t ctx[] = {'c', 't', 'x'};
+  MUTAUTH_FUZZ_CHECK(c.export_keying_material("fuzz", k1) && s.export_keying_material("fuzz", k2));
+  MUTAUTH_FUZZ_CHECK(k1 == k2);
+  MUTAUTH_FUZZ_CHECK(c.export_keying_material("fuzz", ctx, k2) && s.export_keying_material("fuzz", ctx, k3));
+  MUTAUTH_FUZZ_CHECK(k2 == k3 && k1 != k2);
+  // The exporter is secret, the channel binding public: they never coincide.
+  MUTAUTH_FUZZ_CHECK(!same(bytes_view(k1), c.channel_binding().first(32)));
+  static constexpr std::uint8_t ping[] = {'p', 'i', 'n', 'g'};
+  std::array<std::uint8_t, sizeof ping + Session<PK>::seal_overhead> rec{};
+  std::array<std::uint8_t, sizeof rec> out{};
+  for (int dir = 0; dir < 2; ++dir) {
+    Session<PK>& tx = dir ? s : c;
+    Session<PK>& rx = dir ? c : s;
+    auto n = tx.seal(ping, rec);
+    MUTAUTH_FUZZ_CHECK(n && *n == rec.size());
+    auto got = rx.open(rec, out);
+    MUTAUTH_FUZZ_CHECK(got && got->type == content_type::data && same(bytes_view(out).first(got->size), ping));
+  }
+  MUTAUTH_FUZZ_CHECK(c.local().name.view() == client_name && s.peer().name.view() == client_name);
+  MUTAUTH_FUZZ_CHECK(c.peer().name.view() == "host/server.example.test");
+}
+
 // ---- a Noise peer that carries the fuzzer's payload ----
 //
-// It rebuilds the wire format from the library's own constants (header, prologue, Noise NN), so
-// that the fuzz bytes arrive as a correctly encrypted identity proof and reach parse_proof and
-// verification. Each target first checks that this peer, sending a genuine proof, completes a
-// handshake: if the wire format ever changes, the harness fails loudly instead of silently
-// fuzzing nothing but AEAD failures.
+// It rebuilds the wire format from the library's own constants (header, prologue, Noise NN, proof
+// and admission encodings), so that the fuzz bytes arrive as a correctly encrypted identity proof
+// or admission and reach parse_proof / parse_admission and verification. Each target first checks
+// that this peer, sending genuine payloads, completes a handshake: if the wire format ever
+// changes, the harness fails loudly instead of silently fuzzing nothing but AEAD failures.
 
 namespace nz = mutauth::noise;
 
@@ -205,62 +242,119 @@ inline nz::HandshakeState noise_peer(nz::Role role) {
   return std::move(*hs);
 }
 
-/// A proof exactly as the library writes it: signed by `key` for `sender` over `h`.
+/// A raw-key proof exactly as the library writes it: signed by `key` for `sender` over `h`, the
+/// credential (the raw public key) and `name`.
 inline bytes genuine_proof(const pk::Ed25519SecretKey& key, role sender, bytes_view h,
                            std::string_view name) {
-  std::array<std::uint8_t, pk::detail::max_signed_size> tbs{};
-  const std::size_t n = pk::detail::signed_data(sender, h, name, tbs);
+  namespace d = pk::detail;
+  const auto pub = key.public_key();
+  const bytes_view credential(pub.bytes);
+  std::array<std::uint8_t, d::max_signed_size> tbs{};
+  const std::size_t n = d::signed_data(sender, h, d::credential_type::raw_ed25519, credential, name, tbs);
   std::array<std::uint8_t, 64> sig{};
   MUTAUTH_FUZZ_CHECK(key.sign(bytes_view(tbs.data(), n), sig));
-  bytes out(pk::detail::max_proof_size);
-  out.resize(pk::detail::encode_proof(pk::detail::credential_type::raw_ed25519,
-                                      key.public_key().bytes, name, sig, out));
+  bytes out(d::max_proof_size);
+  out.resize(d::encode_proof(d::credential_type::raw_ed25519, credential, name, sig, out));
   return out;
 }
 
-inline bytes encrypt_proof(nz::HandshakeState& hs, bytes out, bytes_view proof) {
+inline bytes genuine_admission(std::string_view name) {
+  bytes out(pk::detail::max_admission_size);
+  out.resize(pk::detail::encode_admission(name, out));
+  return out;
+}
+
+inline bytes encrypt_payload(nz::HandshakeState& hs, bytes out, bytes_view payload) {
   const std::size_t at = out.size();
-  out.resize(at + proof.size() + nz::taglen);
-  auto c = hs.encrypt_and_hash(proof, bytes_span(out).subspan(at));
+  out.resize(at + payload.size() + nz::taglen);
+  auto c = hs.encrypt_and_hash(payload, bytes_span(out).subspan(at));
   MUTAUTH_FUZZ_CHECK(c);
   out.resize(at + *c);
   return out;
 }
 
-/// As the server: answers the initiator's message 1 with a message 2 carrying `proof` (or, when
-/// `proof` is null, the genuine server proof, also stored in `*made` if given).
-inline bytes forged_message2(bytes_view msg1, const bytes* proof, bytes* made = nullptr) {
-  MUTAUTH_FUZZ_CHECK(msg1.size() == 2 + nz::dhlen);
-  auto hs = noise_peer(nz::Role::responder);
-  MUTAUTH_FUZZ_CHECK(hs.read_message(msg1.subspan(2), {}));
-  bytes out{pk::protocol_version, 2};
-  out.resize(2 + nz::dhlen);
-  MUTAUTH_FUZZ_CHECK(hs.write_message2_tokens(bytes_span(out).subspan(2)));
+/// The transport keys of the Noise peer after message 4, as the library derives them (§4).
+inline pk::SessionKeys peer_keys(nz::HandshakeState& hs) {
+  nz::hash_bytes xs{};
+  auto t = hs.split_with_transcript(xs);
+  MUTAUTH_FUZZ_CHECK(t);
   const auto h = hs.handshake_hash();
-  const auto name = world().target.pk_name();  // owns the text the proof signs
-  const bytes real = proof ? bytes() : genuine_proof(world().server, role::acceptor, h, name.view());
-  if (made) *made = real;
-  return encrypt_proof(hs, std::move(out), proof ? *proof : real);
+  return pk::SessionKeys(std::move(t->send), std::move(t->recv), xs, bytes_view(h.data(), h.size()));
 }
 
-/// As the client: runs messages 1 and 2 with `server` and returns a message 3 carrying `proof`
-/// (or, when `proof` is null, the genuine client proof, also stored in `*made` if given).
-inline bytes forged_message3(Acceptor<PK>& server, const bytes* proof, bytes* made = nullptr) {
-  auto hs = noise_peer(nz::Role::initiator);
-  bytes m1{pk::protocol_version, 1};
-  m1.resize(2 + nz::dhlen);
-  MUTAUTH_FUZZ_CHECK(hs.write_message({}, bytes_span(m1).subspan(2)));
-  const step_result r = server.step(m1);
-  MUTAUTH_FUZZ_CHECK(r.st == status::send);
-  const bytes_view body = r.token.subspan(2);
-  MUTAUTH_FUZZ_CHECK(hs.read_message2_tokens(body));
-  bytes plain(body.size());
-  MUTAUTH_FUZZ_CHECK(hs.decrypt_and_hash(body.subspan(nz::dhlen), plain));
-  const auto h = hs.handshake_hash();
-  const bytes real = proof ? bytes() : genuine_proof(world().client, role::initiator, h, {});
-  if (made) *made = real;
-  return encrypt_proof(hs, bytes{pk::protocol_version, 3}, proof ? *proof : real);
-}
+/// The harness as the server, facing a real Initiator.
+struct PeerServer {
+  nz::HandshakeState hs = noise_peer(nz::Role::responder);
+
+  /// Answers message 1 with a message 2 carrying `proof` (or, when null, the genuine server
+  /// proof, also stored in `*made` if given).
+  bytes message2(bytes_view msg1, const bytes* proof, bytes* made = nullptr) {
+    MUTAUTH_FUZZ_CHECK(msg1.size() == 2 + nz::dhlen);
+    MUTAUTH_FUZZ_CHECK(hs.read_message(msg1.subspan(2), {}));
+    bytes out{pk::protocol_version, 2};
+    out.resize(2 + nz::dhlen);
+    MUTAUTH_FUZZ_CHECK(hs.write_message2_tokens(bytes_span(out).subspan(2)));
+    const auto h = hs.handshake_hash();
+    const auto name = world().target.pk_name();  // owns the text the proof signs
+    const bytes real = proof ? bytes() : genuine_proof(world().server, role::acceptor, h, name.view());
+    if (made) *made = real;
+    return encrypt_payload(hs, std::move(out), proof ? *proof : real);
+  }
+
+  /// Reads the client's (genuine) message 3 and answers with a message 4 carrying `admission`
+  /// (or, when null, the genuine admission of alice, also stored in `*made` if given).
+  bytes message4(bytes_view msg3, const bytes* admission, bytes* made = nullptr) {
+    MUTAUTH_FUZZ_CHECK(msg3.size() > 2 + nz::taglen && msg3[0] == pk::protocol_version && msg3[1] == 3);
+    bytes plain(msg3.size());
+    MUTAUTH_FUZZ_CHECK(hs.decrypt_and_hash(msg3.subspan(2), plain));
+    const bytes real = admission ? bytes() : genuine_admission(client_name);
+    if (made) *made = real;
+    return encrypt_payload(hs, bytes{pk::protocol_version, 4}, admission ? *admission : real);
+  }
+};
+
+/// The harness as the client, facing a real Acceptor.
+struct PeerClient {
+  nz::HandshakeState hs = noise_peer(nz::Role::initiator);
+
+  bytes message1() {
+    bytes m1{pk::protocol_version, 1};
+    m1.resize(2 + nz::dhlen);
+    MUTAUTH_FUZZ_CHECK(hs.write_message({}, bytes_span(m1).subspan(2)));
+    return m1;
+  }
+
+  /// Reads the server's (genuine) message 2 and returns a message 3 carrying `proof` (or, when
+  /// null, the genuine proof of alice, also stored in `*made` if given).
+  bytes message3(bytes_view msg2, const bytes* proof, bytes* made = nullptr) {
+    MUTAUTH_FUZZ_CHECK(msg2.size() > 2 + nz::dhlen && msg2[0] == pk::protocol_version && msg2[1] == 2);
+    const bytes_view body = msg2.subspan(2);
+    MUTAUTH_FUZZ_CHECK(hs.read_message2_tokens(body));
+    bytes plain(body.size());
+    MUTAUTH_FUZZ_CHECK(hs.decrypt_and_hash(body.subspan(nz::dhlen), plain));
+    const auto h = hs.handshake_hash();
+    const bytes real = proof ? bytes() : genuine_proof(world().client, role::initiator, h, client_name);
+    if (made) *made = real;
+    return encrypt_payload(hs, bytes{pk::protocol_version, 3}, proof ? *proof : real);
+  }
+
+  /// Decrypts the server's message 4; returns the admission plaintext.
+  bytes read_message4(bytes_view msg4) {
+    MUTAUTH_FUZZ_CHECK(msg4.size() >= 2 + nz::taglen && msg4[0] == pk::protocol_version && msg4[1] == 4);
+    bytes plain(msg4.size());
+    auto n = hs.decrypt_and_hash(msg4.subspan(2), plain);
+    MUTAUTH_FUZZ_CHECK(n);
+    plain.resize(*n);
+    return plain;
+  }
+
+  /// Runs messages 1 and 2 with `server` and returns the message 3 (see message3()).
+  bytes run_to_message3(Acceptor<PK>& server, const bytes* proof, bytes* made = nullptr) {
+    const step_result r = server.step(message1());
+    MUTAUTH_FUZZ_CHECK(r.st == status::send);
+    return message3(r.token, proof, made);
+  }
+};
 
 }  // namespace fuzz
 }  // namespace v0

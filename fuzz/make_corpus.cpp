@@ -54,12 +54,27 @@ int main(int argc, char** argv) {
   fuzz::seed_root = argv[1];
   const fuzz::Transcript t = fuzz::genuine_transcript(0);
 
-  // record_decoder: u8 n | n chunk sizes | stream.
+  // record_decoder: u8 ctl (bits 0-2 n, bit 3 gate, bits 4-7 records before the gate opens) |
+  // n chunk sizes | stream.
   const bytes stream = cat({frame(record_type::handshake, t.msg[0]), frame(record_type::handshake, t.msg[1]),
-                            frame(record_type::handshake, t.msg[2]), frame(record_type::alert, {4})});
+                            frame(record_type::handshake, t.msg[2]), frame(record_type::handshake, t.msg[3]),
+                            frame(record_type::alert, {4})});
   put("record_decoder", "handshake-whole", cat({{0}, stream}));
   put("record_decoder", "handshake-chunks-1-7-100", cat({{3, 1, 7, 100}, stream}));
   put("record_decoder", "alert-then-app-refused", cat({{0}, frame(record_type::alert, {1}), frame(record_type::application, {1, 2, 3})}));
+  {
+    // The gate opens after the four handshake records; then sealed records pass, and a clear
+    // alert is a forgery (errc::truncation).
+    auto p = fuzz::establish(0);
+    bytes data(5 + Session<fuzz::PK>::seal_overhead), close(Session<fuzz::PK>::seal_overhead);
+    MUTAUTH_FUZZ_CHECK(p->client.seal(bytes_of("hello"), data) && p->client.close(close));
+    const bytes hs = cat({frame(record_type::handshake, t.msg[0]), frame(record_type::handshake, t.msg[1]),
+                          frame(record_type::handshake, t.msg[2]), frame(record_type::handshake, t.msg[3])});
+    put("record_decoder", "gate-after-handshake-sealed-close",
+        cat({{0x48}, hs, frame(record_type::application, data), frame(record_type::application, close)}));
+    put("record_decoder", "gate-after-handshake-clear-alert-truncation",
+        cat({{0x4a, 5, 200}, hs, frame(record_type::application, data), frame(record_type::alert, {2})}));
+  }
 
   // service_principal: names, and service \n host \n realm for compose().
   put("service_principal", "host", "host/server.example.test");
@@ -76,45 +91,91 @@ int main(int argc, char** argv) {
   bytes client_proof;
   {
     auto e = fuzz::fresh_endpoints(0);
-    (void)fuzz::forged_message3(e->server, nullptr, &client_proof);
+    fuzz::PeerClient peer;
+    (void)peer.run_to_message3(e->server, nullptr, &client_proof);
   }
   put("pk_acceptor", "mode0-message1", cat({{0}, t.msg[0]}));
   put("pk_acceptor", "mode1-message3", cat({{1}, t.msg[2]}));
+  put("pk_acceptor", "mode1-message1-out-of-order", cat({{1}, t.msg[0]}));
   put("pk_acceptor", "mode2-client-proof", cat({{2}, client_proof}));
+  {
+    // A correctly signed proof asserting a principal the key is not pinned for (name_mismatch).
+    auto e = fuzz::fresh_endpoints(0);
+    fuzz::PeerClient peer;
+    const step_result r = e->server.step(peer.message1());
+    MUTAUTH_FUZZ_CHECK(r.st == status::send);
+    fuzz::nz::HandshakeState& hs = peer.hs;
+    const bytes_view body = r.token.subspan(2);
+    MUTAUTH_FUZZ_CHECK(hs.read_message2_tokens(body));
+    bytes plain(body.size());
+    MUTAUTH_FUZZ_CHECK(hs.decrypt_and_hash(body.subspan(fuzz::nz::dhlen), plain));
+    const auto h = hs.handshake_hash();
+    put("pk_acceptor", "mode2-client-proof-asserts-bob",
+        cat({{2}, fuzz::genuine_proof(fuzz::world().client, role::initiator, h, "bob")}));
+  }
 
   // pk_initiator: mode | bytes (see pk_initiator.cpp).
-  bytes server_proof;
+  bytes server_proof, admission;
   {
     auto e = fuzz::fresh_endpoints(0);
-    (void)fuzz::forged_message2(e->client.step().token, nullptr, &server_proof);
+    fuzz::PeerServer peer;
+    const bytes m2 = peer.message2(e->client.step().token, nullptr, &server_proof);
+    const step_result r = e->client.step(m2);
+    MUTAUTH_FUZZ_CHECK(r.st == status::send);
+    (void)peer.message4(fuzz::copy(r.token), nullptr, &admission);
   }
   put("pk_initiator", "mode0-message2", cat({{0}, t.msg[1]}));
   put("pk_initiator", "mode1-server-proof", cat({{1}, server_proof}));
+  put("pk_initiator", "mode2-message4", cat({{2}, t.msg[3]}));
+  put("pk_initiator", "mode2-message2-again", cat({{2}, t.msg[1]}));
+  put("pk_initiator", "mode3-admission", cat({{3}, admission}));
+  put("pk_initiator", "mode3-admission-of-bob", cat({{3}, fuzz::genuine_admission("bob")}));
 
-  // pk_session: mode | (u16 length | record)*, sealed by the honest client of the harness pair.
+  // pk_session: mode | (u16 length | record)*. Stream records are sealed by the honest client
+  // of the harness pair (data, close, alert: Session::seal/close/alert).
+  using S = Session<fuzz::PK>;
   {
     auto p = fuzz::establish(0);
     bytes s{0};
     for (std::string_view m : {"hello", "", "a longer third record, to open at nonce 2"}) {
-      bytes rec(m.size() + Session<fuzz::PK>::seal_overhead);
+      bytes rec(m.size() + S::seal_overhead);
       auto n = p->client.seal(bytes(m.begin(), m.end()), rec);
       MUTAUTH_FUZZ_CHECK(n);
       s = cat({s, u16(*n), rec});
     }
     put("pk_session", "stream-3-records", s);
+    // A close, then a record after it (refused: nothing may follow a close).
+    bytes close(S::seal_overhead);
+    MUTAUTH_FUZZ_CHECK(p->client.close(close));
+    put("pk_session", "stream-3-records-close-then-more", cat({s, u16(close.size()), close, u16(5), bytes_of("after")}));
   }
   {
     auto p = fuzz::establish(0);
+    bytes data(2 + S::seal_overhead), alert(1 + S::seal_overhead);
+    MUTAUTH_FUZZ_CHECK(p->client.seal(bytes_of("hi"), data) && p->client.alert(alert_reason::aborted, alert));
+    put("pk_session", "stream-data-alert-aborted", cat({{0}, u16(data.size()), data, u16(alert.size()), alert}));
+  }
+  {
+    auto p = fuzz::establish(0);
+    auto c = std::move(p->client).into_datagram();
+    MUTAUTH_FUZZ_CHECK(c);
     std::array<bytes, 3> d;
     for (std::size_t i = 0; i < d.size(); ++i) {
       const std::string m = "datagram " + std::to_string(i);
-      d[i].resize(m.size() + pk::SessionKeys::datagram_overhead);
-      MUTAUTH_FUZZ_CHECK(p->client.mechanism_keys().seal_datagram(bytes(m.begin(), m.end()), d[i]));
+      d[i].resize(m.size() + DatagramSession<fuzz::PK>::overhead);
+      MUTAUTH_FUZZ_CHECK(c->seal(bytes(m.begin(), m.end()), d[i]));
     }
     // Out of order, with a replay: what a datagram transport may deliver.
     put("pk_session", "datagram-reordered-replayed",
         cat({{1}, u16(d[1].size()), d[1], u16(d[0].size()), d[0], u16(d[1].size()), d[1], u16(d[2].size()), d[2]}));
   }
+  // Inner plaintexts (content | type), sealed by the harness client's own keys.
+  put("pk_session", "inner-data-close-then-more",
+      cat({{2}, u16(3), bytes_of("hi\x01"), u16(1), {0x01}, u16(1), {0x02}, u16(2), bytes_of("x\x01")}));
+  put("pk_session", "inner-alert-unauthorized", cat({{2}, u16(3), bytes_of("ok\x01"), u16(2), {0x03, 0x03}}));
+  put("pk_session", "inner-close-with-content", cat({{2}, u16(2), {0x00, 0x02}}));
+  put("pk_session", "inner-unknown-type", cat({{2}, u16(4), bytes_of("abc\x04")}));
+  put("pk_session", "inner-empty", cat({{2}, u16(0)}));
 
   // certificate: control byte | blob (bit 0 clear) or body to be signed by the harness CA
   // (bit 0 set); see certificate.cpp. Bodies cover each verification outcome at the fixed clock.
@@ -225,14 +286,20 @@ int main(int argc, char** argv) {
     put("authorized_keys", "refused-option", "command=\"/bin/sh\" " + client + "\n");
   }
 
-  // pk_transcript: mutation programs (op | u16 offset | value; see pk_transcript.cpp).
+  // pk_transcript: mutation programs (op | u16 offset | value; op bits 0-2 opcode, bits 3-4
+  // message 1-4; see pk_transcript.cpp).
   for (const char* target : {"pk_transcript", "pk_transcript_ca"}) {
     put(target, "honest", bytes{});
-    put(target, "xor-message2-proof", bytes{0x08, 0x00, 0x40, 0x01});
-    put(target, "truncate-message3", bytes{0x11, 0x00, 0x20, 0x00});
-    put(target, "replay-old-message2", bytes{0x0d, 0x00, 0x00, 0x01});
     put(target, "insert-message1", bytes{0x02, 0x00, 0x05, 0xaa});
+    put(target, "xor-message2-proof", bytes{0x08, 0x00, 0x40, 0x01});
+    put(target, "replay-old-message2", bytes{0x0d, 0x00, 0x00, 0x01});
+    put(target, "truncate-message3", bytes{0x11, 0x00, 0x20, 0x00});
     put(target, "drop-message3", bytes{0x16, 0x00, 0x00, 0x00});
+    put(target, "replace-message3-with-itself", bytes{0x14, 0x00, 0x00, 0x02});
+    put(target, "xor-message4-admission", bytes{0x18, 0x00, 0x04, 0x80});
+    put(target, "truncate-message4", bytes{0x19, 0x00, 0x02, 0x00});
+    put(target, "replay-old-message4", bytes{0x1d, 0x00, 0x00, 0x03});
+    put(target, "drop-message4", bytes{0x1e, 0x00, 0x00, 0x00});
   }
   std::printf("fuzz_make_corpus: wrote seeds under %s\n", fuzz::seed_root.c_str());
   return 0;
