@@ -108,7 +108,7 @@ class session_base {
 
   /// Keying material for the application, bound to this session, `label` and `context` (the
   /// RFC 5705 / RFC 8446 §7.5 idea; pk: HKDF-Expand over the exporter secret,
-  /// docs/protocol/mutauth-pk.md §7.3; krb5: GSS_Pseudo_random, docs/kerberos.md). Secret:
+  /// docs/protocol/mutauth-pk.md §7.2; krb5: GSS_Pseudo_random, docs/kerberos.md). Secret:
   /// only the two peers can compute it. Fails on a dead session.
   [[nodiscard]] result<void> export_keying_material(std::string_view label, bytes_view context,
                                                     bytes_span out) const noexcept {

@@ -518,7 +518,7 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
 }
 
 /// Verifies a client's certificate for the principal the client asserts, `requested`
-/// (docs/protocol/mutauth-pk.md §10.2 order, after the strict parse): issuer in trust store
+/// (docs/protocol/mutauth-pk.md §11.4, §14.2 order, after the strict parse): issuer in trust store
 /// (untrusted_issuer) → user certificate (wrong_certificate_type) → validity → principals
 /// (no_principals; name_mismatch unless `requested` is among the certificate's principals and,
 /// where a CA entry has a principals="..." list, in that list too) → critical options →

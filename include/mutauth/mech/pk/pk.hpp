@@ -115,7 +115,7 @@ class Context {
       err_ = error(errc::invalid_argument, "channel binding longer than 128 bytes");
       return;
     }
-    // Prologue: label | version | u8 length | channel binding (Noise §6; spec §3).
+    // Prologue: label | version | u8 length | channel binding (Noise §6; spec §3.3).
     std::array<std::uint8_t, prologue_label.size() + 2 + max_channel_binding> p{};
     std::size_t n = 0;
     for (char c : prologue_label) p[n++] = static_cast<std::uint8_t>(c);
@@ -132,7 +132,7 @@ class Context {
   }
 
   // Our certificate must parse and certify our identity key: a proof signed by one key carrying
-  // a certificate for another would only ever be refused by the peer (spec §10).
+  // a certificate for another would only ever be refused by the peer (spec §5.2).
   void check_own_certificate() noexcept {
     auto c = parse_certificate(id_.certificate);
     if (!c) {
@@ -213,7 +213,7 @@ class Context {
 
   // Builds and encrypts our proof into out_ at `at`. The signature covers label | role | h |
   // credential type | HASH(credential) | name, where h is the handshake hash just before this
-  // payload is encrypted (spec §5.2).
+  // payload is encrypted (spec §5.4).
   [[nodiscard]] result<std::size_t> write_proof(role self, std::string_view name, std::size_t at) noexcept {
     // With a certificate configured, the proof carries it (credential type 2) instead of the key.
     const bool cert = !id_.certificate.empty();
@@ -314,7 +314,7 @@ struct PublicKey {
   using SessionKeys = pk::SessionKeys;
 
   class Initiator : public detail::Context {
-    // The states (spec §10.1). Each holds what the checks before it established.
+    // The states (spec §14.1). Each holds what the checks before it established.
     struct Start {};
     struct AwaitServerProof {};
     struct AwaitAdmission {
@@ -367,7 +367,7 @@ struct PublicKey {
     }
 
    private:
-    // OpenSSH's rule (spec §6.3): the client names the principal it asserts; a certificate with
+    // OpenSSH's rule (spec §10.2): the client names the principal it asserts; a certificate with
     // a single principal may stand for it. The server checks it; we check what we can now, so
     // that a misconfiguration says so here rather than as the server's refusal.
     // A configuration error found earlier (no key, a refused certificate) is kept: it is the
@@ -416,7 +416,7 @@ struct PublicKey {
       return mech_step{bytes_view(out_.data(), *n), false};
     }
 
-    // Message 4 (spec §6.2): the server's authenticated word that it verified and admitted us,
+    // Message 4 (spec §6): the server's authenticated word that it verified and admitted us,
     // as the principal we asserted. Only now may the client send application data (G1).
     [[nodiscard]] result<mech_step> on_message4(AwaitAdmission& s, bytes_view msg) noexcept {
       auto body = open_header(msg, 4);
@@ -437,7 +437,7 @@ struct PublicKey {
       return mech_step{{}, true};
     }
 
-    // Verification order (spec §10.1): strict parse of the proof, the proved name against the
+    // Verification order (spec §14.1): strict parse of the proof, the proved name against the
     // composed target (G2), then for a certificate: strict parse → issuer → host certificate →
     // validity → principals → critical options → revocation → CA signature
     // (verify_host_certificate); for a raw key: the key pinned for that name → revocation; and
@@ -509,7 +509,7 @@ struct PublicKey {
   };
 
   class Acceptor : public detail::Context {
-    // The states (spec §10.2).
+    // The states (spec §14.2).
     struct AwaitHello {};
     struct AwaitClientProof {};
     struct Admitting {
@@ -550,7 +550,7 @@ struct PublicKey {
       auto body = open_header(msg, 1);
       if (!body) return body.error_value();
       // read_message refuses anything but a bare `e` (errc::nonempty_first_payload): message 1
-      // is clear text and carries nothing (G1, spec §4.1).
+      // is clear text and carries nothing (G1, spec §4.2).
       MUTAUTH_TRY(noise_->read_message(*body, {}));
       put_header(2);
       auto t = noise_->write_message2_tokens(
@@ -583,7 +583,7 @@ struct PublicKey {
       return mech_step{bytes_view(out_.data(), detail::header_size + *n), true};
     }
 
-    // Verification order (spec §10.2): strict parse; for a certificate verify_user_certificate
+    // Verification order (spec §14.2): strict parse; for a certificate verify_user_certificate
     // (issuer → user certificate → validity → principals: the asserted name must be listed and
     // allowed → critical options → revocation → CA signature), for a raw key the pin and the
     // principal it binds → revocation; then the proof signature, after which the witness is

@@ -148,7 +148,7 @@ class SessionKeys {
     return recv_.rekey();
   }
 
-  /// Keying material for the application (docs/protocol/mutauth-pk.md §7.3, RFC 8446 §7.5's
+  /// Keying material for the application (docs/protocol/mutauth-pk.md §7.2, RFC 8446 §7.5's
   /// shape): HKDF-Expand (RFC 5869 §2.3, HMAC-BLAKE2b) with PRK = the exporter secret and
   /// info = "mutauth-pk/1 exporter" | u8 len(label) | label | u16 len(context) | context |
   /// u16 len(out). Both sides get the same bytes for the same label, context and length;

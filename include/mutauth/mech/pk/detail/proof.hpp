@@ -44,7 +44,7 @@ inline constexpr std::uint8_t admission_version = 1;
 inline constexpr std::size_t max_admission_size = 1 + 2 + max_name_size;
 
 // Never sign raw h: an SSH host key also signs 64-byte exchange hashes, so a context label keeps
-// our signatures from being valid anywhere else (docs/protocol/mutauth-pk.md §5.2).
+// our signatures from being valid anywhere else (docs/protocol/mutauth-pk.md §5.4).
 inline constexpr std::string_view signature_label = "mutauth-pk/1 identity proof";
 inline constexpr std::size_t max_signed_size = signature_label.size() + 1 + 1 +
                                                mutauth::noise::hashlen + 1 +
@@ -58,7 +58,7 @@ struct proof_view {
 };
 
 /// label | 0x00 | role | h | credential type | HASH(credential) | u16 name length | name — what
-/// the proof's signature covers (docs/protocol/mutauth-pk.md §5.2). The sender's role stops a
+/// the proof's signature covers (docs/protocol/mutauth-pk.md §5.4). The sender's role stops a
 /// proof from being reflected to its author; h binds it to this handshake; the credential hash
 /// binds the signer's own certificate or key (as TLS 1.3's CertificateVerify covers the
 /// Certificate, RFC 8446 §4.4.3), so a proof cannot be re-wrapped around another credential for
