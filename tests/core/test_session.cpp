@@ -267,14 +267,18 @@ TEST_CASE("a sealed alert ends the session for both sides", "[unit][session][ale
     CHECK(r.error_value().required_size() == S::seal_overhead + 1);
     CHECK_FALSE(c.failed());
   }
-  SECTION("an alert after this side's close: the sender may seal it, the receiver is dead either way") {
+  SECTION("no alert after this side's close: nothing follows a close in its direction") {
     auto [c, s] = make_sessions();
     const bytes fin = close(c);
-    const bytes a = alert(c, alert_reason::aborted);
-    check_dead(c, errc::wrong_state);
+    bytes rec(S::seal_overhead + 1);
+    auto r = c.alert(alert_reason::aborted, rec);
+    REQUIRE_FALSE(r);
+    CHECK(r.code() == errc::wrong_state);  // misuse: the session is not killed by it
+    CHECK_FALSE(c.failed());
     REQUIRE(open(s, fin).r);
-    // Nothing may follow a close in its direction, an alert included (open() says so).
-    Opened o = open(s, a);
+    CHECK(s.peer_closed());
+    // A record after the close (here, a forged second close) is refused by the receiver.
+    Opened o = open(s, fin);
     REQUIRE_FALSE(o.r);
     CHECK(o.r.code() == errc::unexpected_message);
     check_dead(s, errc::unexpected_message);
