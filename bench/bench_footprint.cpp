@@ -2,7 +2,7 @@
 // it): sizeof the handshake and session objects, and heap allocations per full handshake
 // (construction, five steps for the four messages, finish() on both sides, session teardown), counted by a replaced
 // global operator new, in pinned mode and in CA mode (OpenSSH certificates from one CA, parsed
-// and verified on every handshake). The promise (DESIGN §2, G6) is zero in both; a non-zero
+// and verified on every handshake). The promise (docs/design.md §1, G6) is zero in both; a non-zero
 // count exits 1.
 //
 // Not a Google Benchmark binary: a count is not a timing, and the benchmark library's own

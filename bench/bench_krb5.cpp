@@ -1,4 +1,4 @@
-// bench_krb5 — the cost of the Kerberos adapter (DESIGN §5) against the GSS-API calls it wraps,
+// bench_krb5 — the cost of the Kerberos adapter (docs/design.md §5) against the GSS-API calls it wraps,
 // on a real MIT KDC (tests/krb5/kdc_fixture.sh, started once for the whole run), and Kerberos
 // record throughput for comparison with the pk session.
 //
@@ -25,7 +25,7 @@
 //                        there to show what the replay cache costs. The headline rows keep the
 //                        fixture's configuration: replay cache on, in KRB5RCACHEDIR.
 //
-// What the adapter does per handshake beyond the raw loop (each is a DESIGN §5 / G-rule choice;
+// What the adapter does per handshake beyond the raw loop (each is a docs/design.md §5 / §1 choice;
 // callgrind attributes the difference — see the report):
 //   * acceptor: gss_inquire_context + gss_display_name of the local name (names_target defence
 //     in depth) and gss_display_name of the client (Principal); initiator: display of its own name;

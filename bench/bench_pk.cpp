@@ -318,7 +318,7 @@ void BM_pk_handshake(benchmark::State& state, const F& f) {
   state.counters["flights"] = wire.flights;
 }
 void BM_pk_handshake_pinned(benchmark::State& state) { BM_pk_handshake(state, fixture()); }
-// CA mode (DESIGN §4 trust (a)): both sides prove OpenSSH certificates from one Ed25519 CA
+// CA mode (docs/protocol/mutauth-pk.md §11): both sides prove OpenSSH certificates from one Ed25519 CA
 // (PkCaFixture). Compared with BM_floor_pk_ca, the floor of this exact handshake.
 void BM_pk_handshake_ca(benchmark::State& state) { BM_pk_handshake(state, ca_fixture()); }
 

@@ -70,7 +70,7 @@ struct PkFixture {
   PkFixture& operator=(const PkFixture&) = delete;
 };
 
-/// CA mode (DESIGN §4 trust (a)): one Ed25519 CA made by ssh-keygen signs a HOST certificate for
+/// CA mode (docs/protocol/mutauth-pk.md §11): one Ed25519 CA made by ssh-keygen signs a HOST certificate for
 /// the server and a USER certificate for the client; the client trusts the CA for *.example.test
 /// hosts, the server trusts it for user certificates. The artefacts come from the real ssh-keygen,
 /// as every test artefact in the project does (tests/pk/ca_tools.hpp), so the certificates have

@@ -134,7 +134,7 @@ int run(SerialPort& sensor_port, SerialPort& gateway_port) {
   auto gateway_name = ServicePrincipal::parse("telemetry/gateway.plant.example");
   if (!sensor_key || !gateway_key || !gateway_name) return 1;
 
-  // Each side pins the other's public key (CA certificates work the same way, DESIGN §4).
+  // Each side pins the other's public key (CA certificates work the same way, docs/protocol/mutauth-pk.md §11).
   const pk::PinnedServer known_gateway[] = {{*gateway_name, gateway_key->public_key()}};
   const pk::PinnedClient known_sensor[] = {{"sensor-17", sensor_key->public_key()}};
   pk::InitiatorConfig sensor_cfg;

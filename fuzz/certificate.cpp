@@ -10,7 +10,7 @@
 //   bit 4: user CA restricted to principals="alice,bob"     bit 5: consult the fixed KRL
 //   bits 6-7: the principal the client asserts (alice, bob, carol, the certificate's first)
 // Invariants: an accepted certificate is internally consistent (signed part is a prefix, 64-byte
-// signature, bounded principals); a verified certificate really satisfies every rule DESIGN §4
+// signature, bounded principals); a verified certificate really satisfies every rule of docs/protocol/mutauth-pk.md §11
 // lists, restated here independently (type, window, principals — for a user certificate exactly
 // the asserted one, listed and allowed by the CA entry —, no critical option, not revoked,
 // the CA signature verifies); refusals are log-safe; the same input gives the same answer twice.
@@ -146,7 +146,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_verified(*c, *h, with_krl, st.clock_skew);
     MUTAUTH_FUZZ_CHECK(c->type == pk::certificate_type::host);
     MUTAUTH_FUZZ_CHECK(target.host() != "bad.example.test");
-    // DESIGN §3: exactly svc/host[:port] (host case-insensitive), or the bare host when it
+    // docs/protocol/mutauth-pk.md §11.3: exactly svc/host[:port] (host case-insensitive), or the bare host when it
     // stands for host/<host> or host-wide credentials are allowed.
     const auto want = target.pk_name();
     const std::string_view svc = target.service();

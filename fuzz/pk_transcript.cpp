@@ -1,5 +1,5 @@
 // Fuzz target: the whole mutauth-pk/1 handshake under a man in the middle (the fuzz-driven
-// form of the flip-every-byte test, DESIGN §6). A real Initiator and Acceptor run; every message
+// form of the flip-every-byte test, fuzz/README.md). A real Initiator and Acceptor run; every message
 // passes through the harness, which applies the input as a mutation program:
 //   op byte: bits 0-2 opcode, bits 3-4 message (0-3: messages 1-4); then u16 offset, u8 value.
 //   0 xor value (0 counts as 1)  1 truncate   2 insert value   3 erase one byte

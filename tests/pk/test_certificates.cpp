@@ -343,7 +343,7 @@ TEST_CASE("certs: validity window against an injectable clock, with skew", "[pk]
   CHECK(e.error_value().detail().find("2001-01-01T00:00:00Z") != std::string_view::npos);
 }
 
-TEST_CASE("certs: verification follows the DESIGN §4 order", "[pk][certs]") {
+TEST_CASE("certs: verification follows the docs/protocol/mutauth-pk.md §11 order", "[pk][certs]") {
   World& w = world();
   // Untrusted CA AND wrong type AND expired: the issuer is checked first.
   const auto a = parsed(w.blob("o1", "-I x -n alice -V 20000101Z:20010101Z", "alice", "other_ca"));

@@ -1,5 +1,5 @@
 // mutauth CLI — blocking TCP with deadlines (poll), outside the library on purpose: the library
-// never touches a socket (DESIGN §2). Addresses are for dialling only; no name is ever derived
+// never touches a socket (docs/design.md §2). Addresses are for dialling only; no name is ever derived
 // from them.
 #pragma once
 

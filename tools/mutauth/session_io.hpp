@@ -110,7 +110,7 @@ inline void send_alert(Socket& s, alert_reason why) {
   (void)send_record(s, record_type::alert, bytes_view(&b, 1), Deadline::in_seconds(2));
 }
 
-// What goes to the peer on failure is generic (DESIGN §2): precise errors stay local.
+// What goes to the peer on failure is generic (docs/design.md §2): precise errors stay local.
 inline alert_reason alert_for(errc e) {
   switch (category_of(e)) {
     case error_category_id::protocol: return alert_reason::unexpected_message;
@@ -120,7 +120,7 @@ inline alert_reason alert_for(errc e) {
   }
 }
 
-/// What a clear alert from the peer during the handshake means. Deliberately coarse (DESIGN §2),
+/// What a clear alert from the peer during the handshake means. Deliberately coarse (docs/design.md §2),
 /// but it tells "your proof was refused" from "you were verified and not admitted"; the peer's
 /// log has the details. `self` is the principal this client asserted (empty when not known
 /// here, e.g. a Kerberos principal from a credential cache).
