@@ -200,10 +200,16 @@ class Session : public detail::session_base<M> {
     if (closed_) return error(errc::wrong_state, "seal() after close(): this side has finished sending");
     const std::size_t need = plaintext.size() + seal_overhead;
     if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
-    if (plaintext.data() != out.data() && !plaintext.empty())
-      std::memmove(out.data(), plaintext.data(), plaintext.size());
-    out[plaintext.size()] = static_cast<std::uint8_t>(content_type::data);
-    return this->sticky(this->keys_.seal(bytes_view(out.data(), plaintext.size() + 1), out));
+    constexpr auto data = static_cast<std::uint8_t>(content_type::data);
+    // A mechanism that can seal `content | type` in one pass is spared the copy below.
+    if constexpr (requires(keys_type& k) { k.seal_with_type(plaintext, data, out); }) {
+      return this->sticky(this->keys_.seal_with_type(plaintext, data, out));
+    } else {
+      if (plaintext.data() != out.data() && !plaintext.empty())
+        std::memmove(out.data(), plaintext.data(), plaintext.size());
+      out[plaintext.size()] = data;
+      return this->sticky(this->keys_.seal(bytes_view(out.data(), plaintext.size() + 1), out));
+    }
   }
 
   /// Seals this side's close (needs seal_overhead bytes): send it as the last record. After it,

@@ -734,3 +734,48 @@ TEST_CASE("split_with_transcript equals HKDF(ck, h, 3) by hand and differs from 
   noise::hash_bytes again{};
   CHECK(a.split_with_transcript(again).code() == errc::wrong_state);
 }
+
+// The record layer seals `content | type` in one pass (docs/protocol/mutauth-pk.md §8.1):
+// encrypt_with_ad_and_trailer must give exactly the AEAD of the concatenation, for every length
+// around ChaCha20's 64-byte blocks and Poly1305's 16-byte padding, in place or not.
+TEST_CASE("CipherState: encrypt_with_ad_and_trailer equals EncryptWithAd over plaintext | trailer", "[noise]") {
+  std::array<std::uint8_t, noise::keylen> key{};
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(7 * i + 1);
+  std::vector<std::size_t> lengths;
+  for (std::size_t n = 0; n <= 200; ++n) lengths.push_back(n);
+  for (std::size_t n : {255, 256, 1023, 1024, 16382, 16383, 16384, 16385}) lengths.push_back(n);
+  for (std::size_t adlen : {0, 1, 15, 16, 17}) {
+    const bytes ad(adlen, 0xAD);
+    for (std::size_t n : lengths) {
+      INFO("plaintext " << n << " bytes, ad " << adlen);
+      bytes pt(n);
+      for (std::size_t i = 0; i < n; ++i) pt[i] = static_cast<std::uint8_t>(i * 31 + n);
+      const std::uint8_t trailer = static_cast<std::uint8_t>(n % 3 + 1);
+      noise::CipherState a(key), b(key), c(key);
+      a.set_nonce(n * 5 + adlen);
+      b.set_nonce(n * 5 + adlen);
+      c.set_nonce(n * 5 + adlen);
+      bytes joined = pt;
+      joined.push_back(trailer);
+      bytes want(joined.size() + noise::taglen), got(joined.size() + noise::taglen);
+      REQUIRE(a.encrypt_with_ad(ad, joined, want));
+      auto r = b.encrypt_with_ad_and_trailer(ad, pt, trailer, got);
+      REQUIRE(r);
+      CHECK(*r == want.size());
+      CHECK(got == want);
+      CHECK(b.nonce() == a.nonce());
+      // In place: the plaintext already sits at the front of the output buffer.
+      bytes inplace(joined.size() + noise::taglen);
+      std::copy(pt.begin(), pt.end(), inplace.begin());
+      REQUIRE(c.encrypt_with_ad_and_trailer(ad, mutauth::bytes_view(inplace.data(), n), trailer, inplace));
+      CHECK(inplace == want);
+    }
+  }
+  noise::CipherState keyless;
+  bytes out(32);
+  CHECK(keyless.encrypt_with_ad_and_trailer({}, {}, 1, out).code() == errc::wrong_state);
+  noise::CipherState k(key);
+  bytes small(16);
+  CHECK(k.encrypt_with_ad_and_trailer({}, {}, 1, small).code() == errc::buffer_too_small);
+  CHECK(k.nonce() == 0);  // a short buffer changes nothing
+}

@@ -83,6 +83,27 @@ struct Pair {
 
 std::vector<std::uint8_t> as_bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
+// The two sessions of a finished default handshake.
+std::pair<Session<PK>, Session<PK>> established() {
+  Pair p;
+  p.run();
+  auto cs = std::move(p.client).finish();
+  auto ss = std::move(p.server).finish();
+  REQUIRE(cs);
+  REQUIRE(ss);
+  return {std::move(*cs), std::move(*ss)};
+}
+
+// Steps a fresh client and server through messages 1 and 2; returns the client's message 3.
+template <class C, class S>
+bytes to_message3(C& client, S& server) {
+  auto r1 = client.step();
+  auto r2 = server.step(bytes(r1.token.begin(), r1.token.end()));
+  auto r3 = client.step(bytes(r2.token.begin(), r2.token.end()));
+  REQUIRE(r3.st == status::send);
+  return bytes(r3.token.begin(), r3.token.end());
+}
+
 }  // namespace
 
 TEST_CASE("pk: a full mutual handshake, data both ways, exporter and channel binding agree", "[pk]") {
@@ -373,13 +394,7 @@ TEST_CASE("pk: active attacks are refused", "[pk]") {
     pk::AcceptorConfig ac = w.server_cfg(w.server, "host/server.example.test");
     Initiator<PK> client(spn("host/server.example.test"), ic);
     Acceptor<PK> server(ac, only_bob);
-    auto r1 = client.step();
-    bytes m1(r1.token.begin(), r1.token.end());
-    auto r2 = server.step(m1);
-    bytes m2(r2.token.begin(), r2.token.end());
-    auto r3 = client.step(m2);
-    bytes m3(r3.token.begin(), r3.token.end());
-    auto r4 = server.step(m3);
+    auto r4 = server.step(to_message3(client, server));
     CHECK(r4.code == errc::unauthorized);
     CHECK(r4.token.empty());  // message 4 never leaves
     CHECK_FALSE(std::move(server).finish().has_value());
@@ -479,37 +494,32 @@ bytes exporter_with(bytes_view prk, std::string_view label, bytes_view context, 
 }  // namespace
 
 TEST_CASE("pk: the exporter is secret: the public channel binding does not reproduce it", "[pk]") {
-  Pair p;
-  p.run();
-  auto cs = std::move(p.client).finish();
-  auto ss = std::move(p.server).finish();
-  REQUIRE(cs);
-  REQUIRE(ss);
+  auto [cs, ss] = established();
   bytes e(64), e_srv(64);
-  REQUIRE(cs->export_keying_material("app key", e));
-  REQUIRE(ss->export_keying_material("app key", e_srv));
+  REQUIRE(cs.export_keying_material("app key", e));
+  REQUIRE(ss.export_keying_material("app key", e_srv));
   CHECK(e == e_srv);
   // What an eavesdropper computes from the capture: the old construction, and today's formula
   // keyed by the public hash instead of the exporter secret.
-  CHECK(old_public_exporter(cs->channel_binding(), "app key", 64) != e);
-  CHECK(exporter_with(cs->channel_binding(), "app key", {}, 64) != e);
+  CHECK(old_public_exporter(cs.channel_binding(), "app key", 64) != e);
+  CHECK(exporter_with(cs.channel_binding(), "app key", {}, 64) != e);
   // Nor is any exporter output the channel binding itself, or a prefix of it.
-  CHECK_FALSE(std::equal(e.begin(), e.end(), cs->channel_binding().begin()));
+  CHECK_FALSE(std::equal(e.begin(), e.end(), cs.channel_binding().begin()));
   // Context and length are inputs: each gives independent bytes (RFC 8446 §7.5's shape).
   const std::array<std::uint8_t, 3> ctx{1, 2, 3};
   bytes c1(64), c2(64), shorter(32);
-  REQUIRE(cs->export_keying_material("app key", ctx, c1));
-  REQUIRE(ss->export_keying_material("app key", ctx, c2));
+  REQUIRE(cs.export_keying_material("app key", ctx, c1));
+  REQUIRE(ss.export_keying_material("app key", ctx, c2));
   CHECK(c1 == c2);
   CHECK(c1 != e);
-  REQUIRE(cs->export_keying_material("app key", shorter));
+  REQUIRE(cs.export_keying_material("app key", shorter));
   CHECK_FALSE(std::equal(shorter.begin(), shorter.end(), e.begin()));
   // Bounds are checked, not truncated.
   bytes none(1);
-  CHECK(cs->export_keying_material("", none).code() == errc::invalid_argument);
-  CHECK(cs->export_keying_material(std::string(256, 'l'), none).code() == errc::invalid_argument);
+  CHECK(cs.export_keying_material("", none).code() == errc::invalid_argument);
+  CHECK(cs.export_keying_material(std::string(256, 'l'), none).code() == errc::invalid_argument);
   bytes huge(255 * 64 + 1);
-  CHECK(cs->export_keying_material("x", huge).code() == errc::invalid_argument);
+  CHECK(cs.export_keying_material("x", huge).code() == errc::invalid_argument);
 }
 
 TEST_CASE("pk: the client is done only after the server's admission (message 4)", "[pk]") {
@@ -546,61 +556,48 @@ TEST_CASE("pk: a refused client cannot finish by any route", "[pk]") {
   REQUIRE(other.transcript.size() == 4);
   Initiator<PK> client(spn("host/server.example.test"), ic);
   Acceptor<PK> server(ac, nobody);
-  auto r1 = client.step();
-  auto r2 = server.step(bytes(r1.token.begin(), r1.token.end()));
-  auto r3 = client.step(bytes(r2.token.begin(), r2.token.end()));
-  CHECK(server.step(bytes(r3.token.begin(), r3.token.end())).code == errc::unauthorized);
+  CHECK(server.step(to_message3(client, server)).code == errc::unauthorized);
   CHECK(client.step(other.transcript[3]).code == errc::decrypt_failed);
   CHECK_FALSE(std::move(client).finish().has_value());
 }
 
 TEST_CASE("pk: closure is sealed; a clear close after the handshake is truncation", "[pk]") {
-  Pair p;
-  p.run();
-  auto cs = std::move(p.client).finish();
-  auto ss = std::move(p.server).finish();
-  REQUIRE(cs);
-  REQUIRE(ss);
+  auto [cs, ss] = established();
   bytes rec(64), out(64);
-  auto n = cs->close(rec);
+  auto n = cs.close(rec);
   REQUIRE(n);
   CHECK(*n == Session<PK>::seal_overhead);
-  CHECK(cs->seal(as_bytes("late"), out).code() == errc::wrong_state);
-  auto m = ss->open(bytes_view(rec.data(), *n), out);
+  CHECK(cs.seal(as_bytes("late"), out).code() == errc::wrong_state);
+  auto m = ss.open(bytes_view(rec.data(), *n), out);
   REQUIRE(m);
   CHECK(m->type == content_type::close);
-  CHECK(ss->peer_closed());
+  CHECK(ss.peer_closed());
   // The server may still send (a half-close), then closes too.
-  auto d = ss->seal(as_bytes("bye"), rec);
+  auto d = ss.seal(as_bytes("bye"), rec);
   REQUIRE(d);
-  auto got = cs->open(bytes_view(rec.data(), *d), out);
+  auto got = cs.open(bytes_view(rec.data(), *d), out);
   REQUIRE(got);
   CHECK(got->size == 3);
   // A forged clear-text close alert on the wire after the handshake: the decoder refuses it.
   RecordDecoder<> dec;
-  dec.allow_application_data(*ss);
+  dec.allow_application_data(ss);
   const std::array<std::uint8_t, 4> forged{0x15, 0, 1, 4};
   CHECK(dec.decode(forged).code() == errc::truncation);
 }
 
 TEST_CASE("pk: a sealed alert ends the session on both sides", "[pk]") {
-  Pair p;
-  p.run();
-  auto cs = std::move(p.client).finish();
-  auto ss = std::move(p.server).finish();
-  REQUIRE(cs);
-  REQUIRE(ss);
+  auto [cs, ss] = established();
   bytes rec(64), out(64);
-  auto n = ss->alert(alert_reason::aborted, rec);
+  auto n = ss.alert(alert_reason::aborted, rec);
   REQUIRE(n);
-  CHECK(ss->failed());
-  auto m = cs->open(bytes_view(rec.data(), *n), out);
+  CHECK(ss.failed());
+  auto m = cs.open(bytes_view(rec.data(), *n), out);
   REQUIRE(m);
   CHECK(m->type == content_type::alert);
   CHECK(m->reason == alert_reason::aborted);
-  CHECK(cs->failed());
-  CHECK(cs->last_error().code() == errc::peer_alert);
-  CHECK(cs->channel_binding().empty());
+  CHECK(cs.failed());
+  CHECK(cs.last_error().code() == errc::peer_alert);
+  CHECK(cs.channel_binding().empty());
 }
 
 TEST_CASE("pk: moved-from handshakes and sessions are dead", "[pk]") {

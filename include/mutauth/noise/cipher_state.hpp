@@ -100,6 +100,59 @@ class CipherState {
     return static_cast<std::size_t>(clen);
   }
 
+  /// EncryptWithAd(ad, plaintext | trailer) without first copying `plaintext` next to the
+  /// trailing byte: the record layer's `content | type` (docs/protocol/mutauth-pk.md §8.1) sealed
+  /// straight from the caller's buffer. The bytes are exactly crypto_aead_chacha20poly1305_ietf's
+  /// over the concatenation — RFC 8439 §2.8 composed from libsodium's own ChaCha20 (block 0 keys
+  /// Poly1305, blocks 1.. encrypt) and Poly1305, in the order its AEAD uses them; tests compare
+  /// the two for every length across block boundaries. `out` may be `plaintext`'s own buffer.
+  /// Keyed states only.
+  [[nodiscard]] result<std::size_t> encrypt_with_ad_and_trailer(bytes_view ad, bytes_view plaintext,
+                                                                std::uint8_t trailer,
+                                                                std::span<std::uint8_t> out) noexcept {
+    const std::size_t len = plaintext.size() + 1;
+    const std::size_t need = len + taglen;
+    if (need > max_message_len) {  // Noise §3
+      return error(errc::record_too_large, "Noise message would exceed 65535 bytes");
+    }
+    if (!has_key_) return error(errc::wrong_state, "Noise encrypt with a trailer needs a key");
+    if (n_ == reserved_nonce) return exhausted();
+    if (out.size() < need) {
+      return error(errc::buffer_too_small, "Noise encrypt: output buffer too small")
+          .with_required_size(need);
+    }
+    const auto nonce = detail::chachapoly_nonce(n_);
+    std::array<std::uint8_t, 64> block{};
+    crypto_stream_chacha20_ietf(block.data(), block.size(), nonce.data(), k_.data());
+    crypto_onetimeauth_poly1305_state mac;
+    crypto_onetimeauth_poly1305_init(&mac, block.data());  // the first 32 bytes of block 0
+    static constexpr std::array<std::uint8_t, 16> zeros{};
+    crypto_onetimeauth_poly1305_update(&mac, ad.data(), ad.size());
+    crypto_onetimeauth_poly1305_update(&mac, zeros.data(), (0x10 - ad.size()) & 0xf);
+    if (!plaintext.empty())
+      crypto_stream_chacha20_ietf_xor_ic(out.data(), plaintext.data(), plaintext.size(), nonce.data(),
+                                         1U, k_.data());
+    // The trailer's keystream byte: block 1 + p/64, offset p%64, for p = its position.
+    const std::size_t p = plaintext.size();
+    block.fill(0);
+    crypto_stream_chacha20_ietf_xor_ic(block.data(), block.data(), block.size(), nonce.data(),
+                                       static_cast<std::uint32_t>(1 + p / 64), k_.data());
+    out[p] = static_cast<std::uint8_t>(trailer ^ block[p % 64]);
+    crypto_onetimeauth_poly1305_update(&mac, out.data(), len);
+    crypto_onetimeauth_poly1305_update(&mac, zeros.data(), (0x10 - len) & 0xf);
+    std::array<std::uint8_t, 16> lengths{};
+    for (int i = 0; i < 8; ++i) {
+      lengths[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(ad.size()) >> (8 * i));
+      lengths[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(len) >> (8 * i));
+    }
+    crypto_onetimeauth_poly1305_update(&mac, lengths.data(), lengths.size());
+    crypto_onetimeauth_poly1305_final(&mac, out.data() + len);
+    sodium_memzero(block.data(), block.size());
+    sodium_memzero(&mac, sizeof mac);
+    ++n_;
+    return need;
+  }
+
   /// DecryptWithAd(ad, ciphertext) (Noise §5.1). On an authentication failure returns
   /// errc::decrypt_failed and leaves n unchanged, so a forged message cannot desynchronise the
   /// genuine stream; libsodium zeroes `out` in that case. Returns the plaintext length.

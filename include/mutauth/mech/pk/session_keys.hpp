@@ -90,6 +90,11 @@ class SessionKeys {
     MUTAUTH_TRY(live());
     return recv_.decrypt_with_ad({}, in, out);
   }
+  /// seal() of `in | type` without copying `in` first (Session<M>::seal uses it when present).
+  [[nodiscard]] result<std::size_t> seal_with_type(bytes_view in, std::uint8_t type, bytes_span out) noexcept {
+    MUTAUTH_TRY(live());
+    return send_.encrypt_with_ad_and_trailer({}, in, type, out);
+  }
 
   // ---- datagram mode ----
   /// Seals one datagram: nonce (8 bytes, big-endian) | ciphertext. The nonce is also the
