@@ -1,8 +1,9 @@
 // mutauth over a serial line: the mutauth-pk/1 handshake and sealed messages carried over a
 // byte channel that is not a socket — a simulated UART that accepts a few bytes per write and
 // delivers ONE byte per read. Nothing in mutauth touches I/O (sans-IO), so any channel that moves
-// bytes will do: framing.hpp turns the byte stream into whole records, the handshake consumes
-// whole tokens.
+// bytes will do: a Connection<M> (connection.hpp) takes the received bytes in any split, one at a
+// time included, hands out the bytes it wants sent, and reports events (established, data, the
+// peer's sealed close); the framing, the handshake and the session are inside it.
 //
 // The file has two parts:
 //   1. the simulated serial line (scaffolding standing in for a UART driver; skip it), and
@@ -10,16 +11,14 @@
 // The user code is under 100 lines, counted without blank and comment-only lines by
 //   sed -n '/^\/\/ =* BEGIN USER/,/^\/\/ =* END USER/p' examples/serial_link.cpp | grep -cv '^\s*$\|^\s*//'
 // (CTest runs that count too: example_serial_link_user_lines).
-#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
-#include <optional>
+#include <string>
 #include <span>
 #include <string_view>
 
-#include "mutauth/framing.hpp"
-#include "mutauth/handshake.hpp"
+#include "mutauth/connection.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 
 // ============================ SIMULATED SERIAL LINE (not user code) ============================
@@ -65,62 +64,39 @@ struct SerialLine {
 using namespace mutauth;
 using PK = pk::PublicKey;
 
-/// One end of the link: whole records out through a UART that takes a few bytes per call; bytes
-/// in, one at a time, until the record decoder holds a whole record.
+/// One end of the link: the connection's output goes out through a UART that takes a few bytes
+/// per call; received bytes go in one at a time.
 struct Link {
   SerialPort& port;
-  RecordDecoder<1024> decoder{};  // the largest record this link carries: it bounds the buffer
+  Connection<PK>& conn;
+  std::string received;  // application bytes from the peer
+  bool peer_closed = false;
 
-  bool send(record_type type, bytes_view body) {
-    std::array<std::uint8_t, 1024 + record_header_size> frame{};
-    auto n = encode_record(type, body, frame);
-    for (std::size_t off = 0, tries = 0; n && off < *n && tries < 4096; ++tries)
-      off += port.write(std::span(frame).subspan(off, *n - off));
-    return static_cast<bool>(n);
-  }
-  // nullopt while bytes are missing, or after a framing error (decoder.failed() tells). The
-  // record views the decoder's buffer: use it before the next poll().
-  std::optional<record> poll() {
+  /// One turn: send what the connection wants sent, feed it what arrived, collect its events.
+  bool pump() {
+    for (bytes_view out = conn.pending_output(); !out.empty(); out = conn.pending_output())
+      conn.consume_output(port.write(out));
     std::uint8_t byte = 0;
-    while (!decoder.failed() && port.read(byte))
-      if (auto d = decoder.decode(bytes_view(&byte, 1)); d && d->has_record) return d->rec;
-    return std::nullopt;
+    while (port.read(byte)) {
+      // receive() consumes nothing while an event waits to be taken: take it, then feed again.
+      for (bool taken = false; !taken;) {
+        auto n = conn.receive(bytes_view(&byte, 1));
+        for (auto ev = conn.next_event(); ev.kind != connection_event::none; ev = conn.next_event()) {
+          if (ev.kind == connection_event::data) received.append(reinterpret_cast<const char*>(ev.data.data()), ev.data.size());
+          if (ev.kind == connection_event::peer_closed) peer_closed = true;
+        }
+        if (!n) return false;  // the connection is dead; its alert, if any, is in pending_output()
+        taken = *n == 1;
+      }
+    }
+    return true;
   }
 };
 
-/// One turn of either side: hand an arrived record to the handshake, send what it answers.
-template <class Handshake>
-bool drive(Handshake& hs, Link& link, bool& done) {
-  auto rec = link.poll();
-  if (!rec || done) return !link.decoder.failed();
-  step_result r = feed_record(hs, *rec);  // an alert or application record ends it (G1)
-  if (!r.token.empty() && !link.send(record_type::handshake, r.token)) return false;
-  done = r.st == status::done;
-  return r.st != status::failed;
-}
-
-/// Ends `tx`'s direction with a sealed close (a clear one could be forged to truncate the stream).
-bool close_link(Session<PK>& tx, Link& out, Session<PK>& rx, Link& in) {
-  std::array<std::uint8_t, 64> sealed{}, opened{};
-  auto n = tx.close(sealed);
-  if (!n || !out.send(record_type::application, bytes_view(sealed.data(), *n))) return false;
-  auto rec = in.poll();
-  auto m = rec ? rx.open(rec->body, opened) : result<received>(error(errc::truncation));
-  return m && m->type == content_type::close && rx.peer_closed();
-}
-
-/// Seals `text` on one side, carries it over the line, opens it on the other.
-bool transfer(Session<PK>& tx, Link& out, Session<PK>& rx, Link& in, std::string_view text) {
-  std::array<std::uint8_t, 256> sealed{}, opened{};
-  auto n = tx.seal(bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), sealed);
-  if (!n || !out.send(record_type::application, bytes_view(sealed.data(), *n))) return false;
-  auto rec = in.poll();  // the bytes are all on the line already: one poll delivers the record
-  if (!rec) return false;
-  auto m = rx.open(rec->body, opened);  // data, close or alert: every record is sealed
-  if (!m || m->type != content_type::data) return false;
-  const std::string_view got(reinterpret_cast<const char*>(opened.data()), m->size);
-  std::printf("  sealed, sent byte by byte, opened: \"%.*s\"\n", static_cast<int>(got.size()), got.data());
-  return got == text;
+/// Seals `text` (nothing is sealed before the handshake finished: write() refuses, G1).
+bool say(Connection<PK>& conn, std::string_view text) {
+  auto n = conn.write(bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  return n && *n == text.size();
 }
 
 bool admit(const Principal& p) noexcept { return p.name.view() == "sensor-17"; }
@@ -144,42 +120,42 @@ int run(SerialPort& sensor_port, SerialPort& gateway_port) {
                                  .channel_binding = {}};
   gateway_cfg.trust.pinned = known_sensor;
 
-  // The handshake objects keep their buffers inline: no heap on the pk path.
-  Initiator<PK> sensor(*gateway_name, sensor_cfg);  // the sensor demands the gateway by name
-  Acceptor<PK> gateway(gateway_cfg, admit);          // the gateway admits sensor-17 only
-  Link sensor_link{sensor_port}, gateway_link{gateway_port};
+  // The connections keep their buffers inline (about 52 KiB each, no heap on the pk path); a
+  // microcontroller would give them static storage.
+  Connection<PK> sensor(as_client, *gateway_name, sensor_cfg);  // the sensor demands the gateway by name
+  Connection<PK> gateway(as_server, gateway_cfg, admit);         // the gateway admits sensor-17 only
+  Link sensor_link{sensor_port, sensor, {}}, gateway_link{gateway_port, gateway, {}};
 
-  // Both ends run in this one loop, as two cooperative tasks on one microcontroller would.
-  step_result first = sensor.step();
-  bool ok = first.st == status::send && sensor_link.send(record_type::handshake, first.token);
-  bool sensor_done = false, gateway_done = false;
-  for (int tick = 0; ok && tick < 100000 && !(sensor_done && gateway_done); ++tick)
-    ok = drive(gateway, gateway_link, gateway_done) && drive(sensor, sensor_link, sensor_done);
-  if (!ok || !sensor_done || !gateway_done) {
+  // Both ends run in one loop, as two cooperative tasks on one microcontroller would.
+  bool ok = static_cast<bool>(sensor.start());  // queues message 1
+  auto run_until = [&](auto done) {
+    for (int tick = 0; ok && tick < 100000 && !done(); ++tick) ok = gateway_link.pump() && sensor_link.pump();
+    return ok && done();
+  };
+  if (!run_until([&] { return sensor.is_established() && gateway.is_established(); })) {
     // The side that failed has the precise reason; the other may just have been left waiting.
-    const error& e = sensor.is_failed() ? sensor.last_error() : gateway.last_error();
+    const error& e = sensor.failed() ? sensor.last_error() : gateway.last_error();
     std::printf("handshake failed: %.*s\n", static_cast<int>(e.detail().size()), e.detail().data());
     return 1;
   }
-  auto sensor_session = std::move(sensor).finish();  // a Session only from a finished handshake
-  auto gateway_session = std::move(gateway).finish();
-  if (!sensor_session || !gateway_session) return 1;
   std::printf("proven over the serial line, before any application byte:\n"
               "  to the sensor:  its peer is %s (key %s)\n  to the gateway: its peer is %s (key %s)\n",
-              sensor_session->peer().to_string().c_str(), sensor_session->peer().fingerprint.c_str(),
-              gateway_session->peer().to_string().c_str(), gateway_session->peer().fingerprint.c_str());
+              sensor.session()->peer().to_string().c_str(), sensor.session()->peer().fingerprint.c_str(),
+              gateway.session()->peer().to_string().c_str(), gateway.session()->peer().fingerprint.c_str());
 
-  // Only established sessions open the decoders to application records (G1).
-  sensor_link.decoder.allow_application_data(*sensor_session);
-  gateway_link.decoder.allow_application_data(*gateway_session);
-  // Four messages: the sensor's session exists only once it has opened message 4, the gateway's
+  // Four messages: the sensor is established only once it has opened message 4, the gateway's
   // admission, so it knows it was verified and admitted before it sends a reading.
-  const bool sent = transfer(*sensor_session, sensor_link, *gateway_session, gateway_link, "temperature=21.5C") &&
-                    transfer(*gateway_session, gateway_link, *sensor_session, sensor_link, "ack, sensor-17") &&
-                    close_link(*sensor_session, sensor_link, *gateway_session, gateway_link) &&
-                    close_link(*gateway_session, gateway_link, *sensor_session, sensor_link);
-  if (sent) std::printf("  both directions ended with a sealed close\n");
-  return sent ? 0 : 1;
+  const bool sent =
+      say(sensor, "temperature=21.5C") && run_until([&] { return gateway_link.received == "temperature=21.5C"; }) &&
+      say(gateway, "ack, sensor-17") && run_until([&] { return sensor_link.received == "ack, sensor-17"; });
+  if (sent)
+    std::printf("  sealed, sent byte by byte, opened: \"%s\" and \"%s\"\n", gateway_link.received.c_str(),
+                sensor_link.received.c_str());
+  // Each direction ends with a sealed close (a clear one could be forged to truncate the stream).
+  const bool closed = sent && sensor.close() && run_until([&] { return gateway_link.peer_closed; }) &&
+                      gateway.close() && run_until([&] { return sensor_link.peer_closed; });
+  if (closed) std::printf("  both directions ended with a sealed close\n");
+  return closed ? 0 : 1;
 }
 // ======================================== END USER CODE ========================================
 
