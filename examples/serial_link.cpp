@@ -72,13 +72,17 @@ struct Link {
   std::string received;  // application bytes from the peer
   bool peer_closed = false;
 
-  /// One turn: send what the connection wants sent, feed it what arrived, collect its events.
-  bool pump() {
+  void send() {
     for (bytes_view out = conn.pending_output(); !out.empty(); out = conn.pending_output())
       conn.consume_output(port.write(out));
+  }
+  /// One turn: send what the connection wants sent, feed it what arrived, collect its events.
+  bool pump() {
+    send();
     std::uint8_t byte = 0;
     while (port.read(byte)) {
-      // receive() consumes nothing while an event waits to be taken: take it, then feed again.
+      // receive() consumes nothing while an event waits to be taken, or while its output buffer
+      // lacks room for an answer: take the event, send, then feed the byte again.
       for (bool taken = false; !taken;) {
         auto n = conn.receive(bytes_view(&byte, 1));
         for (auto ev = conn.next_event(); ev.kind != connection_event::none; ev = conn.next_event()) {
@@ -87,6 +91,7 @@ struct Link {
         }
         if (!n) return false;  // the connection is dead; its alert, if any, is in pending_output()
         taken = *n == 1;
+        send();
       }
     }
     return true;

@@ -172,8 +172,11 @@ class Connection {
     std::size_t used = 0;
     while (used < in.size() && pending_.kind == connection_event::none) {
       // During the handshake every record may answer with a token: wait for room for it.
-      if (!is_established() && output_free() < record_header_size + max_handshake_body + control_reserve)
-        break;
+      if (!is_established()) {
+        constexpr std::size_t need = record_header_size + max_handshake_body + control_reserve;
+        compact_if_needed(need);
+        if (output_free() < need) break;  // 0 consumed: send pending_output() first
+      }
       result<decoded> d = decoder_.decode(in.subspan(used));
       if (!d) {
         // Framing errors: no clear alert during the handshake (§16.2), a sealed one after it.
