@@ -10,10 +10,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "krb5/kdc_fixture.hpp"
+#include "mutauth/connection.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/krb5/krb5.hpp"
 #include "support/names.hpp"
@@ -950,4 +952,92 @@ TEST_CASE("krb5: a server's handshakes can share one acceptor credential", "[ker
   // A credential for a principal the keytab lacks fails at acquire, with the keytab error.
   auto missing = krb5::AcceptorCredential::acquire(spn("host/nosuch.example.test"));
   CHECK(missing.code() == errc::no_credentials);
+}
+
+// ---- Connection<Kerberos> (connection.hpp): the same sans-IO connection as for pk -------------
+
+namespace {
+struct KConnEnd {
+  std::unique_ptr<Connection<K>> conn;  // ~192 KiB of inline buffers (64 KiB tokens): not on the stack
+  bytes data;
+  int established = 0, peer_closed = 0;
+};
+// Moves `from`'s output into `to`, `chunk` bytes per receive() call.
+void kdeliver(KConnEnd& from, KConnEnd& to, std::size_t chunk) {
+  const bytes_view p = from.conn->pending_output();
+  bytes wire(p.begin(), p.end());
+  from.conn->consume_output(p.size());
+  for (std::size_t off = 0; off < wire.size() && !to.conn->failed();) {
+    auto n = to.conn->receive(bytes_view(wire.data() + off, std::min(chunk, wire.size() - off)));
+    for (auto ev = to.conn->next_event(); ev.kind != connection_event::none; ev = to.conn->next_event()) {
+      if (ev.kind == connection_event::established) ++to.established;
+      if (ev.kind == connection_event::data) to.data.insert(to.data.end(), ev.data.begin(), ev.data.end());
+      if (ev.kind == connection_event::peer_closed) ++to.peer_closed;
+    }
+    INFO((n ? std::string() : text_of(n.error_value())));
+    REQUIRE(n);
+    off += *n;
+    if (*n == 0) kdeliver(to, from, chunk);  // it waits for its own output to go out
+  }
+}
+}  // namespace
+
+TEST_CASE("krb5: Connection<Kerberos> over a byte stream one byte at a time and all at once",
+          "[kerberos]") {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{1} << 20}) {
+    KConnEnd c{std::make_unique<Connection<K>>(as_client, server(), icfg), {}, 0, 0};
+    KConnEnd s{std::make_unique<Connection<K>>(as_server, acfg, allow_all), {}, 0, 0};
+    REQUIRE(c.conn->write(bytes{1}).error_value().code() == errc::wrong_state);  // G1
+    REQUIRE(c.conn->start());
+    for (int i = 0; i < 4 && !(c.established && s.established); ++i) {
+      kdeliver(c, s, chunk);
+      kdeliver(s, c, chunk);
+    }
+    REQUIRE(c.established == 1);
+    REQUIRE(s.established == 1);
+    CHECK(s.conn->session()->peer().name.view() == "alice@EXAMPLE.TEST");
+    CHECK(c.conn->session()->peer().name.view() == "host/server.example.test@EXAMPLE.TEST");
+    bytes up(40000), down(1000);
+    for (std::size_t i = 0; i < up.size(); ++i) up[i] = static_cast<std::uint8_t>(i * 7);
+    for (std::size_t i = 0; i < down.size(); ++i) down[i] = static_cast<std::uint8_t>(i * 3);
+    for (std::size_t off = 0; off < up.size();) {
+      auto n = c.conn->write(bytes_view(up.data() + off, up.size() - off));
+      REQUIRE(n);
+      off += *n;
+      kdeliver(c, s, chunk);
+    }
+    auto n = s.conn->write(down);
+    REQUIRE((n && *n == down.size()));
+    kdeliver(s, c, chunk);
+    CHECK(s.data == up);
+    CHECK(c.data == down);
+    REQUIRE(c.conn->close());
+    kdeliver(c, s, chunk);
+    REQUIRE(s.conn->close());
+    kdeliver(s, c, chunk);
+    CHECK(s.peer_closed == 1);
+    CHECK(c.peer_closed == 1);
+    CHECK(c.conn->receive_eof());
+    CHECK(s.conn->receive_eof());
+  }
+  // A refused client: the unauthorized alert, no established event.
+  KConnEnd c{std::make_unique<Connection<K>>(as_client, server(), icfg), {}, 0, 0};
+  KConnEnd s{std::make_unique<Connection<K>>(as_server, acfg, Authorizer::deny_all()), {}, 0, 0};
+  REQUIRE(c.conn->start());
+  const bytes_view ap_req = c.conn->pending_output();
+  auto refused = s.conn->receive(ap_req);
+  c.conn->consume_output(ap_req.size());  // sent (a krb5 connection waits for it: 64 KiB tokens)
+  REQUIRE(!refused);
+  CHECK(refused.error_value().code() == errc::unauthorized);
+  const bytes_view alert = s.conn->pending_output();
+  bytes wire(alert.begin(), alert.end());
+  CHECK(wire == bytes{0x15, 0x00, 0x01, 0x03});
+  auto r = c.conn->receive(wire);
+  REQUIRE(!r);
+  CHECK(r.error_value().code() == errc::unauthorized);
+  CHECK(c.established == 0);
+  CHECK(!c.conn->is_established());
 }
