@@ -851,7 +851,8 @@ TEST_CASE("cli: a slow-loris peer times out while other clients are served", "[c
   CHECK(reply.empty());              // ... without a word
   const auto sl = lines(s.proc->err());
   CHECK(std::count(sl.begin(), sl.end(),
-                   "mutauth: [client 1] transport failed: I/O error: timed out waiting for the peer") == 1);
+                   "mutauth: [client 1] transport failed: I/O error: timed out inside a record: the peer sent "
+                   "fewer bytes than its record header promised") == 1);
   good_pinned_client(p, s, "after the loris");
   CHECK(s.proc->wait_for_err("authenticated", 10, 2));
   CHECK(s.proc->stop() == 0);
@@ -1039,3 +1040,51 @@ TEST_CASE("cli: krb5: both sides authenticate against a real KDC", "[cli][krb5]"
   CHECK(s.proc->stop() == 0);
 }
 #endif
+
+// ---------------------------------------------------------------- idle timeouts (issue 13)
+
+TEST_CASE("cli: an idle client is reaped after --idle-timeout (above one second) and told so", "[cli]") {
+  Pki p;
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin", {"--allow", "alice", "--echo", "--idle-timeout", "2"});
+  const auto t0 = steady::now();
+  // The client's stdin stays open and silent: an authenticated session with no traffic.
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity", p.file("pin-alice"),
+          "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+         "", false);
+  const auto rc = c.wait_exit(8);
+  INFO("client stderr:\n" << c.err() << "server stderr:\n" << s.proc->err());
+  REQUIRE(rc);
+  CHECK(seconds_since(t0) >= 1.9);
+  CHECK(*rc == 1);
+  CHECK(line_starting(c.err(), "mutauth: session failed: ") ==
+        "mutauth: session failed: the peer ended the session with an alert: aborted");
+  CHECK(c.err().find("--idle-timeout") != std::string::npos);
+  REQUIRE(s.proc->wait_for_err("[client 1] transport failed: I/O error: idle timeout", 5));
+  good_pinned_client(p, s, "after the reaping");
+}
+
+TEST_CASE("cli: a record header promising more bytes than arrive times out instead of hanging", "[cli]") {
+  Pki p;
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin");
+  // After messages 2 and 4, a man in the middle sends a record header promising 256 bytes, two of
+  // them, and nothing more.
+  Tamper t;
+  t.after_records = 2;
+  t.inject = {rec_app, 0x01, 0x00, 0xAA, 0xBB};
+  t.drop_rest = true;
+  RecordingRelay relay(s.port, t);
+  const auto t0 = steady::now();
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(relay.port()), "--target", spn, "--identity",
+          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5",
+          "--idle-timeout", "2"},
+         "", false);
+  const auto rc = c.wait_exit(8);
+  INFO("client stderr:\n" << c.err() << "server stderr:\n" << s.proc->err());
+  REQUIRE(rc);
+  CHECK(relay.tampered());
+  CHECK(seconds_since(t0) >= 1.9);
+  CHECK(*rc == 3);
+  CHECK(line_starting(c.err(), "mutauth: transport failed: ") ==
+        "mutauth: transport failed: I/O error: timed out inside a record: the peer sent fewer bytes than its "
+        "record header promised");
+}

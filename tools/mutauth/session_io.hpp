@@ -71,7 +71,11 @@ class RecordReader {
           why.err = mutauth::error(errc::io_error, dec_.idle() ? "peer closed the connection"
                                                                 : "peer closed the connection inside a record");
           break;
-        case io::timeout: why.err = mutauth::error(errc::io_error, "timed out waiting for the peer"); break;
+        case io::timeout:
+          why.err = mutauth::error(errc::io_error, dec_.idle() ? "timed out waiting for the peer"
+                                                                : "timed out inside a record: the peer sent fewer bytes "
+                                                                  "than its record header promised");
+          break;
         case io::stopped: why.err = mutauth::error(errc::io_error, "interrupted"); break;
         case io::reset:
           why.ended = true;
@@ -305,13 +309,15 @@ bool pump(Session<M>& sess, Socket& s, RecordReader& rr, const PumpOptions& o, F
     if (!send_close(sess, s, send_dl(), why)) return false;
     sent_close = true;
   }
+  // Created once and renewed only on traffic: a deadline recreated on every poll pass would never
+  // pass for timeouts above the one-second poll slice.
+  Deadline idle = Deadline::in_seconds(o.idle_timeout);
   while (peer_open || local_open) {
     if (g_stop) {
       why = {mutauth::error(errc::io_error, "interrupted"), "transport", true};
       send_sealed_alert(sess, s, alert_reason::aborted);
       return false;
     }
-    Deadline idle = Deadline::in_seconds(o.idle_timeout);
     pollfd fds[2] = {{peer_open ? s.fd() : -1, POLLIN, 0}, {local_open ? o.in_fd : -1, POLLIN, 0}};
     const bool buffered = peer_open && rr.has_buffered();
     int pr = ::poll(fds, 2, buffered ? 0 : (idle.poll_ms() > 0 ? idle.poll_ms() : 1000));
@@ -325,12 +331,14 @@ bool pump(Session<M>& sess, Socket& s, RecordReader& rr, const PumpOptions& o, F
     }
     if (pr <= 0) {
       if (o.idle_timeout > 0 && idle.passed()) {
-        why = {mutauth::error(errc::io_error, "idle timeout"), "transport", true};
+        why = {mutauth::error(errc::io_error, "idle timeout: no traffic for --idle-timeout seconds; session aborted"),
+               "transport", true};
         send_sealed_alert(sess, s, alert_reason::aborted);
         return false;
       }
       continue;
     }
+    idle = Deadline::in_seconds(o.idle_timeout);  // traffic, or the local end: not idle
     if (local_open && (fds[1].revents & (POLLIN | POLLHUP))) {
       ssize_t n = ::read(o.in_fd, buf.data(), buf.size());
       if (n > 0) {
@@ -345,6 +353,7 @@ bool pump(Session<M>& sess, Socket& s, RecordReader& rr, const PumpOptions& o, F
       }
     }
     if (peer_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      // A record whose header promises more bytes than ever arrive times out like an idle peer.
       auto rec = rr.next(Deadline::in_seconds(o.idle_timeout > 0 ? o.idle_timeout : 300), why);
       if (!rec) {
         // EOF or a reset before the peer's sealed close, or a forged clear-text alert: truncation.
@@ -376,7 +385,11 @@ bool pump(Session<M>& sess, Socket& s, RecordReader& rr, const PumpOptions& o, F
         case content_type::alert: {
           mutauth::error e(errc::peer_alert, "the peer ended the session with an alert: ");
           e.append(is_known(got->reason) ? to_string(got->reason) : std::string_view("unknown reason"));
-          why = {e.with_hint("the peer's log says why"), "session"};
+          why = {e.with_hint(got->reason == alert_reason::aborted
+                                 ? "the peer's log says why (e.g. its --idle-timeout reaped an idle session, or it "
+                                   "was stopped)"
+                                 : "the peer's log says why"),
+                 "session"};
           return false;
         }
       }
