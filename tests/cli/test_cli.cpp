@@ -1088,3 +1088,34 @@ TEST_CASE("cli: a record header promising more bytes than arrive times out inste
         "mutauth: transport failed: I/O error: timed out inside a record: the peer sent fewer bytes than its "
         "record header promised");
 }
+
+// ---------------------------------------------------------------- accept() failures (issue 13)
+
+TEST_CASE("cli: out of descriptors, accept() fails and the server keeps listening", "[cli]") {
+  Pki p;
+  // The server runs with 12 descriptors: idle connections exhaust them (EMFILE in accept).
+  Server s;
+  for (int attempt = 0; attempt < 5 && !s.proc; ++attempt) {
+    s.port = free_port();
+    auto proc = std::make_unique<Proc>(std::vector<std::string>{
+        "/bin/sh", "-c", "ulimit -n 12 && exec \"$0\" \"$@\"", cli, "listen", "127.0.0.1:" + std::to_string(s.port),
+        "--service", spn, "--identity", p.file("pin-server"), "--trust", p.file("authorized_keys_pin"), "--allow",
+        "alice", "--echo", "--handshake-timeout", "3"});
+    if (proc->wait_for_err("mutauth: listening on ", 10)) s.proc = std::move(proc);
+  }
+  REQUIRE(s.proc);
+  {
+    std::vector<Fd> idle;
+    for (int i = 0; i < 16; ++i) idle.push_back(tcp_connect(s.port, 5));
+    INFO("server stderr:\n" << s.proc->err());
+    REQUIRE(s.proc->wait_for_err("mutauth: accept: Too many open files (still listening)", 5));
+    CHECK(!s.proc->wait_exit(0.3));  // still running
+  }  // the idle connections go away: their descriptors come back
+  REQUIRE(s.proc->wait_for_err("closed before any handshake record", 5, 8));
+  good_pinned_client(p, s, "after EMFILE");
+  INFO("server stderr:\n" << s.proc->err());
+  CHECK(!s.proc->wait_exit(0.1));
+  // Logged once per streak of failures, not once per retry (every 200 ms).
+  CHECK(Proc::count(s.proc->err(), "Too many open files") <= 3);
+  CHECK(s.proc->stop() == 0);
+}

@@ -438,9 +438,21 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
   std::atomic<int> active{0};
   std::atomic<std::size_t> failures{0};  // connections that did not end cleanly (each one logged)
   std::size_t served = 0;
+  std::string last_accept_error;
   for (;;) {
-    cli::Socket c = cli::accept_one(l);
-    if (!c.valid()) break;
+    cli::Socket c = cli::accept_one(l, why);
+    if (!c.valid()) {
+      if (cli::g_stop) break;
+      // Transient (out of descriptors, a connection that died in the queue): keep serving. The
+      // same failure is logged once per streak, not on every retry.
+      if (why != last_accept_error) {
+        std::lock_guard<std::mutex> lock(g_out_mutex);
+        std::fprintf(stderr, "mutauth: %s (still listening)\n", why.c_str());
+      }
+      last_accept_error = why;
+      continue;
+    }
+    last_accept_error.clear();
     ++served;
     if (o.once) return serve_one<M>(o, std::move(c), cfg, allow, served) ? exit_ok : exit_auth;
     if (active.load() >= o.max_clients) {
