@@ -21,6 +21,7 @@
 #include "mutauth/framing.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
+#include "mutauth/version.hpp"
 #include "support/ssh_tools.hpp"
 #if MUTAUTH_CLI_TEST_KRB5
 #include "krb5/kdc_fixture.hpp"
@@ -1118,4 +1119,21 @@ TEST_CASE("cli: out of descriptors, accept() fails and the server keeps listenin
   // Logged once per streak of failures, not once per retry (every 200 ms).
   CHECK(Proc::count(s.proc->err(), "Too many open files") <= 3);
   CHECK(s.proc->stop() == 0);
+}
+
+// ---------------------------------------------------------------- versions (issue 13)
+
+static_assert(MUTAUTH_VERSION_MAJOR == MUTAUTH_PROJECT_VERSION_MAJOR &&
+                  MUTAUTH_VERSION_MINOR == MUTAUTH_PROJECT_VERSION_MINOR &&
+                  MUTAUTH_VERSION_PATCH == MUTAUTH_PROJECT_VERSION_PATCH,
+              "include/mutauth/version.hpp disagrees with project() in CMakeLists.txt");
+static_assert(std::string_view(mutauth::version_string) == MUTAUTH_PROJECT_VERSION);
+
+TEST_CASE("cli: --version names the library version and the protocols this build speaks", "[cli]") {
+  Proc v({cli, "--version"});
+  REQUIRE(v.wait_exit(10) == 0);
+  const std::string want = std::string("mutauth ") + MUTAUTH_PROJECT_VERSION + " (mutauth-pk/1" +
+                           (MUTAUTH_CLI_TEST_KRB5 ? ", krb5)\n" : "; built without krb5)\n");
+  CHECK(v.out() == want);
+  CHECK(v.err().empty());
 }

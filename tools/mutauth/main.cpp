@@ -21,6 +21,7 @@
 #include "mutauth/mech/pk/krl.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "mutauth/mech/pk/trust_file.hpp"
+#include "mutauth/version.hpp"
 #if MUTAUTH_CLI_WITH_KRB5
 #include "mutauth/mech/krb5/krb5.hpp"
 #endif
@@ -39,6 +40,7 @@ const char* usage_text =
     "  mutauth listen ADDR:PORT --service SPN [--allow PRINCIPAL]... [options]\n"
     "  mutauth connect ADDR:PORT --target SPN [options]\n"
     "  mutauth inspect FILE... [--target SPN | --as-server | --as-client [--name NAME]] [--trust FILE] [--krl FILE]\n"
+    "  mutauth --version\n"
     "\n"
     "mechanism:   --mech pk|krb5                   (default pk)\n"
     "pk:          --identity KEYFILE               Ed25519 key from ssh-keygen; KEYFILE-cert.pub is used when present\n"
@@ -95,6 +97,18 @@ Options parse_args(int argc, char** argv) {
   o.command = argv[1];
   if (o.command == "-h" || o.command == "--help" || o.command == "help") {
     std::fputs(usage_text, stdout);
+    std::exit(exit_ok);
+  }
+  if (o.command == "--version" || o.command == "version") {
+    // The library's version, then the wire protocols this build speaks (each versioned on its own).
+    std::printf("mutauth %s (%.*s", mutauth::version_string, static_cast<int>(pk::PublicKey::name.size()),
+                pk::PublicKey::name.data());
+#if MUTAUTH_CLI_WITH_KRB5
+    std::printf(", %.*s", static_cast<int>(krb5::Kerberos::name.size()), krb5::Kerberos::name.data());
+#else
+    std::printf("; built without krb5");
+#endif
+    std::printf(")\n");
     std::exit(exit_ok);
   }
   if (o.command != "listen" && o.command != "connect" && o.command != "inspect")
