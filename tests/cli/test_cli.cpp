@@ -1040,6 +1040,39 @@ TEST_CASE("cli: krb5: both sides authenticate against a real KDC", "[cli][krb5]"
                                       "messages=[0-9]+ round_trips=[0-9]+")));
   CHECK(s.proc->stop() == 0);
 }
+TEST_CASE("cli: krb5: a refused client gets Kerberos hints, not pk ones", "[cli][krb5]") {
+  mutauth::testing::Realms realms;
+  Server s = start_server({"--mech", "krb5", "--service", spn, "--keytab", realms.path("service.keytab"), "--allow",
+                           "bob@EXAMPLE.TEST", "--echo", "--handshake-timeout", "10"});
+  const std::vector<std::string> alice = {"--mech", "krb5", "--target", spn, "--keytab", realms.path("client.keytab")};
+  {  // authenticated, not on the allow list
+    const Run c = connect_cli(s.port, alice, "never\n");
+    INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+    CHECK(c.rc == 1);
+    CHECK(c.out.empty());
+    CHECK(lines(c.err) ==
+          std::vector<std::string>{
+              "mutauth: authentication failed: peer not authorized: the server verified this client and its policy "
+              "refused it",
+              "  hint: ask the server's operator to admit your Kerberos principal, realm included (mutauth listen "
+              "--allow user@REALM; klist shows yours)",
+              "mutauth: no application data was sent or accepted"});
+  }
+  // The service's key changes at the KDC: the server's keytab is stale and it cannot read the
+  // client's ticket. The client's hint is about keytabs, not keys and certificates.
+  realms.kadmin("EXAMPLE.TEST", "cpw -randkey host/server.example.test");
+  const Run c = connect_cli(s.port, alice, "never\n");
+  INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+  CHECK(c.rc == 1);
+  const auto cl = lines(c.err);
+  REQUIRE(cl.size() == 3);
+  CHECK(cl[0] == "mutauth: authentication failed: the peer sent an alert: the peer could not complete the "
+                 "authentication");
+  CHECK(cl[1] == "  hint: the peer's log says why; check that its keytab holds the current key of the service "
+                 "principal you demand (klist -k on the server, kvno SPN here), that it accepts your realm, and "
+                 "that both clocks agree");
+  CHECK(c.err.find("certificate") == std::string::npos);
+}
 #endif
 
 // ---------------------------------------------------------------- idle timeouts (issue 13)

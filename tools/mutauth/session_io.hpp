@@ -127,9 +127,11 @@ inline alert_reason alert_for(errc e) {
 /// What a clear alert from the peer during the handshake means. Deliberately coarse (docs/design.md §2),
 /// but it tells "your proof was refused" from "you were verified and not admitted"; the peer's
 /// log has the details. `self` is the principal this client asserted (empty when not known
-/// here, e.g. a Kerberos principal from a credential cache).
+/// here, e.g. a Kerberos principal from a credential cache). The hints name what can be wrong
+/// with this mechanism's credentials: keys, certificates and trust files for pk; tickets,
+/// keytabs, realms and clocks for krb5.
 inline mutauth::error alert_error(const std::vector<std::uint8_t>& body, bool we_are_client,
-                                  std::string_view self = {}) {
+                                  std::string_view self = {}, bool kerberos = false) {
   if (we_are_client && !body.empty() && body[0] == static_cast<std::uint8_t>(alert_reason::unauthorized)) {
     mutauth::error e(errc::unauthorized, "the server verified this client");
     if (!self.empty()) {
@@ -137,16 +139,37 @@ inline mutauth::error alert_error(const std::vector<std::uint8_t>& body, bool we
       e.append(self);
     }
     e.append(" and its policy refused it");
-    return e.with_hint("ask the server's operator to admit your principal (mutauth listen --allow)");
+    return e.with_hint(kerberos ? "ask the server's operator to admit your Kerberos principal, realm included "
+                                  "(mutauth listen --allow user@REALM; klist shows yours)"
+                                : "ask the server's operator to admit your principal (mutauth listen --allow)");
   }
   if (we_are_client)
     return mutauth::error(errc::peer_alert, "the peer could not complete the authentication",
-                          "the peer's log says why; check that it trusts your key, certificate or "
-                          "principal (mutauth inspect --as-client)");
+                          kerberos ? "the peer's log says why; check that its keytab holds the current key of the "
+                                     "service principal you demand (klist -k on the server, kvno SPN here), that "
+                                     "it accepts your realm, and that both clocks agree"
+                                   : "the peer's log says why; check that it trusts your key, certificate or "
+                                     "principal (mutauth inspect --as-client)");
   return mutauth::error(errc::peer_alert, "the client refused this server's proof",
-                        "the client's log says why; check the name it demands and what it trusts "
-                        "(mutauth inspect <certificate> --target SPN --trust known_hosts)");
+                        kerberos ? "the client's log says why; check the service principal it demands (--target) "
+                                   "and that this server's keytab holds it (klist -k)"
+                                 : "the client's log says why; check the name it demands and what it trusts "
+                                   "(mutauth inspect <certificate> --target SPN --trust known_hosts)");
 }
+
+template <class HS>
+struct mechanism_of;
+template <class M>
+struct mechanism_of<Initiator<M>> {
+  using type = M;
+};
+template <class M>
+struct mechanism_of<Acceptor<M>> {
+  using type = M;
+};
+/// Whether a handshake runs the Kerberos mechanism (for hints).
+template <class HS>
+inline constexpr bool is_kerberos = mechanism_of<HS>::type::name == std::string_view("krb5");
 
 struct HandshakeStats {
   std::size_t messages = 0;
@@ -170,7 +193,7 @@ bool run_handshake(HS& hs, Socket& s, RecordReader& rr, Deadline dl, HandshakeSt
     auto rec = rr.next(dl, why);
     if (!rec) return false;
     if (rec->first == record_type::alert) {
-      why = {alert_error(rec->second, false), "handshake"};
+      why = {alert_error(rec->second, false, {}, is_kerberos<HS>), "handshake"};
       return false;
     }
     r = feed_record(hs, record{rec->first, rec->second});
@@ -192,7 +215,7 @@ bool run_handshake(HS& hs, Socket& s, RecordReader& rr, Deadline dl, HandshakeSt
       // The peer ended the handshake; the handshake learns it too (a refused client's fails with
       // errc::unauthorized). Nothing goes back: an alert is never answered.
       (void)feed_record(hs, record{rec->first, rec->second});
-      why = {alert_error(rec->second, client, self), client ? "authentication" : "handshake"};
+      why = {alert_error(rec->second, client, self, is_kerberos<HS>), client ? "authentication" : "handshake"};
       return false;
     }
     r = feed_record(hs, record{rec->first, rec->second});
