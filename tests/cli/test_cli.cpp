@@ -1170,3 +1170,67 @@ TEST_CASE("cli: --version names the library version and the protocols this build
   CHECK(v.out() == want);
   CHECK(v.err().empty());
 }
+
+// ---------------------------------------------------------------- waiting for admission (issue 13)
+
+namespace {
+/// Reads one record (type | 16-bit length | body) from a blocking socket.
+bool read_record(const Fd& s, bytes& rec) {
+  rec.clear();
+  if (!read_exact(s, rec, 3)) return false;
+  return read_exact(s, rec, 3 + ((std::size_t{rec[1]} << 8) | rec[2]));
+}
+}  // namespace
+
+TEST_CASE("cli: a server that dies after message 3 is a transport failure for the client, not a refusal", "[cli]") {
+  Pki p;
+  const bool reset = GENERATE(false, true);
+  INFO((reset ? "the server's connection is reset" : "the server's connection is closed"));
+  // A server made of the library: it sends message 2 for pin-server, reads the client's message
+  // 3, and is gone before it admits or refuses anyone.
+  Fd l(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a = loopback(0);
+  REQUIRE(::bind(l.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(l.fd, 1) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(l.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(ntohs(a.sin_port)), "--target", spn, "--identity",
+          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+         "never sent\n", false);
+  pollfd pl{l.fd, POLLIN, 0};
+  REQUIRE(::poll(&pl, 1, 5000) == 1);
+  Fd conn(::accept4(l.fd, nullptr, nullptr, SOCK_CLOEXEC));
+  REQUIRE(conn.fd >= 0);
+  timeval tv{5, 0};
+  ::setsockopt(conn.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  auto key = mutauth::pk::load_private_key_file(p.file("pin-server").c_str());
+  REQUIRE(key);
+  auto service = mutauth::ServicePrincipal::parse(spn);
+  REQUIRE(service);
+  mutauth::pk::AcceptorConfig cfg{.identity = {&*key, {}, {}}, .service = *service, .trust = {}, .channel_binding = {}};
+  auto admit_all = [](const mutauth::Principal&) { return true; };
+  mutauth::Acceptor<mutauth::pk::PublicKey> hs(cfg, mutauth::Authorizer(admit_all));
+  bytes rec;
+  REQUIRE(read_record(conn, rec));  // message 1
+  auto r = mutauth::feed_record(hs, mutauth::record{mutauth::record_type::handshake, mutauth::bytes_view(rec).subspan(3)});
+  REQUIRE(r.st == mutauth::status::send);
+  bytes out(mutauth::record_header_size + r.token.size());
+  REQUIRE(mutauth::encode_record(mutauth::record_type::handshake, r.token, out));
+  send_all(conn, out);              // message 2
+  REQUIRE(read_record(conn, rec));  // message 3: the client's proof
+  if (reset) {
+    linger lg{1, 0};
+    ::setsockopt(conn.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  }
+  conn = Fd();  // gone, as a killed process's socket is
+  const auto rc = c.wait_exit(10);
+  INFO("client stderr:\n" << c.err());
+  REQUIRE(rc);
+  CHECK(*rc == 3);
+  CHECK(c.out().empty());
+  CHECK(c.err().find("not authorized") == std::string::npos);
+  CHECK(line_starting(c.err(), "mutauth: transport failed: ") ==
+        std::string("mutauth: transport failed: I/O error: ") +
+            (reset ? "peer reset the connection" : "peer closed the connection"));
+  CHECK(lines(c.err()).back() == "mutauth: no application data was sent or accepted");
+}

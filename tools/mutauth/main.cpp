@@ -374,6 +374,9 @@ int run_client(const Options& o, const ServicePrincipal& target, const typename 
   const auto dl = cli::Deadline::in_seconds(o.handshake_timeout);
   if (!cli::run_handshake(hs, s, rr, dl, st, f, self)) {
     report_failure("", f);
+    // A transport failure before the server's admission (message 4 / the AP-REP) is not a
+    // refusal: nobody said no, the connection just failed. Still, nothing was sent.
+    if (f.io) report_note("", "no application data was sent or accepted");
     return f.io ? exit_transport : exit_auth;
   }
   // Done only after the server's last message (pk: message 4, krb5: the AP-REP), which says it
