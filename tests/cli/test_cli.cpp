@@ -1234,3 +1234,48 @@ TEST_CASE("cli: a server that dies after message 3 is a transport failure for th
             (reset ? "peer reset the connection" : "peer closed the connection"));
   CHECK(lines(c.err()).back() == "mutauth: no application data was sent or accepted");
 }
+
+// ---------------------------------------------------------------- inspect --allow (issue 13)
+
+TEST_CASE("cli: inspect --as-client --allow says whether the server would admit the client", "[cli]") {
+  Pki p;
+  auto inspect = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {cli, "inspect", p.file("alice-cert.pub")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    Proc c(argv);
+    const auto rc = c.wait_exit(10);
+    REQUIRE(rc);
+    return Run{*rc, c.out(), c.err()};
+  };
+  const std::vector<std::string> as_client = {"--as-client", "--trust", p.file("authorized_keys_ca")};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), as_client.begin(), as_client.end());
+    return extra;
+  };
+  Run r = inspect(with({"--allow", "bob", "--allow", "alice"}));
+  INFO(r.out << r.err);
+  CHECK(r.rc == 0);
+  CHECK(lines(r.out).back() == "  admission: ADMITTED: alice is on the allow list");
+
+  r = inspect(with({"--allow", "bob"}));
+  INFO(r.out << r.err);
+  CHECK(r.rc == 1);
+  CHECK(lines(r.out).back() ==
+        "  admission: REFUSED: alice is not on the allow list (the server would answer \"peer not authorized\")");
+
+  write_text(p.file("allow.txt"), "# admitted\nalice\n");
+  r = inspect(with({"--allow-file", p.file("allow.txt")}));
+  INFO(r.out << r.err);
+  CHECK(r.rc == 0);
+  CHECK(lines(r.out).back() == "  admission: ADMITTED: alice is on the allow list");
+
+  // Without --as-client there is no client to admit: a usage error, not a silent no-op.
+  r = inspect({"--target", spn, "--allow", "alice"});
+  INFO(r.out << r.err);
+  CHECK(r.rc == 2);
+  CHECK(r.out.empty());
+  REQUIRE(!r.err.empty());
+  CHECK(lines(r.err).front() ==
+        "mutauth: inspect takes --allow/--allow-file only with --as-client: whether a client certificate's "
+        "principal would be admitted");
+}

@@ -39,7 +39,8 @@ const char* usage_text =
     "usage:\n"
     "  mutauth listen ADDR:PORT --service SPN [--allow PRINCIPAL]... [options]\n"
     "  mutauth connect ADDR:PORT --target SPN [options]\n"
-    "  mutauth inspect FILE... [--target SPN | --as-server | --as-client [--name NAME]] [--trust FILE] [--krl FILE]\n"
+    "  mutauth inspect FILE... [--target SPN | --as-server | --as-client [--name NAME] [--allow PRINCIPAL]...]\n"
+    "                  [--trust FILE] [--krl FILE]\n"
     "  mutauth --version\n"
     "\n"
     "mechanism:   --mech pk|krb5                   (default pk)\n"
@@ -161,6 +162,9 @@ Options parse_args(int argc, char** argv) {
   if (o.command == "listen" && o.service.empty())
     usage_error("--service is required: the service principal this server proves");
   if (o.command == "inspect" && o.files.empty()) usage_error("inspect needs at least one file");
+  if (o.command == "inspect" && (!o.allow.empty() || !o.allow_file.empty()) && !o.as_client)
+    usage_error("inspect takes --allow/--allow-file only with --as-client: whether a client certificate's "
+                "principal would be admitted");
   if (!o.name.empty() && o.command == "listen")
     usage_error("--name is for clients: a server proves its --service");
   if (!o.name.empty() && o.mech == "krb5")
@@ -509,8 +513,12 @@ void install_signals() {
 int main(int argc, char** argv) {
   Options o = parse_args(argc, argv);
   install_signals();
-  if (o.command == "inspect")
-    return mutauth::cli::inspect(o.files, o.target, o.as_server, o.as_client, o.trust, o.krl, o.host_wide, o.name);
+  if (o.command == "inspect") {
+    std::optional<AllowList> allow;
+    if (!o.allow.empty() || !o.allow_file.empty()) allow = make_allow_list(o);
+    return mutauth::cli::inspect(o.files, o.target, o.as_server, o.as_client, o.trust, o.krl, o.host_wide, o.name,
+                                 allow ? &allow->names : nullptr);
+  }
 
   if (o.mech == "pk") {
     PkMaterial m;
