@@ -21,6 +21,7 @@
 #include "mutauth/framing.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
+#include "mutauth/version.hpp"
 #include "support/ssh_tools.hpp"
 #if MUTAUTH_CLI_TEST_KRB5
 #include "krb5/kdc_fixture.hpp"
@@ -851,7 +852,8 @@ TEST_CASE("cli: a slow-loris peer times out while other clients are served", "[c
   CHECK(reply.empty());              // ... without a word
   const auto sl = lines(s.proc->err());
   CHECK(std::count(sl.begin(), sl.end(),
-                   "mutauth: [client 1] transport failed: I/O error: timed out waiting for the peer") == 1);
+                   "mutauth: [client 1] transport failed: I/O error: timed out inside a record: the peer sent "
+                   "fewer bytes than its record header promised") == 1);
   good_pinned_client(p, s, "after the loris");
   CHECK(s.proc->wait_for_err("authenticated", 10, 2));
   CHECK(s.proc->stop() == 0);
@@ -1038,4 +1040,242 @@ TEST_CASE("cli: krb5: both sides authenticate against a real KDC", "[cli][krb5]"
                                       "messages=[0-9]+ round_trips=[0-9]+")));
   CHECK(s.proc->stop() == 0);
 }
+TEST_CASE("cli: krb5: a refused client gets Kerberos hints, not pk ones", "[cli][krb5]") {
+  mutauth::testing::Realms realms;
+  Server s = start_server({"--mech", "krb5", "--service", spn, "--keytab", realms.path("service.keytab"), "--allow",
+                           "bob@EXAMPLE.TEST", "--echo", "--handshake-timeout", "10"});
+  const std::vector<std::string> alice = {"--mech", "krb5", "--target", spn, "--keytab", realms.path("client.keytab")};
+  {  // authenticated, not on the allow list
+    const Run c = connect_cli(s.port, alice, "never\n");
+    INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+    CHECK(c.rc == 1);
+    CHECK(c.out.empty());
+    CHECK(lines(c.err) ==
+          std::vector<std::string>{
+              "mutauth: authentication failed: peer not authorized: the server verified this client and its policy "
+              "refused it",
+              "  hint: ask the server's operator to admit your Kerberos principal, realm included (mutauth listen "
+              "--allow user@REALM; klist shows yours)",
+              "mutauth: no application data was sent or accepted"});
+  }
+  // The service's key changes at the KDC: the server's keytab is stale and it cannot read the
+  // client's ticket. The client's hint is about keytabs, not keys and certificates.
+  realms.kadmin("EXAMPLE.TEST", "cpw -randkey host/server.example.test");
+  const Run c = connect_cli(s.port, alice, "never\n");
+  INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+  CHECK(c.rc == 1);
+  const auto cl = lines(c.err);
+  REQUIRE(cl.size() == 3);
+  CHECK(cl[0] == "mutauth: authentication failed: the peer sent an alert: the peer could not complete the "
+                 "authentication");
+  CHECK(cl[1] == "  hint: the peer's log says why; check that its keytab holds the current key of the service "
+                 "principal you demand (klist -k on the server, kvno SPN here), that it accepts your realm, and "
+                 "that both clocks agree");
+  CHECK(c.err.find("certificate") == std::string::npos);
+}
 #endif
+
+// ---------------------------------------------------------------- idle timeouts (issue 13)
+
+TEST_CASE("cli: an idle client is reaped after --idle-timeout (above one second) and told so", "[cli]") {
+  Pki p;
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin", {"--allow", "alice", "--echo", "--idle-timeout", "2"});
+  const auto t0 = steady::now();
+  // The client's stdin stays open and silent: an authenticated session with no traffic.
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity", p.file("pin-alice"),
+          "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+         "", false);
+  const auto rc = c.wait_exit(8);
+  INFO("client stderr:\n" << c.err() << "server stderr:\n" << s.proc->err());
+  REQUIRE(rc);
+  CHECK(seconds_since(t0) >= 1.9);
+  CHECK(*rc == 1);
+  CHECK(line_starting(c.err(), "mutauth: session failed: ") ==
+        "mutauth: session failed: the peer ended the session with an alert: aborted");
+  CHECK(c.err().find("--idle-timeout") != std::string::npos);
+  REQUIRE(s.proc->wait_for_err("[client 1] transport failed: I/O error: idle timeout", 5));
+  good_pinned_client(p, s, "after the reaping");
+}
+
+TEST_CASE("cli: a record header promising more bytes than arrive times out instead of hanging", "[cli]") {
+  Pki p;
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin");
+  // After messages 2 and 4, a man in the middle sends a record header promising 256 bytes, two of
+  // them, and nothing more.
+  Tamper t;
+  t.after_records = 2;
+  t.inject = {rec_app, 0x01, 0x00, 0xAA, 0xBB};
+  t.drop_rest = true;
+  RecordingRelay relay(s.port, t);
+  const auto t0 = steady::now();
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(relay.port()), "--target", spn, "--identity",
+          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5",
+          "--idle-timeout", "2"},
+         "", false);
+  const auto rc = c.wait_exit(8);
+  INFO("client stderr:\n" << c.err() << "server stderr:\n" << s.proc->err());
+  REQUIRE(rc);
+  CHECK(relay.tampered());
+  CHECK(seconds_since(t0) >= 1.9);
+  CHECK(*rc == 3);
+  CHECK(line_starting(c.err(), "mutauth: transport failed: ") ==
+        "mutauth: transport failed: I/O error: timed out inside a record: the peer sent fewer bytes than its "
+        "record header promised");
+}
+
+// ---------------------------------------------------------------- accept() failures (issue 13)
+
+TEST_CASE("cli: out of descriptors, accept() fails and the server keeps listening", "[cli]") {
+  Pki p;
+  // The server runs with 12 descriptors: idle connections exhaust them (EMFILE in accept).
+  Server s;
+  for (int attempt = 0; attempt < 5 && !s.proc; ++attempt) {
+    s.port = free_port();
+    auto proc = std::make_unique<Proc>(std::vector<std::string>{
+        "/bin/sh", "-c", "ulimit -n 12 && exec \"$0\" \"$@\"", cli, "listen", "127.0.0.1:" + std::to_string(s.port),
+        "--service", spn, "--identity", p.file("pin-server"), "--trust", p.file("authorized_keys_pin"), "--allow",
+        "alice", "--echo", "--handshake-timeout", "3"});
+    if (proc->wait_for_err("mutauth: listening on ", 10)) s.proc = std::move(proc);
+  }
+  REQUIRE(s.proc);
+  {
+    std::vector<Fd> idle;
+    for (int i = 0; i < 16; ++i) idle.push_back(tcp_connect(s.port, 5));
+    INFO("server stderr:\n" << s.proc->err());
+    REQUIRE(s.proc->wait_for_err("mutauth: accept: Too many open files (still listening)", 5));
+    CHECK(!s.proc->wait_exit(0.3));  // still running
+  }  // the idle connections go away: their descriptors come back
+  REQUIRE(s.proc->wait_for_err("closed before any handshake record", 5, 8));
+  good_pinned_client(p, s, "after EMFILE");
+  INFO("server stderr:\n" << s.proc->err());
+  CHECK(!s.proc->wait_exit(0.1));
+  // Logged once per streak of failures, not once per retry (every 200 ms).
+  CHECK(Proc::count(s.proc->err(), "Too many open files") <= 3);
+  CHECK(s.proc->stop() == 0);
+}
+
+// ---------------------------------------------------------------- versions (issue 13)
+
+static_assert(MUTAUTH_VERSION_MAJOR == MUTAUTH_PROJECT_VERSION_MAJOR &&
+                  MUTAUTH_VERSION_MINOR == MUTAUTH_PROJECT_VERSION_MINOR &&
+                  MUTAUTH_VERSION_PATCH == MUTAUTH_PROJECT_VERSION_PATCH,
+              "include/mutauth/version.hpp disagrees with project() in CMakeLists.txt");
+static_assert(std::string_view(mutauth::version_string) == MUTAUTH_PROJECT_VERSION);
+
+TEST_CASE("cli: --version names the library version and the protocols this build speaks", "[cli]") {
+  Proc v({cli, "--version"});
+  REQUIRE(v.wait_exit(10) == 0);
+  const std::string want = std::string("mutauth ") + MUTAUTH_PROJECT_VERSION + " (mutauth-pk/1" +
+                           (MUTAUTH_CLI_TEST_KRB5 ? ", krb5)\n" : "; built without krb5)\n");
+  CHECK(v.out() == want);
+  CHECK(v.err().empty());
+}
+
+// ---------------------------------------------------------------- waiting for admission (issue 13)
+
+namespace {
+/// Reads one record (type | 16-bit length | body) from a blocking socket.
+bool read_record(const Fd& s, bytes& rec) {
+  rec.clear();
+  if (!read_exact(s, rec, 3)) return false;
+  return read_exact(s, rec, 3 + ((std::size_t{rec[1]} << 8) | rec[2]));
+}
+}  // namespace
+
+TEST_CASE("cli: a server that dies after message 3 is a transport failure for the client, not a refusal", "[cli]") {
+  Pki p;
+  const bool reset = GENERATE(false, true);
+  INFO((reset ? "the server's connection is reset" : "the server's connection is closed"));
+  // A server made of the library: it sends message 2 for pin-server, reads the client's message
+  // 3, and is gone before it admits or refuses anyone.
+  Fd l(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a = loopback(0);
+  REQUIRE(::bind(l.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(l.fd, 1) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(l.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(ntohs(a.sin_port)), "--target", spn, "--identity",
+          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+         "never sent\n", false);
+  pollfd pl{l.fd, POLLIN, 0};
+  REQUIRE(::poll(&pl, 1, 5000) == 1);
+  Fd conn(::accept4(l.fd, nullptr, nullptr, SOCK_CLOEXEC));
+  REQUIRE(conn.fd >= 0);
+  timeval tv{5, 0};
+  ::setsockopt(conn.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  auto key = mutauth::pk::load_private_key_file(p.file("pin-server").c_str());
+  REQUIRE(key);
+  auto service = mutauth::ServicePrincipal::parse(spn);
+  REQUIRE(service);
+  mutauth::pk::AcceptorConfig cfg{.identity = {&*key, {}, {}}, .service = *service, .trust = {}, .channel_binding = {}};
+  auto admit_all = [](const mutauth::Principal&) { return true; };
+  mutauth::Acceptor<mutauth::pk::PublicKey> hs(cfg, mutauth::Authorizer(admit_all));
+  bytes rec;
+  REQUIRE(read_record(conn, rec));  // message 1
+  auto r = mutauth::feed_record(hs, mutauth::record{mutauth::record_type::handshake, mutauth::bytes_view(rec).subspan(3)});
+  REQUIRE(r.st == mutauth::status::send);
+  bytes out(mutauth::record_header_size + r.token.size());
+  REQUIRE(mutauth::encode_record(mutauth::record_type::handshake, r.token, out));
+  send_all(conn, out);              // message 2
+  REQUIRE(read_record(conn, rec));  // message 3: the client's proof
+  if (reset) {
+    linger lg{1, 0};
+    ::setsockopt(conn.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  }
+  conn = Fd();  // gone, as a killed process's socket is
+  const auto rc = c.wait_exit(10);
+  INFO("client stderr:\n" << c.err());
+  REQUIRE(rc);
+  CHECK(*rc == 3);
+  CHECK(c.out().empty());
+  CHECK(c.err().find("not authorized") == std::string::npos);
+  CHECK(line_starting(c.err(), "mutauth: transport failed: ") ==
+        std::string("mutauth: transport failed: I/O error: ") +
+            (reset ? "peer reset the connection" : "peer closed the connection"));
+  CHECK(lines(c.err()).back() == "mutauth: no application data was sent or accepted");
+}
+
+// ---------------------------------------------------------------- inspect --allow (issue 13)
+
+TEST_CASE("cli: inspect --as-client --allow says whether the server would admit the client", "[cli]") {
+  Pki p;
+  auto inspect = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {cli, "inspect", p.file("alice-cert.pub")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    Proc c(argv);
+    const auto rc = c.wait_exit(10);
+    REQUIRE(rc);
+    return Run{*rc, c.out(), c.err()};
+  };
+  const std::vector<std::string> as_client = {"--as-client", "--trust", p.file("authorized_keys_ca")};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), as_client.begin(), as_client.end());
+    return extra;
+  };
+  Run r = inspect(with({"--allow", "bob", "--allow", "alice"}));
+  INFO(r.out << r.err);
+  CHECK(r.rc == 0);
+  CHECK(lines(r.out).back() == "  admission: ADMITTED: alice is on the allow list");
+
+  r = inspect(with({"--allow", "bob"}));
+  INFO(r.out << r.err);
+  CHECK(r.rc == 1);
+  CHECK(lines(r.out).back() ==
+        "  admission: REFUSED: alice is not on the allow list (the server would answer \"peer not authorized\")");
+
+  write_text(p.file("allow.txt"), "# admitted\nalice\n");
+  r = inspect(with({"--allow-file", p.file("allow.txt")}));
+  INFO(r.out << r.err);
+  CHECK(r.rc == 0);
+  CHECK(lines(r.out).back() == "  admission: ADMITTED: alice is on the allow list");
+
+  // Without --as-client there is no client to admit: a usage error, not a silent no-op.
+  r = inspect({"--target", spn, "--allow", "alice"});
+  INFO(r.out << r.err);
+  CHECK(r.rc == 2);
+  CHECK(r.out.empty());
+  REQUIRE(!r.err.empty());
+  CHECK(lines(r.err).front() ==
+        "mutauth: inspect takes --allow/--allow-file only with --as-client: whether a client certificate's "
+        "principal would be admitted");
+}

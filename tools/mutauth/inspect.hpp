@@ -80,7 +80,8 @@ inline std::string key_comment_for(const std::string& cert_path, const std::stri
 
 inline int explain_certificate(const std::string& path, const std::string& text, bytes_view blob,
                                const std::string& target_text, bool as_server, bool as_client, Trust& t,
-                               bool host_wide, const std::string& client_name) {
+                               bool host_wide, const std::string& client_name,
+                               const std::vector<std::string>* allow) {
   auto c = pk::parse_certificate(blob);
   if (!c) {
     std::printf("%s: OpenSSH certificate, REFUSED by the parser: %s\n", path.c_str(), err(c.error_value()).c_str());
@@ -169,7 +170,17 @@ inline int explain_certificate(const std::string& path, const std::string& text,
   }
   std::printf("  verdict: ACCEPTED as client %.*s%s\n", static_cast<int>(v->principal.size()), v->principal.data(),
               t.have_users ? "" : " (CA trust not checked: no --trust authorized_keys file given)");
-  return 0;
+  if (allow == nullptr) return 0;
+  // What `mutauth listen --allow` would do with the authenticated principal.
+  const std::string who(v->principal);
+  for (const auto& a : *allow)
+    if (a == who) {
+      std::printf("  admission: ADMITTED: %s is on the allow list\n", a.c_str());
+      return 0;
+    }
+  std::printf("  admission: REFUSED: %s is not on the allow list (the server would answer \"peer not authorized\")\n",
+              who.c_str());
+  return 1;
 }
 
 inline int explain_trust_file(const std::string& path, const std::string& text) {
@@ -206,10 +217,11 @@ inline int explain_trust_file(const std::string& path, const std::string& text) 
 }  // namespace inspect_detail
 
 /// `client_name`: with --as-client, the principal the client would assert (--name); empty: the
-/// same default as `mutauth connect`.
+/// same default as `mutauth connect`. `allow`: with --as-client, the names `mutauth listen
+/// --allow` would admit (null: admission not judged).
 inline int inspect(const std::vector<std::string>& files, const std::string& target, bool as_server, bool as_client,
                    const std::string& trust_path, const std::string& krl_path, bool host_wide,
-                   const std::string& client_name = {}) {
+                   const std::string& client_name = {}, const std::vector<std::string>* allow = nullptr) {
   using namespace inspect_detail;
   Trust t;
   if (!trust_path.empty()) {
@@ -270,7 +282,7 @@ inline int inspect(const std::vector<std::string>& files, const std::string& tar
         std::printf("%s: OpenSSH certificate, REFUSED: %s\n", path.c_str(), err(blob.error_value()).c_str());
         rc = 1;
       } else {
-        rc = explain_certificate(path, text, *blob, target, as_server, as_client, t, host_wide, client_name);
+        rc = explain_certificate(path, text, *blob, target, as_server, as_client, t, host_wide, client_name, allow);
       }
     } else if (text.rfind("ssh-", 0) == 0 || text.rfind("ecdsa-", 0) == 0) {
       auto k = pk::parse_public_key_line(text);

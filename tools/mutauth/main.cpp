@@ -21,6 +21,7 @@
 #include "mutauth/mech/pk/krl.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "mutauth/mech/pk/trust_file.hpp"
+#include "mutauth/version.hpp"
 #if MUTAUTH_CLI_WITH_KRB5
 #include "mutauth/mech/krb5/krb5.hpp"
 #endif
@@ -38,7 +39,9 @@ const char* usage_text =
     "usage:\n"
     "  mutauth listen ADDR:PORT --service SPN [--allow PRINCIPAL]... [options]\n"
     "  mutauth connect ADDR:PORT --target SPN [options]\n"
-    "  mutauth inspect FILE... [--target SPN | --as-server | --as-client [--name NAME]] [--trust FILE] [--krl FILE]\n"
+    "  mutauth inspect FILE... [--target SPN | --as-server | --as-client [--name NAME] [--allow PRINCIPAL]...]\n"
+    "                  [--trust FILE] [--krl FILE]\n"
+    "  mutauth --version\n"
     "\n"
     "mechanism:   --mech pk|krb5                   (default pk)\n"
     "pk:          --identity KEYFILE               Ed25519 key from ssh-keygen; KEYFILE-cert.pub is used when present\n"
@@ -97,6 +100,18 @@ Options parse_args(int argc, char** argv) {
     std::fputs(usage_text, stdout);
     std::exit(exit_ok);
   }
+  if (o.command == "--version" || o.command == "version") {
+    // The library's version, then the wire protocols this build speaks (each versioned on its own).
+    std::printf("mutauth %s (%.*s", mutauth::version_string, static_cast<int>(pk::PublicKey::name.size()),
+                pk::PublicKey::name.data());
+#if MUTAUTH_CLI_WITH_KRB5
+    std::printf(", %.*s", static_cast<int>(krb5::Kerberos::name.size()), krb5::Kerberos::name.data());
+#else
+    std::printf("; built without krb5");
+#endif
+    std::printf(")\n");
+    std::exit(exit_ok);
+  }
   if (o.command != "listen" && o.command != "connect" && o.command != "inspect")
     usage_error("unknown command '" + o.command + "'");
   for (int i = 2; i < argc; ++i) {
@@ -147,6 +162,9 @@ Options parse_args(int argc, char** argv) {
   if (o.command == "listen" && o.service.empty())
     usage_error("--service is required: the service principal this server proves");
   if (o.command == "inspect" && o.files.empty()) usage_error("inspect needs at least one file");
+  if (o.command == "inspect" && (!o.allow.empty() || !o.allow_file.empty()) && !o.as_client)
+    usage_error("inspect takes --allow/--allow-file only with --as-client: whether a client certificate's "
+                "principal would be admitted");
   if (!o.name.empty() && o.command == "listen")
     usage_error("--name is for clients: a server proves its --service");
   if (!o.name.empty() && o.mech == "krb5")
@@ -360,6 +378,9 @@ int run_client(const Options& o, const ServicePrincipal& target, const typename 
   const auto dl = cli::Deadline::in_seconds(o.handshake_timeout);
   if (!cli::run_handshake(hs, s, rr, dl, st, f, self)) {
     report_failure("", f);
+    // A transport failure before the server's admission (message 4 / the AP-REP) is not a
+    // refusal: nobody said no, the connection just failed. Still, nothing was sent.
+    if (f.io) report_note("", "no application data was sent or accepted");
     return f.io ? exit_transport : exit_auth;
   }
   // Done only after the server's last message (pk: message 4, krb5: the AP-REP), which says it
@@ -438,9 +459,21 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
   std::atomic<int> active{0};
   std::atomic<std::size_t> failures{0};  // connections that did not end cleanly (each one logged)
   std::size_t served = 0;
+  std::string last_accept_error;
   for (;;) {
-    cli::Socket c = cli::accept_one(l);
-    if (!c.valid()) break;
+    cli::Socket c = cli::accept_one(l, why);
+    if (!c.valid()) {
+      if (cli::g_stop) break;
+      // Transient (out of descriptors, a connection that died in the queue): keep serving. The
+      // same failure is logged once per streak, not on every retry.
+      if (why != last_accept_error) {
+        std::lock_guard<std::mutex> lock(g_out_mutex);
+        std::fprintf(stderr, "mutauth: %s (still listening)\n", why.c_str());
+      }
+      last_accept_error = why;
+      continue;
+    }
+    last_accept_error.clear();
     ++served;
     if (o.once) return serve_one<M>(o, std::move(c), cfg, allow, served) ? exit_ok : exit_auth;
     if (active.load() >= o.max_clients) {
@@ -480,8 +513,12 @@ void install_signals() {
 int main(int argc, char** argv) {
   Options o = parse_args(argc, argv);
   install_signals();
-  if (o.command == "inspect")
-    return mutauth::cli::inspect(o.files, o.target, o.as_server, o.as_client, o.trust, o.krl, o.host_wide, o.name);
+  if (o.command == "inspect") {
+    std::optional<AllowList> allow;
+    if (!o.allow.empty() || !o.allow_file.empty()) allow = make_allow_list(o);
+    return mutauth::cli::inspect(o.files, o.target, o.as_server, o.as_client, o.trust, o.krl, o.host_wide, o.name,
+                                 allow ? &allow->names : nullptr);
+  }
 
   if (o.mech == "pk") {
     PkMaterial m;

@@ -222,17 +222,29 @@ inline Socket listen_on(const Endpoint& ep, std::string& why) {
   return out;
 }
 
-/// Accepts one connection; returns an invalid socket on stop or error.
-inline Socket accept_one(Socket& l) {
+/// Accepts one connection. Returns an invalid socket when stopped (`why` empty), or for a failed
+/// accept() (`why` says what failed): those are transient (EMFILE, ENFILE, ENOBUFS, ENOMEM,
+/// EPROTO, a network error on the pending connection), and the caller logs them and calls again.
+/// Out of descriptors or memory, the pending connection stays queued and poll() reports it at
+/// once: this backs off briefly so that a full table is not a busy loop.
+inline Socket accept_one(Socket& l, std::string& why) {
+  why.clear();
   for (;;) {
     if (g_stop) return {};
     pollfd pfd{l.fd(), POLLIN, 0};
     int pr = ::poll(&pfd, 1, 500);
-    if (pr < 0 && errno != EINTR) return {};
+    if (pr < 0 && errno != EINTR) {
+      why = std::string("poll: ") + std::strerror(errno);
+      ::usleep(100 * 1000);
+      return {};
+    }
     if (pr <= 0) continue;
     int fd = ::accept4(l.fd(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
-      if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED) continue;
+      const int err = errno;
+      if (err == EINTR || err == EAGAIN || err == ECONNABORTED) continue;
+      why = std::string("accept: ") + std::strerror(err);
+      if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) ::usleep(200 * 1000);
       return {};
     }
     int one = 1;

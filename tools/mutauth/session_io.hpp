@@ -71,7 +71,11 @@ class RecordReader {
           why.err = mutauth::error(errc::io_error, dec_.idle() ? "peer closed the connection"
                                                                 : "peer closed the connection inside a record");
           break;
-        case io::timeout: why.err = mutauth::error(errc::io_error, "timed out waiting for the peer"); break;
+        case io::timeout:
+          why.err = mutauth::error(errc::io_error, dec_.idle() ? "timed out waiting for the peer"
+                                                                : "timed out inside a record: the peer sent fewer bytes "
+                                                                  "than its record header promised");
+          break;
         case io::stopped: why.err = mutauth::error(errc::io_error, "interrupted"); break;
         case io::reset:
           why.ended = true;
@@ -123,9 +127,11 @@ inline alert_reason alert_for(errc e) {
 /// What a clear alert from the peer during the handshake means. Deliberately coarse (docs/design.md §2),
 /// but it tells "your proof was refused" from "you were verified and not admitted"; the peer's
 /// log has the details. `self` is the principal this client asserted (empty when not known
-/// here, e.g. a Kerberos principal from a credential cache).
+/// here, e.g. a Kerberos principal from a credential cache). The hints name what can be wrong
+/// with this mechanism's credentials: keys, certificates and trust files for pk; tickets,
+/// keytabs, realms and clocks for krb5.
 inline mutauth::error alert_error(const std::vector<std::uint8_t>& body, bool we_are_client,
-                                  std::string_view self = {}) {
+                                  std::string_view self = {}, bool kerberos = false) {
   if (we_are_client && !body.empty() && body[0] == static_cast<std::uint8_t>(alert_reason::unauthorized)) {
     mutauth::error e(errc::unauthorized, "the server verified this client");
     if (!self.empty()) {
@@ -133,16 +139,37 @@ inline mutauth::error alert_error(const std::vector<std::uint8_t>& body, bool we
       e.append(self);
     }
     e.append(" and its policy refused it");
-    return e.with_hint("ask the server's operator to admit your principal (mutauth listen --allow)");
+    return e.with_hint(kerberos ? "ask the server's operator to admit your Kerberos principal, realm included "
+                                  "(mutauth listen --allow user@REALM; klist shows yours)"
+                                : "ask the server's operator to admit your principal (mutauth listen --allow)");
   }
   if (we_are_client)
     return mutauth::error(errc::peer_alert, "the peer could not complete the authentication",
-                          "the peer's log says why; check that it trusts your key, certificate or "
-                          "principal (mutauth inspect --as-client)");
+                          kerberos ? "the peer's log says why; check that its keytab holds the current key of the "
+                                     "service principal you demand (klist -k on the server, kvno SPN here), that "
+                                     "it accepts your realm, and that both clocks agree"
+                                   : "the peer's log says why; check that it trusts your key, certificate or "
+                                     "principal (mutauth inspect --as-client)");
   return mutauth::error(errc::peer_alert, "the client refused this server's proof",
-                        "the client's log says why; check the name it demands and what it trusts "
-                        "(mutauth inspect <certificate> --target SPN --trust known_hosts)");
+                        kerberos ? "the client's log says why; check the service principal it demands (--target) "
+                                   "and that this server's keytab holds it (klist -k)"
+                                 : "the client's log says why; check the name it demands and what it trusts "
+                                   "(mutauth inspect <certificate> --target SPN --trust known_hosts)");
 }
+
+template <class HS>
+struct mechanism_of;
+template <class M>
+struct mechanism_of<Initiator<M>> {
+  using type = M;
+};
+template <class M>
+struct mechanism_of<Acceptor<M>> {
+  using type = M;
+};
+/// Whether a handshake runs the Kerberos mechanism (for hints).
+template <class HS>
+inline constexpr bool is_kerberos = mechanism_of<HS>::type::name == std::string_view("krb5");
 
 struct HandshakeStats {
   std::size_t messages = 0;
@@ -166,7 +193,7 @@ bool run_handshake(HS& hs, Socket& s, RecordReader& rr, Deadline dl, HandshakeSt
     auto rec = rr.next(dl, why);
     if (!rec) return false;
     if (rec->first == record_type::alert) {
-      why = {alert_error(rec->second, false), "handshake"};
+      why = {alert_error(rec->second, false, {}, is_kerberos<HS>), "handshake"};
       return false;
     }
     r = feed_record(hs, record{rec->first, rec->second});
@@ -188,7 +215,7 @@ bool run_handshake(HS& hs, Socket& s, RecordReader& rr, Deadline dl, HandshakeSt
       // The peer ended the handshake; the handshake learns it too (a refused client's fails with
       // errc::unauthorized). Nothing goes back: an alert is never answered.
       (void)feed_record(hs, record{rec->first, rec->second});
-      why = {alert_error(rec->second, client, self), client ? "authentication" : "handshake"};
+      why = {alert_error(rec->second, client, self, is_kerberos<HS>), client ? "authentication" : "handshake"};
       return false;
     }
     r = feed_record(hs, record{rec->first, rec->second});
@@ -305,13 +332,15 @@ bool pump(Session<M>& sess, Socket& s, RecordReader& rr, const PumpOptions& o, F
     if (!send_close(sess, s, send_dl(), why)) return false;
     sent_close = true;
   }
+  // Created once and renewed only on traffic: a deadline recreated on every poll pass would never
+  // pass for timeouts above the one-second poll slice.
+  Deadline idle = Deadline::in_seconds(o.idle_timeout);
   while (peer_open || local_open) {
     if (g_stop) {
       why = {mutauth::error(errc::io_error, "interrupted"), "transport", true};
       send_sealed_alert(sess, s, alert_reason::aborted);
       return false;
     }
-    Deadline idle = Deadline::in_seconds(o.idle_timeout);
     pollfd fds[2] = {{peer_open ? s.fd() : -1, POLLIN, 0}, {local_open ? o.in_fd : -1, POLLIN, 0}};
     const bool buffered = peer_open && rr.has_buffered();
     int pr = ::poll(fds, 2, buffered ? 0 : (idle.poll_ms() > 0 ? idle.poll_ms() : 1000));
@@ -325,12 +354,14 @@ bool pump(Session<M>& sess, Socket& s, RecordReader& rr, const PumpOptions& o, F
     }
     if (pr <= 0) {
       if (o.idle_timeout > 0 && idle.passed()) {
-        why = {mutauth::error(errc::io_error, "idle timeout"), "transport", true};
+        why = {mutauth::error(errc::io_error, "idle timeout: no traffic for --idle-timeout seconds; session aborted"),
+               "transport", true};
         send_sealed_alert(sess, s, alert_reason::aborted);
         return false;
       }
       continue;
     }
+    idle = Deadline::in_seconds(o.idle_timeout);  // traffic, or the local end: not idle
     if (local_open && (fds[1].revents & (POLLIN | POLLHUP))) {
       ssize_t n = ::read(o.in_fd, buf.data(), buf.size());
       if (n > 0) {
@@ -345,6 +376,7 @@ bool pump(Session<M>& sess, Socket& s, RecordReader& rr, const PumpOptions& o, F
       }
     }
     if (peer_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      // A record whose header promises more bytes than ever arrive times out like an idle peer.
       auto rec = rr.next(Deadline::in_seconds(o.idle_timeout > 0 ? o.idle_timeout : 300), why);
       if (!rec) {
         // EOF or a reset before the peer's sealed close, or a forged clear-text alert: truncation.
@@ -376,7 +408,11 @@ bool pump(Session<M>& sess, Socket& s, RecordReader& rr, const PumpOptions& o, F
         case content_type::alert: {
           mutauth::error e(errc::peer_alert, "the peer ended the session with an alert: ");
           e.append(is_known(got->reason) ? to_string(got->reason) : std::string_view("unknown reason"));
-          why = {e.with_hint("the peer's log says why"), "session"};
+          why = {e.with_hint(got->reason == alert_reason::aborted
+                                 ? "the peer's log says why (e.g. its --idle-timeout reaped an idle session, or it "
+                                   "was stopped)"
+                                 : "the peer's log says why"),
+                 "session"};
           return false;
         }
       }
