@@ -25,6 +25,7 @@
 #include "support/ssh_tools.hpp"
 #if MUTAUTH_CLI_TEST_KRB5
 #include "krb5/kdc_fixture.hpp"
+#include "mutauth/mech/krb5/krb5.hpp"
 #endif
 
 using namespace mutauth::clitest;
@@ -473,14 +474,17 @@ TEST_CASE("cli: an authenticated client that is not on the allow list is told it
                                  "mutauth: [client 1] no application data was sent or accepted"});
 }
 
-TEST_CASE("cli: a server presenting a user certificate is refused (wrong certificate type)", "[cli]") {
+TEST_CASE("cli: a server with a user certificate refuses to start (wrong certificate type)", "[cli]") {
+  // It could never prove a service: clients refuse user certificates from servers. Once the CLI
+  // started with it and every client refused it; now listen says so before listening.
   Pki p;
-  Server s = pk_server(p, "rogue", "authorized_keys_ca");
-  const Refusal r = refuse(s, pk_client(p, "alice", "known_hosts_ca"));
-  const auto cl = lines(r.client.err);
-  REQUIRE(cl.size() >= 2);
-  CHECK(cl.front().rfind("mutauth: handshake failed: wrong certificate type for the role: ", 0) == 0);
-  CHECK(types(r.wire.to_server) == T{rec_handshake, rec_alert});  // alice's identity never left
+  Proc l({cli, "listen", "127.0.0.1:" + std::to_string(free_port()), "--service", spn, "--identity", p.file("rogue"),
+          "--trust", p.file("authorized_keys_ca"), "--allow", "alice"});
+  REQUIRE(l.wait_exit(10) == 4);
+  INFO(l.err());
+  CHECK(l.err().find("mutauth: --identity " + p.file("rogue") + " cannot prove --service " + spn +
+                     ": wrong certificate type") != std::string::npos);
+  CHECK(l.err().find("listening") == std::string::npos);
 }
 
 TEST_CASE("cli: without --allow the server says nobody is admitted, and admits nobody", "[cli]") {
@@ -1279,3 +1283,138 @@ TEST_CASE("cli: inspect --as-client --allow says whether the server would admit 
         "mutauth: inspect takes --allow/--allow-file only with --as-client: whether a client certificate's "
         "principal would be admitted");
 }
+
+// ---------------------------------------------------------------- startup validation (issue 13)
+
+namespace {
+/// `mutauth listen` that must refuse to start (exit 4) with `reason` and a hint on stderr.
+void refuses_to_start(const std::vector<std::string>& args, const std::string& reason) {
+  std::vector<std::string> argv = {cli, "listen", "127.0.0.1:" + std::to_string(free_port())};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Proc l(argv);
+  const auto rc = l.wait_exit(10);
+  INFO("stderr:\n" << l.err());
+  REQUIRE(rc);
+  CHECK(*rc == 4);
+  CHECK(l.err().find(reason) != std::string::npos);
+  CHECK(l.err().find("\n  hint: ") != std::string::npos);
+  CHECK(l.err().find("listening on") == std::string::npos);
+}
+
+/// A copy of the server's key, with a host certificate signed with `opts` beside it.
+std::string server_key_with(const Pki& p, const std::string& name, const std::string& opts) {
+  sh("cp " + shell_quote(p.file("server")) + " " + shell_quote(p.file(name)) + " && cp " +
+     shell_quote(p.file("server.pub")) + " " + shell_quote(p.file(name + ".pub")));
+  sh("ssh-keygen -q -s " + shell_quote(p.file("ca")) + " -I " + name + " -h " + opts + " " +
+     shell_quote(p.file(name + ".pub")));
+  return p.file(name);
+}
+}  // namespace
+
+TEST_CASE("cli: listen refuses to start with credentials that can never prove --service", "[cli]") {
+  Pki p;
+  auto listen_args = [&](const std::string& identity, const std::string& service = spn) {
+    return std::vector<std::string>{"--service", service, "--identity", identity, "--trust",
+                                    p.file("authorized_keys_ca"), "--allow", "alice"};
+  };
+  const std::string cannot = " cannot prove --service " + spn + ": ";
+  SECTION("a certificate for another key") {
+    sh("cp " + shell_quote(p.file("alice")) + " " + shell_quote(p.file("wrongkey")) + " && cp " +
+       shell_quote(p.file("server-cert.pub")) + " " + shell_quote(p.file("wrongkey-cert.pub")));
+    refuses_to_start(listen_args(p.file("wrongkey")), p.file("wrongkey") + cannot + "certificate key does not match the proof key: the certificate certifies ");
+  }
+  SECTION("an expired certificate") {
+    const auto k = server_key_with(p, "expired", "-n " + spn + " -V 20200101:20200102");
+    refuses_to_start(listen_args(k), k + cannot + "credential expired: certificate expired at 2020-01-02");
+  }
+  SECTION("a certificate not yet valid") {
+    const auto k = server_key_with(p, "future", "-n " + spn + " -V +52w:+104w");
+    refuses_to_start(listen_args(k), k + cannot);
+    Proc l({cli, "listen", "127.0.0.1:" + std::to_string(free_port()), "--service", spn, "--identity", k});
+    REQUIRE(l.wait_exit(10) == 4);
+    CHECK(l.err().find("certificate is valid only from ") != std::string::npos);
+  }
+  SECTION("a certificate for another service") {
+    const auto k = server_key_with(p, "othersvc", "-n host/other.example.test");
+    refuses_to_start(listen_args(k), k + cannot + "name mismatch: the host certificate does not name " + spn);
+  }
+  SECTION("a bare host name proves host/<host> only, unless --host-wide") {
+    const auto k = server_key_with(p, "bare", "-n server.example.test");
+    const std::string svc = "imap/server.example.test";
+    refuses_to_start(listen_args(k, svc), "cannot prove --service " + svc + ": name mismatch");
+    Server ok = start_server(listen_args(k, spn));  // host/server.example.test: the bare name proves it
+    CHECK(ok.proc->stop() == 0);
+    auto wide = listen_args(k, svc);
+    wide.push_back("--host-wide");
+    Server hw = start_server(wide);
+    CHECK(hw.proc->stop() == 0);
+  }
+}
+
+TEST_CASE("pk::validate: the library's startup check of acceptor and initiator configurations", "[cli]") {
+  Pki p;
+  auto key = mutauth::pk::load_private_key_file(p.file("server").c_str());
+  auto alice = mutauth::pk::load_private_key_file(p.file("alice").c_str());
+  REQUIRE(key);
+  REQUIRE(alice);
+  std::array<std::uint8_t, mutauth::pk::max_certificate_size> hb{}, ub{};
+  auto host_cert = mutauth::pk::load_certificate_file(p.file("server-cert.pub").c_str(), hb);
+  auto user_cert = mutauth::pk::load_certificate_file(p.file("alice-cert.pub").c_str(), ub);
+  REQUIRE(host_cert);
+  REQUIRE(user_cert);
+  auto service = mutauth::ServicePrincipal::parse(spn);
+  auto other = mutauth::ServicePrincipal::parse("host/other.example.test");
+  REQUIRE(service);
+  REQUIRE(other);
+  using mutauth::errc;
+
+  mutauth::pk::AcceptorConfig a{.identity = {&*key, {}, *host_cert}, .service = *service, .trust = {},
+                                .channel_binding = {}};
+  CHECK(mutauth::pk::validate(a));
+  a.service = *other;
+  REQUIRE_FALSE(mutauth::pk::validate(a));
+  CHECK(mutauth::pk::validate(a).error_value().code() == errc::name_mismatch);
+  a.service = *service;
+  a.identity.key = &*alice;  // the host certificate is for another key
+  CHECK(mutauth::pk::validate(a).error_value().code() == errc::key_mismatch);
+  a.identity = {&*alice, {}, *user_cert};  // the right key, the wrong type
+  CHECK(mutauth::pk::validate(a).error_value().code() == errc::wrong_certificate_type);
+  std::array<std::uint8_t, mutauth::pk::max_certificate_size> eb{};
+  auto expired = mutauth::pk::load_certificate_file(
+      (server_key_with(p, "expired", "-n " + spn + " -V 20200101:20200102") + "-cert.pub").c_str(), eb);
+  REQUIRE(expired);
+  a.identity = {&*key, {}, *expired};
+  CHECK(mutauth::pk::validate(a).error_value().code() == errc::expired);
+  a.identity = {&*key, {}, {}};  // a raw key: clients pin it, nothing to check
+  CHECK(mutauth::pk::validate(a));
+  a.identity.key = nullptr;
+  CHECK(mutauth::pk::validate(a).error_value().code() == errc::invalid_argument);
+
+  mutauth::pk::InitiatorConfig i;
+  i.identity = {&*alice, "alice", *user_cert};
+  CHECK(mutauth::pk::validate(i));
+  i.identity.name = {};  // the certificate's only principal
+  CHECK(mutauth::pk::validate(i));
+  i.identity.name = "mallory";
+  CHECK(mutauth::pk::validate(i).error_value().code() == errc::name_mismatch);
+  i.identity = {&*key, "alice", *user_cert};
+  CHECK(mutauth::pk::validate(i).error_value().code() == errc::key_mismatch);
+  i.identity = {&*key, spn, *host_cert};
+  CHECK(mutauth::pk::validate(i).error_value().code() == errc::wrong_certificate_type);
+  i.identity = {&*alice, {}, {}};  // a raw key must name the principal it is pinned for
+  CHECK(mutauth::pk::validate(i).error_value().code() == errc::invalid_argument);
+}
+
+#if MUTAUTH_CLI_TEST_KRB5
+TEST_CASE("cli: krb5: listen refuses to start with a keytab that lacks --service", "[cli][krb5]") {
+  mutauth::testing::Realms realms;
+  // other.keytab holds host/server.other.test only.
+  const std::string other = realms.path("other.keytab"), good = realms.path("service.keytab");
+  refuses_to_start({"--mech", "krb5", "--service", spn, "--keytab", other, "--allow", "alice"},
+                   "mutauth: --keytab " + other + " cannot prove --service " + spn + ": ");
+  auto spn_p = mutauth::ServicePrincipal::parse(spn);
+  REQUIRE(spn_p);
+  CHECK_FALSE(mutauth::krb5::validate(mutauth::krb5::AcceptorConfig{*spn_p, other, nullptr}));
+  CHECK(mutauth::krb5::validate(mutauth::krb5::AcceptorConfig{*spn_p, good, nullptr}));
+}
+#endif

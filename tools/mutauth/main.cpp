@@ -533,12 +533,17 @@ int main(int argc, char** argv) {
       if (m.known_hosts) cfg.trust = m.known_hosts->trust();
       cfg.trust.allow_host_wide_credentials = o.host_wide;
       if (m.krl) cfg.trust.revoked = &*m.krl;
+      if (auto v = pk::validate(cfg); !v)
+        config_error("--identity " + o.identity + " cannot prove " + m.local_name, v.error_value());
       return run_client<pk::PublicKey>(o, target, cfg, m.local_name);
     }
     pk::AcceptorConfig cfg{.identity = {&*m.key, {}, m.cert}, .service = parse_spn("--service", o.service),
                            .trust = {}, .channel_binding = {}};
     if (m.authorized_keys) cfg.trust = m.authorized_keys->trust();
     if (m.krl) cfg.trust.revoked = &*m.krl;
+    // Refuse to start when these credentials can never prove --service.
+    if (auto v = pk::validate(cfg, o.host_wide); !v)
+      config_error("--identity " + o.identity + " cannot prove --service " + o.service, v.error_value());
     return run_server<pk::PublicKey>(o, cfg);
   }
 #if MUTAUTH_CLI_WITH_KRB5
@@ -554,6 +559,10 @@ int main(int argc, char** argv) {
     return run_client<krb5::Kerberos>(o, target, cfg);
   }
   krb5::AcceptorConfig cfg{parse_spn("--service", o.service), o.keytab};
+  if (auto v = krb5::validate(cfg); !v)
+    config_error("--keytab " + (o.keytab.empty() ? std::string("(default)") : o.keytab) + " cannot prove --service " +
+                     o.service,
+                 v.error_value());
   return run_server<krb5::Kerberos>(o, cfg);
 #else
   std::fprintf(stderr, "mutauth: this build has no Kerberos support (install libkrb5-dev and rebuild)\n");

@@ -757,6 +757,16 @@ inline result<Concluded<Kerberos>> AcceptorContext::conclude() && noexcept {
 
 static_assert(Mechanism<Kerberos>);
 
+/// Whether a server configured so can accept tickets for `cfg.service` (run it at startup): the
+/// keytab (or cfg.credential) yields an acceptor credential for that principal
+/// (gss_acquire_cred_from). It does not ask the KDC whether the keys are current.
+[[nodiscard]] inline result<void> validate(const AcceptorConfig& cfg) noexcept {
+  if (cfg.credential != nullptr) return ok();
+  auto c = AcceptorCredential::acquire(cfg.service, cfg.keytab);
+  if (!c) return c.error_value();
+  return ok();
+}
+
 }  // namespace krb5
 }  // namespace v0
 }  // namespace mutauth

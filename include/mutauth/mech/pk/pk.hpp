@@ -642,6 +642,108 @@ struct PublicKey {
 
 static_assert(Mechanism<PublicKey>);
 
+// ---------------------------------------------------------------- configuration checks
+
+namespace detail {
+
+// The checks every peer would make of our own certificate that do not depend on the peer's
+// trust: parses, certifies `key`, of the role's type, valid now, no critical options, and a CA
+// signature that verifies (docs/design.md §4). `now`/`skew` as in the trust stores.
+[[nodiscard]] inline result<CertificateView> check_own_certificate_for(bytes_view blob, const Ed25519SecretKey& key,
+                                                                       certificate_type want, std::uint64_t now,
+                                                                       std::uint64_t skew) noexcept {
+  auto c = parse_certificate(blob);
+  if (!c) return c.error_value();
+  if (!mutauth::pk::detail::same_key(c->key, key.public_key())) {
+    error e(errc::key_mismatch, "the certificate certifies ");
+    e.append(fingerprint(c->key).view());
+    e.append(", not the identity key ");
+    e.append(fingerprint(key.public_key()).view());
+    return e.with_hint("use the -cert.pub file made from this key's .pub (ssh-keygen -s ca ... KEY.pub)");
+  }
+  if (c->type != want)
+    return want == certificate_type::host
+               ? error(errc::wrong_certificate_type, "a server needs a host certificate; this is a user certificate",
+                       "sign the server's key with ssh-keygen -s ca -h")
+               : error(errc::wrong_certificate_type, "a client needs a user certificate; this is a host certificate",
+                       "sign the client's key with ssh-keygen -s ca (without -h)");
+  MUTAUTH_TRY(check_validity(*c, now, skew));
+  MUTAUTH_TRY(check_critical_options(*c));
+  MUTAUTH_TRY(check_ca_signature(*c));
+  return *c;
+}
+
+}  // namespace detail
+
+/// Whether a server configured so can ever prove `cfg.service` (run it at startup: a server
+/// that cannot would otherwise fail every handshake): a key is present; a certificate, if any,
+/// is a host certificate for that key, valid now (cfg.trust's clock and skew), without critical
+/// options, CA-signed, and names the service — `svc/host[:port]` exactly, or the bare host name
+/// for `host/<host>`, or for any service on that host when clients accept host-wide credentials
+/// (`allow_host_wide_credentials`, the clients' ServerTrust setting; mutauth --host-wide).
+/// Whether clients trust the CA or the pinned key is theirs to say, and not checked here.
+[[nodiscard]] inline result<void> validate(const AcceptorConfig& cfg, bool allow_host_wide_credentials = false) noexcept {
+  if (cfg.identity.key == nullptr)
+    return error(errc::invalid_argument, "the server has no identity key", "set AcceptorConfig::identity.key");
+  if (cfg.identity.certificate.empty()) return ok();  // a raw key: clients pin it for the service
+  auto c = detail::check_own_certificate_for(cfg.identity.certificate, *cfg.identity.key, certificate_type::host,
+                                             detail::now(cfg.trust.now), cfg.trust.clock_skew);
+  if (!c) return c.error_value();
+  if (c->principal_count == 0)
+    return error(errc::no_principals, "the host certificate lists no principals, and clients refuse it",
+                 "sign with ssh-keygen -h -n <service principal>");
+  const auto want = cfg.service.pk_name();
+  bool bare_host = false;
+  for (std::string_view p : c->principals()) {
+    if (detail::names_target(p, want.view())) return ok();
+    if (p.find('/') == std::string_view::npos && mutauth::detail::ascii_iequal(p, cfg.service.host())) {
+      if ((cfg.service.service() == "host" && !cfg.service.has_port()) || allow_host_wide_credentials) return ok();
+      bare_host = true;
+    }
+  }
+  error e(errc::name_mismatch, "the host certificate does not name ");
+  e.append(want.view());
+  detail::append_principals(e, *c);
+  return e.with_hint(bare_host ? "it names the host only, which proves only host/<host> unless clients accept "
+                                 "host-wide credentials (--host-wide); or sign with -n <service principal>"
+                               : "sign the server's key with ssh-keygen -s ca -h -n <service principal>, or serve a "
+                                 "name the certificate lists");
+}
+
+/// Whether a client configured so can ever be verified as the principal it asserts: a key is
+/// present; a certificate, if any, is a user certificate for that key, valid now, without
+/// critical options, CA-signed, and lists `identity.name` (or, with an empty name, exactly one
+/// principal); without a certificate, the name must be set (the server maps the pinned key to
+/// it). Whether the server trusts the CA or the key, and admits the name, is its to say.
+[[nodiscard]] inline result<void> validate(const InitiatorConfig& cfg) noexcept {
+  if (cfg.identity.key == nullptr)
+    return error(errc::invalid_argument, "the client has no identity key", "set InitiatorConfig::identity.key");
+  if (cfg.identity.certificate.empty()) {
+    if (cfg.identity.name.empty())
+      return error(errc::invalid_argument, "a client with a raw key asserts no principal",
+                   "set identity.name to the principal the server pins this key for");
+    return ok();
+  }
+  auto c = detail::check_own_certificate_for(cfg.identity.certificate, *cfg.identity.key, certificate_type::user,
+                                             detail::now(cfg.trust.now), cfg.trust.clock_skew);
+  if (!c) return c.error_value();
+  if (c->principal_count == 0)
+    return error(errc::no_principals, "the user certificate lists no principals, and servers refuse it",
+                 "sign with ssh-keygen -n <principal>");
+  if (cfg.identity.name.empty()) {
+    if (c->principal_count == 1) return ok();
+    error e(errc::invalid_argument, "the certificate lists several principals and the client names none");
+    detail::append_principals(e, *c);
+    return e.with_hint("set identity.name to one of them");
+  }
+  for (std::string_view p : c->principals())
+    if (p == cfg.identity.name) return ok();
+  error e(errc::name_mismatch, "the certificate does not list the asserted principal ");
+  e.append(cfg.identity.name);
+  detail::append_principals(e, *c);
+  return e.with_hint("assert one of the certificate's principals, or sign with -n <principal>");
+}
+
 }  // namespace pk
 }  // namespace v0
 }  // namespace mutauth
