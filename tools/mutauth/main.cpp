@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -482,10 +483,19 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
       continue;  // closing the socket refuses it
     }
     ++active;
-    std::thread([&o, &cfg, &allow, &active, &failures, served, c = std::move(c)]() mutable {
-      if (!serve_one<M>(o, std::move(c), cfg, allow, served)) ++failures;
+    try {
+      std::thread([&o, &cfg, &allow, &active, &failures, served, c = std::move(c)]() mutable {
+        if (!serve_one<M>(o, std::move(c), cfg, allow, served)) ++failures;
+        --active;
+      }).detach();
+    } catch (const std::system_error& e) {
+      // Out of threads (or of what the system needs to start one): refuse this connection (its
+      // socket closes with the lambda) and keep serving the others.
       --active;
-    }).detach();
+      ++failures;
+      std::lock_guard<std::mutex> lock(g_out_mutex);
+      std::fprintf(stderr, "mutauth: [client %zu] refused: cannot start a thread for it (%s)\n", served, e.what());
+    }
   }
   // Connections in flight notice g_stop within a second; they use this frame's `cfg` and
   // `allow`, so wait for every one of them before returning.
