@@ -198,18 +198,7 @@ class Session : public detail::session_base<M> {
   [[nodiscard]] result<std::size_t> seal(bytes_view plaintext, bytes_span out) noexcept {
     if (this->err_) return this->err_;
     if (closed_) return error(errc::wrong_state, "seal() after close(): this side has finished sending");
-    const std::size_t need = plaintext.size() + seal_overhead;
-    if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
-    constexpr auto data = static_cast<std::uint8_t>(content_type::data);
-    // A mechanism that can seal `content | type` in one pass is spared the copy below.
-    if constexpr (requires(keys_type& k) { k.seal_with_type(plaintext, data, out); }) {
-      return this->sticky(this->keys_.seal_with_type(plaintext, data, out));
-    } else {
-      if (plaintext.data() != out.data() && !plaintext.empty())
-        std::memmove(out.data(), plaintext.data(), plaintext.size());
-      out[plaintext.size()] = data;
-      return this->sticky(this->keys_.seal(bytes_view(out.data(), plaintext.size() + 1), out));
-    }
+    return seal_record(content_type::data, plaintext, out);
   }
 
   /// Seals this side's close (needs seal_overhead bytes): send it as the last record. After it,
@@ -218,7 +207,7 @@ class Session : public detail::session_base<M> {
   [[nodiscard]] result<std::size_t> close(bytes_span out) noexcept {
     if (this->err_) return this->err_;
     if (closed_) return error(errc::wrong_state, "close() called twice");
-    auto r = seal_control(content_type::close, {}, out);
+    auto r = seal_record(content_type::close, {}, out);
     if (r) closed_ = true;
     return r;
   }
@@ -231,7 +220,7 @@ class Session : public detail::session_base<M> {
     // refuse the alert as a record after the close.
     if (closed_) return error(errc::wrong_state, "alert() after close(): this side has finished sending");
     const std::uint8_t reason = static_cast<std::uint8_t>(why);
-    auto r = seal_control(content_type::alert, bytes_view(&reason, 1), out);
+    auto r = seal_record(content_type::alert, bytes_view(&reason, 1), out);
     if (r) this->kill(error(errc::wrong_state, "this side ended the session with an alert"));
     return r;
   }
@@ -310,12 +299,21 @@ class Session : public detail::session_base<M> {
 
   Session(role side, Concluded<M>&& c) noexcept : base(side, std::move(c)) {}
 
-  result<std::size_t> seal_control(content_type t, bytes_view content, bytes_span out) noexcept {
+  // Seals `content | t` into `out` (docs/protocol/mutauth-pk.md §8.1): the one place every
+  // record — data, close, alert — is made.
+  result<std::size_t> seal_record(content_type t, bytes_view content, bytes_span out) noexcept {
     const std::size_t need = content.size() + seal_overhead;
     if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
-    for (std::size_t i = 0; i < content.size(); ++i) out[i] = content[i];
-    out[content.size()] = static_cast<std::uint8_t>(t);
-    return this->sticky(this->keys_.seal(bytes_view(out.data(), content.size() + 1), out));
+    const auto type = static_cast<std::uint8_t>(t);
+    // A mechanism that can seal `content | type` in one pass is spared the copy below.
+    if constexpr (requires(keys_type& k) { k.seal_with_type(content, type, out); }) {
+      return this->sticky(this->keys_.seal_with_type(content, type, out));
+    } else {
+      if (content.data() != out.data() && !content.empty())
+        std::memmove(out.data(), content.data(), content.size());
+      out[content.size()] = type;
+      return this->sticky(this->keys_.seal(bytes_view(out.data(), content.size() + 1), out));
+    }
   }
 
   template <class E>

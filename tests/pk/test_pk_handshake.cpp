@@ -165,15 +165,10 @@ TEST_CASE("pk: two handshakes between the same keys give different sessions", "[
 }
 
 TEST_CASE("pk: rekey in each direction keeps both sides in step", "[pk]") {
-  Pair p;
-  p.run();
-  auto cs = std::move(p.client).finish();
-  auto ss = std::move(p.server).finish();
-  REQUIRE(cs);
-  REQUIRE(ss);
+  auto [cs, ss] = established();
   bytes msg = as_bytes("after rekey"), rec(64), out(64);
-  REQUIRE(cs->rekey_outbound());
-  auto n = cs->seal(msg, rec);
+  REQUIRE(cs.rekey_outbound());
+  auto n = cs.seal(msg, rec);
   REQUIRE(n);
   // The receiver has not rekeyed yet: the record does not open under the old key.
   bytes copy(rec.begin(), rec.begin() + static_cast<long>(*n));
@@ -181,35 +176,30 @@ TEST_CASE("pk: rekey in each direction keeps both sides in step", "[pk]") {
   q.run();
   auto qs = std::move(q.server).finish();
   REQUIRE(qs);
-  REQUIRE(ss->rekey_inbound());
-  auto m = ss->open(copy, out);
+  REQUIRE(ss.rekey_inbound());
+  auto m = ss.open(copy, out);
   REQUIRE(m);
   CHECK(bytes(out.begin(), out.begin() + static_cast<long>(m->size)) == msg);
   // And a receiver that rekeys when the sender did not fails closed.
-  REQUIRE(ss->rekey_inbound());
-  auto n2 = cs->seal(msg, rec);
+  REQUIRE(ss.rekey_inbound());
+  auto n2 = cs.seal(msg, rec);
   REQUIRE(n2);
-  CHECK(ss->open(bytes(rec.begin(), rec.begin() + static_cast<long>(*n2)), out).code() == errc::decrypt_failed);
-  CHECK(ss->failed());
+  CHECK(ss.open(bytes(rec.begin(), rec.begin() + static_cast<long>(*n2)), out).code() == errc::decrypt_failed);
+  CHECK(ss.failed());
 }
 
 TEST_CASE("pk: datagram mode accepts reordering once and refuses replays and stale records", "[pk]") {
-  Pair p;
-  p.run();
-  auto cs = std::move(p.client).finish();
-  auto ss = std::move(p.server).finish();
-  REQUIRE(cs);
-  REQUIRE(ss);
-  auto txr = std::move(*cs).into_datagram();
-  auto rxr = std::move(*ss).into_datagram();
+  auto [cs, ss] = established();
+  auto txr = std::move(cs).into_datagram();
+  auto rxr = std::move(ss).into_datagram();
   REQUIRE(txr);
   REQUIRE(rxr);
   auto& tx = *txr;
   auto& rx = *rxr;
   // The stream sessions they came from are dead.
   bytes rec0(64);
-  CHECK(cs->seal(as_bytes("x"), rec0).code() == errc::wrong_state);
-  CHECK(cs->peer().name.empty());
+  CHECK(cs.seal(as_bytes("x"), rec0).code() == errc::wrong_state);
+  CHECK(cs.peer().name.empty());
   CHECK(rx.peer().name.view() == "alice");
   std::vector<bytes> d;
   for (int i = 0; i < 100; ++i) {

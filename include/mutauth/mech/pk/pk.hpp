@@ -142,6 +142,7 @@ class Context {
     }
     own_cert_principals_ = c->principal_count;
     if (c->principal_count == 1) (void)own_cert_principal_.append(c->principals()[0]);
+    for (std::string_view p : c->principals()) own_cert_lists_name_ = own_cert_lists_name_ || p == id_.name;
     if (!same_key(c->key, id_.key->public_key())) {
       err_ = error(errc::key_mismatch, "identity certificate certifies ",
                    "use the -cert.pub file made from this key's .pub");
@@ -296,6 +297,7 @@ class Context {
   // What check_own_certificate() learned of our own certificate's principals.
   std::size_t own_cert_principals_ = 0;
   mutauth::detail::fixed_string<max_name_size> own_cert_principal_{};
+  bool own_cert_lists_name_ = false;  // Identity::name is among them
 };
 
 }  // namespace detail
@@ -388,10 +390,9 @@ struct PublicKey {
         return;
       }
       if (err_ || id_.certificate.empty()) return;
-      auto c = parse_certificate(id_.certificate);
-      bool listed = false;
-      if (c)
-        for (std::string_view p : c->principals()) listed = listed || p == n;
+      // check_own_certificate() has parsed the certificate already: an empty name took its only
+      // principal, a given one must be among them.
+      const bool listed = id_.name.empty() || own_cert_lists_name_;
       if (!listed) {
         err_ = error(errc::invalid_argument, "the client's certificate does not list the principal it asserts: ",
                      "assert one of the certificate's principals (ssh-keygen -L -f <cert> lists them)");
