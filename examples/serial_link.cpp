@@ -167,9 +167,11 @@ int run(SerialPort& sensor_port, SerialPort& gateway_port) {
 int main() {
   SerialLine line;
   const int rc = run(line.a, line.b);
-  std::printf("serial line: sensor wrote %zu bytes in %zu writes, gateway %zu bytes in %zu writes; every byte read "
+  // %lu, not %zu: newlib-nano's printf (the MCU build, docs/embedded.md) has no C99 length modifiers.
+  std::printf("serial line: sensor wrote %lu bytes in %lu writes, gateway %lu bytes in %lu writes; every byte read "
               "singly\n",
-              line.a.written, line.a.writes, line.b.written, line.b.writes);
+              static_cast<unsigned long>(line.a.written), static_cast<unsigned long>(line.a.writes),
+              static_cast<unsigned long>(line.b.written), static_cast<unsigned long>(line.b.writes));
   std::puts(rc == 0 ? "serial_link: OK" : "serial_link: FAILED");
   return rc;
 }
