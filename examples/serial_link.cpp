@@ -10,7 +10,8 @@
 //   2. the USER CODE: everything an application writes to authenticate over such a link.
 // The user code is under 100 lines, counted without blank and comment-only lines by
 //   sed -n '/^\/\/ =* BEGIN USER/,/^\/\/ =* END USER/p' examples/serial_link.cpp | grep -cv '^\s*$\|^\s*//'
-// (CTest runs that count too: example_serial_link_user_lines).
+// (CTest runs that count too: example_serial_link_user_lines). The same file builds for a
+// bare-metal Cortex-M4 and runs under QEMU (embedded/CMakeLists.txt, docs/embedded.md).
 #include <cstdint>
 #include <cstdio>
 #include <deque>

@@ -201,7 +201,8 @@ mutauth_mcu_qemu() {
   else
     args+=(-chardev "socket,id=uart0,$chardev" -serial chardev:uart0)
   fi
-  local semi="enable=on,target=native,arg=$(basename "$elf")"
+  local semi
+  semi="enable=on,target=native,arg=$(basename "$elf")"
   for w in "$@" "seed=$seed"; do semi+=",arg=$w"; done
   timeout "${MUTAUTH_MCU_TIMEOUT:-30}" qemu-system-arm "${args[@]}" -semihosting-config "$semi" -kernel "$elf"
 }

@@ -10,7 +10,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-# shellcheck source=../../scripts/lib/mcu.sh
+# shellcheck source=scripts/lib/mcu.sh
 source "$repo/scripts/lib/mcu.sh"
 
 skip() { echo "SKIPPED: $*"; exit 77; }
@@ -21,14 +21,15 @@ creds=$work/creds
 elf=$work/fw/mutauth_fw.elf
 
 if [[ "$cmd" == prepare ]]; then
-  missing=$(mutauth_mcu_missing_tools)
-  if [[ -n "$missing" ]]; then
-    # The test command installs them (scripts/lib/deps.sh); try once more here, as root only.
-    # shellcheck source=../../scripts/lib/deps.sh
+  absent=$(mutauth_mcu_missing_tools)
+  if [[ -n "$absent" ]]; then
+    # The test command installs them (scripts/lib/deps.sh); try once more here (needs root or sudo).
+    # shellcheck source=scripts/lib/deps.sh
     source "$repo/scripts/lib/deps.sh"
+    # shellcheck disable=SC2119  # the standard list, no extras
     mutauth_deps_ensure >/dev/null 2>&1 || true
-    missing=$(mutauth_mcu_missing_tools)
-    [[ -z "$missing" ]] || skip "missing $missing (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev autoconf automake libtool)"
+    absent=$(mutauth_mcu_missing_tools)
+    [[ -z "$absent" ]] || skip "missing $absent (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev autoconf automake libtool)"
   fi
   mkdir -p "$work"
   rm -f "$work/ready"
