@@ -53,6 +53,8 @@ hpid=""
 cleanup() { if [[ -n "$hpid" ]]; then kill "$hpid" 2>/dev/null; wait "$hpid" 2>/dev/null; fi; }
 trap cleanup EXIT
 
+# Only the CLI's documented behaviour is relied on (README, "The mutauth tool"): its exit statuses
+# and its "authenticated ... peer=..." success line on stderr.
 show() {
   local f
   for f in "$logs"/*; do echo "---- $(basename "$f")"; cat "$f"; done
@@ -124,8 +126,7 @@ case "$cmd" in
     expect "$logs/mcu.log" '^mcu: handshake failed: errc=name mismatch detail=server proved host/server.example.test but the client asked for host/other.example.test' "not refused for the name"
     expect "$logs/mcu.log" 'application bytes received=0' "application bytes after a refusal"
     expect_not "$logs/mcu.log" 'established' "established despite the wrong name"
-    expect_not "$logs/host.log" 'authenticated' "the host finished a refused handshake"
-    expect "$logs/host.log" 'no application data was sent or accepted' "the host does not report the refusal"
+    expect_not "$logs/host.log" 'authenticated mech=' "the host finished a refused handshake"
     ;;
   client_untrusted_ca)  # the host's certificate comes from a CA the firmware does not trust
     mcu_client ca "$creds/rogue-server" host/server.example.test
@@ -133,8 +134,7 @@ case "$cmd" in
     expect "$logs/mcu.log" '^mcu: handshake failed: errc=certificate issuer not trusted detail=server certificate' "not refused for the CA"
     expect "$logs/mcu.log" 'application bytes received=0' "application bytes after a refusal"
     expect_not "$logs/mcu.log" 'established' "established with an untrusted CA"
-    expect_not "$logs/host.log" 'authenticated' "the host finished a refused handshake"
-    expect "$logs/host.log" 'no application data was sent or accepted' "the host does not report the refusal"
+    expect_not "$logs/host.log" 'authenticated mech=' "the host finished a refused handshake"
     ;;
   server_wrong_name)  # the host demands a name the firmware's certificate does not carry
     mcu_server ca "$creds/operator" host/other.example.test
@@ -144,8 +144,7 @@ case "$cmd" in
     expect "$logs/mcu.log" '^mcu: handshake failed: errc=the peer sent an alert' "the firmware did not see the host's alert"
     expect "$logs/mcu.log" 'application bytes received=0' "application bytes after a refusal"
     expect_not "$logs/mcu.log" 'established' "established despite the wrong name"
-    expect "$logs/host.log" 'handshake failed: name mismatch' "the host did not refuse the firmware's name"
-    expect "$logs/host.log" 'no application data was sent or accepted' "the host does not report the refusal"
+    expect "$logs/host.log" 'name mismatch' "the host did not refuse the firmware's name"
     ;;
   server_untrusted_ca)  # the host's user certificate comes from a CA the firmware does not trust
     mcu_server ca "$creds/rogue-operator" host/mcu.example.test
@@ -154,8 +153,7 @@ case "$cmd" in
     [[ ! -s "$logs/host.out" ]] || { show; die "application data reached the host"; }
     expect "$logs/mcu.log" '^mcu: handshake failed: errc=certificate issuer not trusted detail=client certificate' "not refused for the CA"
     expect "$logs/mcu.log" 'application bytes received=0' "application bytes after a refusal"
-    expect_not "$logs/host.log" 'authenticated' "the host finished a refused handshake"
-    expect "$logs/host.log" 'no application data was sent or accepted' "the host does not report the refusal"
+    expect_not "$logs/host.log" 'authenticated mech=' "the host finished a refused handshake"
     ;;
   serial_link)  # examples/serial_link.cpp, unchanged, both ends on the MCU
     mutauth_mcu_qemu "$work/fw/serial_link.elf" none >"$logs/mcu.log" 2>&1
