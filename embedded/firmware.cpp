@@ -11,7 +11,7 @@
 //   [message=<text without spaces>]
 // Exit status (semihosting): 0 the handshake and the sealed echo completed; 1 the handshake or
 // the session failed (the error is printed); 2 a bad command line or bad embedded credentials;
-// 9x a CPU fault.
+// 3 the stack was used up (its paint gone); 9x a CPU fault.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -211,6 +211,14 @@ void drain_and_settle(Connection<PK>& conn) noexcept {
 std::size_t stack_setup = 0;
 
 void report_sizes_and_stack(const Params& p, std::size_t stack_at_established) noexcept {
+  // No paint left at the bottom: the stack ran into (or past) its end, and the figures below
+  // would understate it; .bss may be corrupt. Fail instead of reporting.
+  const std::size_t stack_size = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(__stack_top) -
+                                                          reinterpret_cast<std::uintptr_t>(__stack_bottom));
+  if (stack_peak() + 64 >= stack_size || stack_setup + 64 >= stack_size) {
+    say() << "stack overflow: the painted stack (" << static_cast<std::uint64_t>(stack_size) << " bytes) was used up";
+    fw::semihosting::exit(3);
+  }
   say() << "result role=" << (p.server ? "server" : "client") << " mode=" << (p.pinned ? "pinned" : "ca")
         << " setup_ticks=" << setup_meter.ticks << " handshake_ticks=" << handshake_meter.ticks
         << " stack_peak_setup=" << static_cast<std::uint64_t>(stack_setup) << " stack_peak_handshake=" << static_cast<std::uint64_t>(stack_at_established)
