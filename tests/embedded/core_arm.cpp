@@ -1,6 +1,6 @@
 // Compile check for a bare-metal target (arm-none-eabi, -fno-exceptions -fno-rtti -Os): the core
 // headers and the scripted test mechanism must need nothing a hosted library alone provides.
-// Compiled, not linked: a bare-metal link needs a board's startup code, which is not ours.
+// Compiled, not linked; embedded/ links and runs the pk mechanism on a board (docs/embedded.md).
 #include "mutauth/framing.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/principal.hpp"
