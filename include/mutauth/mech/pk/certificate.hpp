@@ -35,6 +35,7 @@
 #include "mutauth/mech/pk/krl.hpp"
 #include "mutauth/mech/pk/limits.hpp"
 #include "mutauth/mech/pk/trust.hpp"
+#include "mutauth/mech/pk/verify_cache.hpp"
 #include "mutauth/principal.hpp"
 
 namespace mutauth {
@@ -433,6 +434,18 @@ inline result<void> check_ca_signature(const CertificateView& c) noexcept {
   return ok();
 }
 
+// The CA signature through the optional cache (verify_cache.hpp): called last, after every other
+// check of §11.3 / §11.4 passed, so a hit only ever replaces this one verification, and only a
+// signature that verified is remembered.
+inline result<void> check_ca_signature(const CertificateView& c, VerifyCache* cache) noexcept {
+  if (cache == nullptr) return check_ca_signature(c);
+  const auto d = verify_cache_access::digest_of(c.blob);
+  if (verify_cache_access::lookup(*cache, d, c.signature_key)) return ok();
+  MUTAUTH_TRY(check_ca_signature(c));
+  verify_cache_access::insert(*cache, d, c.signature_key);
+  return ok();
+}
+
 inline bool same_key(const Ed25519PublicKey& a, const Ed25519PublicKey& b) noexcept {
   return sodium_memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) == 0;
 }
@@ -451,7 +464,8 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
 /// issuer in trust store (CA key equal and its host patterns match target.host(); else
 /// untrusted_issuer) → host certificate (wrong_certificate_type) → validity (expired /
 /// not_yet_valid) → principals (no_principals; name_mismatch) → critical options
-/// (unknown_critical_option) → revocation (revoked) → CA signature (bad_signature).
+/// (unknown_critical_option) → revocation (revoked) → CA signature (bad_signature; skipped when
+/// trust.cert_cache remembers this very certificate verified under this CA, verify_cache.hpp).
 /// The caller then verifies the proof signature with the returned key.
 ///
 /// Principals match docs/design.md §3: the certificate lists `svc/host` (`svc/host:port` when the target
@@ -513,7 +527,7 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
   }
   MUTAUTH_TRY(detail::check_critical_options(c));
   MUTAUTH_TRY(detail::check_revocation(c, trust.revoked));
-  MUTAUTH_TRY(detail::check_ca_signature(c));
+  MUTAUTH_TRY(detail::check_ca_signature(c, trust.cert_cache));
   return VerifiedCertificate{c.key, matched, c.key_id, c.serial};
 }
 
@@ -522,7 +536,7 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
 /// (untrusted_issuer) → user certificate (wrong_certificate_type) → validity → principals
 /// (no_principals; name_mismatch unless `requested` is among the certificate's principals and,
 /// where a CA entry has a principals="..." list, in that list too) → critical options →
-/// revocation → CA signature.
+/// revocation → CA signature (through trust.cert_cache when set, as for hosts).
 ///
 /// This is OpenSSH's rule (sshd(8) AUTHORIZED_KEYS FILE FORMAT, "cert-authority" and
 /// "principals="): the user names the account it logs in as and the certificate must list it;
@@ -575,7 +589,7 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
   }
   MUTAUTH_TRY(detail::check_critical_options(c));
   MUTAUTH_TRY(detail::check_revocation(c, trust.revoked));
-  MUTAUTH_TRY(detail::check_ca_signature(c));
+  MUTAUTH_TRY(detail::check_ca_signature(c, trust.cert_cache));
   return VerifiedCertificate{c.key, matched, c.key_id, c.serial};
 }
 

@@ -19,6 +19,8 @@ namespace mutauth {
 inline namespace v0 {
 namespace pk {
 
+class VerifyCache;  // verify_cache.hpp
+
 /// The identity this side proves: its Ed25519 key as ssh-keygen writes it.
 /// The key MUST outlive every handshake that uses it.
 struct Identity {
@@ -96,6 +98,9 @@ struct ServerTrust {
   clock_fn now = nullptr;
   /// Seconds a certificate is still accepted before its valid-after and after its valid-before.
   std::uint64_t clock_skew = default_clock_skew;
+  /// Optional cache of CA signatures already verified (verify_cache.hpp): a hit skips only that
+  /// signature; every other check still runs. nullptr: off. MUST outlive the handshake.
+  VerifyCache* cert_cache = nullptr;
 };
 
 /// What an acceptor trusts to prove a client's identity.
@@ -105,6 +110,8 @@ struct ClientTrust {
   const Krl* revoked = nullptr;
   clock_fn now = nullptr;
   std::uint64_t clock_skew = default_clock_skew;
+  /// As ServerTrust::cert_cache.
+  VerifyCache* cert_cache = nullptr;
 };
 
 }  // namespace pk
