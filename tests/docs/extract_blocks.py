@@ -16,6 +16,8 @@ its opening fence may be an HTML comment that says what the block is:
                                      lines replace `// @DOCTEST_PRELUDE@`, the rest replaces
                                      `// @DOCTEST_BODY@`; add `run` or `run-with SCRIPT` to run
                                      the harness's main
+  ... export NAME                    also write the source as OUT_DIR/NAME.cpp, for other tests
+                                     (the find_package consumer builds README.md's echo program)
   <!-- doctest: ignore REASON -->    not C++ meant to compile (pseudo-code): reported as a
                                      skipped test with REASON, never dropped silently
 
@@ -138,7 +140,7 @@ def main():
         for number, (fence, first, code, marker) in enumerate(blocks_of(lines), start=1):
             name = "docs: %s block %d (line %d)" % (md, number, fence)
             target = "doc_%s_%d" % (slug, number)
-            kind, run, harness, message, text = "program", "none", "", "", None
+            kind, run, harness, message, text, export = "program", "none", "", "", None, ""
             words = marker.split() if marker else []
             if words and words[0] == "ignore":
                 kind, message = "ignore", " ".join(words[1:])
@@ -149,6 +151,9 @@ def main():
                 while w < len(words) and kind != "invalid":
                     if words[w] == "fragment" and w + 1 < len(words):
                         kind, harness = "fragment", words[w + 1]
+                        w += 2
+                    elif words[w] == "export" and w + 1 < len(words):
+                        export = words[w + 1]
                         w += 2
                     elif words[w] == "run":
                         run = "plain"
@@ -189,6 +194,16 @@ def main():
                     with open(source, "w", encoding="utf-8") as f:
                         f.write(text)
                 written.add(os.path.basename(source))
+                if export:
+                    named = os.path.join(out_dir, export + ".cpp")
+                    old = None
+                    if os.path.exists(named):
+                        with open(named, encoding="utf-8") as f:
+                            old = f.read()
+                    if old != text:
+                        with open(named, "w", encoding="utf-8") as f:
+                            f.write(text)
+                    written.add(export + ".cpp")
             calls.append("mutauth_doc_block(%s %s %s %s %s %s %s)" % (
                 cmake_quote(name), target, kind, cmake_quote(run), cmake_quote(";".join(needs)),
                 cmake_quote(source), cmake_quote(message)))
