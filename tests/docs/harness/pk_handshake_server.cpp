@@ -6,6 +6,8 @@
 // peer and host/db1.example.com as itself.
 #include <thread>
 
+#include <mutauth/mech/pk/pk.hpp>  // also tells extract_blocks.py to link mutauth::pk
+
 #include "docs/harness/token_pipe.hpp"
 // @DOCTEST_PRELUDE@
 

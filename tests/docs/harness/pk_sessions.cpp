@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include <mutauth/mech/pk/pk.hpp>
+#include <mutauth/mech/pk/pk.hpp>  // also tells extract_blocks.py to link mutauth::pk
 
 #include "connection/pk_fixture.hpp"
 // @DOCTEST_PRELUDE@
