@@ -56,6 +56,12 @@ if(MODE STREQUAL "find_package")
   run(install COMMAND "${CMAKE_COMMAND}" --install "${MUTAUTH_BINARY_DIR}" --prefix "${prefix}"
     --config "${CONSUMER_BUILD_TYPE}")
   # Only the install prefix: the build tree must not leak in through the package registry.
+  if(CONSUMER_COMPONENTS)
+    list(APPEND configure_args "-DCONSUMER_COMPONENTS=${CONSUMER_COMPONENTS}")  # comma-separated
+  endif()
+  if(CONSUMER_README_EXAMPLE AND EXISTS "${CONSUMER_README_EXAMPLE}")
+    list(APPEND configure_args "-DCONSUMER_README_EXAMPLE=${CONSUMER_README_EXAMPLE}")
+  endif()
   list(APPEND configure_args "-DCMAKE_PREFIX_PATH=${prefix}"
     -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF)
 elseif(MODE STREQUAL "add_subdirectory")
