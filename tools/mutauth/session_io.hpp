@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "mutauth/connection.hpp"  // alert_for: the §16.2 mapping
 #include "mutauth/framing.hpp"
 #include "mutauth/handshake.hpp"
 #include "net.hpp"
@@ -112,16 +113,6 @@ inline bool send_record(Socket& s, record_type t, bytes_view body, Deadline dl, 
 inline void send_alert(Socket& s, alert_reason why) {
   const std::uint8_t b = static_cast<std::uint8_t>(why);
   (void)send_record(s, record_type::alert, bytes_view(&b, 1), Deadline::in_seconds(2));
-}
-
-// What goes to the peer on failure is generic (docs/design.md §2): precise errors stay local.
-inline alert_reason alert_for(errc e) {
-  switch (category_of(e)) {
-    case error_category_id::protocol: return alert_reason::unexpected_message;
-    case error_category_id::identity:
-      return e == errc::unauthorized ? alert_reason::unauthorized : alert_reason::handshake_failed;
-    default: return alert_reason::handshake_failed;
-  }
 }
 
 /// What a clear alert from the peer during the handshake means. Deliberately coarse (docs/design.md §2),
