@@ -497,12 +497,11 @@ class EventServer {
         return true;
       }
       case connection_event::data:
+        log_.data(e.data);
         if (o_.echo) {
           auto w = c.write(e.data);
           const std::size_t took = w ? *w : 0;
           if (took < e.data.size()) p.backlog.assign(e.data.begin() + static_cast<std::ptrdiff_t>(took), e.data.end());
-        } else {
-          log_.data(e.data);
         }
         return true;
       case connection_event::peer_closed: return !maybe_finish(p);
