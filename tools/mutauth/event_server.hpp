@@ -611,7 +611,13 @@ class EventServer {
 
   // Sends what the connection has queued. Returns false when the peer is gone (it was destroyed).
   bool flush(Peer& p) {
-    if (!p.conn) return true;
+    if (!p.conn) {
+      if (p.ph == phase::lingering && !p.fin_sent) {
+        ::shutdown(p.fd, SHUT_WR);
+        p.fin_sent = true;
+      }
+      return true;
+    }
     Connection<M>& c = *p.conn;
     while (c.wants_write()) {
       const bytes_view out = c.pending_output();

@@ -211,7 +211,10 @@ inline Socket listen_on(const Endpoint& ep, std::string& why) {
     Socket s(fd);
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || ::listen(fd, 64) < 0) {
+    // The kernel's largest accept queue: a burst of connections (a flood, or many clients at
+    // once) must reach the pre-authentication policy, not be dropped as SYNs and retried a
+    // second later (RFC 6298 §2's initial RTO).
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || ::listen(fd, SOMAXCONN) < 0) {
       why = std::string("bind/listen: ") + std::strerror(errno);
       continue;
     }
