@@ -39,58 +39,6 @@
 
 namespace mutauth::cli {
 
-/// Follows the record boundaries of one direction of the stream exactly as the receiver's
-/// decoder does (docs/protocol/mutauth-pk.md §9.1, a 3-byte header: type, 16-bit length), for
-/// what Connection<M> keeps to itself: whether a record is half received (a peer that promised
-/// more bytes than it sent), whether a header was refused (a framing error, reported as such),
-/// the reason byte of a clear alert, and the size of the handshake (records of type 0x16).
-class RecordTracker {
- public:
-  void feed(bytes_view b) noexcept {
-    for (std::size_t i = 0; i < b.size();) {
-      if (body_left_ == 0) {
-        hdr_[hdr_have_++] = b[i++];
-        if (hdr_have_ < 3) continue;
-        hdr_have_ = 0;
-        type_ = hdr_[0];
-        body_left_ = (std::size_t{hdr_[1]} << 8) | hdr_[2];
-        first_body_ = true;
-        if (type_ == static_cast<std::uint8_t>(record_type::handshake)) {
-          ++handshake_records;
-          handshake_bytes += record_header_size + body_left_;
-        }
-        // The header checks of framing.hpp (check_header): a refused header is a framing error.
-        const bool known = type_ == static_cast<std::uint8_t>(record_type::handshake) ||
-                           type_ == static_cast<std::uint8_t>(record_type::alert) ||
-                           type_ == static_cast<std::uint8_t>(record_type::application);
-        if (!known || (type_ == static_cast<std::uint8_t>(record_type::application) && !app_allowed) ||
-            (type_ == static_cast<std::uint8_t>(record_type::alert) && (app_allowed || body_left_ != 1)) ||
-            (type_ == static_cast<std::uint8_t>(record_type::handshake) && body_left_ == 0))
-          bad_header = true;
-        continue;
-      }
-      const std::size_t take = std::min(body_left_, b.size() - i);
-      if (first_body_ && type_ == static_cast<std::uint8_t>(record_type::alert)) alert = b[i];
-      first_body_ = false;
-      body_left_ -= take;
-      i += take;
-    }
-  }
-  /// A record is partly received.
-  [[nodiscard]] bool inside() const noexcept { return hdr_have_ > 0 || body_left_ > 0; }
-
-  bool app_allowed = false;    // set once established, as the decoder's gate
-  bool bad_header = false;     // the decoder refused a header: a framing error
-  std::uint8_t alert = 0;      // the reason byte of the last clear alert (0: none)
-  std::size_t handshake_records = 0, handshake_bytes = 0;
-
- private:
-  std::uint8_t hdr_[3]{};
-  std::size_t hdr_have_ = 0, body_left_ = 0;
-  std::uint8_t type_ = 0;
-  bool first_body_ = false;
-};
-
 /// The clear alert a refused connection gets before the close: `15 00 01 05` (§9.2, §9.4).
 inline constexpr std::uint8_t busy_alert_record[4] = {static_cast<std::uint8_t>(record_type::alert), 0, 1,
                                                       static_cast<std::uint8_t>(alert_reason::busy)};
@@ -534,55 +482,12 @@ class EventServer {
     if (it != per_source_.end() && --it->second <= 0) per_source_.erase(it);
   }
 
-  // The session's error for the peer's sealed alert ("the peer ended the session: aborted"), as
-  // the CLI words it.
-  static mutauth::error sealed_alert_error(const mutauth::error& err) {
-    const std::string_view d = err.detail();
-    const auto colon = d.rfind(": ");
-    const std::string_view reason = colon == std::string_view::npos ? std::string_view("unknown reason") : d.substr(colon + 2);
-    mutauth::error e(errc::peer_alert, "the peer ended the session with an alert: ");
-    e.append(reason);
-    return e.with_hint(reason == "aborted" ? "the peer's log says why (e.g. its --idle-timeout reaped an idle session, or it "
-                                             "was stopped)"
-                                           : "the peer's log says why");
-  }
-
-  // The Connection failed: say why in the terms of the old CLI (the tests pin the messages).
+  // The Connection failed: say why, in the CLI's words (session_io.hpp describe_failure).
   void connection_failed(Peer& p) {
-    const mutauth::error& err = p.conn->last_error();
     const bool established = p.ph == phase::session;
-    Failure f;
-    if (established) {
-      if (err.code() == errc::truncation && p.eof) {
-        f = {err, "session", true, true};
-        f.err = mutauth::error(errc::io_error, p.reset ? "peer reset the connection" : "peer closed the connection");
-        as_session_failure(f);
-      } else if (err.code() == errc::truncation) {
-        f = {err, "session"};
-        as_session_failure(f);
-      } else if (err.code() == errc::peer_alert) {
-        f = {sealed_alert_error(err), "session"};
-      } else if (p.rx.bad_header) {
-        f = {err, "framing"};
-      } else {
-        f = {err, "session"};
-      }
-    } else {
-      if (p.eof) {
-        f = {mutauth::error(errc::io_error, p.reset ? "peer reset the connection"
-                                            : (p.rx.inside() ? "peer closed the connection inside a record"
-                                                             : "peer closed the connection")),
-             "transport", true, true};
-      } else if (p.rx.bad_header) {
-        f = {err, "framing"};
-      } else if (err.code() == errc::peer_alert && p.rx.alert != 0) {
-        f = {alert_error(std::vector<std::uint8_t>{p.rx.alert}, false, {}, M::name == std::string_view("krb5")),
-             "handshake"};
-      } else {
-        f = {err, "handshake"};
-      }
-    }
-    if (p.ph == phase::session) --authenticated_;
+    Failure f = describe_failure(p.conn->last_error(), established, p.eof, p.reset, p.rx, false, {},
+                                 M::name == std::string_view("krb5"));
+    if (established) --authenticated_;
     leave_preauth(p);
     ++failures_;
     log_.failure(p.who, f);

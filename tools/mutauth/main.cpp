@@ -358,9 +358,14 @@ void report_failure(const std::string& who, const cli::Failure& f) {
   std::lock_guard<std::mutex> lock(g_out_mutex);
   std::string text = error_text(f.err);
   // After the handshake, a truncation or the peer's sealed alert says it all in its detail.
-  if (f.where == "session" && (f.err.code() == errc::truncation || f.err.code() == errc::peer_alert)) {
+  if ((f.where == "session" || f.where == "busy") &&
+      (f.err.code() == errc::truncation || f.err.code() == errc::peer_alert)) {
     text = std::string(f.err.detail());
     if (!f.err.hint().empty()) text += "\n  hint: " + std::string(f.err.hint());
+  }
+  if (f.where == "busy") {  // the server shed this connection: not an authentication failure
+    std::fprintf(stderr, "mutauth: %sserver busy: %s\n", who.c_str(), text.c_str());
+    return;
   }
   std::fprintf(stderr, "mutauth: %s%s failed: %s\n", who.c_str(), f.where.c_str(), text.c_str());
   // "authentication": the peer's alert ended the handshake (the client's view of a refusal).
@@ -398,38 +403,32 @@ int run_client(const Options& o, const ServicePrincipal& target, const typename 
     std::fprintf(stderr, "mutauth: cannot connect to %s: %s\n", o.address.c_str(), why.c_str());
     return exit_transport;
   }
-  Initiator<M> hs(target, cfg);
-  cli::RecordReader rr(s);
-  cli::HandshakeStats st;
-  cli::Failure f;
-  const auto dl = cli::Deadline::in_seconds(o.handshake_timeout);
-  if (!cli::run_handshake(hs, s, rr, dl, st, f, self)) {
-    report_failure("", f);
-    // A transport failure before the server's admission (message 4 / the AP-REP) is not a
-    // refusal: nobody said no, the connection just failed. Still, nothing was sent.
-    if (f.io) report_note("", "no application data was sent or accepted");
-    return f.io ? exit_transport : exit_auth;
-  }
-  // Done only after the server's last message (pk: message 4, krb5: the AP-REP), which says it
-  // verified and admitted this client: application data may flow now (G1).
-  auto session = std::move(hs).finish();
-  if (!session) {
-    report_failure("", {session.error_value(), "handshake"});
-    return exit_auth;
-  }
-  rr.allow_application_data(*session);
-  // Flights the client waited for: the server's handshake replies.
-  const std::size_t round_trips = st.messages / 2 + st.messages % 2;
-  if (!o.quiet) report_success("", *session, st, round_trips);
+  // The connection is done only after the server's last message (pk: message 4, krb5: the
+  // AP-REP), which says it verified and admitted this client: application data flows only then (G1).
+  Connection<M> conn(as_client, target, cfg);
   cli::PumpOptions po;
   po.in_fd = STDIN_FILENO;
   po.deliver = write_out;
+  po.handshake_timeout = o.handshake_timeout;
   po.idle_timeout = o.idle_timeout;
-  if (!cli::pump(*session, s, rr, po, f)) {
-    report_failure("", f);
-    return f.io ? exit_transport : exit_auth;
-  }
-  return exit_ok;
+  po.client = true;
+  po.self = self;
+  po.kerberos = M::name == std::string_view("krb5");
+  bool established = false;
+  cli::Failure f;
+  const bool ok = cli::drive(conn, s, po,
+                             [&](const Session<M>& session, const cli::HandshakeStats& st) {
+                               established = true;
+                               // Flights the client waited for: the server's handshake replies.
+                               if (!o.quiet) report_success("", session, st, st.messages / 2 + st.messages % 2);
+                             },
+                             f);
+  if (ok) return exit_ok;
+  report_failure("", f);
+  // A transport failure before the server's admission (message 4 / the AP-REP) is not a
+  // refusal: nobody said no, the connection just failed. Still, nothing was sent.
+  if (!established && f.io) report_note("", "no application data was sent or accepted");
+  return f.io ? exit_transport : exit_auth;
 }
 
 // ---------------- server ----------------
@@ -448,40 +447,33 @@ struct CliServerLog final : cli::ServerLog<M> {
   void data(bytes_view b) override { write_out(b); }
 };
 
+// --once: one client, this process's stdin and stdout piped through its session.
 template <class M>
-bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig& cfg, AllowList& allow,
-               std::size_t n) {
-  const std::string who = "[client " + std::to_string(n) + "] ";
-  Acceptor<M> hs(cfg, Authorizer(allow));
-  cli::RecordReader rr(s);
-  cli::HandshakeStats st;
-  cli::Failure f;
-  if (!cli::run_handshake(hs, s, rr, cli::Deadline::in_seconds(o.handshake_timeout), st, f)) {
-    if (f.io && s.received == 0) {
-      // A connection that closes before saying anything (a port probe) is not worth an alarm.
-      if (!o.quiet) report_note(who, "closed before any handshake record");
-      return false;
-    }
-    report_failure(who, f);
-    return false;
-  }
-  auto session = std::move(hs).finish();
-  if (!session) {
-    report_failure(who, {session.error_value(), "handshake"});
-    return false;
-  }
-  rr.allow_application_data(*session);
-  if (!o.quiet) report_success(who, *session, st, (st.messages + 1) / 2);
+bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig& cfg, AllowList& allow) {
+  const std::string who = "[client 1] ";
+  Connection<M> conn(as_server, cfg, Authorizer(allow));
   cli::PumpOptions po;
-  po.in_fd = o.once ? STDIN_FILENO : -1;
+  po.in_fd = STDIN_FILENO;
   po.deliver = write_out;
   po.echo = o.echo;
+  po.handshake_timeout = o.preauth_timeout;
   po.idle_timeout = o.idle_timeout;
-  if (!cli::pump(*session, s, rr, po, f)) {
-    report_failure(who, f);
+  po.client = false;
+  po.kerberos = M::name == std::string_view("krb5");
+  cli::Failure f;
+  const bool ok = cli::drive(conn, s, po,
+                             [&](const Session<M>& session, const cli::HandshakeStats& st) {
+                               if (!o.quiet) report_success(who, session, st, (st.messages + 1) / 2);
+                             },
+                             f);
+  if (ok) return true;
+  if (f.io && s.received == 0) {
+    // A connection that closes before saying anything (a port probe) is not worth an alarm.
+    if (!o.quiet) report_note(who, "closed before any handshake record");
     return false;
   }
-  return true;
+  report_failure(who, f);
+  return false;
 }
 
 template <class M>
@@ -501,7 +493,7 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
   if (o.once) {
     for (;;) {
       cli::Socket c = cli::accept_one(l, why);
-      if (c.valid()) return serve_one<M>(o, std::move(c), cfg, allow, 1) ? exit_ok : exit_auth;
+      if (c.valid()) return serve_one<M>(o, std::move(c), cfg, allow) ? exit_ok : exit_auth;
       if (cli::g_stop) return exit_ok;
       std::fprintf(stderr, "mutauth: %s (still listening)\n", why.c_str());
     }

@@ -140,6 +140,30 @@ class Socket {
     }
   }
 
+  /// One non-blocking send: `n` bytes went (0 when the socket's buffer is full).
+  io write_some(const void* p, std::size_t len, std::size_t& n) {
+    n = 0;
+    const ssize_t w = ::send(fd_, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? io::ok : io::error;
+    n = static_cast<std::size_t>(w);
+    sent += n;
+    return io::ok;
+  }
+
+  /// One non-blocking receive: `got` bytes (0 when none are there yet).
+  io recv_some(void* p, std::size_t len, std::size_t& got) {
+    got = 0;
+    const ssize_t r = ::recv(fd_, p, len, MSG_DONTWAIT);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return io::ok;
+      return errno == ECONNRESET ? io::reset : io::error;
+    }
+    if (r == 0) return io::eof;
+    got = static_cast<std::size_t>(r);
+    received += got;
+    return io::ok;
+  }
+
   std::size_t sent = 0;
   std::size_t received = 0;
 
