@@ -87,59 +87,6 @@ class Socket {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
-  void shutdown_write() {
-    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
-  }
-
-  /// Writes all of `n` bytes before the deadline. `while_stopping`: even after SIGINT/SIGTERM
-  /// (the last words of a session that is being ended: its sealed alert).
-  io write_all(const void* p, std::size_t n, Deadline dl, bool while_stopping = false) {
-    const auto* b = static_cast<const std::uint8_t*>(p);
-    while (n > 0) {
-      if (g_stop && !while_stopping) return io::stopped;
-      pollfd pfd{fd_, POLLOUT, 0};
-      int pr = ::poll(&pfd, 1, dl.poll_ms());
-      if (pr < 0 && errno != EINTR) return io::error;
-      if (pr <= 0) {
-        if (dl.passed()) return io::timeout;
-        continue;
-      }
-      ssize_t w = ::send(fd_, b, n, MSG_NOSIGNAL);
-      if (w < 0) {
-        if (errno == EINTR || errno == EAGAIN) continue;
-        return io::error;
-      }
-      b += w;
-      n -= static_cast<std::size_t>(w);
-      sent += static_cast<std::size_t>(w);
-    }
-    return io::ok;
-  }
-
-  /// Reads what is available (at most n) before the deadline.
-  io read_some(void* p, std::size_t n, std::size_t& got, Deadline dl) {
-    got = 0;
-    for (;;) {
-      if (g_stop) return io::stopped;
-      pollfd pfd{fd_, POLLIN, 0};
-      int pr = ::poll(&pfd, 1, dl.poll_ms());
-      if (pr < 0 && errno != EINTR) return io::error;
-      if (pr <= 0) {
-        if (dl.passed()) return io::timeout;
-        continue;
-      }
-      ssize_t r = ::recv(fd_, p, n, 0);
-      if (r < 0) {
-        if (errno == EINTR || errno == EAGAIN) continue;
-        return errno == ECONNRESET ? io::reset : io::error;
-      }
-      if (r == 0) return io::eof;
-      got = static_cast<std::size_t>(r);
-      received += got;
-      return io::ok;
-    }
-  }
-
   /// One non-blocking send: `n` bytes went (0 when the socket's buffer is full).
   io write_some(const void* p, std::size_t len, std::size_t& n) {
     n = 0;

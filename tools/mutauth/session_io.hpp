@@ -1,31 +1,33 @@
-// mutauth CLI — runs a mechanism's handshake over framed records on a socket, then pumps data
-// through the sealed session. Generic over the mechanism: the same code drives pk and krb5.
+// mutauth CLI — what the client and the --once server share with the event-loop server
+// (event_server.hpp): how a failed Connection<M> is told to the user, and drive(), a blocking
+// poll loop over one Connection<M> (include/mutauth/connection.hpp does the framing, the
+// handshake, the session and the sealed close and alerts; this file only moves bytes). Generic
+// over the mechanism: the same code drives pk and krb5.
 //
-// CLI protocol on top of the record layer (framing.hpp):
+// CLI protocol on top of the record layer (docs/protocol/mutauth-pk.md §9):
 //   handshake records (0x16) until both sides are done. The client is done only after the
 //   server's last message (pk: message 4, the admission; krb5: the AP-REP), which the server
 //   sends only once it has verified the client and its policy admitted it; so the client may send
 //   application data as soon as its handshake is done (G1). During the handshake, a failure is
-//   told to the peer with a clear alert record (0x15);
+//   told to the peer with a clear alert record (0x15); a server that sheds load before the
+//   handshake sends the clear alert `busy` (§9.4);
 //   then sealed session records (0x17) both ways. Every close and alert after the handshake is a
 //   sealed record too (Session::close / Session::alert): a clear alert after the handshake is a
 //   forgery, and a stream that ends without the peer's sealed close was truncated. Each
 //   direction ends on its own sender's close.
 #pragma once
 
+#include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
-#include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "mutauth/connection.hpp"  // alert_for: the §16.2 mapping
-#include "mutauth/framing.hpp"
-#include "mutauth/handshake.hpp"
+#include "mutauth/connection.hpp"
 #include "net.hpp"
 
 namespace mutauth::cli {
