@@ -433,18 +433,18 @@ int run_client(const Options& o, const ServicePrincipal& target, const typename 
 
 // ---------------- server ----------------
 template <class M>
-struct CliServerLog final : cli::ServerLog<M> {
-  void failure(const std::string& who, const cli::Failure& f) override { report_failure(who, f); }
+struct CliServerLog {
+  void failure(const std::string& who, const cli::Failure& f) { report_failure(who, f); }
   void success(const std::string& who, const Session<M>& s, const cli::HandshakeStats& st,
-               std::size_t round_trips) override {
+               std::size_t round_trips) {
     report_success(who, s, st, round_trips);
   }
-  void note(const std::string& who, const std::string& what) override { report_note(who, what.c_str()); }
-  void line(const std::string& text) override {
+  void note(const std::string& who, const std::string& what) { report_note(who, what.c_str()); }
+  void line(const std::string& text) {
     std::lock_guard<std::mutex> lock(g_out_mutex);
     std::fprintf(stderr, "%s\n", text.c_str());
   }
-  void data(bytes_view b) override { write_out(b); }
+  void data(bytes_view b) { write_out(b); }
 };
 
 // --once: one client, this process's stdin and stdout piped through its session.
@@ -509,7 +509,7 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
   so.echo = o.echo;
   so.quiet = o.quiet;
   CliServerLog<M> log;
-  cli::EventServer<M> server(so, cfg, Authorizer(allow), log, l);
+  cli::EventServer<M, CliServerLog<M>> server(so, cfg, Authorizer(allow), log, l);
   std::size_t served = 0;
   const std::size_t failures = server.run(served);
   if (!o.quiet)
