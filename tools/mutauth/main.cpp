@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -13,8 +12,6 @@
 #include <mutex>
 #include <sstream>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "inspect.hpp"
@@ -70,13 +67,15 @@ const char* usage_text =
     "                                              against its certificate or pinned key, then its --allow list);\n"
     "                                              default: the certificate's principal if it lists exactly one,\n"
     "                                              else the key's comment (ssh-keygen -C)\n"
-    "timeouts:    --connect-timeout S (10)  --handshake-timeout S (10)  --idle-timeout S (300, 0 = none)\n"
+    "timeouts:    --connect-timeout S (10)  --handshake-timeout S (10; listen: --preauth-timeout)\n"
+    "             --idle-timeout S (300, 0 = none)\n"
     "             -q, --quiet                      no success line on stderr\n"
     "\n"
     "After the handshake every record is sealed, closes and alerts included: a connection that ends\n"
     "without the peer's sealed close may have been truncated, and is reported as a failure.\n"
     "exit status: 0 ok; 1 authentication, authorization or session failure (a peer's alert, a forged\n"
-    "record); 2 usage; 3 transport (including a connection cut before the peer's sealed close);\n"
+    "record); 2 usage; 3 transport (including a connection cut before the peer's sealed close, and a\n"
+    "server too busy to take the connection);\n"
     "4 configuration\n";
 
 struct Options {
