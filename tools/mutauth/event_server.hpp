@@ -557,6 +557,7 @@ class EventServer {
     if (p.ph == phase::lingering && !c.wants_write() && !p.fin_sent) {
       ::shutdown(p.fd, SHUT_WR);
       p.fin_sent = true;
+      p.conn.reset();  // all said: a lingering connection keeps a descriptor, not 50 KiB of buffers
     }
     return true;
   }
@@ -652,7 +653,8 @@ class EventServer {
       if (p.ph == phase::session || p.ph == phase::preauth) {
         mutauth::error e(errc::io_error, "interrupted");
         ++failures_;
-        log_.failure(p.who, {e, "transport", true});
+        // Connections that never spoke are counted, not logged: a flood must not become a log.
+        if (p.conn) log_.failure(p.who, {e, "transport", true});
         if (p.ph == phase::session && p.conn) {
           (void)p.conn->abort(e, alert_reason::aborted);
           // Blocking for at most 2 s: the last words of a session that is being ended.
