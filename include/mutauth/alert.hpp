@@ -15,6 +15,7 @@ enum class alert_reason : std::uint8_t {
   unexpected_message = 2,  ///< a protocol violation: a message or record this state refuses
   unauthorized = 3,        ///< the client was authenticated, and the server's policy refused it
   aborted = 4,             ///< sealed only: the application ended the session abnormally
+  busy = 5,                ///< the server is overloaded and refused the connection: try again later
 };
 
 [[nodiscard]] constexpr std::string_view to_string(alert_reason r) noexcept {
@@ -23,13 +24,14 @@ enum class alert_reason : std::uint8_t {
     case alert_reason::unexpected_message: return "unexpected message";
     case alert_reason::unauthorized: return "unauthorized";
     case alert_reason::aborted: return "aborted";
+    case alert_reason::busy: return "busy";
   }
   return "unknown alert";
 }
 
 /// True for the reasons a peer may send; anything else is malformed.
 [[nodiscard]] constexpr bool is_known(alert_reason r) noexcept {
-  return static_cast<std::uint8_t>(r) >= 1 && static_cast<std::uint8_t>(r) <= 4;
+  return static_cast<std::uint8_t>(r) >= 1 && static_cast<std::uint8_t>(r) <= 5;
 }
 
 }  // namespace v0

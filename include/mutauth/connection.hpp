@@ -280,6 +280,14 @@ class Connection {
     return ok();
   }
 
+  /// Ends the connection on this side's initiative (the application stops, reaps an idle
+  /// session, or sheds load): queues an alert with `reason` after the bytes already queued,
+  /// sealed once established (§16.3), in clear during the handshake (§16.2), and makes the
+  /// connection dead with `why` as its sticky error. Returns that error.
+  error abort(const error& why, alert_reason reason = alert_reason::aborted) noexcept {
+    return fail(why, is_established() ? alert_mode::sealed : alert_mode::clear, reason);
+  }
+
   /// The handshake finished and the connection has not failed.
   [[nodiscard]] bool is_established() const noexcept {
     return std::holds_alternative<established_state>(state_);
@@ -384,12 +392,13 @@ class Connection {
     return fail(error(errc::malformed, "sealed record of an unknown content type"), alert_mode::none);
   }
 
-  // Makes the connection dead: one alert as the spec asks, then the handshake or session is
-  // dropped (wiping its keys). Returns the sticky error.
-  error fail(const error& e, alert_mode mode) noexcept {
+  // Makes the connection dead: one alert as the spec asks (`reason`, when given, overrides the
+  // §16.2 mapping), then the handshake or session is dropped (wiping its keys). Returns the
+  // sticky error.
+  error fail(const error& e, alert_mode mode, alert_reason reason = alert_reason{}) noexcept {
     if (err_) return err_;
     err_ = e;
-    const alert_reason why = alert_for(e.code());
+    const alert_reason why = reason != alert_reason{} ? reason : alert_for(e.code());
     if (mode == alert_mode::clear && !is_established()) {
       const std::uint8_t b = static_cast<std::uint8_t>(why);
       (void)queue_record(record_type::alert, bytes_view(&b, 1));

@@ -107,6 +107,8 @@ class Proc {
     if (reader_.joinable()) reader_.join();
   }
 
+  pid_t pid() const { return pid_; }
+
   void write(const std::string& data) {
     std::size_t done = 0;
     while (done < data.size()) {

@@ -1,10 +1,10 @@
 // mutauth — command-line tool: a real TCP client and server that authenticate each other, then
 // pipe stdin/stdout through the sealed session (like nc); and `inspect` for deployment trouble.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -12,8 +12,6 @@
 #include <mutex>
 #include <sstream>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "inspect.hpp"
@@ -26,6 +24,7 @@
 #if MUTAUTH_CLI_WITH_KRB5
 #include "mutauth/mech/krb5/krb5.hpp"
 #endif
+#include "event_server.hpp"
 #include "net.hpp"
 #include "session_io.hpp"
 
@@ -55,19 +54,28 @@ const char* usage_text =
     "             --allow PRINCIPAL, --allow-file FILE   who is admitted (nobody without them)\n"
     "             --echo                           send back what each client sends\n"
     "             --once                           serve one client, with stdin/stdout piped, then exit\n"
-    "             --max-clients N                  connections served at once (default 64)\n"
+    "             --max-clients N                  authenticated sessions served at once (default 64)\n"
+    "pre-auth:    --preauth-timeout S              a connection must authenticate within S seconds (5;\n"
+    "                                              --handshake-timeout is its alias for listen)\n"
+    "             --max-preauth-per-source N       unauthenticated connections per source address (10)\n"
+    "             --max-startups START:RATE:FULL   beyond START unauthenticated connections, drop new ones with\n"
+    "                                              probability RATE% rising to 100% at FULL (100:30:1000)\n"
+    "             a dropped connection is told `busy` (the client says \"server busy ... try again later\");\n"
+    "             authenticated sessions are never dropped for pre-authentication pressure\n"
     "client:      --target SPN                     the service principal you demand (never derived from ADDR)\n"
     "             --name NAME, --as NAME           pk: the principal this client asserts (the server verifies it\n"
     "                                              against its certificate or pinned key, then its --allow list);\n"
     "                                              default: the certificate's principal if it lists exactly one,\n"
     "                                              else the key's comment (ssh-keygen -C)\n"
-    "timeouts:    --connect-timeout S (10)  --handshake-timeout S (10)  --idle-timeout S (300, 0 = none)\n"
+    "timeouts:    --connect-timeout S (10)  --handshake-timeout S (10; listen: --preauth-timeout)\n"
+    "             --idle-timeout S (300, 0 = none)\n"
     "             -q, --quiet                      no success line on stderr\n"
     "\n"
     "After the handshake every record is sealed, closes and alerts included: a connection that ends\n"
     "without the peer's sealed close may have been truncated, and is reported as a failure.\n"
     "exit status: 0 ok; 1 authentication, authorization or session failure (a peer's alert, a forged\n"
-    "record); 2 usage; 3 transport (including a connection cut before the peer's sealed close);\n"
+    "record); 2 usage; 3 transport (including a connection cut before the peer's sealed close, and a\n"
+    "server too busy to take the connection);\n"
     "4 configuration\n";
 
 struct Options {
@@ -78,7 +86,9 @@ struct Options {
   std::vector<std::string> allow;
   bool echo = false, once = false, host_wide = false, quiet = false, as_server = false, as_client = false;
   int max_clients = 64;
+  int max_preauth_per_source = 10, startups_start = 100, startups_rate = 30, startups_full = 1000;
   double connect_timeout = 10, handshake_timeout = 10, idle_timeout = 300;
+  double preauth_timeout = 5;
 };
 
 [[noreturn]] void usage_error(const std::string& msg) {
@@ -149,7 +159,22 @@ Options parse_args(int argc, char** argv) {
       o.max_clients = std::atoi(value().c_str());
       if (o.max_clients < 1) usage_error("--max-clients takes a positive number");
     } else if (a == "--connect-timeout") o.connect_timeout = parse_seconds(a, value());
-    else if (a == "--handshake-timeout") o.handshake_timeout = parse_seconds(a, value());
+    else if (a == "--handshake-timeout") o.handshake_timeout = o.preauth_timeout = parse_seconds(a, value());
+    else if (a == "--preauth-timeout") o.handshake_timeout = o.preauth_timeout = parse_seconds(a, value());
+    else if (a == "--max-preauth-per-source") {
+      o.max_preauth_per_source = std::atoi(value().c_str());
+      if (o.max_preauth_per_source < 1) usage_error("--max-preauth-per-source takes a positive number");
+    } else if (a == "--max-startups") {
+      const std::string v = value();
+      int st = 0, rate = 0, full = 0;
+      char tail = 0;
+      if (std::sscanf(v.c_str(), "%d:%d:%d%c", &st, &rate, &full, &tail) != 3 || st < 1 || rate < 0 || rate > 100 ||
+          full < st)
+        usage_error("--max-startups takes START:RATE:FULL (1 <= START <= FULL, 0 <= RATE <= 100), e.g. 100:30:1000");
+      o.startups_start = st;
+      o.startups_rate = rate;
+      o.startups_full = full;
+    }
     else if (a == "--idle-timeout") o.idle_timeout = parse_seconds(a, value());
     else if (!a.empty() && a[0] == '-') usage_error("unknown option " + a);
     else if (o.command == "inspect") o.files.push_back(a);
@@ -332,9 +357,14 @@ void report_failure(const std::string& who, const cli::Failure& f) {
   std::lock_guard<std::mutex> lock(g_out_mutex);
   std::string text = error_text(f.err);
   // After the handshake, a truncation or the peer's sealed alert says it all in its detail.
-  if (f.where == "session" && (f.err.code() == errc::truncation || f.err.code() == errc::peer_alert)) {
+  if ((f.where == "session" || f.where == "busy") &&
+      (f.err.code() == errc::truncation || f.err.code() == errc::peer_alert)) {
     text = std::string(f.err.detail());
     if (!f.err.hint().empty()) text += "\n  hint: " + std::string(f.err.hint());
+  }
+  if (f.where == "busy") {  // the server shed this connection: not an authentication failure
+    std::fprintf(stderr, "mutauth: %sserver busy: %s\n", who.c_str(), text.c_str());
+    return;
   }
   std::fprintf(stderr, "mutauth: %s%s failed: %s\n", who.c_str(), f.where.c_str(), text.c_str());
   // "authentication": the peer's alert ended the handshake (the client's view of a refusal).
@@ -372,75 +402,77 @@ int run_client(const Options& o, const ServicePrincipal& target, const typename 
     std::fprintf(stderr, "mutauth: cannot connect to %s: %s\n", o.address.c_str(), why.c_str());
     return exit_transport;
   }
-  Initiator<M> hs(target, cfg);
-  cli::RecordReader rr(s);
-  cli::HandshakeStats st;
-  cli::Failure f;
-  const auto dl = cli::Deadline::in_seconds(o.handshake_timeout);
-  if (!cli::run_handshake(hs, s, rr, dl, st, f, self)) {
-    report_failure("", f);
-    // A transport failure before the server's admission (message 4 / the AP-REP) is not a
-    // refusal: nobody said no, the connection just failed. Still, nothing was sent.
-    if (f.io) report_note("", "no application data was sent or accepted");
-    return f.io ? exit_transport : exit_auth;
-  }
-  // Done only after the server's last message (pk: message 4, krb5: the AP-REP), which says it
-  // verified and admitted this client: application data may flow now (G1).
-  auto session = std::move(hs).finish();
-  if (!session) {
-    report_failure("", {session.error_value(), "handshake"});
-    return exit_auth;
-  }
-  rr.allow_application_data(*session);
-  // Flights the client waited for: the server's handshake replies.
-  const std::size_t round_trips = st.messages / 2 + st.messages % 2;
-  if (!o.quiet) report_success("", *session, st, round_trips);
+  // The connection is done only after the server's last message (pk: message 4, krb5: the
+  // AP-REP), which says it verified and admitted this client: application data flows only then (G1).
+  Connection<M> conn(as_client, target, cfg);
   cli::PumpOptions po;
   po.in_fd = STDIN_FILENO;
   po.deliver = write_out;
+  po.handshake_timeout = o.handshake_timeout;
   po.idle_timeout = o.idle_timeout;
-  if (!cli::pump(*session, s, rr, po, f)) {
-    report_failure("", f);
-    return f.io ? exit_transport : exit_auth;
-  }
-  return exit_ok;
+  po.client = true;
+  po.self = self;
+  po.kerberos = M::name == std::string_view("krb5");
+  bool established = false;
+  cli::Failure f;
+  const bool ok = cli::drive(conn, s, po,
+                             [&](const Session<M>& session, const cli::HandshakeStats& st) {
+                               established = true;
+                               // Flights the client waited for: the server's handshake replies.
+                               if (!o.quiet) report_success("", session, st, st.messages / 2 + st.messages % 2);
+                             },
+                             f);
+  if (ok) return exit_ok;
+  report_failure("", f);
+  // A transport failure before the server's admission (message 4 / the AP-REP) is not a
+  // refusal: nobody said no, the connection just failed. Still, nothing was sent.
+  if (!established && f.io) report_note("", "no application data was sent or accepted");
+  return f.io ? exit_transport : exit_auth;
 }
 
 // ---------------- server ----------------
 template <class M>
-bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig& cfg, AllowList& allow,
-               std::size_t n) {
-  const std::string who = "[client " + std::to_string(n) + "] ";
-  Acceptor<M> hs(cfg, Authorizer(allow));
-  cli::RecordReader rr(s);
-  cli::HandshakeStats st;
-  cli::Failure f;
-  if (!cli::run_handshake(hs, s, rr, cli::Deadline::in_seconds(o.handshake_timeout), st, f)) {
-    if (f.io && s.received == 0) {
-      // A connection that closes before saying anything (a port probe) is not worth an alarm.
-      if (!o.quiet) report_note(who, "closed before any handshake record");
-      return false;
-    }
-    report_failure(who, f);
-    return false;
+struct CliServerLog {
+  void failure(const std::string& who, const cli::Failure& f) { report_failure(who, f); }
+  void success(const std::string& who, const Session<M>& s, const cli::HandshakeStats& st,
+               std::size_t round_trips) {
+    report_success(who, s, st, round_trips);
   }
-  auto session = std::move(hs).finish();
-  if (!session) {
-    report_failure(who, {session.error_value(), "handshake"});
-    return false;
+  void note(const std::string& who, const std::string& what) { report_note(who, what.c_str()); }
+  void line(const std::string& text) {
+    std::lock_guard<std::mutex> lock(g_out_mutex);
+    std::fprintf(stderr, "%s\n", text.c_str());
   }
-  rr.allow_application_data(*session);
-  if (!o.quiet) report_success(who, *session, st, (st.messages + 1) / 2);
+  void data(bytes_view b) { write_out(b); }
+};
+
+// --once: one client, this process's stdin and stdout piped through its session.
+template <class M>
+bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig& cfg, AllowList& allow) {
+  const std::string who = "[client 1] ";
+  Connection<M> conn(as_server, cfg, Authorizer(allow));
   cli::PumpOptions po;
-  po.in_fd = o.once ? STDIN_FILENO : -1;
+  po.in_fd = STDIN_FILENO;
   po.deliver = write_out;
   po.echo = o.echo;
+  po.handshake_timeout = o.preauth_timeout;
   po.idle_timeout = o.idle_timeout;
-  if (!cli::pump(*session, s, rr, po, f)) {
-    report_failure(who, f);
+  po.client = false;
+  po.kerberos = M::name == std::string_view("krb5");
+  cli::Failure f;
+  const bool ok = cli::drive(conn, s, po,
+                             [&](const Session<M>& session, const cli::HandshakeStats& st) {
+                               if (!o.quiet) report_success(who, session, st, (st.messages + 1) / 2);
+                             },
+                             f);
+  if (ok) return true;
+  if (f.io && s.received == 0) {
+    // A connection that closes before saying anything (a port probe) is not worth an alarm.
+    if (!o.quiet) report_note(who, "closed before any handshake record");
     return false;
   }
-  return true;
+  report_failure(who, f);
+  return false;
 }
 
 template <class M>
@@ -457,52 +489,31 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
   if (!o.quiet)
     std::fprintf(stderr, "mutauth: listening on %s as %s (mech %.*s)\n", o.address.c_str(), o.service.c_str(),
                  static_cast<int>(M::name.size()), M::name.data());
-  std::atomic<int> active{0};
-  std::atomic<std::size_t> failures{0};  // connections that did not end cleanly (each one logged)
-  std::size_t served = 0;
-  std::string last_accept_error;
-  for (;;) {
-    cli::Socket c = cli::accept_one(l, why);
-    if (!c.valid()) {
-      if (cli::g_stop) break;
-      // Transient (out of descriptors, a connection that died in the queue): keep serving. The
-      // same failure is logged once per streak, not on every retry.
-      if (why != last_accept_error) {
-        std::lock_guard<std::mutex> lock(g_out_mutex);
-        std::fprintf(stderr, "mutauth: %s (still listening)\n", why.c_str());
-      }
-      last_accept_error = why;
-      continue;
-    }
-    last_accept_error.clear();
-    ++served;
-    if (o.once) return serve_one<M>(o, std::move(c), cfg, allow, served) ? exit_ok : exit_auth;
-    if (active.load() >= o.max_clients) {
-      std::fprintf(stderr, "mutauth: [client %zu] refused: %d connections already being served\n", served,
-                   o.max_clients);
-      continue;  // closing the socket refuses it
-    }
-    ++active;
-    try {
-      std::thread([&o, &cfg, &allow, &active, &failures, served, c = std::move(c)]() mutable {
-        if (!serve_one<M>(o, std::move(c), cfg, allow, served)) ++failures;
-        --active;
-      }).detach();
-    } catch (const std::system_error& e) {
-      // Out of threads (or of what the system needs to start one): refuse this connection (its
-      // socket closes with the lambda) and keep serving the others.
-      --active;
-      ++failures;
-      std::lock_guard<std::mutex> lock(g_out_mutex);
-      std::fprintf(stderr, "mutauth: [client %zu] refused: cannot start a thread for it (%s)\n", served, e.what());
+  if (o.once) {
+    for (;;) {
+      cli::Socket c = cli::accept_one(l, why);
+      if (c.valid()) return serve_one<M>(o, std::move(c), cfg, allow) ? exit_ok : exit_auth;
+      if (cli::g_stop) return exit_ok;
+      std::fprintf(stderr, "mutauth: %s (still listening)\n", why.c_str());
     }
   }
-  // Connections in flight notice g_stop within a second; they use this frame's `cfg` and
-  // `allow`, so wait for every one of them before returning.
-  while (active.load() > 0) ::usleep(50 * 1000);
+  cli::ServerOptions so;
+  so.preauth_timeout = o.preauth_timeout;
+  so.idle_timeout = o.idle_timeout;
+  so.max_preauth_per_source = o.max_preauth_per_source;
+  so.startups_start = o.startups_start;
+  so.startups_rate = o.startups_rate;
+  so.startups_full = o.startups_full;
+  so.max_clients = o.max_clients;
+  so.echo = o.echo;
+  so.quiet = o.quiet;
+  CliServerLog<M> log;
+  cli::EventServer<M, CliServerLog<M>> server(so, cfg, Authorizer(allow), log, l);
+  std::size_t served = 0;
+  const std::size_t failures = server.run(served);
   if (!o.quiet)
     std::fprintf(stderr, "mutauth: stopped after %zu connection(s), %zu of them failed or ended uncleanly\n", served,
-                 failures.load());
+                 failures);
   return exit_ok;
 }
 
@@ -520,9 +531,19 @@ void install_signals() {
 
 }  // namespace
 
+// Thousands of connections need thousands of descriptors: the soft limit goes up to the hard one.
+void raise_nofile_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 int main(int argc, char** argv) {
   Options o = parse_args(argc, argv);
   install_signals();
+  if (o.command == "listen") raise_nofile_limit();
   if (o.command == "inspect") {
     std::optional<AllowList> allow;
     if (!o.allow.empty() || !o.allow_file.empty()) allow = make_allow_list(o);

@@ -87,57 +87,28 @@ class Socket {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
-  void shutdown_write() {
-    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
-  }
-
-  /// Writes all of `n` bytes before the deadline. `while_stopping`: even after SIGINT/SIGTERM
-  /// (the last words of a session that is being ended: its sealed alert).
-  io write_all(const void* p, std::size_t n, Deadline dl, bool while_stopping = false) {
-    const auto* b = static_cast<const std::uint8_t*>(p);
-    while (n > 0) {
-      if (g_stop && !while_stopping) return io::stopped;
-      pollfd pfd{fd_, POLLOUT, 0};
-      int pr = ::poll(&pfd, 1, dl.poll_ms());
-      if (pr < 0 && errno != EINTR) return io::error;
-      if (pr <= 0) {
-        if (dl.passed()) return io::timeout;
-        continue;
-      }
-      ssize_t w = ::send(fd_, b, n, MSG_NOSIGNAL);
-      if (w < 0) {
-        if (errno == EINTR || errno == EAGAIN) continue;
-        return io::error;
-      }
-      b += w;
-      n -= static_cast<std::size_t>(w);
-      sent += static_cast<std::size_t>(w);
-    }
+  /// One non-blocking send: `n` bytes went (0 when the socket's buffer is full).
+  io write_some(const void* p, std::size_t len, std::size_t& n) {
+    n = 0;
+    const ssize_t w = ::send(fd_, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? io::ok : io::error;
+    n = static_cast<std::size_t>(w);
+    sent += n;
     return io::ok;
   }
 
-  /// Reads what is available (at most n) before the deadline.
-  io read_some(void* p, std::size_t n, std::size_t& got, Deadline dl) {
+  /// One non-blocking receive: `got` bytes (0 when none are there yet).
+  io recv_some(void* p, std::size_t len, std::size_t& got) {
     got = 0;
-    for (;;) {
-      if (g_stop) return io::stopped;
-      pollfd pfd{fd_, POLLIN, 0};
-      int pr = ::poll(&pfd, 1, dl.poll_ms());
-      if (pr < 0 && errno != EINTR) return io::error;
-      if (pr <= 0) {
-        if (dl.passed()) return io::timeout;
-        continue;
-      }
-      ssize_t r = ::recv(fd_, p, n, 0);
-      if (r < 0) {
-        if (errno == EINTR || errno == EAGAIN) continue;
-        return errno == ECONNRESET ? io::reset : io::error;
-      }
-      if (r == 0) return io::eof;
-      got = static_cast<std::size_t>(r);
-      received += got;
-      return io::ok;
+    const ssize_t r = ::recv(fd_, p, len, MSG_DONTWAIT);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return io::ok;
+      return errno == ECONNRESET ? io::reset : io::error;
     }
+    if (r == 0) return io::eof;
+    got = static_cast<std::size_t>(r);
+    received += got;
+    return io::ok;
   }
 
   std::size_t sent = 0;
@@ -211,7 +182,10 @@ inline Socket listen_on(const Endpoint& ep, std::string& why) {
     Socket s(fd);
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || ::listen(fd, 64) < 0) {
+    // The kernel's largest accept queue: a burst of connections (a flood, or many clients at
+    // once) must reach the pre-authentication policy, not be dropped as SYNs and retried a
+    // second later (RFC 6298 §2's initial RTO).
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || ::listen(fd, SOMAXCONN) < 0) {
       why = std::string("bind/listen: ") + std::strerror(errno);
       continue;
     }

@@ -1,30 +1,33 @@
-// mutauth CLI — runs a mechanism's handshake over framed records on a socket, then pumps data
-// through the sealed session. Generic over the mechanism: the same code drives pk and krb5.
+// mutauth CLI — what the client and the --once server share with the event-loop server
+// (event_server.hpp): how a failed Connection<M> is told to the user, and drive(), a blocking
+// poll loop over one Connection<M> (include/mutauth/connection.hpp does the framing, the
+// handshake, the session and the sealed close and alerts; this file only moves bytes). Generic
+// over the mechanism: the same code drives pk and krb5.
 //
-// CLI protocol on top of the record layer (framing.hpp):
+// CLI protocol on top of the record layer (docs/protocol/mutauth-pk.md §9):
 //   handshake records (0x16) until both sides are done. The client is done only after the
 //   server's last message (pk: message 4, the admission; krb5: the AP-REP), which the server
 //   sends only once it has verified the client and its policy admitted it; so the client may send
 //   application data as soon as its handshake is done (G1). During the handshake, a failure is
-//   told to the peer with a clear alert record (0x15);
+//   told to the peer with a clear alert record (0x15); a server that sheds load before the
+//   handshake sends the clear alert `busy` (§9.4);
 //   then sealed session records (0x17) both ways. Every close and alert after the handshake is a
 //   sealed record too (Session::close / Session::alert): a clear alert after the handshake is a
 //   forgery, and a stream that ends without the peer's sealed close was truncated. Each
 //   direction ends on its own sender's close.
 #pragma once
 
+#include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
-#include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "mutauth/framing.hpp"
-#include "mutauth/handshake.hpp"
+#include "mutauth/connection.hpp"
 #include "net.hpp"
 
 namespace mutauth::cli {
@@ -35,94 +38,6 @@ struct Failure {
   bool io = false;    // transport failure rather than an authentication failure
   bool ended = false; // the transport ended (EOF or reset) rather than failing otherwise
 };
-
-/// Reads whole records from a socket. Bytes after a record stay buffered for the next call, so
-/// application records that arrive right behind the last handshake record are not lost.
-class RecordReader {
- public:
-  explicit RecordReader(Socket& s) : s_(s) {}
-
-  /// Next record, or nullopt with `why` set (eof, timeout, framing error, ...).
-  std::optional<std::pair<record_type, std::vector<std::uint8_t>>> next(Deadline dl, Failure& why) {
-    for (;;) {
-      while (pos_ < len_) {
-        auto d = dec_.decode(bytes_view(buf_.data() + pos_, len_ - pos_));
-        if (!d) {
-          why = {d.error_value(), "framing"};
-          return std::nullopt;
-        }
-        pos_ += d->consumed;
-        if (d->has_record)
-          return std::make_pair(d->rec.type, std::vector<std::uint8_t>(d->rec.body.begin(), d->rec.body.end()));
-      }
-      pos_ = len_ = 0;
-      std::size_t got = 0;
-      io r = s_.read_some(buf_.data(), buf_.size(), got, dl);
-      if (r == io::ok) {
-        len_ = got;
-        continue;
-      }
-      why.io = true;
-      why.ended = false;
-      why.where = "transport";
-      switch (r) {
-        case io::eof:
-          why.ended = true;
-          why.err = mutauth::error(errc::io_error, dec_.idle() ? "peer closed the connection"
-                                                                : "peer closed the connection inside a record");
-          break;
-        case io::timeout:
-          why.err = mutauth::error(errc::io_error, dec_.idle() ? "timed out waiting for the peer"
-                                                                : "timed out inside a record: the peer sent fewer bytes "
-                                                                  "than its record header promised");
-          break;
-        case io::stopped: why.err = mutauth::error(errc::io_error, "interrupted"); break;
-        case io::reset:
-          why.ended = true;
-          why.err = mutauth::error(errc::io_error, "peer reset the connection"); break;
-        default: why.err = mutauth::error(errc::io_error, "read failed"); break;
-      }
-      return std::nullopt;
-    }
-  }
-
-  /// Whole or partial records already read from the socket: poll() on the socket would not
-  /// report them.
-  bool has_buffered() const { return pos_ < len_; }
-
-  template <class M>
-  void allow_application_data(const Session<M>& s) {
-    dec_.allow_application_data(s);
-  }
-
- private:
-  Socket& s_;
-  RecordDecoder<> dec_;
-  std::array<std::uint8_t, 32 * 1024> buf_{};
-  std::size_t pos_ = 0, len_ = 0;
-};
-
-inline bool send_record(Socket& s, record_type t, bytes_view body, Deadline dl, bool while_stopping = false) {
-  std::vector<std::uint8_t> out(record_header_size + body.size());
-  auto n = encode_record(t, body, out);
-  if (!n) return false;
-  return s.write_all(out.data(), *n, dl, while_stopping) == io::ok;
-}
-
-inline void send_alert(Socket& s, alert_reason why) {
-  const std::uint8_t b = static_cast<std::uint8_t>(why);
-  (void)send_record(s, record_type::alert, bytes_view(&b, 1), Deadline::in_seconds(2));
-}
-
-// What goes to the peer on failure is generic (docs/design.md §2): precise errors stay local.
-inline alert_reason alert_for(errc e) {
-  switch (category_of(e)) {
-    case error_category_id::protocol: return alert_reason::unexpected_message;
-    case error_category_id::identity:
-      return e == errc::unauthorized ? alert_reason::unauthorized : alert_reason::handshake_failed;
-    default: return alert_reason::handshake_failed;
-  }
-}
 
 /// What a clear alert from the peer during the handshake means. Deliberately coarse (docs/design.md §2),
 /// but it tells "your proof was refused" from "you were verified and not admitted"; the peer's
@@ -157,139 +72,11 @@ inline mutauth::error alert_error(const std::vector<std::uint8_t>& body, bool we
                                    "(mutauth inspect <certificate> --target SPN --trust known_hosts)");
 }
 
-template <class HS>
-struct mechanism_of;
-template <class M>
-struct mechanism_of<Initiator<M>> {
-  using type = M;
-};
-template <class M>
-struct mechanism_of<Acceptor<M>> {
-  using type = M;
-};
-/// Whether a handshake runs the Kerberos mechanism (for hints).
-template <class HS>
-inline constexpr bool is_kerberos = mechanism_of<HS>::type::name == std::string_view("krb5");
-
 struct HandshakeStats {
   std::size_t messages = 0;
   std::size_t bytes_sent = 0, bytes_received = 0;
   double millis = 0;
 };
-
-/// Runs a handshake to the end, sending the last token when there is one (the server's admission).
-/// On failure, the local error in `why` (where = "handshake" for a local failure, "authentication"
-/// when the peer's alert ended it); a clear alert goes to the peer unless it sent one.
-template <class HS>
-bool run_handshake(HS& hs, Socket& s, RecordReader& rr, Deadline dl, HandshakeStats& st,
-                   Failure& why, std::string_view self = {}) {
-  constexpr bool client = requires { hs.target(); };
-  const auto t0 = clock::now();
-  const std::size_t sent0 = s.sent, recv0 = s.received;
-  step_result r{};
-  if constexpr (client) {  // the initiator speaks first
-    r = hs.step();
-  } else {
-    auto rec = rr.next(dl, why);
-    if (!rec) return false;
-    if (rec->first == record_type::alert) {
-      why = {alert_error(rec->second, false, {}, is_kerberos<HS>), "handshake"};
-      return false;
-    }
-    r = feed_record(hs, record{rec->first, rec->second});
-  }
-  for (;;) {
-    if (r.st == status::failed) {
-      why = {hs.last_error(), "handshake"};
-      send_alert(s, alert_for(r.code));
-      return false;
-    }
-    if (!r.token.empty() && !send_record(s, record_type::handshake, r.token, dl)) {
-      why = {mutauth::error(errc::io_error, "could not send a handshake record"), "transport", true};
-      return false;
-    }
-    if (r.st == status::done) break;
-    auto rec = rr.next(dl, why);
-    if (!rec) return false;
-    if (rec->first == record_type::alert) {
-      // The peer ended the handshake; the handshake learns it too (a refused client's fails with
-      // errc::unauthorized). Nothing goes back: an alert is never answered.
-      (void)feed_record(hs, record{rec->first, rec->second});
-      why = {alert_error(rec->second, client, self, is_kerberos<HS>), client ? "authentication" : "handshake"};
-      return false;
-    }
-    r = feed_record(hs, record{rec->first, rec->second});
-  }
-  st.messages = hs.messages();
-  st.bytes_sent = s.sent - sent0;
-  st.bytes_received = s.received - recv0;
-  st.millis = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
-  return true;
-}
-
-/// Sends one sealed session record (data, close or alert output) in a 0x17 record.
-inline bool send_session_record(Socket& s, bytes_view sealed, Deadline dl, Failure& why) {
-  if (!send_record(s, record_type::application, sealed, dl)) {
-    why = {mutauth::error(errc::io_error, "could not send a record"), "transport", true};
-    return false;
-  }
-  return true;
-}
-
-/// Seals and sends `data` in records of at most 16 KiB.
-template <class M>
-bool send_sealed(Session<M>& sess, Socket& s, bytes_view data, Deadline dl, Failure& why) {
-  std::vector<std::uint8_t> rec;
-  do {
-    const std::size_t n = std::min<std::size_t>(data.size(), 16 * 1024);
-    rec.resize(n + Session<M>::seal_overhead);
-    auto sealed = sess.seal(data.first(n), rec);
-    if (!sealed) {
-      why = {sealed.error_value(), "seal"};
-      return false;
-    }
-    if (!send_session_record(s, bytes_view(rec.data(), *sealed), dl, why)) return false;
-    data = data.subspan(n);
-  } while (!data.empty());
-  return true;
-}
-
-/// Seals this side's close and sends it: the clean end of our direction.
-template <class M>
-bool send_close(Session<M>& sess, Socket& s, Deadline dl, Failure& why) {
-  std::vector<std::uint8_t> rec(Session<M>::seal_overhead);
-  auto sealed = sess.close(rec);
-  if (!sealed) {
-    why = {sealed.error_value(), "close"};
-    return false;
-  }
-  return send_session_record(s, bytes_view(rec.data(), *sealed), dl, why);
-}
-
-/// Best effort: seals an alert that ends the session for both sides and sends it. Nothing is
-/// sent once the session is dead (its keys are gone) or this side has been cut off.
-template <class M>
-void send_sealed_alert(Session<M>& sess, Socket& s, alert_reason why) {
-  if (sess.failed()) return;
-  std::vector<std::uint8_t> rec(Session<M>::seal_overhead + 1);
-  auto sealed = sess.alert(why, rec);
-  if (sealed)
-    (void)send_record(s, record_type::application, bytes_view(rec.data(), *sealed), Deadline::in_seconds(2), true);
-}
-
-/// Opens one sealed session record into `out` (data: `out` holds the bytes).
-template <class M>
-std::optional<received> open_sealed(Session<M>& sess, const std::vector<std::uint8_t>& body,
-                                    std::vector<std::uint8_t>& out, Failure& why) {
-  out.resize(body.size() > Session<M>::open_overhead ? body.size() - Session<M>::open_overhead : 0);
-  auto n = sess.open(body, out);
-  if (!n) {
-    why = {n.error_value(), "session"};
-    return std::nullopt;
-  }
-  out.resize(n->type == content_type::data ? n->size : 0);
-  return *n;
-}
 
 /// Why the session's read side failed, in the terms that matter once the handshake is done: a
 /// stream that ends without the peer's sealed close was (possibly) truncated, and a clear-text
@@ -313,112 +100,306 @@ inline void as_session_failure(Failure& why) {
   }
 }
 
-struct PumpOptions {
-  int in_fd = -1;             // local data to send (-1: none)
-  std::function<void(bytes_view)> deliver;  // what the peer sent
-  bool echo = false;          // send back what arrives (server)
-  double idle_timeout = 300;  // seconds without traffic before giving up
+/// Follows the record boundaries of one direction of the stream exactly as the receiver's
+/// decoder does (docs/protocol/mutauth-pk.md §9.1, a 3-byte header: type, 16-bit length), for
+/// what Connection<M> keeps to itself: whether a record is half received (a peer that promised
+/// more bytes than it sent), whether a header was refused (a framing error, reported as such),
+/// the reason byte of a clear alert, and the size of the handshake (records of type 0x16).
+class RecordTracker {
+ public:
+  void feed(bytes_view b) noexcept {
+    for (std::size_t i = 0; i < b.size();) {
+      if (body_left_ == 0) {
+        hdr_[hdr_have_++] = b[i++];
+        if (hdr_have_ < 3) continue;
+        hdr_have_ = 0;
+        type_ = hdr_[0];
+        body_left_ = (std::size_t{hdr_[1]} << 8) | hdr_[2];
+        first_body_ = true;
+        if (type_ == static_cast<std::uint8_t>(record_type::handshake)) {
+          ++handshake_records;
+          handshake_bytes += record_header_size + body_left_;
+        }
+        // The header checks of framing.hpp (check_header): a refused header is a framing error.
+        const bool known = type_ == static_cast<std::uint8_t>(record_type::handshake) ||
+                           type_ == static_cast<std::uint8_t>(record_type::alert) ||
+                           type_ == static_cast<std::uint8_t>(record_type::application);
+        if (!known || (type_ == static_cast<std::uint8_t>(record_type::application) && !app_allowed) ||
+            (type_ == static_cast<std::uint8_t>(record_type::alert) && (app_allowed || body_left_ != 1)) ||
+            (type_ == static_cast<std::uint8_t>(record_type::handshake) && body_left_ == 0))
+          bad_header = true;
+        continue;
+      }
+      const std::size_t take = std::min(body_left_, b.size() - i);
+      if (first_body_ && type_ == static_cast<std::uint8_t>(record_type::alert)) alert = b[i];
+      first_body_ = false;
+      body_left_ -= take;
+      i += take;
+    }
+  }
+  /// A record is partly received.
+  [[nodiscard]] bool inside() const noexcept { return hdr_have_ > 0 || body_left_ > 0; }
+
+  bool app_allowed = false;    // set once established, as the decoder's gate
+  bool bad_header = false;     // the decoder refused a header: a framing error
+  std::uint8_t alert = 0;      // the reason byte of the last clear alert (0: none)
+  std::size_t handshake_records = 0, handshake_bytes = 0;
+
+ private:
+  std::uint8_t hdr_[3]{};
+  std::size_t hdr_have_ = 0, body_left_ = 0;
+  std::uint8_t type_ = 0;
+  bool first_body_ = false;
 };
 
-/// Moves data both ways until both directions are closed: ours by our sealed close, the peer's
-/// by its sealed close. Returns false on an error, a sealed alert from the peer, or a stream that
-/// ended before the peer's close (truncation).
-template <class M>
-bool pump(Session<M>& sess, Socket& s, RecordReader& rr, const PumpOptions& o, Failure& why) {
-  bool local_open = o.in_fd >= 0, peer_open = true, sent_close = false;
-  std::vector<std::uint8_t> buf(16 * 1024), plain;
-  const auto send_dl = [] { return Deadline::in_seconds(30); };
-  if (o.in_fd < 0 && !o.echo) {  // nothing to send, ever: our direction is done
-    if (!send_close(sess, s, send_dl(), why)) return false;
-    sent_close = true;
-  }
-  // Created once and renewed only on traffic: a deadline recreated on every poll pass would never
-  // pass for timeouts above the one-second poll slice.
-  Deadline idle = Deadline::in_seconds(o.idle_timeout);
-  while (peer_open || local_open) {
-    if (g_stop) {
-      why = {mutauth::error(errc::io_error, "interrupted"), "transport", true};
-      send_sealed_alert(sess, s, alert_reason::aborted);
-      return false;
-    }
-    pollfd fds[2] = {{peer_open ? s.fd() : -1, POLLIN, 0}, {local_open ? o.in_fd : -1, POLLIN, 0}};
-    const bool buffered = peer_open && rr.has_buffered();
-    int pr = ::poll(fds, 2, buffered ? 0 : (idle.poll_ms() > 0 ? idle.poll_ms() : 1000));
-    if (buffered) {
-      fds[0].revents |= POLLIN;
-      pr = pr < 0 ? 1 : pr + 1;
-    }
-    if (pr < 0 && errno != EINTR) {
-      why = {mutauth::error(errc::io_error, "poll failed"), "transport", true};
-      return false;
-    }
-    if (pr <= 0) {
-      if (o.idle_timeout > 0 && idle.passed()) {
-        why = {mutauth::error(errc::io_error, "idle timeout: no traffic for --idle-timeout seconds; session aborted"),
-               "transport", true};
-        send_sealed_alert(sess, s, alert_reason::aborted);
-        return false;
-      }
-      continue;
-    }
-    idle = Deadline::in_seconds(o.idle_timeout);  // traffic, or the local end: not idle
-    if (local_open && (fds[1].revents & (POLLIN | POLLHUP))) {
-      ssize_t n = ::read(o.in_fd, buf.data(), buf.size());
-      if (n > 0) {
-        if (!send_sealed(sess, s, bytes_view(buf.data(), static_cast<std::size_t>(n)), send_dl(), why))
-          return false;
-      } else if (n == 0 || (n < 0 && errno != EINTR)) {
-        local_open = false;
-        if (!sent_close) {
-          if (!send_close(sess, s, send_dl(), why)) return false;
-          sent_close = true;
-        }
-      }
-    }
-    if (peer_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-      // A record whose header promises more bytes than ever arrive times out like an idle peer.
-      auto rec = rr.next(Deadline::in_seconds(o.idle_timeout > 0 ? o.idle_timeout : 300), why);
-      if (!rec) {
-        // EOF or a reset before the peer's sealed close, or a forged clear-text alert: truncation.
-        as_session_failure(why);
-        if (!why.io) send_sealed_alert(sess, s, alert_reason::unexpected_message);
-        return false;
-      }
-      if (rec->first != record_type::application) {
-        why = {mutauth::error(errc::unexpected_message, "handshake record after the handshake"), "session"};
-        send_sealed_alert(sess, s, alert_reason::unexpected_message);
-        return false;
-      }
-      auto got = open_sealed(sess, rec->second, plain, why);
-      if (!got) return false;  // the session is dead: nothing more can be sealed for the peer
-      switch (got->type) {
-        case content_type::data:
-          if (o.deliver) o.deliver(plain);
-          if (o.echo && !plain.empty() && !send_sealed(sess, s, plain, send_dl(), why)) return false;
-          break;
-        case content_type::close:
-          // The clean end of the peer's direction. An echo server has nothing left to send.
-          peer_open = false;
-          if (o.echo && !sent_close) {
-            if (!send_close(sess, s, send_dl(), why)) return false;
-            sent_close = true;
-          }
-          if (o.echo) local_open = false;
-          break;
-        case content_type::alert: {
-          mutauth::error e(errc::peer_alert, "the peer ended the session with an alert: ");
-          e.append(is_known(got->reason) ? to_string(got->reason) : std::string_view("unknown reason"));
-          why = {e.with_hint(got->reason == alert_reason::aborted
-                                 ? "the peer's log says why (e.g. its --idle-timeout reaped an idle session, or it "
-                                   "was stopped)"
-                                 : "the peer's log says why"),
-                 "session"};
-          return false;
-        }
-      }
-    }
-  }
-  return true;
+/// The peer's error for a `busy` alert: the server shed this connection (event_server.hpp).
+inline mutauth::error busy_error() {
+  return mutauth::error(errc::peer_alert,
+                        "the server is overloaded and refused this connection before authentication; try again later",
+                        "too many connections are waiting to authenticate there (--max-startups, "
+                        "--max-preauth-per-source) or it serves --max-clients sessions already");
 }
 
+// The session's error for the peer's sealed alert ("the peer ended the session: aborted"), as
+// the CLI words it.
+inline mutauth::error sealed_alert_error(const mutauth::error& err) {
+  const std::string_view d = err.detail();
+  const auto colon = d.rfind(": ");
+  const std::string_view reason = colon == std::string_view::npos ? std::string_view("unknown reason") : d.substr(colon + 2);
+  mutauth::error e(errc::peer_alert, "the peer ended the session with an alert: ");
+  e.append(reason);
+  return e.with_hint(reason == "aborted" ? "the peer's log says why (e.g. its --idle-timeout reaped an idle session, or it "
+                                           "was stopped)"
+                                         : "the peer's log says why");
+}
+
+/// A failed Connection's error, in the CLI's words (tests/cli pins them): where it failed
+/// ("transport", "framing", "handshake", "authentication" when the peer's alert ended the
+/// handshake, "session", "busy"), and whether it was the transport's fault. `eof`: the stream
+/// ended (receive_eof()), `reset` by a reset; `rx` followed what the connection consumed.
+inline Failure describe_failure(const mutauth::error& err, bool established, bool eof, bool reset,
+                                const RecordTracker& rx, bool client, std::string_view self, bool kerberos) {
+  Failure f;
+  if (established) {
+    if (err.code() == errc::truncation && eof) {
+      f = {mutauth::error(errc::io_error, reset ? "peer reset the connection" : "peer closed the connection"),
+           "session", true, true};
+      as_session_failure(f);
+    } else if (err.code() == errc::truncation) {
+      f = {err, "session"};
+      as_session_failure(f);
+    } else if (err.code() == errc::peer_alert && err.detail().ends_with(": busy")) {
+      f = {busy_error(), "busy", true};
+    } else if (err.code() == errc::peer_alert) {
+      f = {sealed_alert_error(err), "session"};
+    } else if (rx.bad_header) {
+      f = {err, "framing"};
+    } else {
+      f = {err, "session"};
+    }
+    return f;
+  }
+  if (eof)
+    return {mutauth::error(errc::io_error, reset ? "peer reset the connection"
+                                                 : (rx.inside() ? "peer closed the connection inside a record"
+                                                                : "peer closed the connection")),
+            "transport", true, true};
+  if (rx.bad_header) return {err, "framing"};
+  if (rx.alert == static_cast<std::uint8_t>(alert_reason::busy) && client) return {busy_error(), "busy", true};
+  if (rx.alert != 0 && (err.code() == errc::peer_alert || err.code() == errc::unauthorized))
+    return {alert_error(std::vector<std::uint8_t>{rx.alert}, client, self, kerberos),
+            client ? "authentication" : "handshake"};
+  return {err, "handshake"};
+}
+
+/// What the blocking driver does with a connection: local data from `in_fd` (-1: none), the
+/// peer's data to `deliver`, optionally echoed back.
+struct PumpOptions {
+  int in_fd = -1;
+  std::function<void(bytes_view)> deliver;
+  bool echo = false;
+  double handshake_timeout = 10;  // seconds from start to the established event (0: none)
+  double idle_timeout = 300;      // seconds without traffic in the session (0: none)
+  bool client = true;
+  std::string_view self{};        // the principal a client asserts, for messages
+  bool kerberos = false;
+};
+
+/// Drives one Connection<M> over a connected socket with a poll loop until both directions
+/// are closed (ours by our sealed close, the peer's by its sealed close) or it fails.
+/// `on_established` runs once, with the handshake's figures. Returns false with `why` set.
+template <class M, class OnEstablished>
+bool drive(Connection<M>& c, Socket& s, const PumpOptions& o, OnEstablished&& on_established, Failure& why) {
+  RecordTracker rx, tx;
+  std::size_t tx_seen = 0;
+  bool established = false, local_open = o.in_fd >= 0, sent_close = false, eof = false, reset = false;
+  std::vector<std::uint8_t> in, local;  // unconsumed input; local bytes not yet sealed
+  std::size_t in_pos = 0;
+  std::vector<std::uint8_t> buf(32 * 1024);
+  const auto t0 = clock::now();
+  Deadline hs_deadline = Deadline::in_seconds(o.handshake_timeout);
+  Deadline idle = Deadline::in_seconds(o.idle_timeout);
+  auto see_output = [&] {
+    const bytes_view out = c.pending_output();
+    if (out.size() > tx_seen) tx.feed(out.subspan(tx_seen));
+    tx_seen = out.size();
+  };
+  // Best effort, bounded: the last words (a sealed alert) of a session this side ends.
+  auto flush_briefly = [&] {
+    const Deadline dl = Deadline::in_seconds(2);
+    while (c.wants_write() && !dl.passed()) {
+      const bytes_view out = c.pending_output();
+      std::size_t n = 0;
+      if (s.write_some(out.data(), out.size(), n) != io::ok) break;
+      c.consume_output(n);
+      if (n == 0) {
+        pollfd p{s.fd(), POLLOUT, 0};
+        ::poll(&p, 1, 100);
+      }
+    }
+  };
+  auto fail_with = [&](Failure f) {
+    why = std::move(f);
+    return false;
+  };
+  if (auto st = c.start(); !st) return fail_with({st.error_value(), "handshake"});
+  see_output();
+  for (;;) {
+    // --- events
+    for (auto e = c.next_event(); e.kind != connection_event::none; e = c.next_event()) {
+      switch (e.kind) {
+        case connection_event::none: break;
+        case connection_event::established: {
+          established = true;
+          rx.app_allowed = true;
+          HandshakeStats st;
+          st.messages = rx.handshake_records + tx.handshake_records;
+          st.bytes_received = rx.handshake_bytes;
+          st.bytes_sent = tx.handshake_bytes;
+          st.millis = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+          on_established(*c.session(), st);
+          idle = Deadline::in_seconds(o.idle_timeout);
+          if (!local_open && !o.echo) {  // nothing to send, ever: our direction is done
+            (void)c.close();
+            sent_close = true;
+          }
+          break;
+        }
+        case connection_event::data:
+          if (o.deliver) o.deliver(e.data);
+          if (o.echo) local.insert(local.end(), e.data.begin(), e.data.end());
+          break;
+        case connection_event::peer_closed:
+          if (o.echo) local_open = false;  // an echo has nothing left to send once the peer is done
+          break;
+        case connection_event::failed:
+          flush_briefly();  // the alert the connection queued
+          return fail_with(describe_failure(c.last_error(), established, eof, reset, rx, o.client, o.self, o.kerberos));
+      }
+      see_output();
+    }
+    if (eof) {
+      if (!c.failed()) return true;  // receive_eof() was clean: the peer's sealed close came first
+      continue;
+    }
+    // --- local data into sealed records; our close once it has all gone
+    if (established && !sent_close) {
+      if (!local.empty()) {
+        auto w = c.write(local);
+        if (w) local.erase(local.begin(), local.begin() + static_cast<std::ptrdiff_t>(*w));
+      }
+      if (local.empty() && !local_open && (!o.echo || c.peer_closed())) {
+        (void)c.close();
+        sent_close = true;
+      }
+      see_output();
+    }
+    if (sent_close && c.peer_closed() && !c.wants_write()) return true;
+    // --- feed held input
+    bool progressed = false;
+    while (in_pos < in.size() && !c.failed()) {
+      auto n = c.receive(bytes_view(in.data() + in_pos, in.size() - in_pos));
+      if (!n) {
+        rx.feed(bytes_view(in.data() + in_pos, in.size() - in_pos));
+        in_pos = in.size();
+        break;
+      }
+      rx.feed(bytes_view(in.data() + in_pos, *n));
+      in_pos += *n;
+      see_output();
+      progressed = progressed || *n > 0;
+      if (*n == 0) break;  // an event to take, or output to drain first
+    }
+    if (in_pos >= in.size()) {
+      in.clear();
+      in_pos = 0;
+    }
+    if (c.failed() || progressed) continue;  // take the events first
+    bool pending_event = false;
+    {
+      // receive() consumed nothing: either an event is pending or the output is full.
+      pending_event = in_pos < in.size() && !c.wants_write();
+    }
+    if (pending_event) continue;
+
+    // --- wait
+    if (g_stop) {
+      if (established) {
+        (void)c.abort(mutauth::error(errc::io_error, "interrupted"), alert_reason::aborted);
+        flush_briefly();
+      }
+      return fail_with({mutauth::error(errc::io_error, "interrupted"), "transport", true});
+    }
+    const Deadline& dl = established ? idle : hs_deadline;
+    const bool read_local = established && local_open && local.empty() && !sent_close;
+    pollfd fds[2] = {{s.fd(), static_cast<short>((in.empty() ? POLLIN : 0) | (c.wants_write() ? POLLOUT : 0)), 0},
+                     {read_local ? o.in_fd : -1, POLLIN, 0}};
+    const int pr = ::poll(fds, 2, dl.poll_ms());
+    if (pr < 0 && errno != EINTR) return fail_with({mutauth::error(errc::io_error, "poll failed"), "transport", true});
+    if (pr <= 0) {
+      if (!dl.passed()) continue;
+      if (!established)
+        return fail_with({mutauth::error(errc::io_error, rx.inside() ? "timed out inside a record: the peer sent "
+                                                                       "fewer bytes than its record header promised"
+                                                                     : "timed out waiting for the peer"),
+                          "transport", true});
+      if (rx.inside())  // a header that promised more than ever came: like an idle peer, no alert
+        return fail_with({mutauth::error(errc::io_error, "timed out inside a record: the peer sent fewer bytes than "
+                                                         "its record header promised"),
+                          "transport", true});
+      mutauth::error e(errc::io_error, "idle timeout: no traffic for --idle-timeout seconds; session aborted");
+      (void)c.abort(e, alert_reason::aborted);
+      flush_briefly();
+      return fail_with({e, "transport", true});
+    }
+    idle = Deadline::in_seconds(o.idle_timeout);  // traffic, or the local end: not idle
+    if (fds[0].revents & POLLOUT) {
+      const bytes_view out = c.pending_output();
+      std::size_t n = 0;
+      if (s.write_some(out.data(), out.size(), n) != io::ok)
+        return fail_with({mutauth::error(errc::io_error, "could not send a record"), "transport", true});
+      c.consume_output(n);
+      tx_seen -= std::min(tx_seen, n);
+    }
+    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      const ssize_t n = ::read(o.in_fd, buf.data(), std::min<std::size_t>(buf.size(), Connection<M>::max_fragment));
+      if (n > 0) local.assign(buf.data(), buf.data() + n);
+      else if (n == 0 || errno != EINTR) local_open = false;
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      std::size_t got = 0;
+      const io r = s.recv_some(buf.data(), buf.size(), got);
+      if (r == io::ok && got > 0) {
+        in.assign(buf.data(), buf.data() + got);
+        in_pos = 0;
+      } else if (r == io::eof || r == io::reset) {
+        eof = true;
+        reset = r == io::reset;
+        (void)c.receive_eof();
+      } else if (r != io::ok) {
+        return fail_with({mutauth::error(errc::io_error, "read failed"), "transport", true});
+      }
+    }
+  }
+}
 }  // namespace mutauth::cli
