@@ -22,11 +22,15 @@
 //                 loop has no cache. This is the cache-off cost (plus a lookup that fails, ~1 µs)
 //   pk_ca_cache   CA mode, one client certificate (a repeat peer): the server's cache hits, and
 //                 the client loop keeps a cache of the server's certificate too
+//   pk_ca_cache_library  the same client against a reference server that is the library alone
+//                 (this program re-run as `--serve`: one thread, Connection<PK> over a blocking
+//                 socket, the CLI's CA configuration with its cache): what the CLI adds per
+//                 connection is the difference
 //   tls13         openssl s_server -tls1_3 -Verify 1 (client certificate required), Ed25519
 //                 certificates from one Ed25519 CA, X25519, TLS_CHACHA20_POLY1305_SHA256, no
 //                 tickets, no session cache; the client never resumes (no session is kept)
 //
-// usage: bench_server --cli PATH [--n N] [--rounds R] [--out FILE]
+// usage: bench_server [--cli PATH] [--n N] [--rounds R] [--out FILE]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -246,14 +250,10 @@ bool send_all(int fd, bytes_view b) {
   return true;
 }
 
-// One handshake-only connection through Connection<PK> over a blocking socket.
-bool mutauth_once(int port, const ServicePrincipal& target, const pk::InitiatorConfig& cfg, std::string& why) {
-  const int fd = connect_loopback(port);
-  if (fd < 0) {
-    why = "connect failed";
-    return false;
-  }
-  Connection<PK> conn(as_client, target, cfg);
+// Drives a Connection<PK> over a blocking socket: handshake, our sealed close as soon as it is
+// established, then the peer's close. The client reads on to EOF (the server closes first); the
+// server stops at the client's close and closes the socket, as `mutauth listen` does.
+bool drive(Connection<PK>& conn, int fd, bool until_eof, std::string& why) {
   bool ok = static_cast<bool>(conn.start());
   bool established = false, closed = false, peer_closed = false;
   std::array<std::uint8_t, 4096> buf{};
@@ -265,7 +265,7 @@ bool mutauth_once(int port, const ServicePrincipal& target, const pk::InitiatorC
     return true;
   };
   ok = ok && flush();
-  while (ok) {
+  while (ok && !(peer_closed && closed && !until_eof)) {
     ssize_t n;
     do n = ::read(fd, buf.data(), buf.size());
     while (n < 0 && errno == EINTR);
@@ -276,7 +276,7 @@ bool mutauth_once(int port, const ServicePrincipal& target, const pk::InitiatorC
     }
     if (n == 0) {
       ok = static_cast<bool>(conn.receive_eof()) && peer_closed && closed;
-      if (!ok) why = "EOF before the handshake and both closes";
+      if (!ok && why.empty()) why = "EOF before the handshake and both closes";
       break;
     }
     bytes_view in(buf.data(), static_cast<std::size_t>(n));
@@ -299,9 +299,60 @@ bool mutauth_once(int port, const ServicePrincipal& target, const pk::InitiatorC
       ok = ok && flush();
     }
   }
+  (void)flush();  // the alert of a failure, if any
   if (!ok && why.empty()) why = std::string(to_string(conn.last_error().code())) + ": " + std::string(conn.last_error().detail());
-  ::close(fd);
   return ok && established;
+}
+
+// One handshake-only connection through Connection<PK> over a blocking socket.
+bool mutauth_once(int port, const ServicePrincipal& target, const pk::InitiatorConfig& cfg, std::string& why) {
+  const int fd = connect_loopback(port);
+  if (fd < 0) {
+    why = "connect failed";
+    return false;
+  }
+  Connection<PK> conn(as_client, target, cfg);
+  const bool ok = drive(conn, fd, true, why);
+  ::close(fd);
+  return ok;
+}
+
+bool allow_alice(const Principal& p) noexcept { return p.name.view() == "alice"; }
+
+// `bench_server --serve PORT DIR`: the reference server, the library alone: one thread, one
+// blocking connection at a time, the CLI's configuration (CA mode, cache on), none of its
+// per-connection machinery. Runs until killed.
+[[noreturn]] void serve_library(int port, const std::string& dir) {
+  auto key = pk::load_private_key_file((dir + "/server").c_str());
+  std::array<std::uint8_t, pk::max_certificate_size> cert_buf{};
+  auto cert = pk::load_certificate_file((dir + "/server-cert.pub").c_str(), cert_buf);
+  auto spn = ServicePrincipal::parse(service);
+  static pk::AuthorizedKeys<4, 4> trust;
+  static std::string text = slurp(dir + "/authorized_keys_ca");
+  if (!key || !cert || !spn || !trust.parse(text)) die("--serve: credentials");
+  pk::AcceptorConfig cfg{.identity = {&*key, {}, *cert}, .service = *spn, .trust = trust.trust(), .channel_binding = {}};
+  static pk::FixedVerifyCache<64> cache;
+  cfg.trust.cert_cache = &cache;
+  const int l = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  ::setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (l < 0 || ::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l, 128) != 0)
+    die("--serve: cannot listen");
+  for (;;) {
+    const int c = ::accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) continue;
+    ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    timeval tv{5, 0};
+    ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    Connection<PK> conn(as_server, cfg, allow_alice);
+    std::string why;
+    (void)drive(conn, c, false, why);  // a port probe (the start-up check) fails here: fine
+    ::close(c);
+  }
 }
 
 // ---------------------------------------------------------------- OpenSSL client
@@ -407,6 +458,11 @@ Sample measure(Server& srv, int n, F once) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--serve") {
+    ::signal(SIGPIPE, SIG_IGN);
+    if (sodium_init() < 0) die("sodium_init failed");
+    serve_library(std::stoi(argv[2]), argv[3]);
+  }
   std::string cli = MUTAUTH_CLI, out;
   int n = 1000, rounds = 3;
   for (int i = 1; i < argc; ++i) {
@@ -501,7 +557,7 @@ int main(int argc, char** argv) {
   const Ctx tls_ctx = tls_client_ctx(d);
 
   // ---- the servers, all up for the whole run (an idle one uses no CPU)
-  const int port_pinned = free_port(), port_ca = free_port(), port_tls = free_port();
+  const int port_pinned = free_port(), port_ca = free_port(), port_tls = free_port(), port_lib = free_port();
   auto mutauth_server = [&](int port, const std::string& identity, const std::string& trust) {
     return std::make_unique<Server>(
         std::vector<std::string>{cli, "listen", "127.0.0.1:" + std::to_string(port), "--service", service,
@@ -517,6 +573,9 @@ int main(int argc, char** argv) {
                                d.file("tls_ca.crt"), "-Verify", "1", "-verify_return_error", "-no_ticket",
                                "-num_tickets", "0", "-no_cache"},
       d.file("s_server.log"));
+  auto srv_lib = std::make_unique<Server>(
+      std::vector<std::string>{"/proc/self/exe", "--serve", std::to_string(port_lib), d.path}, d.file("lib.log"));
+  wait_listening(*srv_lib, port_lib, "bench_server --serve");
   wait_listening(*srv_pinned, port_pinned, "mutauth listen (pinned)");
   wait_listening(*srv_ca, port_ca, "mutauth listen (CA)");
   wait_listening(*srv_tls, port_tls, "openssl s_server");
@@ -527,6 +586,7 @@ int main(int argc, char** argv) {
     if (!mutauth_once(port_pinned, *target, pinned_cfg, why)) die("pinned check: " + why + "\n" + srv_pinned->log());
     if (!mutauth_once(port_ca, *target, ca_cfg, why)) die("CA check: " + why + "\n" + srv_ca->log());
     if (!tls_once(port_tls, tls_ctx.get(), true, why)) die("TLS check: " + why + "\n" + srv_tls->log());
+    if (!mutauth_once(port_lib, *target, ca_cfg, why)) die("library server check: " + why + "\n" + srv_lib->log());
   }
 
   struct Config {
@@ -549,6 +609,8 @@ int main(int argc, char** argv) {
                      {}});
   configs.push_back({"pk_ca_cache", srv_ca.get(),
                      [&](int, std::string& why) { return mutauth_once(port_ca, *target, ca_cached_cfg, why); }, {}});
+  configs.push_back({"pk_ca_cache_library", srv_lib.get(),
+                     [&](int, std::string& why) { return mutauth_once(port_lib, *target, ca_cached_cfg, why); }, {}});
   configs.push_back({"tls13", srv_tls.get(),
                      [&](int, std::string& why) { return tls_once(port_tls, tls_ctx.get(), false, why); }, {}});
 
@@ -562,7 +624,7 @@ int main(int argc, char** argv) {
                    s.rate, s.server_us, s.client_us);
     }
   }
-  for (Server* s : {srv_pinned.get(), srv_ca.get(), srv_tls.get()})
+  for (Server* s : {srv_pinned.get(), srv_ca.get(), srv_tls.get(), srv_lib.get()})
     if (!s->alive()) die("a server died during the run:\n" + s->log());
 
   // ---- JSON: medians over rounds, and every round

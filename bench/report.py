@@ -200,6 +200,9 @@ if os.path.exists(srv_path):
          f"(> the CLI's {srv['server_cache_entries']} entries), no client cache: both CA signatures verified"),
         ("**mutauth listen, CA mode, cache on**", "pk_ca_cache",
          "a repeat client: the server's cache hits, the client loop caches the host certificate"),
+        ("reference: the library alone as the server, CA mode, cache on", "pk_ca_cache_library",
+         "not the CLI: bench_server --serve, one thread, Connection<PK> over a blocking socket, the CLI's "
+         "configuration; the CLI's per-connection cost is the difference to the row above"),
         ("openssl s_server, mutual TLS 1.3", "tls13",
          "-tls1_3 -Verify 1 (client cert required), Ed25519 certs from one CA, X25519, ChaCha20-Poly1305, "
          "no tickets, no session cache; the client never resumes"),
@@ -223,6 +226,11 @@ if os.path.exists(srv_path):
         L.append(f"- Cache on vs off, same server process: handshakes/s × {on['handshakes_per_s'] / off['handshakes_per_s']:.2f}, "
                  f"server CPU {off['server_cpu_us']:,.0f} → {on['server_cpu_us']:,.0f} µs per handshake. "
                  f"Client loop cache in this run: {srv['client_cache_hits']} hits, {srv['client_cache_misses']} misses.")
+    lib = cf.get("pk_ca_cache_library")
+    if on and lib:
+        L.append(f"- What the CLI adds per connection beyond the library (same client, same configuration): "
+                 f"{on['server_cpu_us'] - lib['server_cpu_us']:,.0f} µs of server CPU "
+                 f"({on['server_cpu_us']:,.0f} vs {lib['server_cpu_us']:,.0f}).")
     L.append(f"- Method: each configuration does {srv['handshakes_per_round']} handshakes per round, {srv['rounds']} rounds, "
              "order rotated each round; figures are medians over rounds. One connection at a time: connect "
              "(TCP_NODELAY), full mutual handshake, the client's close (mutauth: sealed close; TLS: close_notify), "
@@ -436,12 +444,17 @@ if "heap_allocations_per_handshake_ca" in foot:
     a = foot["heap_allocations_per_handshake_ca"]
     L.append(f"| heap allocations per pk handshake, CA mode (certificates parsed and verified each time) | "
              f"{a:g} {'✅' if a == 0 else '❌'} |")
+if "heap_allocations_per_handshake_ca_cache" in foot:
+    a = foot["heap_allocations_per_handshake_ca_cache"]
+    L.append(f"| heap allocations per pk handshake, CA mode with the verified-certificate cache on both sides (hits) | "
+             f"{a:g} {'✅' if a == 0 else '❌'} |")
 if foot_1k:
     L.append(f"| with MUTAUTH_PK_MAX_CERTIFICATE_SIZE=1024 (bench_footprint_1k): Initiator / Acceptor / "
              f"largest token | {foot_1k['sizeof_initiator_pk']:,} / {foot_1k['sizeof_acceptor_pk']:,} / "
              f"{foot_1k['max_token_size_pk']:,} B |")
-    a = max(foot_1k["heap_allocations_per_handshake"], foot_1k.get("heap_allocations_per_handshake_ca", 0))
-    L.append(f"| heap allocations per pk handshake at that limit, pinned and CA mode | {a:g} {'✅' if a == 0 else '❌'} |")
+    a = max(foot_1k["heap_allocations_per_handshake"], foot_1k.get("heap_allocations_per_handshake_ca", 0),
+            foot_1k.get("heap_allocations_per_handshake_ca_cache", 0))
+    L.append(f"| heap allocations per pk handshake at that limit, pinned, CA mode, CA mode with the cache | {a:g} {'✅' if a == 0 else '❌'} |")
 for exe, label in (("min_client", "libsodium shared"), ("min_client_static_sodium", "libsodium static")):
     path = os.path.join(build_dir, "bench", exe)
     if not os.path.exists(path):
