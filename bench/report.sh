@@ -2,11 +2,13 @@
 # mutauth benchmark report — one command: configure + build the benchmarks, run them, and write
 # bench/results/ (raw JSON per binary, console logs, footprint.json, REPORT.md, handshake.svg).
 #
-#   bench/report.sh            full report, median of 5 repetitions (about 2 minutes)
+#   bench/report.sh            full report, median of 5 repetitions (about 3 minutes)
 #   bench/report.sh --smoke    CI: build, run every binary once briefly, report into a temp dir;
 #                              fails only if something fails to build or run, never on timings
 #
-# Environment: MUTAUTH_BENCH_BUILD_DIR (default <repo>/build-bench), MUTAUTH_BENCH_REPS (5).
+# Environment: MUTAUTH_BENCH_BUILD_DIR (default <repo>/build-bench), MUTAUTH_BENCH_REPS (5),
+# MUTAUTH_BENCH_SERVER_N (2000 handshakes per configuration and round of bench_server) and
+# MUTAUTH_BENCH_SERVER_ROUNDS (3). bench_server needs the CLI, hence MUTAUTH_TOOLS=ON below.
 # Benchmarks are single-threaded; other work on the machine shows up in the load average the
 # report records. Kerberos: bench_krb5 is run when it was built (see bench/CMakeLists.txt); it
 # brings up a throwaway MIT KDC (tests/krb5/kdc_fixture.sh) for its run, and is reported as skipped
@@ -28,22 +30,24 @@ if [ "$smoke" = 1 ]; then
   out=$(mktemp -d "${TMPDIR:-/tmp}/mutauth-bench-smoke.XXXXXX")
   run_flags=(--benchmark_min_time=0.01)
   reps=1
+  server_flags=(--n 5 --rounds 1)
 else
   out=$here/results
   mkdir -p "$out"
   run_flags=(--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
              --benchmark_enable_random_interleaving=true --benchmark_min_time=0.4)
+  server_flags=(--n "${MUTAUTH_BENCH_SERVER_N:-2000}" --rounds "${MUTAUTH_BENCH_SERVER_ROUNDS:-3}")
 fi
 export MUTAUTH_BENCH_LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 export MUTAUTH_BENCH_SMOKE=$smoke MUTAUTH_BENCH_REPS=$reps
 
 echo "== configure + build ($build)"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMUTAUTH_BENCH=ON \
-  -DMUTAUTH_TESTS=OFF -DMUTAUTH_FUZZ_REPLAY=OFF -DMUTAUTH_TOOLS=OFF >/dev/null
+  -DMUTAUTH_TESTS=OFF -DMUTAUTH_FUZZ_REPLAY=OFF -DMUTAUTH_TOOLS=ON >/dev/null
 cmake --build "$build"
 
 bin=$build/bench
-for b in bench_pk bench_tls bench_session bench_footprint min_client; do
+for b in bench_pk bench_tls bench_session bench_footprint bench_server min_client; do
   [ -x "$bin/$b" ] || { echo "missing $bin/$b" >&2; exit 1; }
 done
 
@@ -74,6 +78,10 @@ if [ -x "$bin/bench_krb5" ]; then
 else
   rm -f "$out/bench_krb5.json" "$out/bench_krb5.txt"
 fi
+# Servers over loopback: the CLI and openssl s_server as child processes, the client loops in
+# process. Its progress lines (stderr) are the console log; the figures are in the JSON.
+echo "== bench_server"
+"$bin/bench_server" "${server_flags[@]}" --out "$out/bench_server.json" 2>&1 | tee "$out/bench_server.txt"
 echo "== bench_footprint"
 # Exit 1 = it ran but counted heap allocations: still write the report (it shows the failure),
 # then fail. Anything else non-zero is a crash or a failed handshake: stop here.

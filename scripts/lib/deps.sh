@@ -15,7 +15,7 @@ MUTAUTH_DEB_PACKAGES=(
   cmake ninja-build g++ clang pkg-config
   libsodium-dev catch2 openssh-client
   libkrb5-dev krb5-kdc krb5-admin-server krb5-user python3 python3-gssapi python3-cryptography
-  libbenchmark-dev libssl-dev valgrind gnuplot-nox
+  libbenchmark-dev libssl-dev openssl valgrind gnuplot-nox
   gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi
   qemu-system-arm dpkg-dev autoconf automake libtool
 )

@@ -155,7 +155,7 @@ class VerifyCache {
 
   std::span<VerifyCacheEntry> slots_;
   std::uint64_t clock_ = 0;  // only touched under the flag
-  std::atomic_flag busy_ = ATOMIC_FLAG_INIT;
+  std::atomic_flag busy_{};  // clear (C++20: the default constructor clears it)
   std::atomic<std::size_t> hits_{0}, misses_{0}, contended_{0}, used_{0};
 };
 
