@@ -344,6 +344,49 @@ struct channel_bindings {
   return e;
 }
 
+/// One DER TLV (X.690 §8.1) at the front of `in`: checks the tag, returns the contents and
+/// advances `in` past the element. Definite lengths only (DER), at most 4 length octets.
+[[nodiscard]] inline bool der_take(bytes_view& in, std::uint8_t tag, bytes_view& contents) noexcept {
+  if (in.size() < 2 || in[0] != tag) return false;
+  std::size_t len = in[1];
+  std::size_t off = 2;
+  if (len & 0x80) {
+    const std::size_t n = len & 0x7f;
+    if (n == 0 || n > 4 || in.size() < 2 + n) return false;
+    len = 0;
+    for (std::size_t i = 0; i < n; ++i) len = (len << 8) | in[2 + i];
+    off += n;
+  }
+  if (in.size() - off < len) return false;
+  contents = in.subspan(off, len);
+  in = in.subspan(off + len);
+  return true;
+}
+
+/// The realm of the service ticket inside our own initial context token (RFC 4121 §4.1:
+/// GSS framing, TOK_ID 01 00, then the AP-REQ of RFC 4120 §5.5.1, whose Ticket carries its
+/// realm in the clear, §5.3). It is the realm whose key for the service the KDCs used, so the
+/// realm the AP-REP proved the server in, even when MIT's inquired target shows the referral
+/// realm (empty, RFC 6806 §8). False when the token does not have that shape.
+[[nodiscard]] inline bool ticket_realm(bytes_view token, mutauth::detail::fixed_string<255>& out) noexcept {
+  out.clear();
+  bytes_view t = token, gss, v;
+  if (!der_take(t, 0x60, gss)) return false;                 // [APPLICATION 0] InitialContextToken
+  if (!der_take(gss, 0x06, v)) return false;                 // thisMech
+  if (gss.size() < 2 || gss[0] != 0x01 || gss[1] != 0x00) return false;  // TOK_ID KRB_AP_REQ
+  gss = gss.subspan(2);
+  bytes_view apreq, seq, field, ticket, tseq, realm;
+  if (!der_take(gss, 0x6e, apreq) || !der_take(apreq, 0x30, seq)) return false;  // AP-REQ
+  if (!der_take(seq, 0xa0, v) || !der_take(seq, 0xa1, v) || !der_take(seq, 0xa2, v)) return false;
+  if (!der_take(seq, 0xa3, field) || !der_take(field, 0x61, ticket)) return false;  // Ticket
+  if (!der_take(ticket, 0x30, tseq) || !der_take(tseq, 0xa0, v)) return false;       // tkt-vno
+  if (!der_take(tseq, 0xa1, field) || !der_take(field, 0x1b, realm)) return false;   // realm
+  if (realm.empty()) return false;
+  for (std::uint8_t c : realm)  // a realm we can show unambiguously (RFC 4120 §6.1)
+    if (c <= 0x20 || c >= 0x7f || c == '@' || c == '\\' || c == '/') return false;
+  return out.append(std::string_view(reinterpret_cast<const char*>(realm.data()), realm.size()));
+}
+
 }  // namespace detail
 
 /// Keys of an established Kerberos context: the GSS context itself, used through gss_wrap /
@@ -706,6 +749,7 @@ class InitiatorContext : public detail::context_base {
     if (major & GSS_S_CONTINUE_NEEDED) {
       if (out_.empty())
         return fail(error(errc::mechanism_failure, "GSS wants a token but gave none to send"));
+      if (in == GSS_C_NO_BUFFER) (void)detail::ticket_realm(token(), ticket_realm_);
       return mech_step{token(), false};
     }
     flags_ = ret_flags;
@@ -727,6 +771,13 @@ class InitiatorContext : public detail::context_base {
     if (GSS_ERROR(major)) return detail::gss_failure("gss_inquire_context", major, minor, detail::origin::other);
     auto peer = detail::principal_from(targ.get());
     if (!peer) return peer.error_value();
+    if (peer->realm.empty() && !ticket_realm_.empty() &&
+        peer->name.view().size() + 1 + ticket_realm_.size() <= peer->name.capacity()) {
+      // A referral: MIT shows the referral realm (empty); the ticket names the real one.
+      if (peer->name.view().back() != '@') (void)peer->name.append("@");
+      (void)peer->name.append(ticket_realm_.view());
+      (void)peer->realm.append(ticket_realm_.view());
+    }
     if (!target_.has_realm()) {
       // Composed without a realm: krb5.conf's [domain_realm] decides it, not the network.
       mutauth::detail::fixed_string<255> mapped;
@@ -753,6 +804,7 @@ class InitiatorContext : public detail::context_base {
   ServicePrincipal target_;
   const InitiatorConfig* config_;
   detail::gss_name target_name_;
+  mutauth::detail::fixed_string<255> ticket_realm_;
 };
 
 /// The server side of a Kerberos exchange (Kerberos::Acceptor).
