@@ -1316,3 +1316,31 @@ TEST_CASE("krb5: a moved-from acceptor context owns nothing and refuses every ca
     CHECK(std::memcmp(a, b, 32) == 0);
   }
 }
+
+TEST_CASE("krb5: a shared credential for a realm-less service binds the keytab's only realm",
+          "[kerberos]") {
+  Realms realm;
+  auto cred = krb5::AcceptorCredential::acquire(server());
+  REQUIRE(cred);
+  CHECK(cred->service().to_string().view() == "host/server.example.test@EXAMPLE.TEST");
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server(), {}, &*cred};
+  {
+    auto [client, srv] = handshake(server(), icfg, acfg);
+    CHECK(srv.local().name.view() == "host/server.example.test@EXAMPLE.TEST");
+    CHECK(srv.local().realm.view() == "EXAMPLE.TEST");
+  }
+  // The same SPN in two realms' entries of one keytab: no single realm, the credential stays
+  // realm-less and the handshake asks GSS which realm's key took the ticket.
+  realm.kadmin("OTHER.TEST", "addprinc -randkey host/server.example.test");
+  const std::string two = realm.path("two.keytab");
+  realm.kadmin("OTHER.TEST", "ktadd -k " + two + " host/server.example.test");
+  realm.kadmin("EXAMPLE.TEST", "ktadd -norandkey -k " + two + " host/server.example.test");
+  const std::string keytab = "FILE:" + two;
+  auto both = krb5::AcceptorCredential::acquire(server(), keytab);
+  REQUIRE(both);
+  CHECK_FALSE(both->service().has_realm());
+  const K::AcceptorConfig acfg2{server(), keytab, &*both};
+  auto [client, srv] = handshake(server(), icfg, acfg2);
+  CHECK(srv.local().name.view() == "host/server.example.test@EXAMPLE.TEST");
+}

@@ -27,7 +27,8 @@
 #include <array>        // channel binding storage
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint8_t
-#include <cstring>      // std::memcpy, std::memcmp
+#include <cstdlib>      // std::getenv
+#include <cstring>      // std::memcpy, std::memcmp, std::strchr
 #include <string_view>  // names, labels, config strings
 #include <utility>      // std::move, std::exchange
 
@@ -286,6 +287,44 @@ struct channel_bindings {
   return e;
 }
 
+/// The krb5.conf profile for [domain_realm] lookups, one per thread, loaded again whenever
+/// KRB5_CONFIG names other files. MIT's profile library re-reads a file that changed on disk
+/// (at most once a second, as for its own long-lived contexts), so keeping it costs no
+/// freshness, and it spares each handshake a krb5_init_context (the cost that dominates
+/// the GSS calls themselves, docs/kerberos.md "Cost").
+class profile_cache {
+ public:
+  profile_cache() noexcept = default;
+  profile_cache(const profile_cache&) = delete;
+  profile_cache& operator=(const profile_cache&) = delete;
+  ~profile_cache() { reset(); }
+
+  [[nodiscard]] profile_t get() noexcept {
+    const char* env = std::getenv("KRB5_CONFIG");
+    const std::string_view now = env != nullptr ? std::string_view(env) : std::string_view{};
+    if (profile_ != nullptr && (env != nullptr) == env_set_ && now == env_.view()) return profile_;
+    reset();
+    if (!env_.append(now)) return nullptr;  // a path list longer than 4095: no caching
+    krb5_context kc = nullptr;
+    if (krb5_init_context(&kc) != 0) return nullptr;
+    if (krb5_get_profile(kc, &profile_) != 0) profile_ = nullptr;
+    krb5_free_context(kc);
+    env_set_ = env != nullptr;
+    return profile_;
+  }
+
+ private:
+  void reset() noexcept {
+    if (profile_ != nullptr) profile_release(profile_);
+    profile_ = nullptr;
+    env_.clear();
+    env_set_ = false;
+  }
+  profile_t profile_ = nullptr;
+  cstring env_;
+  bool env_set_ = false;
+};
+
 /// The realm krb5.conf's [domain_realm] maps `host` to, into `out` (empty when none maps it).
 /// Configuration only, never DNS (dns_lookup_realm would let DNS choose the realm): the same
 /// search MIT makes — the host itself, then each parent domain with and without its leading
@@ -299,30 +338,23 @@ struct channel_bindings {
     if (!key.append(std::string_view(&lower, 1)))
       return error(errc::invalid_argument, "host name too long for the realm lookup");
   }
-  krb5_context kc = nullptr;
-  if (krb5_init_context(&kc) != 0)
-    return error(errc::mechanism_failure, "krb5_init_context failed (krb5.conf unreadable?)");
-  profile_t profile = nullptr;
-  result<void> r = ok();
-  if (krb5_get_profile(kc, &profile) != 0) {
-    r = error(errc::mechanism_failure, "krb5_get_profile failed");
-  } else {
-    const char* p = key.c_str();
-    while (p != nullptr && *p != '\0') {
-      char* value = nullptr;
-      if (profile_get_string(profile, "domain_realm", p, nullptr, nullptr, &value) == 0 &&
-          value != nullptr) {
-        const bool fits = out.append(std::string_view(value));
-        profile_release_string(value);
-        if (!fits) r = error(errc::too_large, "[domain_realm] realm longer than 255 characters");
-        break;
-      }
-      p = *p == '.' ? p + 1 : std::strchr(p, '.');
+  static thread_local profile_cache cache;
+  const profile_t profile = cache.get();
+  if (profile == nullptr)
+    return error(errc::mechanism_failure, "cannot read krb5.conf (krb5_init_context / krb5_get_profile failed)");
+  const char* p = key.c_str();
+  while (p != nullptr && *p != '\0') {
+    char* value = nullptr;
+    if (profile_get_string(profile, "domain_realm", p, nullptr, nullptr, &value) == 0 &&
+        value != nullptr) {
+      const bool fits = out.append(std::string_view(value));
+      profile_release_string(value);
+      if (!fits) return error(errc::too_large, "[domain_realm] realm longer than 255 characters");
+      return ok();
     }
-    profile_release(profile);
+    p = *p == '.' ? p + 1 : std::strchr(p, '.');
   }
-  krb5_free_context(kc);
-  return r;
+  return ok();
 }
 
 /// The realm rule for a target composed without a realm (docs/kerberos.md, "Realms"): when the
@@ -831,17 +863,75 @@ inline result<void> acquire_acceptor_cred(const ServicePrincipal& service, std::
 /// ACCEPT credentials for exactly one service principal, acquired once and shared by the
 /// handshakes of a server (AcceptorConfig::credential). MIT serializes use of a credential
 /// handle internally, so concurrent handshakes may share one.
+///
+/// For a service composed without a realm whose keytab holds `svc/host` in exactly one realm,
+/// the credential is bound to `svc/host@THAT.REALM`: the name is then fixed, and handshakes
+/// need not ask GSS which realm's key took the ticket (each such call costs a fresh
+/// krb5_context). A realm added to the keytab later is picked up only when acquired again, as
+/// are new keys.
 class AcceptorCredential {
  public:
   [[nodiscard]] static result<AcceptorCredential> acquire(const ServicePrincipal& service,
                                                           std::string_view keytab = {}) noexcept {
-    AcceptorCredential c;
-    MUTAUTH_TRY(detail::acquire_acceptor_cred(service, keytab, c.cred_));
+    AcceptorCredential c(service);
+    if (!service.has_realm() && !service.has_port()) {
+      mutauth::detail::fixed_string<255> realm;
+      if (sole_keytab_realm(service, keytab, realm)) {
+        auto bound = ServicePrincipal::compose(service.service(), service.host(), 0, realm.view());
+        if (bound) c.service_ = *bound;
+      }
+    }
+    MUTAUTH_TRY(detail::acquire_acceptor_cred(c.service_, keytab, c.cred_));
     return c;
   }
   [[nodiscard]] gss_cred_id_t get() const noexcept { return cred_.get(); }
+  /// The name the credential is bound to: the service given to acquire(), with the realm filled
+  /// in when the keytab held it in one realm only.
+  [[nodiscard]] const ServicePrincipal& service() const noexcept { return service_; }
 
  private:
+  // Whether the keytab's entries for svc/host (service class exact, host case-insensitively)
+  // are all in one realm, and which.
+  static bool sole_keytab_realm(const ServicePrincipal& sp, std::string_view keytab_name,
+                                mutauth::detail::fixed_string<255>& realm) noexcept {
+    auto name = detail::to_cstring(keytab_name, "AcceptorConfig::keytab");
+    if (!name) return false;
+    krb5_context kc = nullptr;
+    if (krb5_init_context(&kc) != 0) return false;
+    krb5_keytab kt = nullptr;
+    const krb5_error_code opened =
+        keytab_name.empty() ? krb5_kt_default(kc, &kt) : krb5_kt_resolve(kc, name->c_str(), &kt);
+    bool found = false, unique = opened == 0;
+    krb5_kt_cursor cursor{};
+    if (unique && krb5_kt_start_seq_get(kc, kt, &cursor) == 0) {
+      krb5_keytab_entry entry{};
+      while (unique && krb5_kt_next_entry(kc, kt, &entry, &cursor) == 0) {
+        const krb5_principal p = entry.principal;
+        auto text = [](const krb5_data& d) { return std::string_view(d.data, d.length); };
+        if (p->length == 2 && text(p->data[0]) == sp.service() &&
+            mutauth::detail::ascii_iequal(text(p->data[1]), sp.host())) {
+          const std::string_view r = text(p->realm);
+          if (!found) {
+            found = realm.append(r);
+            unique = found;
+          } else if (r != realm.view()) {
+            unique = false;
+          }
+        }
+        (void)krb5_free_keytab_entry_contents(kc, &entry);
+      }
+      (void)krb5_kt_end_seq_get(kc, kt, &cursor);
+    } else {
+      unique = false;
+    }
+    if (kt != nullptr) (void)krb5_kt_close(kc, kt);
+    krb5_free_context(kc);
+    return found && unique;
+  }
+
+  explicit AcceptorCredential(const ServicePrincipal& service) noexcept : service_(service) {}
+
+  ServicePrincipal service_;
   detail::gss_cred cred_;
 };
 
@@ -912,15 +1002,25 @@ class AcceptorContext : public detail::context_base {
     if (!peer) return peer.error_value();
     MUTAUTH_TRY(detail::check_not_anonymous(ret_flags, type, peer->name.view()));
     peer_ = *peer;
+    const ServicePrincipal* fixed = nullptr;
     if (config_->service.has_realm()) {
+      fixed = &config_->service;
+    } else if (config_->credential != nullptr && config_->credential->service().has_realm() &&
+               config_->credential->service().service() == config_->service.service() &&
+               mutauth::detail::ascii_iequal(config_->credential->service().host(),
+                                             config_->service.host()) &&
+               !config_->service.has_port()) {
+      fixed = &config_->credential->service();
+    }
+    if (fixed != nullptr) {
       // The credential is bound to exactly svc/host@REALM (acquire_acceptor_cred), and MIT
       // refuses a ticket for any other principal (KRB5KRB_AP_WRONG_PRINC): the local name is
       // fixed, so it is not inquired (each GSS call costs a fresh krb5_context).
       local_.mechanism = mechanism_name;
       local_.name.clear();
       local_.realm.clear();
-      (void)local_.name.append(config_->service.krb5_name().view());
-      (void)local_.realm.append(config_->service.realm());
+      (void)local_.name.append(fixed->krb5_name().view());
+      (void)local_.realm.append(fixed->realm());
       return ok();
     }
     // Without a realm the keytab decides which realm's key took the ticket: ask.
