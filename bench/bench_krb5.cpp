@@ -33,12 +33,13 @@
 // MIT 1.20: every name a GSS call hands out costs one fresh krb5_context when it is made (the
 // mechglue displays it into its union name), one per gss_display_name and one per
 // gss_release_name.
-//   * acceptor: gss_display_name of the client (its Principal, and the anonymity check, G3);
-//     with a service composed without a realm also gss_inquire_context + display + release of
-//     the local name (which realm's key took the ticket); with a realm the bound credential
-//     fixes the name and none of that runs;
+//   * acceptor: gss_display_name of the client (its Principal, and the anonymity check, G3).
+//     Its own name is fixed by its credential (a realm in the service, or the one realm the
+//     keytab holds it in, AcceptorCredential), so it is not inquired; only a per-handshake
+//     credential for a realm-less service still inquires, displays and releases it;
 //   * initiator: its own name (Session::local()) from gss_inquire_context: made, displayed and
-//     released; for a target without a realm, one krb5_context to read [domain_realm];
+//     released (3 krb5_contexts); for a target without a realm a [domain_realm] lookup in a
+//     per-thread krb5.conf profile (no krb5_context after the first);
 //   * not at the handshake any more: gss_wrap_size_limit runs on the first seal/open, and the
 //     channel-binding PRF when channel_binding() is first asked for;
 //   * the core: state machine, token bounds, authorization callback, Principal copies.
@@ -215,9 +216,8 @@ bool mapped_realm_is(std::string_view host, std::string_view realm) noexcept {
 
 // One mutual exchange with bare GSS-API (see the header for what it includes and why).
 // With `adapter_calls` the raw loop makes every GSS call the adapter makes, in the adapter's
-// order (BM_krb5_raw_gss_adapter_calls): the client's display name on the acceptor, the local
-// name inquired and displayed there, the initiator's own name inquired and displayed, the
-// [domain_realm] lookup. The adapter against THAT loop is the cost of the C++ around the GSS
+// order (BM_krb5_raw_gss_adapter_calls): the client's display name on the acceptor, the
+// initiator's own name inquired and displayed, the [domain_realm] lookup. The adapter against THAT loop is the cost of the C++ around the GSS
 // calls, nothing else. With `cb`, both sides bind cb_value (and the acceptor requires
 // GSS_C_CHANNEL_BOUND_FLAG, as the adapter does).
 bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls = false,
@@ -254,15 +254,8 @@ bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls
       break;
     if ((aflags & req_flags) != req_flags) break;
     if (cb && (aflags & GSS_C_CHANNEL_BOUND_FLAG) == 0) break;
-    if (adapter_calls) {
-      if (!display(src, peer)) break;
-      gss_name_t local_name = GSS_C_NO_NAME;
-      bool named = !GSS_ERROR(gss_inquire_context(&minor, actx, nullptr, &local_name, nullptr,
-                                                  nullptr, nullptr, nullptr, nullptr)) &&
-                   display(local_name, local) && local == target_shown;
-      gss_release_name(&minor, &local_name);
-      if (!named) break;
-    }
+    // The adapter's acceptor displays the client (the shared credential fixes its own name).
+    if (adapter_calls && !display(src, peer)) break;
     major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target, gss_mech_krb5, req_flags,
                                  GSS_C_INDEFINITE, chan, &ap_rep, nullptr, &last,
                                  &iflags, nullptr);
