@@ -20,6 +20,11 @@
 //   after completion gss_inquire_context must show exactly that service and host: MIT's DNS
 //   canonicalization (dns_canonicalize_hostname, rdns) or a referral would otherwise let DNS
 //   choose whom we authenticate (errc::target_rewritten).
+// - A target composed without a realm must be proven in the realm krb5.conf [domain_realm] maps
+//   its host to, when it maps it (docs/kerberos.md, "Realms"); the proven name always shows a realm.
+// - Optional channel bindings (RFC 2744 §3.11 application data, RFC 5056): an acceptor configured
+//   with them refuses a client that bound other bytes or none (docs/kerberos.md).
+// - The acceptor refuses anonymous clients (GSS_C_ANON_FLAG, RFC 6112 WELLKNOWN/ANONYMOUS): G3.
 // - Sealed records require confidentiality, and the supplementary "duplicate / old /
 //   unsequenced / gap" statuses that GSS reports as successes (RFC 2743 §1.2.1.1) are errors.
 #pragma once
@@ -253,8 +258,16 @@ struct channel_bindings {
 /// bytes. MIT (>= 1.19) fails a mismatch with GSS_S_BAD_BINDINGS but accepts a client that sent
 /// no bindings at all, reporting the difference only by leaving GSS_C_CHANNEL_BOUND_FLAG out of
 /// ret_flags: so the flag is required here.
+#ifdef GSS_C_CHANNEL_BOUND_FLAG
+inline constexpr OM_uint32 channel_bound_flag = GSS_C_CHANNEL_BOUND_FLAG;
+#else
+// MIT before 1.19 never reports it: an acceptor configured with bindings then refuses every
+// client (fails closed) rather than accept one that may have bound nothing.
+inline constexpr OM_uint32 channel_bound_flag = 0x800;
+#endif
+
 [[nodiscard]] inline result<void> check_bound(OM_uint32 ret_flags, bool configured) noexcept {
-  if (!configured || (ret_flags & GSS_C_CHANNEL_BOUND_FLAG) != 0) return ok();
+  if (!configured || (ret_flags & channel_bound_flag) != 0) return ok();
   return error(errc::decrypt_failed,
                "channel bindings missing: this acceptor requires channel bindings and the client "
                "sent none (GSS_C_CHANNEL_BOUND_FLAG missing from ret_flags)",
