@@ -53,7 +53,7 @@ const ServicePrincipal& server() {
 
 }  // namespace
 
-TEST_CASE("krb5 interop: python3-gssapi initiator with channel bindings, mutauth acceptor",
+TEST_CASE("krb5 interop: python3-gssapi initiator with channel bindings against a mutauth acceptor",
           "[kerberos][interop]") {
   Realms realm;
   const bytes cb = exporter_like(7);
@@ -92,7 +92,7 @@ TEST_CASE("krb5 interop: python3-gssapi initiator with channel bindings, mutauth
   }
 }
 
-TEST_CASE("krb5 interop: mutauth initiator with channel bindings, python3-gssapi acceptor",
+TEST_CASE("krb5 interop: mutauth initiator with channel bindings against a python3-gssapi acceptor",
           "[kerberos][interop]") {
   Realms realm;
   const bytes cb = exporter_like(11);
