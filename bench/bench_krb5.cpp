@@ -17,6 +17,9 @@
 //                        thread's CPU clock; the medians and their ratio. On a shared machine the
 //                        two separate benchmarks run seconds apart and their ratio also measures
 //                        how the load changed; this one does not.
+//   BM_krb5_adapter_vs_raw_cb_paired  the same with 32 bytes of channel bindings on both sides
+//                        (InitiatorConfig/AcceptorConfig::channel_binding; the raw loop passes
+//                        the same gss_channel_bindings_struct and checks GSS_C_CHANNEL_BOUND_FLAG).
 //   BM_krb5_session_seal_open/N    Session<Kerberos> seal on the client + open on the server of
 //                        one N-byte data record (gss_wrap/gss_unwrap with confidentiality of
 //                        N + 1 bytes: the content and its type byte), as bench_session does for pk.
@@ -26,18 +29,26 @@
 //                        fixture's configuration: replay cache on, in KRB5RCACHEDIR.
 //
 // What the adapter does per handshake beyond the raw loop (each is a docs/design.md §5 / §1 choice;
-// callgrind attributes the difference — see the report):
-//   * acceptor: gss_inquire_context + gss_display_name of the local name (names_target defence
-//     in depth) and gss_display_name of the client (Principal); initiator: display of its own name;
-//   * both: gss_wrap_size_limit at conclude (the measured wrap overhead, which also refuses
-//     enctypes outside RFC 4121);
+// callgrind attributes the difference — see the report). Counted with gdb on krb5_init_context,
+// MIT 1.20: every name a GSS call hands out costs one fresh krb5_context when it is made (the
+// mechglue displays it into its union name), one per gss_display_name and one per
+// gss_release_name.
+//   * acceptor: gss_display_name of the client (its Principal, and the anonymity check, G3).
+//     Its own name is fixed by its credential (a realm in the service, or the one realm the
+//     keytab holds it in, AcceptorCredential), so it is not inquired; only a per-handshake
+//     credential for a realm-less service still inquires, displays and releases it;
+//   * initiator: its own name (Session::local()) from gss_inquire_context: made, displayed and
+//     released (3 krb5_contexts); for a target without a realm a [domain_realm] lookup in a
+//     per-thread krb5.conf profile (no krb5_context after the first);
+//   * not at the handshake any more: gss_wrap_size_limit runs on the first seal/open, and the
+//     channel-binding PRF when channel_binding() is first asked for;
 //   * the core: state machine, token bounds, authorization callback, Principal copies.
 //
 // The first handshake (AS + TGS exchange with the KDC, ccache filled) runs in setup, outside any
 // timing: every timed handshake uses the cached service ticket, so the KDC is not in the loop.
 //
 //   BM_krb5_raw_gss_adapter_calls  the raw loop making every GSS call the adapter makes (the
-//                        list below): adapter / this = what the C++ layer itself costs;
+//                        list above): adapter / this = what the C++ layer itself costs;
 //                        BM_krb5_adapter_vs_raw_calls_paired measures that ratio paired.
 //
 // Also: `bench_krb5 --loop=adapter|raw|rawcalls:N` runs N handshakes of one kind without Google
@@ -113,10 +124,17 @@ Kdc g_kdc;
 // ---- shared setup ---------------------------------------------------------------------------
 bool allow_alice(const Principal& p) noexcept { return p.name.view() == "alice@EXAMPLE.TEST"; }
 
+// The channel-binding variant's bytes: the size of an RFC 9266 tls-exporter value.
+constexpr std::uint8_t cb_value[32] = {0x6d, 0x75, 0x74, 0x61, 0x75, 0x74, 0x68, 0x00, 0x01, 0x02, 0xff,
+                                       0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0,
+                                       0xb0, 0xc0, 0xd0, 0xe0, 0xf0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66};
+
 struct Setup {
   std::optional<ServicePrincipal> target;
   K::InitiatorConfig icfg{};  // default credentials: KRB5CCNAME, KRB5_CLIENT_KTNAME
   std::optional<K::AcceptorConfig> acfg;  // keytab from KRB5_KTNAME
+  K::InitiatorConfig icfg_cb{};           // the same with channel bindings
+  std::optional<K::AcceptorConfig> acfg_cb;
   // Acquired once, as a server does (and as the raw loop does): AcceptorConfig::credential.
   std::optional<krb5::AcceptorCredential> acceptor_cred;
   gss_cred_id_t raw_acceptor_cred = GSS_C_NO_CREDENTIAL;  // for the raw loop, acquired once
@@ -131,9 +149,9 @@ struct Wire {
 
 // One handshake through the adapter, both sides, sessions kept when asked.
 bool adapter_handshake(Wire* wire = nullptr, std::optional<Session<K>>* cs = nullptr,
-                       std::optional<Session<K>>* ss = nullptr) noexcept {
-  Initiator<K> client(*g_setup.target, g_setup.icfg);
-  Acceptor<K> server(*g_setup.acfg, allow_alice);
+                       std::optional<Session<K>>* ss = nullptr, bool cb = false) noexcept {
+  Initiator<K> client(*g_setup.target, cb ? g_setup.icfg_cb : g_setup.icfg);
+  Acceptor<K> server(cb ? *g_setup.acfg_cb : *g_setup.acfg, allow_alice);
   const step_result r1 = client.step();
   if (r1.st != status::send) return false;
   const std::size_t ap_req = r1.token.size();
@@ -190,30 +208,22 @@ bool display(gss_name_t n, std::string& out) noexcept {
   return true;
 }
 
-// What the adapter's conclude() asks of each established context: the wrap overhead and 32
-// bytes of GSS_Pseudo_random (the session's channel-binding value).
-bool conclude_calls(gss_ctx_id_t ctx) noexcept {
-  OM_uint32 minor = 0, max_in = 0;
-  if (GSS_ERROR(gss_wrap_size_limit(&minor, ctx, 1, GSS_C_QOP_DEFAULT, 4096, &max_in))) return false;
-  const std::string_view label = krb5::SessionKeys::channel_binding_label;
-  gss_buffer_desc in{label.size(), const_cast<char*>(label.data())};
-  gss_buffer_desc prf{0, nullptr};
-  const bool ok = !GSS_ERROR(gss_pseudo_random(&minor, ctx, GSS_C_PRF_KEY_FULL, &in, 32, &prf)) &&
-                  prf.length == 32;
-  if (prf.value != nullptr) krb5::detail::secure_zero(prf.value, prf.length);
-  gss_release_buffer(&minor, &prf);
-  return ok;
+// The [domain_realm] lookup the adapter's initiator makes for a target without a realm.
+bool mapped_realm_is(std::string_view host, std::string_view realm) noexcept {
+  mutauth::detail::fixed_string<255> out;
+  return krb5::detail::configured_realm(host, out) && out.view() == realm;
 }
 
 // One mutual exchange with bare GSS-API (see the header for what it includes and why).
-// `acred` == GSS_C_NO_CREDENTIAL with `adapter_calls`: the raw loop makes every GSS call the
-// adapter makes, in the adapter's order (BM_krb5_raw_gss_adapter_calls): acquire the acceptor
-// credential per handshake, inquire + display on both sides, conclude_calls() on both. The
-// adapter against THAT loop is the cost of the C++ around the GSS calls, nothing else.
-bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls = false) noexcept {
+// With `adapter_calls` the raw loop makes every GSS call the adapter makes, in the adapter's
+// order (BM_krb5_raw_gss_adapter_calls): the client's display name on the acceptor, the
+// initiator's own name inquired and displayed, the [domain_realm] lookup. The adapter against THAT loop is the cost of the C++ around the GSS
+// calls, nothing else. With `cb`, both sides bind cb_value (and the acceptor requires
+// GSS_C_CHANNEL_BOUND_FLAG, as the adapter does).
+bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls = false,
+                   bool cb = false) noexcept {
   OM_uint32 minor = 0;
   bool ok = false;
-  gss_cred_id_t own_cred = GSS_C_NO_CREDENTIAL;
   std::string peer, local;
   gss_name_t target = GSS_C_NO_NAME, src = GSS_C_NO_NAME, shown = GSS_C_NO_NAME;
   gss_ctx_id_t ictx = GSS_C_NO_CONTEXT, actx = GSS_C_NO_CONTEXT;
@@ -224,17 +234,18 @@ bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls
   // does: host-based form, no realm given).
   const std::string_view hb = "host@server.example.test";
   gss_buffer_desc nb{hb.size(), const_cast<char*>(hb.data())};
+  gss_channel_bindings_struct bindings{};
+  bindings.initiator_addrtype = GSS_C_AF_UNSPEC;
+  bindings.acceptor_addrtype = GSS_C_AF_UNSPEC;
+  bindings.application_data = {sizeof cb_value, const_cast<std::uint8_t*>(cb_value)};
+  const gss_channel_bindings_t chan = cb ? &bindings : GSS_C_NO_CHANNEL_BINDINGS;
   do {
     if (GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &target))) break;
     OM_uint32 major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target, gss_mech_krb5,
-                                           req_flags, GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS,
+                                           req_flags, GSS_C_INDEFINITE, chan,
                                            GSS_C_NO_BUFFER, nullptr, &ap_req, &iflags, nullptr);
     if (major != GSS_S_CONTINUE_NEEDED || ap_req.length == 0) break;
-    if (adapter_calls) {
-      if (!acquire_acceptor_cred(&own_cred)) break;
-      acred = own_cred;
-    }
-    major = gss_accept_sec_context(&minor, &actx, acred, &ap_req, GSS_C_NO_CHANNEL_BINDINGS, &src,
+    major = gss_accept_sec_context(&minor, &actx, acred, &ap_req, chan, &src,
                                    &mech, &ap_rep, &aflags, nullptr, nullptr);
     if (major != GSS_S_COMPLETE || ap_rep.length == 0) break;
     // The checks the adapter also makes: krb5 mech, and every requested flag granted.
@@ -242,16 +253,11 @@ bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls
         std::memcmp(mech->elements, gss_mech_krb5->elements, mech->length) != 0)
       break;
     if ((aflags & req_flags) != req_flags) break;
-    if (adapter_calls) {
-      gss_name_t local_name = GSS_C_NO_NAME;
-      bool named = !GSS_ERROR(gss_inquire_context(&minor, actx, nullptr, &local_name, nullptr,
-                                                  nullptr, nullptr, nullptr, nullptr)) &&
-                   display(local_name, local) && local == target_shown;
-      gss_release_name(&minor, &local_name);
-      if (!named || !display(src, peer) || !conclude_calls(actx)) break;
-    }
+    if (cb && (aflags & GSS_C_CHANNEL_BOUND_FLAG) == 0) break;
+    // The adapter's acceptor displays the client (the shared credential fixes its own name).
+    if (adapter_calls && !display(src, peer)) break;
     major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target, gss_mech_krb5, req_flags,
-                                 GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS, &ap_rep, nullptr, &last,
+                                 GSS_C_INDEFINITE, chan, &ap_rep, nullptr, &last,
                                  &iflags, nullptr);
     if (major != GSS_S_COMPLETE || last.length != 0) break;
     if ((iflags & req_flags) != req_flags) break;
@@ -263,11 +269,12 @@ bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls
       break;
     if (GSS_ERROR(gss_display_name(&minor, shown, &text, nullptr))) break;
     std::string_view s(static_cast<const char*>(text.value), text.length);
+    if (adapter_calls && !mapped_realm_is("server.example.test", "EXAMPLE.TEST")) break;
     if (s != target_shown) break;
     if (adapter_calls) {
       const bool named = display(self, local);
       gss_release_name(&minor, &self);
-      if (!named || !conclude_calls(ictx)) break;
+      if (!named) break;
     }
     if (wire != nullptr) *wire = {ap_req.length, ap_rep.length, 2};
     ok = true;
@@ -281,7 +288,6 @@ bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls
   gss_release_name(&minor, &target);
   gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);
   gss_delete_sec_context(&minor, &ictx, GSS_C_NO_BUFFER);
-  if (own_cred != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, &own_cred);
   return ok;
 }
 
@@ -304,6 +310,9 @@ bool setup() {
   }
   g_setup.acceptor_cred.emplace(std::move(*cred));
   g_setup.acfg.emplace(K::AcceptorConfig{*t, {}, &*g_setup.acceptor_cred});
+  g_setup.icfg_cb.channel_binding = bytes_view(cb_value, sizeof cb_value);
+  g_setup.acfg_cb.emplace(*g_setup.acfg);
+  g_setup.acfg_cb->channel_binding = bytes_view(cb_value, sizeof cb_value);
   // Outside any timing: AS + TGS with the KDC; the ccache now holds the service ticket.
   if (!adapter_handshake()) {
     g_setup.error = "first Kerberos handshake failed: " + adapter_error();
@@ -315,6 +324,12 @@ bool setup() {
   }
   if (!raw_handshake(g_setup.raw_acceptor_cred)) {
     g_setup.error = "raw GSS handshake failed";
+    return false;
+  }
+  if (!adapter_handshake(nullptr, nullptr, nullptr, true) ||
+      !raw_handshake(g_setup.raw_acceptor_cred, nullptr, false, true) ||
+      !raw_handshake(g_setup.raw_acceptor_cred, nullptr, true, false)) {
+    g_setup.error = "a channel-binding or adapter-calls handshake failed";
     return false;
   }
   return true;
@@ -370,7 +385,7 @@ void BM_krb5_raw_gss(benchmark::State& state) {
 }
 
 void BM_krb5_raw_gss_adapter_calls(benchmark::State& state) {
-  handshake_loop(state, [](Wire* w) { return raw_handshake(GSS_C_NO_CREDENTIAL, w, true); },
+  handshake_loop(state, [](Wire* w) { return raw_handshake(g_setup.raw_acceptor_cred, w, true); },
                  "raw GSS handshake (adapter's calls) failed");
 }
 
@@ -379,17 +394,16 @@ void BM_krb5_adapter(benchmark::State& state) {
 }
 
 // `calls`: compare with the raw loop that makes the adapter's GSS calls (C++ layer alone).
-void BM_paired(benchmark::State& state, bool calls) {
+// `cb`: both loops with channel bindings on both sides.
+void BM_paired(benchmark::State& state, bool calls, bool cb) {
   run_paired(
-      state, [] { return adapter_handshake(); },
-      [calls] {
-        return calls ? raw_handshake(GSS_C_NO_CREDENTIAL, nullptr, true)
-                     : raw_handshake(g_setup.raw_acceptor_cred);
-      },
+      state, [cb] { return adapter_handshake(nullptr, nullptr, nullptr, cb); },
+      [calls, cb] { return raw_handshake(g_setup.raw_acceptor_cred, nullptr, calls, cb); },
       "adapter", "raw", "handshake failed");
 }
-void BM_krb5_adapter_vs_raw_paired(benchmark::State& state) { BM_paired(state, false); }
-void BM_krb5_adapter_vs_raw_calls_paired(benchmark::State& state) { BM_paired(state, true); }
+void BM_krb5_adapter_vs_raw_paired(benchmark::State& state) { BM_paired(state, false, false); }
+void BM_krb5_adapter_vs_raw_calls_paired(benchmark::State& state) { BM_paired(state, true, false); }
+void BM_krb5_adapter_vs_raw_cb_paired(benchmark::State& state) { BM_paired(state, false, true); }
 
 // KRB5RCACHETYPE=none for the duration of one benchmark (the raw loop needs its own acceptor
 // credential: MIT resolves the replay cache when the ACCEPT credential is acquired).
@@ -464,7 +478,7 @@ __attribute__((noinline)) bool loop_raw(long n) {
 }
 __attribute__((noinline)) bool loop_rawcalls(long n) {
   bool ok = true;
-  for (long i = 0; i < n; ++i) ok &= raw_handshake(GSS_C_NO_CREDENTIAL, nullptr, true);
+  for (long i = 0; i < n; ++i) ok &= raw_handshake(g_setup.raw_acceptor_cred, nullptr, true);
   return ok;
 }
 
@@ -510,6 +524,8 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_paired", BM_krb5_adapter_vs_raw_paired)
       ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_calls_paired", BM_krb5_adapter_vs_raw_calls_paired)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_cb_paired", BM_krb5_adapter_vs_raw_cb_paired)
       ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("BM_krb5_raw_gss_rcache_none", BM_krb5_raw_gss_rcache_none)
       ->Unit(benchmark::kMicrosecond);

@@ -2,8 +2,12 @@
 """TEST ONLY: an independent GSS-API krb5 peer (python3-gssapi over MIT libgssapi_krb5) that
 mutauth's Kerberos mechanism must interoperate with.
 
-    gss_peer.py initiate <service@host>     (client; default credentials from the environment)
-    gss_peer.py accept <service@host>       (server; keytab from KRB5_KTNAME)
+    gss_peer.py initiate <service@host> [<cb hex>]  (client; default credentials)
+    gss_peer.py accept <service@host> [<cb hex>]    (server; keytab from KRB5_KTNAME)
+
+With <cb hex>, the context binds those bytes as the application data of its GSS channel
+bindings (RFC 2744 §3.11), addresses GSS_C_AF_UNSPEC and empty, as mutauth does
+(docs/kerberos.md, "Channel bindings").
 
 Speaks hex lines on stdin/stdout:
     TOKEN <hex>   a context token (either direction)
@@ -13,6 +17,7 @@ Speaks hex lines on stdin/stdout:
                   included: this peer does not interpret it, the test does
     CLOSE <hex>   a wrap token of a mutauth close record: plaintext 0x02 alone
     PEER <name>   the peer name this side authenticated
+    BOUND 0|1     acceptor with <cb hex> only: whether ret_flags had GSS_C_CHANNEL_BOUND_FLAG
     PRF <hex>     GSS_Pseudo_random(GSS_C_PRF_KEY_FULL, "mutauth interop", 32) (RFC 4401):
                   mutauth's exporter with an empty context
     PRFCTX <hex>  GSS_Pseudo_random(GSS_C_PRF_KEY_FULL, "mutauth interop" | 0x00 | PRF_CONTEXT,
@@ -96,10 +101,21 @@ def finish(ctx):
     send("DONE", "")
 
 
-def initiate(target):
+GSS_C_AF_UNSPEC = 0
+
+
+def bindings(cb_hex):
+    if cb_hex is None:
+        return None
+    return gssapi.raw.ChannelBindings(initiator_address_type=GSS_C_AF_UNSPEC,
+                                      acceptor_address_type=GSS_C_AF_UNSPEC,
+                                      application_data=bytes.fromhex(cb_hex))
+
+
+def initiate(target, cb_hex=None):
     name = gssapi.Name(target, gssapi.NameType.hostbased_service)
     ctx = gssapi.SecurityContext(name=name, mech=gssapi.MechType.kerberos, flags=FLAGS,
-                                 usage="initiate")
+                                 usage="initiate", channel_bindings=bindings(cb_hex))
     send("TOKEN", ctx.step())
     ctx.step(expect("TOKEN"))
     if not ctx.complete:
@@ -113,15 +129,18 @@ def initiate(target):
     finish(ctx)
 
 
-def accept(service):
+def accept(service, cb_hex=None):
     creds = gssapi.Credentials(name=gssapi.Name(service, gssapi.NameType.hostbased_service),
                                usage="accept")
-    ctx = gssapi.SecurityContext(creds=creds, usage="accept")
+    ctx = gssapi.SecurityContext(creds=creds, usage="accept", channel_bindings=bindings(cb_hex))
     out = ctx.step(expect("TOKEN"))
     if not ctx.complete:
         sys.exit("gss_peer: acceptor not complete after the AP-REQ")
     send("TOKEN", out)
     send("PEER", str(ctx.initiator_name))
+    if cb_hex is not None:
+        # GSS_C_CHANNEL_BOUND_FLAG (MIT >= 1.19): the initiator bound the same bytes.
+        send("BOUND", "1" if gssapi.RequirementFlag.channel_bound in ctx.actual_flags else "0")
     res = ctx.unwrap(expect("WRAP"))
     if not res.encrypted:
         sys.exit("gss_peer: record was not encrypted")
@@ -131,10 +150,10 @@ def accept(service):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("initiate", "accept"):
+    if len(sys.argv) not in (3, 4) or sys.argv[1] not in ("initiate", "accept"):
         sys.exit(__doc__)
     try:
-        (initiate if sys.argv[1] == "initiate" else accept)(sys.argv[2])
+        (initiate if sys.argv[1] == "initiate" else accept)(*sys.argv[2:])
     except gssapi.exceptions.GSSError as e:
         send("ERROR", str(e).replace("\n", " "))
         sys.exit(1)

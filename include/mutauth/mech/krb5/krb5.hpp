@@ -20,6 +20,11 @@
 //   after completion gss_inquire_context must show exactly that service and host: MIT's DNS
 //   canonicalization (dns_canonicalize_hostname, rdns) or a referral would otherwise let DNS
 //   choose whom we authenticate (errc::target_rewritten).
+// - A target composed without a realm must be proven in the realm krb5.conf [domain_realm] maps
+//   its host to, when it maps it (docs/kerberos.md, "Realms"); the proven name always shows a realm.
+// - Optional channel bindings (RFC 2744 §3.11 application data, RFC 5056): an acceptor configured
+//   with them refuses a client that bound other bytes or none (docs/kerberos.md).
+// - The acceptor refuses anonymous clients (GSS_C_ANON_FLAG, RFC 6112 WELLKNOWN/ANONYMOUS): G3.
 // - Sealed records require confidentiality, and the supplementary "duplicate / old /
 //   unsequenced / gap" statuses that GSS reports as successes (RFC 2743 §1.2.1.1) are errors.
 #pragma once
@@ -27,9 +32,12 @@
 #include <array>        // channel binding storage
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint8_t
-#include <cstring>      // std::memcpy, std::memcmp
+#include <cstdlib>      // std::getenv
+#include <cstring>      // std::memcpy, std::memcmp, std::strchr
 #include <string_view>  // names, labels, config strings
 #include <utility>      // std::move, std::exchange
+
+#include <profile.h>  // profile_get_string: [domain_realm] lookups (MIT krb5)
 
 #include "mutauth/bytes.hpp"
 #include "mutauth/detail/fixed_string.hpp"
@@ -60,6 +68,11 @@ struct InitiatorConfig {
   std::string_view client_keytab{};
   /// Forward a TGT to the service (GSS_C_DELEG_FLAG). Off unless asked (docs/design.md §5).
   bool delegate = false;
+  /// Optional bytes from a lower layer that both sides must agree on (e.g. RFC 9266
+  /// `tls-exporter`, RFC 5929 `tls-server-end-point`), sent as the application data of the
+  /// GSS channel bindings (RFC 2744 §3.11, RFC 4121 §4.1.1.2). Caller-owned; MUST outlive the
+  /// handshake. Empty: no bindings.
+  bytes_view channel_binding{};
 };
 
 class AcceptorCredential;
@@ -77,6 +90,10 @@ struct AcceptorConfig {
   /// but acquiring costs about as much as a sixth of the whole handshake. MUST outlive the
   /// handshake; it picks up a re-keyed keytab only when acquired again.
   const AcceptorCredential* credential = nullptr;
+  /// Optional channel-binding bytes (see InitiatorConfig::channel_binding). When set, a client
+  /// that bound other bytes (GSS_S_BAD_BINDINGS) or none at all (GSS_C_CHANNEL_BOUND_FLAG
+  /// missing from ret_flags) is refused. Caller-owned; MUST outlive the handshake.
+  bytes_view channel_binding{};
 };
 
 struct Kerberos;
@@ -159,10 +176,11 @@ using cstring = fixed_string<4095>;
 
 /// A proven Principal from a krb5 display name: name = the full form (`alice@EXAMPLE.TEST`),
 /// realm = the part after the realm separator.
-[[nodiscard]] inline result<Principal> principal_from(gss_name_t name) noexcept {
+[[nodiscard]] inline result<Principal> principal_from(gss_name_t name,
+                                                      gss_OID* type = nullptr) noexcept {
   Principal p;
   p.mechanism = mechanism_name;
-  MUTAUTH_TRY(display_name(name, p.name));
+  MUTAUTH_TRY(display_name(name, p.name, type));
   const std::size_t at = realm_separator(p.name.view());
   if (at != std::string_view::npos) (void)p.realm.append(p.name.view().substr(at + 1));
   return p;
@@ -218,6 +236,202 @@ inline constexpr OM_uint32 required_flags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLA
   return ok();
 }
 
+/// RFC 2744 §3.11 channel bindings carrying only application data (no addresses, which NAT
+/// makes meaningless: GSS_C_AF_UNSPEC on both sides, as python-gssapi and SSPI send too).
+/// The struct points into `data`, which must outlive the GSS call.
+struct channel_bindings {
+  gss_channel_bindings_struct cb{};
+  explicit channel_bindings(bytes_view data) noexcept {
+    cb.initiator_addrtype = GSS_C_AF_UNSPEC;
+    cb.acceptor_addrtype = GSS_C_AF_UNSPEC;
+    cb.application_data = input_buffer(data);
+  }
+  channel_bindings(const channel_bindings&) = delete;
+  channel_bindings& operator=(const channel_bindings&) = delete;
+  /// GSS_C_NO_CHANNEL_BINDINGS when nothing is bound.
+  [[nodiscard]] gss_channel_bindings_t get() noexcept {
+    return cb.application_data.length == 0 ? GSS_C_NO_CHANNEL_BINDINGS : &cb;
+  }
+};
+
+/// An acceptor configured with channel bindings requires the client to have bound the same
+/// bytes. MIT (>= 1.19) fails a mismatch with GSS_S_BAD_BINDINGS but accepts a client that sent
+/// no bindings at all, reporting the difference only by leaving GSS_C_CHANNEL_BOUND_FLAG out of
+/// ret_flags: so the flag is required here.
+#ifdef GSS_C_CHANNEL_BOUND_FLAG
+inline constexpr OM_uint32 channel_bound_flag = GSS_C_CHANNEL_BOUND_FLAG;
+#else
+// MIT before 1.19 never reports it: an acceptor configured with bindings then refuses every
+// client (fails closed) rather than accept one that may have bound nothing.
+inline constexpr OM_uint32 channel_bound_flag = 0x800;
+#endif
+
+[[nodiscard]] inline result<void> check_bound(OM_uint32 ret_flags, bool configured) noexcept {
+  if (!configured || (ret_flags & channel_bound_flag) != 0) return ok();
+  return error(errc::decrypt_failed,
+               "channel bindings missing: this acceptor requires channel bindings and the client "
+               "sent none (GSS_C_CHANNEL_BOUND_FLAG missing from ret_flags)",
+               "set InitiatorConfig::channel_binding on the client to the same bytes as "
+               "AcceptorConfig::channel_binding");
+}
+
+/// RFC 6112 §3: the anonymous principal is WELLKNOWN/ANONYMOUS, in the realm
+/// WELLKNOWN:ANONYMOUS (fully anonymous) or in a real realm (realm-preserving anonymity).
+/// Whether a displayed client name is that principal, in any realm.
+[[nodiscard]] constexpr bool is_anonymous_name(std::string_view shown) noexcept {
+  constexpr std::string_view anon = "WELLKNOWN/ANONYMOUS";
+  const std::size_t at = realm_separator(shown);
+  return shown.substr(0, at) == anon;
+}
+
+/// G3 (docs/design.md: no anonymous mode): an acceptor refuses a client that authenticated
+/// anonymously — GSS_C_ANON_FLAG in ret_flags (RFC 2743 §1.2.5), the anonymous name type
+/// (GSS_C_NT_ANONYMOUS) or the RFC 6112 anonymous principal — since then nobody was proven.
+[[nodiscard]] inline result<void> check_not_anonymous(OM_uint32 ret_flags, gss_OID name_type,
+                                                      std::string_view shown) noexcept {
+  const bool anon_type = name_type != GSS_C_NO_OID && name_type->length == GSS_C_NT_ANONYMOUS->length &&
+                         std::memcmp(name_type->elements, GSS_C_NT_ANONYMOUS->elements,
+                                     name_type->length) == 0;
+  if ((ret_flags & GSS_C_ANON_FLAG) == 0 && !anon_type && !is_anonymous_name(shown)) return ok();
+  error e(errc::unauthorized, "anonymous client refused (",
+          "the client must authenticate as a named principal: anonymous PKINIT proves nobody");
+  mutauth::detail::append_quoted(e, shown);
+  e.append((ret_flags & GSS_C_ANON_FLAG) != 0 ? ", GSS_C_ANON_FLAG set)" : ")");
+  return e;
+}
+
+/// The krb5.conf profile for [domain_realm] lookups, one per thread, loaded again whenever
+/// KRB5_CONFIG names other files. MIT's profile library re-reads a file that changed on disk
+/// (at most once a second, as for its own long-lived contexts), so keeping it costs no
+/// freshness, and it spares each handshake a krb5_init_context (the cost that dominates
+/// the GSS calls themselves, docs/kerberos.md "Cost").
+class profile_cache {
+ public:
+  profile_cache() noexcept = default;
+  profile_cache(const profile_cache&) = delete;
+  profile_cache& operator=(const profile_cache&) = delete;
+  ~profile_cache() { reset(); }
+
+  [[nodiscard]] profile_t get() noexcept {
+    const char* env = std::getenv("KRB5_CONFIG");
+    const std::string_view now = env != nullptr ? std::string_view(env) : std::string_view{};
+    if (profile_ != nullptr && (env != nullptr) == env_set_ && now == env_.view()) return profile_;
+    reset();
+    if (!env_.append(now)) return nullptr;  // a path list longer than 4095: no caching
+    krb5_context kc = nullptr;
+    if (krb5_init_context(&kc) != 0) return nullptr;
+    if (krb5_get_profile(kc, &profile_) != 0) profile_ = nullptr;
+    krb5_free_context(kc);
+    env_set_ = env != nullptr;
+    return profile_;
+  }
+
+ private:
+  void reset() noexcept {
+    if (profile_ != nullptr) profile_release(profile_);
+    profile_ = nullptr;
+    env_.clear();
+    env_set_ = false;
+  }
+  profile_t profile_ = nullptr;
+  cstring env_;
+  bool env_set_ = false;
+};
+
+/// The realm krb5.conf's [domain_realm] maps `host` to, into `out` (empty when none maps it).
+/// Configuration only, never DNS (dns_lookup_realm would let DNS choose the realm): the same
+/// search MIT makes — the host itself, then each parent domain with and without its leading
+/// dot, most specific first (krb5.conf(5), [domain_realm]).
+[[nodiscard]] inline result<void> configured_realm(std::string_view host,
+                                                   mutauth::detail::fixed_string<255>& out) noexcept {
+  out.clear();
+  cstring key;
+  for (char ch : host) {
+    const char lower = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+    if (!key.append(std::string_view(&lower, 1)))
+      return error(errc::invalid_argument, "host name too long for the realm lookup");
+  }
+  static thread_local profile_cache cache;
+  const profile_t profile = cache.get();
+  if (profile == nullptr)
+    return error(errc::mechanism_failure, "cannot read krb5.conf (krb5_init_context / krb5_get_profile failed)");
+  const char* p = key.c_str();
+  while (p != nullptr && *p != '\0') {
+    char* value = nullptr;
+    if (profile_get_string(profile, "domain_realm", p, nullptr, nullptr, &value) == 0 &&
+        value != nullptr) {
+      const bool fits = out.append(std::string_view(value));
+      profile_release_string(value);
+      if (!fits) return error(errc::too_large, "[domain_realm] realm longer than 255 characters");
+      return ok();
+    }
+    p = *p == '.' ? p + 1 : std::strchr(p, '.');
+  }
+  return ok();
+}
+
+/// The realm rule for a target composed without a realm (docs/kerberos.md, "Realms"): when the
+/// client's krb5.conf maps the host to a realm, the proven target must be in exactly that realm
+/// (a referral or a DNS TXT record may not move it); otherwise the proven name shows whichever
+/// realm the exchange reached, and a caller that cares composes `svc/host@REALM`.
+[[nodiscard]] inline result<void> check_mapped_realm(std::string_view shown,
+                                                     std::string_view mapped) noexcept {
+  if (mapped.empty()) return ok();
+  const std::size_t at = realm_separator(shown);
+  const std::string_view realm = at == std::string_view::npos ? std::string_view{} : shown.substr(at + 1);
+  if (realm == mapped) return ok();
+  error e(errc::target_rewritten, "the server proved ",
+          "compose the target with its realm (svc/host@REALM), or fix [domain_realm] in krb5.conf");
+  mutauth::detail::append_quoted(e, shown);
+  e.append(", but krb5.conf [domain_realm] maps its host to ");
+  mutauth::detail::append_quoted(e, mapped);
+  e.append(" (a referral or DNS chose the realm)");
+  return e;
+}
+
+/// One DER TLV (X.690 §8.1) at the front of `in`: checks the tag, returns the contents and
+/// advances `in` past the element. Definite lengths only (DER), at most 4 length octets.
+[[nodiscard]] inline bool der_take(bytes_view& in, std::uint8_t tag, bytes_view& contents) noexcept {
+  if (in.size() < 2 || in[0] != tag) return false;
+  std::size_t len = in[1];
+  std::size_t off = 2;
+  if (len & 0x80) {
+    const std::size_t n = len & 0x7f;
+    if (n == 0 || n > 4 || in.size() < 2 + n) return false;
+    len = 0;
+    for (std::size_t i = 0; i < n; ++i) len = (len << 8) | in[2 + i];
+    off += n;
+  }
+  if (in.size() - off < len) return false;
+  contents = in.subspan(off, len);
+  in = in.subspan(off + len);
+  return true;
+}
+
+/// The realm of the service ticket inside our own initial context token (RFC 4121 §4.1:
+/// GSS framing, TOK_ID 01 00, then the AP-REQ of RFC 4120 §5.5.1, whose Ticket carries its
+/// realm in the clear, §5.3). It is the realm whose key for the service the KDCs used, so the
+/// realm the AP-REP proved the server in, even when MIT's inquired target shows the referral
+/// realm (empty, RFC 6806 §8). False when the token does not have that shape.
+[[nodiscard]] inline bool ticket_realm(bytes_view token, mutauth::detail::fixed_string<255>& out) noexcept {
+  out.clear();
+  bytes_view t = token, gss, v;
+  if (!der_take(t, 0x60, gss)) return false;                 // [APPLICATION 0] InitialContextToken
+  if (!der_take(gss, 0x06, v)) return false;                 // thisMech
+  if (gss.size() < 2 || gss[0] != 0x01 || gss[1] != 0x00) return false;  // TOK_ID KRB_AP_REQ
+  gss = gss.subspan(2);
+  bytes_view apreq, seq, field, ticket, tseq, realm;
+  if (!der_take(gss, 0x6e, apreq) || !der_take(apreq, 0x30, seq)) return false;  // AP-REQ
+  if (!der_take(seq, 0xa0, v) || !der_take(seq, 0xa1, v) || !der_take(seq, 0xa2, v)) return false;
+  if (!der_take(seq, 0xa3, field) || !der_take(field, 0x61, ticket)) return false;  // Ticket
+  if (!der_take(ticket, 0x30, tseq) || !der_take(tseq, 0xa0, v)) return false;       // tkt-vno
+  if (!der_take(tseq, 0xa1, field) || !der_take(field, 0x1b, realm)) return false;   // realm
+  if (realm.empty()) return false;
+  for (std::uint8_t c : realm)  // a realm we can show unambiguously (RFC 4120 §6.1)
+    if (c <= 0x20 || c >= 0x7f || c == '@' || c == '\\' || c == '/') return false;
+  return out.append(std::string_view(reinterpret_cast<const char*>(realm.data()), realm.size()));
+}
+
 }  // namespace detail
 
 /// Keys of an established Kerberos context: the GSS context itself, used through gss_wrap /
@@ -230,7 +444,7 @@ class SessionKeys {
   /// aes256-cts-hmac-sha384-192 (RFC 8009: 72, the most); camellia and aes128-sha256 lie between.
   /// seal() is promised seal_overhead bytes of room; a record shorter than open_overhead cannot
   /// be valid. A context outside 60..72 (the RFC 1964 / RFC 4757 DES3 and RC4 tokens, which
-  /// pad) is refused at conclude.
+  /// pad) is refused before its first record is sealed or opened.
   static constexpr std::size_t open_overhead = 16 + 16 + 16 + 12;
   static constexpr std::size_t seal_overhead = 16 + 16 + 16 + 24;
   static constexpr std::size_t channel_binding_size = 32;
@@ -245,6 +459,7 @@ class SessionKeys {
         cb_(o.cb_),
         cb_ready_(o.cb_ready_),
         overhead_(o.overhead_),
+        overhead_refused_(o.overhead_refused_),
         flags_(o.flags_) {
     o.wipe();
   }
@@ -256,6 +471,7 @@ class SessionKeys {
       cb_ = o.cb_;
       cb_ready_ = o.cb_ready_;
       overhead_ = o.overhead_;
+      overhead_refused_ = o.overhead_refused_;
       flags_ = o.flags_;
       o.wipe();
     }
@@ -268,6 +484,7 @@ class SessionKeys {
   /// gss_wrap with confidentiality. `out` MUST hold in.size() + wrap_overhead() bytes.
   [[nodiscard]] result<std::size_t> seal(bytes_view in, bytes_span out) noexcept {
     if (!ctx_) return error(errc::wrong_state, "Kerberos session keys are wiped");
+    MUTAUTH_TRY(measure_overhead());
     const std::size_t need = in.size() + overhead_;
     if (out.size() < need) {
       return error(errc::buffer_too_small, "Kerberos wrap token needs more room than given")
@@ -295,6 +512,7 @@ class SessionKeys {
   /// supplementary status): a session is an ordered stream (session.hpp).
   [[nodiscard]] result<std::size_t> open(bytes_view in, bytes_span out) noexcept {
     if (!ctx_) return error(errc::wrong_state, "Kerberos session keys are wiped");
+    MUTAUTH_TRY(measure_overhead());
     if (in.size() < overhead_)
       return error(errc::truncated, "record shorter than this context's wrap-token overhead");
     const std::size_t need = in.size() - overhead_;
@@ -372,8 +590,12 @@ class SessionKeys {
     cb_ready_ = false;
   }
 
-  /// This context's exact wrap overhead (open_overhead..seal_overhead); 0 once wiped.
-  [[nodiscard]] std::size_t wrap_overhead() const noexcept { return ctx_ ? overhead_ : 0; }
+  /// This context's exact wrap overhead (open_overhead..seal_overhead); 0 once wiped or when
+  /// the context's enctype has none in that range.
+  [[nodiscard]] std::size_t wrap_overhead() const noexcept {
+    if (!ctx_ || !measure_overhead()) return 0;
+    return overhead_;
+  }
   /// The context's ret_flags (GSS_C_*_FLAG).
   [[nodiscard]] OM_uint32 flags() const noexcept { return flags_; }
   /// Acceptor only: the client's forwarded TGT when it delegated (GSS_C_DELEG_FLAG), else
@@ -384,35 +606,50 @@ class SessionKeys {
   friend class InitiatorContext;
   friend class AcceptorContext;
 
-  // Takes over an established context. The overhead is measured rather than assumed so that
-  // a context the bound does not fit is refused here, not on its first record.
+  // Takes over an established context.
   static result<SessionKeys> from_established(detail::gss_context&& ctx, OM_uint32 flags,
                                               detail::gss_cred&& delegated) noexcept {
     SessionKeys k;
     k.ctx_ = std::move(ctx);
     k.delegated_ = std::move(delegated);
     k.flags_ = flags;
+    return k;
+  }
+
+  // The overhead is measured (gss_wrap_size_limit) rather than assumed, so that a context the
+  // bound does not fit is refused before its first record is sealed or opened. Measured on
+  // first use, not at the end of the handshake: each GSS call builds a fresh krb5_context, and
+  // a handshake whose session is never used should not pay for it. A refusal is sticky.
+  [[nodiscard]] result<void> measure_overhead() const noexcept {
+    if (overhead_ != 0) return ok();
+    if (overhead_refused_) return overhead_error();
     constexpr OM_uint32 probe = 4096;
     OM_uint32 max_in = 0;
     OM_uint32 minor = 0;
     const OM_uint32 major =
-        gss_wrap_size_limit(&minor, k.ctx_.get(), 1, GSS_C_QOP_DEFAULT, probe, &max_in);
+        gss_wrap_size_limit(&minor, ctx_.get(), 1, GSS_C_QOP_DEFAULT, probe, &max_in);
     if (GSS_ERROR(major)) return detail::gss_failure("gss_wrap_size_limit", major, minor, detail::origin::other);
-    k.overhead_ = probe - max_in;
-    if (max_in > probe || k.overhead_ < open_overhead || k.overhead_ > seal_overhead) {
-      return error(errc::mechanism_failure,
-                   "the negotiated enctype's wrap overhead is outside 60..72 bytes (RFC 1964 / "
-                   "RFC 4757 DES3 or RC4 session key?)",
-                   "permit only RFC 4121 enctypes (aes*-cts-*, camellia*) in krb5.conf");
+    const std::size_t overhead = probe - max_in;
+    if (max_in > probe || overhead < open_overhead || overhead > seal_overhead) {
+      overhead_refused_ = true;
+      return overhead_error();
     }
-    return k;
+    overhead_ = overhead;
+    return ok();
+  }
+  static error overhead_error() noexcept {
+    return error(errc::mechanism_failure,
+                 "the negotiated enctype's wrap overhead is outside 60..72 bytes (RFC 1964 / "
+                 "RFC 4757 DES3 or RC4 session key?)",
+                 "permit only RFC 4121 enctypes (aes*-cts-*, camellia*) in krb5.conf");
   }
 
   detail::gss_context ctx_;
   detail::gss_cred delegated_;
   mutable std::array<std::uint8_t, channel_binding_size> cb_{};
   mutable bool cb_ready_ = false;
-  std::size_t overhead_ = 0;
+  mutable std::size_t overhead_ = 0;  // 0: not measured yet
+  mutable bool overhead_refused_ = false;
   OM_uint32 flags_ = 0;
 };
 
@@ -425,8 +662,20 @@ class context_base {
  public:
   context_base(const context_base&) = delete;
   context_base& operator=(const context_base&) = delete;
-  context_base(context_base&&) noexcept = default;
-  context_base& operator=(context_base&&) noexcept = default;
+  /// A moved-from context is dead (every call fails with errc::wrong_state) and owns nothing.
+  context_base(context_base&& o) noexcept
+      : ctx_(std::move(o.ctx_)),
+        cred_(std::move(o.cred_)),
+        out_(std::move(o.out_)),
+        delegated_(std::move(o.delegated_)),
+        flags_(o.flags_),
+        peer_(o.peer_),
+        local_(o.local_),
+        state_(std::exchange(o.state_, state::wiped)),
+        err_(o.err_) {
+    o.wipe();
+  }
+  context_base& operator=(context_base&&) = delete;
 
   /// Deletes the GSS context and releases every GSS object (G5).
   void wipe() noexcept {
@@ -532,11 +781,12 @@ class InitiatorContext : public detail::context_base {
   result<mech_step> step(gss_buffer_t in) noexcept {
     OM_uint32 req = detail::required_flags;
     if (config_->delegate) req |= GSS_C_DELEG_FLAG;
+    detail::channel_bindings cb(config_->channel_binding);
     OM_uint32 minor = 0;
     OM_uint32 ret_flags = 0;
     const OM_uint32 major = gss_init_sec_context(
         &minor, cred_.get(), ctx_.inout(), target_name_.get(), gss_mech_krb5, req,
-        GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS, in, nullptr, out_.out(), &ret_flags, nullptr);
+        GSS_C_INDEFINITE, cb.get(), in, nullptr, out_.out(), &ret_flags, nullptr);
     if (GSS_ERROR(major)) {
       const auto from = in == GSS_C_NO_BUFFER ? detail::origin::initiate : detail::origin::other;
       return fail(detail::gss_failure("gss_init_sec_context", major, minor, from));
@@ -544,6 +794,7 @@ class InitiatorContext : public detail::context_base {
     if (major & GSS_S_CONTINUE_NEEDED) {
       if (out_.empty())
         return fail(error(errc::mechanism_failure, "GSS wants a token but gave none to send"));
+      if (in == GSS_C_NO_BUFFER) (void)detail::ticket_realm(token(), ticket_realm_);
       return mech_step{token(), false};
     }
     flags_ = ret_flags;
@@ -565,6 +816,19 @@ class InitiatorContext : public detail::context_base {
     if (GSS_ERROR(major)) return detail::gss_failure("gss_inquire_context", major, minor, detail::origin::other);
     auto peer = detail::principal_from(targ.get());
     if (!peer) return peer.error_value();
+    if (peer->realm.empty() && !ticket_realm_.empty() &&
+        peer->name.view().size() + 1 + ticket_realm_.size() <= peer->name.capacity()) {
+      // A referral: MIT shows the referral realm (empty); the ticket names the real one.
+      if (peer->name.view().back() != '@') (void)peer->name.append("@");
+      (void)peer->name.append(ticket_realm_.view());
+      (void)peer->realm.append(ticket_realm_.view());
+    }
+    if (!target_.has_realm()) {
+      // Composed without a realm: krb5.conf's [domain_realm] decides it, not the network.
+      mutauth::detail::fixed_string<255> mapped;
+      MUTAUTH_TRY(detail::configured_realm(target_.host(), mapped));
+      MUTAUTH_TRY(detail::check_mapped_realm(peer->name.view(), mapped.view()));
+    }
     if (!detail::names_target(peer->name.view(), target_)) {
       error e(errc::target_rewritten, "the server proved ",
               "set dns_canonicalize_hostname = false and rdns = false in krb5.conf [libdefaults] "
@@ -585,6 +849,7 @@ class InitiatorContext : public detail::context_base {
   ServicePrincipal target_;
   const InitiatorConfig* config_;
   detail::gss_name target_name_;
+  mutauth::detail::fixed_string<255> ticket_realm_;
 };
 
 /// The server side of a Kerberos exchange (Kerberos::Acceptor).
@@ -611,17 +876,75 @@ inline result<void> acquire_acceptor_cred(const ServicePrincipal& service, std::
 /// ACCEPT credentials for exactly one service principal, acquired once and shared by the
 /// handshakes of a server (AcceptorConfig::credential). MIT serializes use of a credential
 /// handle internally, so concurrent handshakes may share one.
+///
+/// For a service composed without a realm whose keytab holds `svc/host` in exactly one realm,
+/// the credential is bound to `svc/host@THAT.REALM`: the name is then fixed, and handshakes
+/// need not ask GSS which realm's key took the ticket (each such call costs a fresh
+/// krb5_context). A realm added to the keytab later is picked up only when acquired again, as
+/// are new keys.
 class AcceptorCredential {
  public:
   [[nodiscard]] static result<AcceptorCredential> acquire(const ServicePrincipal& service,
                                                           std::string_view keytab = {}) noexcept {
-    AcceptorCredential c;
-    MUTAUTH_TRY(detail::acquire_acceptor_cred(service, keytab, c.cred_));
+    AcceptorCredential c(service);
+    if (!service.has_realm() && !service.has_port()) {
+      mutauth::detail::fixed_string<255> realm;
+      if (sole_keytab_realm(service, keytab, realm)) {
+        auto bound = ServicePrincipal::compose(service.service(), service.host(), 0, realm.view());
+        if (bound) c.service_ = *bound;
+      }
+    }
+    MUTAUTH_TRY(detail::acquire_acceptor_cred(c.service_, keytab, c.cred_));
     return c;
   }
   [[nodiscard]] gss_cred_id_t get() const noexcept { return cred_.get(); }
+  /// The name the credential is bound to: the service given to acquire(), with the realm filled
+  /// in when the keytab held it in one realm only.
+  [[nodiscard]] const ServicePrincipal& service() const noexcept { return service_; }
 
  private:
+  // Whether the keytab's entries for svc/host (service class exact, host case-insensitively)
+  // are all in one realm, and which.
+  static bool sole_keytab_realm(const ServicePrincipal& sp, std::string_view keytab_name,
+                                mutauth::detail::fixed_string<255>& realm) noexcept {
+    auto name = detail::to_cstring(keytab_name, "AcceptorConfig::keytab");
+    if (!name) return false;
+    krb5_context kc = nullptr;
+    if (krb5_init_context(&kc) != 0) return false;
+    krb5_keytab kt = nullptr;
+    const krb5_error_code opened =
+        keytab_name.empty() ? krb5_kt_default(kc, &kt) : krb5_kt_resolve(kc, name->c_str(), &kt);
+    bool found = false, unique = opened == 0;
+    krb5_kt_cursor cursor{};
+    if (unique && krb5_kt_start_seq_get(kc, kt, &cursor) == 0) {
+      krb5_keytab_entry entry{};
+      while (unique && krb5_kt_next_entry(kc, kt, &entry, &cursor) == 0) {
+        const krb5_principal p = entry.principal;
+        auto text = [](const krb5_data& d) { return std::string_view(d.data, d.length); };
+        if (p->length == 2 && text(p->data[0]) == sp.service() &&
+            mutauth::detail::ascii_iequal(text(p->data[1]), sp.host())) {
+          const std::string_view r = text(p->realm);
+          if (!found) {
+            found = realm.append(r);
+            unique = found;
+          } else if (r != realm.view()) {
+            unique = false;
+          }
+        }
+        (void)krb5_free_keytab_entry_contents(kc, &entry);
+      }
+      (void)krb5_kt_end_seq_get(kc, kt, &cursor);
+    } else {
+      unique = false;
+    }
+    if (kt != nullptr) (void)krb5_kt_close(kc, kt);
+    krb5_free_context(kc);
+    return found && unique;
+  }
+
+  explicit AcceptorCredential(const ServicePrincipal& service) noexcept : service_(service) {}
+
+  ServicePrincipal service_;
   detail::gss_cred cred_;
 };
 
@@ -629,12 +952,16 @@ class AcceptorContext : public detail::context_base {
  public:
   /// `config` MUST outlive the context. No GSS call happens before the first token.
   explicit AcceptorContext(const AcceptorConfig& config) noexcept : config_(&config) {}
+  /// The moved-from context is dead and holds no credential, its own or shared.
   AcceptorContext(AcceptorContext&&) noexcept = default;
 
   /// Consumes the AP-REQ; on success the step carries the AP-REP and is complete.
   [[nodiscard]] result<mech_step> on_token(bytes_view in) noexcept {
     if (state_ == state::start) {
-      if (result<void> c = acquire(); !c) return fail(c.error_value());
+      if (config_->credential == nullptr) {
+        if (result<void> c = detail::acquire_acceptor_cred(config_->service, config_->keytab, cred_); !c)
+          return fail(c.error_value());
+      }
       state_ = state::in_progress;
     }
     if (state_ != state::in_progress) return refuse_call();
@@ -644,11 +971,24 @@ class AcceptorContext : public detail::context_base {
     gss_OID mech = GSS_C_NO_OID;
     OM_uint32 minor = 0;
     OM_uint32 ret_flags = 0;
+    detail::channel_bindings cb(config_->channel_binding);
+    // The credential is looked up here, never cached: a moved-from context must not keep a
+    // handle to a credential that its successor (or the config's owner) releases.
+    const gss_cred_id_t cred =
+        config_->credential != nullptr ? config_->credential->get() : cred_.get();
     const OM_uint32 major = gss_accept_sec_context(
-        &minor, ctx_.inout(), shared_cred_, &tok, GSS_C_NO_CHANNEL_BINDINGS, src.out(), &mech,
-        out_.out(), &ret_flags, nullptr, delegated_.out());
+        &minor, ctx_.inout(), cred, &tok, cb.get(), src.out(), &mech, out_.out(), &ret_flags,
+        nullptr, delegated_.out());
     // On failure MIT may leave a KRB-ERROR token in out_; it is not sent (the core sends
     // nothing from a failed handshake: the wire stays generic, the local error precise).
+    if (GSS_ROUTINE_ERROR(major) == GSS_S_BAD_BINDINGS) {
+      return fail(error(errc::decrypt_failed,
+                        "channel bindings differ: the client bound other bytes than "
+                        "AcceptorConfig::channel_binding (GSS_S_BAD_BINDINGS); the two ends "
+                        "are not on the same channel",
+                        "both sides must bind the same lower-layer value (e.g. the same TLS "
+                        "connection's tls-exporter)"));
+    }
     if (GSS_ERROR(major)) return fail(detail::gss_failure("gss_accept_sec_context", major, minor, detail::origin::accept));
     if (major & GSS_S_CONTINUE_NEEDED) {
       if (out_.empty())
@@ -659,7 +999,9 @@ class AcceptorContext : public detail::context_base {
       return fail(error(errc::version_mismatch, "the client used a mechanism other than krb5"));
     flags_ = ret_flags;
     if (result<void> f = detail::check_flags(ret_flags, true); !f) return fail(f.error_value());
-    if (result<void> t = identify(src.get()); !t) return fail(t.error_value());
+    if (result<void> b = detail::check_bound(ret_flags, !config_->channel_binding.empty()); !b)
+      return fail(b.error_value());
+    if (result<void> t = identify(src.get(), ret_flags); !t) return fail(t.error_value());
     state_ = state::complete;
     return mech_step{token(), true};
   }
@@ -667,17 +1009,34 @@ class AcceptorContext : public detail::context_base {
   [[nodiscard]] result<Concluded<Kerberos>> conclude() && noexcept;
 
  private:
-  result<void> acquire() noexcept {
-    if (config_->credential != nullptr) {
-      shared_cred_ = config_->credential->get();
+  result<void> identify(gss_name_t src, OM_uint32 ret_flags) noexcept {
+    gss_OID type = GSS_C_NO_OID;
+    auto peer = detail::principal_from(src, &type);
+    if (!peer) return peer.error_value();
+    MUTAUTH_TRY(detail::check_not_anonymous(ret_flags, type, peer->name.view()));
+    peer_ = *peer;
+    const ServicePrincipal* fixed = nullptr;
+    if (config_->service.has_realm()) {
+      fixed = &config_->service;
+    } else if (config_->credential != nullptr && config_->credential->service().has_realm() &&
+               config_->credential->service().service() == config_->service.service() &&
+               mutauth::detail::ascii_iequal(config_->credential->service().host(),
+                                             config_->service.host()) &&
+               !config_->service.has_port()) {
+      fixed = &config_->credential->service();
+    }
+    if (fixed != nullptr) {
+      // The credential is bound to exactly svc/host@REALM (acquire_acceptor_cred), and MIT
+      // refuses a ticket for any other principal (KRB5KRB_AP_WRONG_PRINC): the local name is
+      // fixed, so it is not inquired (each GSS call costs a fresh krb5_context).
+      local_.mechanism = mechanism_name;
+      local_.name.clear();
+      local_.realm.clear();
+      (void)local_.name.append(fixed->krb5_name().view());
+      (void)local_.realm.append(fixed->realm());
       return ok();
     }
-    MUTAUTH_TRY(detail::acquire_acceptor_cred(config_->service, config_->keytab, cred_));
-    shared_cred_ = cred_.get();
-    return ok();
-  }
-
-  result<void> identify(gss_name_t src) noexcept {
+    // Without a realm the keytab decides which realm's key took the ticket: ask.
     detail::gss_name targ;
     OM_uint32 minor = 0;
     const OM_uint32 major = gss_inquire_context(&minor, ctx_.get(), nullptr, targ.out(), nullptr,
@@ -693,15 +1052,11 @@ class AcceptorContext : public detail::context_base {
       mutauth::detail::append_quoted(e, config_->service.to_string().view());
       return e;
     }
-    auto peer = detail::principal_from(src);
-    if (!peer) return peer.error_value();
-    peer_ = *peer;
     local_ = *local;
     return ok();
   }
 
   const AcceptorConfig* config_;
-  gss_cred_id_t shared_cred_ = GSS_C_NO_CREDENTIAL;  // cred_ or the config's shared credential
 };
 
 /// The Kerberos v5 mechanism policy (docs/kerberos.md).

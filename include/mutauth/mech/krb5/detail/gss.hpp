@@ -214,12 +214,13 @@ inline void append_status_text(error& e, OM_uint32 status, int type) noexcept {
 }
 
 /// The display form of a name (`alice@EXAMPLE.TEST`, `host/server.example.test@EXAMPLE.TEST`),
-/// into `out`. Fails when GSS cannot display it or it does not fit.
+/// into `out`, and its name type into `*type` when asked. Fails when GSS cannot display it or it does not fit.
 template <std::size_t N>
-[[nodiscard]] result<void> display_name(gss_name_t name, mutauth::detail::fixed_string<N>& out) noexcept {
+[[nodiscard]] result<void> display_name(gss_name_t name, mutauth::detail::fixed_string<N>& out,
+                                        gss_OID* type = nullptr) noexcept {
   OM_uint32 minor = 0;
   gss_buffer text;
-  const OM_uint32 major = gss_display_name(&minor, name, text.out(), nullptr);
+  const OM_uint32 major = gss_display_name(&minor, name, text.out(), type);
   if (GSS_ERROR(major)) return error(errc::mechanism_failure, "gss_display_name failed");
   out.clear();
   if (!out.append(text.text())) {
