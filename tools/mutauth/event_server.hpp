@@ -233,12 +233,17 @@ class EventServer {
     p->counted_preauth = true;
     ++from_source;
     ++preauth_;
-    Peer& ref = place(std::move(p));
+    watch(place(std::move(p)));
+  }
+
+  // Every new descriptor starts out waiting for input: the client speaks first (and a lingering
+  // refused peer is read until its EOF).
+  void watch(Peer& ref) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = key(ref);
     ref.events = EPOLLIN;
-    ::epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev);
+    ::epoll_ctl(ep_, EPOLL_CTL_ADD, ref.fd, &ev);
   }
 
   Peer& place(std::unique_ptr<Peer> p) {
@@ -270,12 +275,7 @@ class EventServer {
     p->ph = phase::lingering;
     p->deadline = clock::now() + to_duration(linger_seconds);
     ++lingering_;
-    Peer& ref = place(std::move(p));
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = key(ref);
-    ref.events = EPOLLIN;
-    ::epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev);
+    watch(place(std::move(p)));
   }
 
   // Refusals are logged, but a flood must not become a flood of log lines: at most 10 a second,
