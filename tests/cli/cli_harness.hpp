@@ -20,9 +20,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +34,22 @@
 extern char** environ;
 
 namespace mutauth::clitest {
+
+/// A whole file's bytes ("" when it cannot be read).
+inline std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+/// "ssh-ed25519 AAAA..." of a .pub file (type and key, no comment).
+inline std::string key_of(const std::string& pub) {
+  std::istringstream in(read_text(pub));
+  std::string type, b64;
+  in >> type >> b64;
+  return type + " " + b64;
+}
 
 using bytes = std::vector<std::uint8_t>;
 using steady = std::chrono::steady_clock;

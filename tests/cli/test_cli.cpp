@@ -53,21 +53,6 @@ void write_text(const std::string& path, const std::string& text) {
   REQUIRE(f.good());
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-/// "ssh-ed25519 AAAA..." of a .pub file (type and key, no comment).
-std::string key_of(const std::string& pub) {
-  std::istringstream in(read_text(pub));
-  std::string type, b64;
-  in >> type >> b64;
-  return type + " " + b64;
-}
-
 /// The SHA256 fingerprint ssh-keygen itself prints for a key: the tool under test must agree.
 std::string fingerprint(const std::string& pub) {
   std::istringstream in(mutauth::testing::run_capture("ssh-keygen -l -E sha256 -f " + shell_quote(pub)));

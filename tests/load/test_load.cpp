@@ -56,20 +56,6 @@ void sh(const std::string& cmd) {
   REQUIRE(std::system((cmd + " </dev/null >/dev/null 2>&1").c_str()) == 0);
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::string key_of(const std::string& pub) {
-  std::istringstream in(read_text(pub));
-  std::string type, b64;
-  in >> type >> b64;
-  return type + " " + b64;
-}
-
 void raise_nofile() {
   rlimit rl{};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &rl) == 0);
