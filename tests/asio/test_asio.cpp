@@ -86,7 +86,8 @@ bytes export_key(const Session<PK>& s) {
 TEST_CASE("asio: coroutines, both roles, async_read/async_write over 256 KiB, concurrent read and write, clean close is eof",
           "[pk]") {
   ::asio::io_context io;
-  auto [cs, ss] = tcp_pair(io);
+  SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+  tcp::socket &cs = sp.client, &ss = sp.server;
   Stream client(std::move(cs), peers().target, peers().icfg);
   Stream server(std::move(ss), peers().acfg, mutauth::testing::admit_alice);
   const bytes payload = pattern(256 * 1024);
@@ -153,7 +154,8 @@ TEST_CASE("asio: coroutines, both roles, async_read/async_write over 256 KiB, co
 TEST_CASE("asio: callbacks, both roles, 256 KiB echoed with a read and a write outstanding together, clean close is eof",
           "[pk]") {
   ::asio::io_context io;
-  auto [cs, ss] = tcp_pair(io);
+  SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+  tcp::socket &cs = sp.client, &ss = sp.server;
   Stream client(std::move(cs), peers().target, peers().icfg);
   Stream server(std::move(ss), peers().acfg, mutauth::testing::admit_alice);
   const bytes payload = pattern(256 * 1024);
@@ -180,7 +182,8 @@ TEST_CASE("asio: callbacks, both roles, 256 KiB echoed with a read and a write o
 TEST_CASE("asio: callbacks; a server whose socket closes without the sealed close is truncation for the reader",
           "[pk]") {
   ::asio::io_context io;
-  auto [cs, ss] = tcp_pair(io);
+  SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+  tcp::socket &cs = sp.client, &ss = sp.server;
   Stream client(std::move(cs), peers().target, peers().icfg);
   Stream server(std::move(ss), peers().acfg, mutauth::testing::admit_alice);
   std::error_code chs{make_error_code(errc::malformed)}, shs{make_error_code(errc::malformed)}, first_ec, second_ec, write_ec;
@@ -231,7 +234,8 @@ TEST_CASE("asio: use_future from another thread; a refused client fails with una
   std::thread runner([&] { io.run(); });
 
   SECTION("admitted: handshake, a message each way, shutdown") {
-    auto [cs, ss] = tcp_pair(io);
+    SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+    tcp::socket &cs = sp.client, &ss = sp.server;
     Stream client(std::move(cs), peers().target, peers().icfg);
     Stream server(std::move(ss), peers().acfg, mutauth::testing::admit_alice);
     auto sh = server.async_handshake(::asio::use_future);
@@ -259,7 +263,8 @@ TEST_CASE("asio: use_future from another thread; a refused client fails with una
     REQUIRE_NOTHROW(csd.get());
   }
   SECTION("refused") {
-    auto [cs, ss] = tcp_pair(io);
+    SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+    tcp::socket &cs = sp.client, &ss = sp.server;
     Stream client(std::move(cs), peers().target, peers().icfg);
     Stream server(std::move(ss), peers().acfg, deny);
     auto sh = server.async_handshake(::asio::use_future);
@@ -287,7 +292,8 @@ TEST_CASE("asio: use_future from another thread; a refused client fails with una
 TEST_CASE("asio: a server that vanishes after message 1: the client's handshake fails, no session, nothing sealed",
           "[pk]") {
   ::asio::io_context io;
-  auto [cs, ss] = tcp_pair(io);
+  SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+  tcp::socket &cs = sp.client, &ss = sp.server;
   Stream client(std::move(cs), peers().target, peers().icfg);
   // G1 before the handshake: neither read nor write works, and nothing is sent.
   std::error_code early_w, early_r;
@@ -331,7 +337,8 @@ TEST_CASE("asio: a server that vanishes after message 1: the client's handshake 
 
 TEST_CASE("asio: a client that vanishes after message 1: the server's handshake fails, no session", "[pk]") {
   ::asio::io_context io;
-  auto [cs, ss] = tcp_pair(io);
+  SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+  tcp::socket &cs = sp.client, &ss = sp.server;
   Stream server(std::move(ss), peers().acfg, mutauth::testing::admit_alice);
   // A genuine message 1 from a sans-IO client, written by hand, then the socket closes.
   auto raw = std::make_unique<Connection<PK>>(as_client, peers().target, peers().icfg);
@@ -354,7 +361,8 @@ TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the st
           "[pk]") {
   ::asio::io_context io;
   SECTION("per-operation cancellation of a read") {
-    auto [cs, ss] = tcp_pair(io);
+    SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+    tcp::socket &cs = sp.client, &ss = sp.server;
     Stream client(std::move(cs), peers().target, peers().icfg);
     Stream server(std::move(ss), peers().acfg, mutauth::testing::admit_alice);
     ::asio::cancellation_signal cancel;
@@ -382,7 +390,8 @@ TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the st
     CHECK(text(buf, read2_n) == later);
   }
   SECTION("next_layer().cancel() during the handshake, against a silent server") {
-    auto [cs, ss] = tcp_pair(io);
+    SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+    tcp::socket &cs = sp.client, &ss = sp.server;
     Stream client(std::move(cs), peers().target, peers().icfg);
     std::array<std::uint8_t, 3> hdr{};
     std::error_code hs;
@@ -397,7 +406,8 @@ TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the st
     CHECK(client.session() == nullptr);
   }
   SECTION("a per-operation slot cancels async_shutdown's wait") {
-    auto [cs, ss] = tcp_pair(io);
+    SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+    tcp::socket &cs = sp.client, &ss = sp.server;
     Stream client(std::move(cs), peers().target, peers().icfg);
     Stream server(std::move(ss), peers().acfg, mutauth::testing::admit_alice);
     ::asio::cancellation_signal cancel;
@@ -419,7 +429,8 @@ TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the st
 TEST_CASE("asio: async_shutdown is bounded: a peer that never closes gives timed_out, and it got our close",
           "[pk]") {
   ::asio::io_context io;
-  auto [cs, ss] = tcp_pair(io);
+  SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+  tcp::socket &cs = sp.client, &ss = sp.server;
   Stream client(std::move(cs), peers().target, peers().icfg);
   Stream server(std::move(ss), peers().acfg, mutauth::testing::admit_alice);
   std::error_code sd{make_error_code(errc::malformed)}, server_read;
@@ -453,7 +464,8 @@ TEST_CASE("asio: async_shutdown is bounded: a peer that never closes gives timed
 
 TEST_CASE("asio: a stream moves (the Connection is on the heap); empty buffers complete at once", "[pk]") {
   ::asio::io_context io;
-  auto [cs, ss] = tcp_pair(io);
+  SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+  tcp::socket &cs = sp.client, &ss = sp.server;
   std::vector<Stream> streams;
   streams.emplace_back(std::move(cs), peers().target, peers().icfg);
   streams.emplace_back(std::move(ss), peers().acfg, mutauth::testing::admit_alice);

@@ -45,7 +45,8 @@ TEST_CASE("asio krb5: both roles, 100 KiB echoed, clean close is eof; then trunc
   ::asio::io_context io;
 
   SECTION("clean") {
-    auto [cs, ss] = tcp_pair(io);
+    SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+    tcp::socket &cs = sp.client, &ss = sp.server;
     Stream client(std::move(cs), target, icfg);
     Stream server(std::move(ss), acfg, mutauth::testing::allow_all);
     std::vector<std::uint8_t> payload(100 * 1024);
@@ -68,7 +69,8 @@ TEST_CASE("asio krb5: both roles, 100 KiB echoed, clean close is eof; then trunc
     CHECK(es.done);
   }
   SECTION("truncation") {
-    auto [cs, ss] = tcp_pair(io);
+    SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+    tcp::socket &cs = sp.client, &ss = sp.server;
     Stream client(std::move(cs), target, icfg);
     Stream server(std::move(ss), acfg, mutauth::testing::allow_all);
     std::error_code got{make_error_code(errc::malformed)};
@@ -85,7 +87,8 @@ TEST_CASE("asio krb5: both roles, 100 KiB echoed, clean close is eof; then trunc
     CHECK(got == errc::truncation);
   }
   SECTION("refused") {
-    auto [cs, ss] = tcp_pair(io);
+    SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+    tcp::socket &cs = sp.client, &ss = sp.server;
     Stream client(std::move(cs), target, icfg);
     Stream server(std::move(ss), acfg, only_bob);
     std::error_code c{}, s{};
