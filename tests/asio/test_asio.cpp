@@ -179,7 +179,7 @@ TEST_CASE("asio: callbacks, both roles, 256 KiB echoed with a read and a write o
   REQUIRE(es.done);
 }
 
-TEST_CASE("asio: callbacks; a server whose socket closes without the sealed close is truncation for the reader",
+TEST_CASE("asio: callbacks, a server whose socket closes without the sealed close is truncation for the reader",
           "[pk]") {
   ::asio::io_context io;
   SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
@@ -228,7 +228,7 @@ TEST_CASE("asio: callbacks; a server whose socket closes without the sealed clos
   CHECK(wr == errc::truncation);
 }
 
-TEST_CASE("asio: use_future from another thread; a refused client fails with unauthorized on both sides", "[pk]") {
+TEST_CASE("asio: use_future from another thread, a refused client fails with unauthorized on both sides", "[pk]") {
   ::asio::io_context io;
   auto work = ::asio::make_work_guard(io);
   std::thread runner([&] { io.run(); });
@@ -357,7 +357,7 @@ TEST_CASE("asio: a client that vanishes after message 1: the server's handshake 
   CHECK(hdr[0] == static_cast<std::uint8_t>(record_type::handshake));
 }
 
-TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the stream goes on; next_layer().cancel() ends a handshake",
+TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the stream goes on, next_layer().cancel() ends a handshake",
           "[pk]") {
   ::asio::io_context io;
   SECTION("per-operation cancellation of a read") {
@@ -462,7 +462,7 @@ TEST_CASE("asio: async_shutdown is bounded: a peer that never closes gives timed
   CHECK(wr == errc::wrong_state);
 }
 
-TEST_CASE("asio: a stream moves (the Connection is on the heap); empty buffers complete at once", "[pk]") {
+TEST_CASE("asio: a stream moves (the Connection is on the heap), empty buffers complete at once", "[pk]") {
   ::asio::io_context io;
   SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
   tcp::socket &cs = sp.client, &ss = sp.server;

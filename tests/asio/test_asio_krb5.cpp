@@ -37,7 +37,7 @@ bool only_bob(const Principal& p) noexcept { return p.name.view() == "bob@EXAMPL
 
 }  // namespace
 
-TEST_CASE("asio krb5: both roles, 100 KiB echoed, clean close is eof; then truncation", "[kerberos]") {
+TEST_CASE("asio krb5: both roles, 100 KiB echoed, clean close is eof, then truncation", "[kerberos]") {
   mutauth::testing::Realms realm;
   const ServicePrincipal target = mutauth::testing::spn("host/server.example.test");
   const K::InitiatorConfig icfg{};
