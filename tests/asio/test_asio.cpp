@@ -405,6 +405,22 @@ TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the st
     CHECK(hs == ::asio::error::operation_aborted);
     CHECK(client.session() == nullptr);
   }
+  SECTION("a per-operation slot cancels a handshake waiting for a silent server") {
+    SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
+    tcp::socket &cs = sp.client, &ss = sp.server;
+    Stream client(std::move(cs), peers().target, peers().icfg);
+    ::asio::cancellation_signal cancel;
+    std::array<std::uint8_t, 3> hdr{};
+    std::error_code hs;
+    ::asio::async_read(ss, ::asio::buffer(hdr), [&](std::error_code ec, std::size_t) {
+      REQUIRE_FALSE(ec);
+      ::asio::post(io, [&] { cancel.emit(::asio::cancellation_type::terminal); });
+    });
+    client.async_handshake(::asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec) { hs = ec; }));
+    io.run();
+    CHECK(hs == ::asio::error::operation_aborted);
+    CHECK(client.session() == nullptr);
+  }
   SECTION("a per-operation slot cancels async_shutdown's wait") {
     SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
     tcp::socket &cs = sp.client, &ss = sp.server;
@@ -500,4 +516,29 @@ TEST_CASE("asio: a stream moves (the Connection is on the heap), empty buffers c
   CHECK(zero_r == 0);
   CHECK(text(in, got) == m);
   CHECK(export_key(*moved_client.session()) == export_key(*moved_server.session()));
+}
+
+TEST_CASE("asio: a peer that drops the stream after our close, without its own, makes async_shutdown report truncation",
+          "[pk]") {
+  ::asio::io_context io;
+  SocketPair sp = tcp_pair(io);
+  tcp::socket &cs = sp.client, &ss = sp.server;
+  Stream client(std::move(cs), peers().target, peers().icfg);
+  Stream server(std::move(ss), peers().acfg, mutauth::testing::admit_alice);
+  std::error_code sd{make_error_code(errc::malformed)}, server_read;
+  bytes buf(16);
+  server.async_handshake([&](std::error_code ec) {
+    REQUIRE_FALSE(ec);
+    server.async_read_some(::asio::buffer(buf), [&](std::error_code e, std::size_t) {
+      server_read = e;
+      server.next_layer().close();  // got the client's close, gives none back
+    });
+  });
+  client.async_handshake([&](std::error_code ec) {
+    REQUIRE_FALSE(ec);
+    client.async_shutdown([&](std::error_code e) { sd = e; });
+  });
+  io.run();
+  CHECK(server_read == ::asio::error::eof);
+  CHECK(sd == errc::truncation);
 }
