@@ -9,7 +9,7 @@
 //   co_await s.async_shutdown(::asio::use_awaitable);        // sealed close, bounded wait
 //
 // Every operation is an ::asio::async_compose operation, so any completion token works
-// (callbacks, use_future, use_awaitable, deferred) and asio::async_read / async_write compose
+// (callbacks, use_future, use_awaitable) and asio::async_read / async_write compose
 // with it (it models AsyncReadStream and AsyncWriteStream).
 //
 // Write `::asio::` for the standalone asio namespace wherever `mutauth` is in scope
