@@ -103,9 +103,10 @@ struct stream_core {
   bool handshake_started = false;
   bool established = false;
 
-  stream_core(const ServicePrincipal& t, const typename M::InitiatorConfig& c) noexcept
+  // Not noexcept: the receive buffer is allocated (std::bad_alloc, like make_unique itself).
+  stream_core(const ServicePrincipal& t, const typename M::InitiatorConfig& c)
       : target(t), conn(as_client, *target, c) {}
-  stream_core(const typename M::AcceptorConfig& c, Authorizer a) noexcept : conn(as_server, c, a) {}
+  stream_core(const typename M::AcceptorConfig& c, Authorizer a) : conn(as_server, c, a) {}
 
   void take_events() noexcept {
     for (auto ev = conn.next_event(); ev.kind != connection_event::none; ev = conn.next_event()) {
