@@ -205,7 +205,9 @@ def main():
                             f.write(text)
                     written.add(export + ".cpp")
             calls.append("mutauth_doc_block(%s %s %s %s %s %s %s)" % (
-                cmake_quote(name), target, kind, cmake_quote(run), cmake_quote(";".join(needs)),
+                cmake_quote(name), target, kind, cmake_quote(run),
+                # A CMake list: its ";" must stay a separator (target names need no quoting).
+                '"' + ";".join(needs) + '"',
                 cmake_quote(source), cmake_quote(message)))
     for stale in os.listdir(out_dir):
         if stale.endswith(".cpp") and stale not in written:
