@@ -196,7 +196,7 @@ TEST_CASE("connection: sizes of the fixed buffers (pk)", "[connection]") {
   STATIC_REQUIRE(Conn::plaintext_capacity < 20 * 1024);
 }
 
-TEST_CASE("connection: a pk server refuses a handshake record above 16,640 bytes at its header",
+TEST_CASE("connection: a pk server refuses a handshake record above 16640 bytes at its header",
           "[connection]") {
   // §9.1: the decoder's bound for pk is 16 KiB + 256; a longer body is too_large before any
   // of it is buffered, and no clear alert answers a framing error (§16.2).
