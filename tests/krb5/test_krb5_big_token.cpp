@@ -173,3 +173,50 @@ TEST_CASE("krb5: the decoder takes a 65535-byte handshake body",
   }
   // pk keeps its 16 KiB + 256 limit: tests/connection, "sizes of the fixed buffers (pk)".
 }
+
+#ifdef MUTAUTH_CLI
+#include "cli/cli_harness.hpp"
+
+TEST_CASE("krb5: the CLI server takes a 48000-byte AP-REQ record over 127.0.0.1", "[kerberos]") {
+  namespace ct = mutauth::clitest;
+  Realms realm;  // exports KRB5_CONFIG etc.; the server inherits them
+  std::unique_ptr<ct::Proc> srv;
+  int port = 0;
+  for (int attempt = 0; attempt < 5 && !srv; ++attempt) {
+    port = ct::free_port();
+    auto p = std::make_unique<ct::Proc>(std::vector<std::string>{
+        MUTAUTH_CLI, "listen", "127.0.0.1:" + std::to_string(port), "--mech", "krb5", "--service",
+        "host/server.example.test", "--keytab", realm.path("service.keytab"), "--allow", "alice@EXAMPLE.TEST",
+        "--handshake-timeout", "10"});
+    if (p->wait_for_err("mutauth: listening on ", 10)) srv = std::move(p);
+  }
+  REQUIRE(srv);
+  const bytes wire = frame(record_type::handshake, grown(real_ap_req(), 48000));
+  {
+    // Accepted by GSS-API in the server: its answer is a handshake record (the AP-REP).
+    ct::Fd raw = ct::tcp_connect(port);
+    ct::send_all(raw, wire);
+    bytes reply;
+    REQUIRE(ct::read_exact(raw, reply, 3));
+    INFO("server stderr:\n" << srv->err());
+    CHECK(reply[0] == static_cast<std::uint8_t>(record_type::handshake));
+    const std::size_t len = (std::size_t{reply[1]} << 8) | reply[2];
+    CHECK(len > 0);
+    CHECK(ct::read_exact(raw, reply, 3 + len));
+  }
+  {
+    // The same record again: the server's GSS-API refuses it as a replay, and says so.
+    ct::Fd raw = ct::tcp_connect(port);
+    ct::send_all(raw, wire);
+    bytes reply;
+    CHECK(ct::read_to_eof(raw, reply));
+    REQUIRE(srv->wait_for_err("replay", 10));
+    const std::string log = srv->err();
+    INFO("server stderr:\n" << log);
+    CHECK(log.find("gss_accept_sec_context") != std::string::npos);
+    CHECK(log.find("too large") == std::string::npos);
+    CHECK(log.find("framing") == std::string::npos);
+  }
+  CHECK(srv->stop() == 0);
+}
+#endif
