@@ -107,7 +107,8 @@ class Connection {
   /// length field.
   static constexpr std::size_t max_handshake_body = std::min<std::size_t>(M::max_token_size, 0xFFFF);
   /// The decoder's body limit: a handshake token or a sealed record of up to
-  /// default_max_record_body (§9.1), whichever is larger. pk: 16640; never 64 KiB for pk.
+  /// default_max_record_body (§9.1), whichever is larger. pk: 16640, never 64 KiB; krb5: 65535
+  /// (docs/kerberos.md, "Token sizes").
   static constexpr std::size_t max_record_body =
       std::max<std::size_t>(max_handshake_body, default_max_record_body);
   /// Output room kept for the one control record a connection can still send after its data:

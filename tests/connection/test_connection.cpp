@@ -189,6 +189,32 @@ TEST_CASE("connection: sizes of the fixed buffers (pk)", "[connection]") {
        << ", decoder body " << Conn::max_record_body << ", output " << Conn::output_capacity
        << ", plaintext " << Conn::plaintext_capacity);
   REQUIRE(sizeof(Conn) < 64 * 1024);
+  // No 64 KiB buffer in a pk build (issue 15: only Kerberos tokens reach 64 KiB): each fixed
+  // buffer stays under 20 KiB.
+  STATIC_REQUIRE(sizeof(RecordDecoder<Conn::max_record_body>) < 20 * 1024);
+  STATIC_REQUIRE(Conn::output_capacity < 20 * 1024);
+  STATIC_REQUIRE(Conn::plaintext_capacity < 20 * 1024);
+}
+
+TEST_CASE("connection: a pk server refuses a handshake record above 16640 bytes at its header",
+          "[connection]") {
+  // §9.1: the decoder's bound for pk is 16 KiB + 256; a longer body is too_large before any
+  // of it is buffered, and no clear alert answers a framing error (§16.2).
+  const std::size_t len = default_max_record_body + 1;
+  const bytes header{0x16, static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len)};
+  auto s = std::make_unique<Conn>(as_server, peers().acfg, mutauth::testing::admit_alice);
+  auto r = s->receive(header);
+  REQUIRE(!r);
+  CHECK(r.error_value().code() == errc::too_large);
+  CHECK(s->pending_output().empty());
+  // One byte less is a record the decoder takes (and the handshake then judges).
+  const std::size_t ok_len = default_max_record_body;
+  RecordDecoder<Conn::max_record_body> d;
+  const bytes ok_header{0x16, static_cast<std::uint8_t>(ok_len >> 8), static_cast<std::uint8_t>(ok_len)};
+  auto h = d.decode(ok_header);
+  REQUIRE(h);
+  CHECK(h->consumed == 3);
+  CHECK_FALSE(h->has_record);
 }
 
 TEST_CASE("connection: bytes delivered all at once", "[connection]") {

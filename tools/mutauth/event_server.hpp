@@ -328,7 +328,8 @@ class EventServer {
     if (p.in_pos < p.in.size() || !p.backlog.empty()) return;  // still digesting
     // One full record per read in a session (§9.1: 16 KiB of data, its header and tag): each
     // session gets its turn in small slices, so a batch of them stays short.
-    static std::uint8_t buf[64 * 1024];
+    // Room for one whole record of this mechanism (pk: 16643 bytes, krb5: 65538, one AP-REQ).
+    static std::uint8_t buf[record_header_size + Connection<M>::max_record_body];
     const std::size_t want = p.ph == phase::session ? 16 * 1024 + 3 + 17 : sizeof buf;
     const ssize_t r = ::recv(p.fd, buf, want, 0);
     if (r < 0) {

@@ -235,7 +235,8 @@ bool drive(Connection<M>& c, Socket& s, const PumpOptions& o, OnEstablished&& on
   bool established = false, local_open = o.in_fd >= 0, sent_close = false, eof = false, reset = false;
   std::vector<std::uint8_t> in, local;  // unconsumed input; local bytes not yet sealed
   std::size_t in_pos = 0;
-  std::vector<std::uint8_t> buf(32 * 1024);
+  // A read chunk; for krb5 one whole AP-REQ record (up to 64 KiB) fits in it.
+  std::vector<std::uint8_t> buf(std::max<std::size_t>(32 * 1024, record_header_size + Connection<M>::max_record_body));
   const auto t0 = clock::now();
   Deadline hs_deadline = Deadline::in_seconds(o.handshake_timeout);
   Deadline idle = Deadline::in_seconds(o.idle_timeout);

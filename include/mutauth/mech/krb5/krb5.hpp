@@ -1066,8 +1066,11 @@ struct Kerberos {
   /// The AP-REP is the acceptor's last token, and the core releases it only after the
   /// authorization policy admitted the client; the initiator completes on it (RFC 4120 §3.2.4).
   static constexpr bool initiator_learns_admission = true;
-  /// AP-REQs carry the ticket and its authorization data (an AD PAC can be tens of KiB).
-  static constexpr std::size_t max_token_size = 64 * 1024;
+  /// AP-REQs carry the ticket and its authorization data: an Active Directory PAC makes them
+  /// tens of KiB (Windows' MaxTokenSize default is 48,000 bytes). 65535 is the most one framed
+  /// handshake record can carry (docs/protocol/mutauth-pk.md §9.1: a u16 body length), so a
+  /// larger bound would only size buffers no record can fill (docs/kerberos.md, "Token sizes").
+  static constexpr std::size_t max_token_size = 0xFFFF;
   /// AP-REQ and AP-REP, plus room for one continuation round trip.
   static constexpr std::size_t max_handshake_messages = 4;
 
