@@ -171,11 +171,20 @@ class handshake_base {
     // The mechanism says the peer is verified. Conclude, then apply the role's own rule before
     // releasing the last token: the acceptor's authorization runs before its final token leaves,
     // so a refused client does not even get the server's proof (Kerberos AP-REP).
+    if (result<void> ok = conclude_session(); !ok) return fail(ok.error_value());
+    state_ = t->on_complete;
+    return {status::done, s.token, errc::ok};
+  }
+
+  // The mechanism's conclusion, checked and turned into the Session. Out of line so that
+  // dispatch()'s frame, which lies below every mechanism step, does not also hold the Concluded
+  // (about 3 KB on the Cortex-M4: docs/embedded.md, "Sizes").
+  [[gnu::noinline]] result<void> conclude_session() noexcept {
     result<Concluded<M>> c = std::move(mech_).conclude();
-    if (!c) return fail(c.error_value());
+    if (!c) return c.error_value();
     if (result<void> ok = check_concluded(*c); !ok) {
       c->keys.wipe();
-      return fail(ok.error_value());
+      return ok;
     }
     // The Session is built here, so the handshake holds its compact form (keys and one name
     // table) rather than the Concluded with three fixed-capacity names; names that do not fit
@@ -188,12 +197,11 @@ class handshake_base {
         e.append(MUTAUTH_DETAIL_SESSION_NAME_BYTES_TEXT);
         e.append(" bytes");
         e.with_hint("raise MUTAUTH_SESSION_NAME_BYTES (session.hpp) for the whole program");
-        return fail(e);
+        return e;
       }
       session_.emplace(Session<M>(R, std::move(*c), names));
     }
-    state_ = t->on_complete;
-    return {status::done, s.token, errc::ok};
+    return mutauth::ok();
   }
 
   // Copies a step's token into caller storage. The size is checked against the mechanism's
