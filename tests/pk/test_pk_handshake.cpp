@@ -671,3 +671,21 @@ TEST_CASE("pk: a Session fits in 512 bytes, two handshake buffers fewer (issue 1
   STATIC_REQUIRE(sizeof(Initiator<pk::PublicKey>) < pk::PublicKey::max_token_size + 6 * 1024);
   STATIC_REQUIRE(sizeof(Acceptor<pk::PublicKey>) < pk::PublicKey::max_token_size + 5 * 1024);
 }
+
+TEST_CASE("pk: names that do not fit the session's name table fail the handshake, not the session") {
+  // 120 characters of client name + two 50-character fingerprints + the service name exceed the
+  // default 176-byte table (session.hpp, MUTAUTH_SESSION_NAME_BYTES).
+  static const std::string long_name(120, 'a');
+  std::array<pk::PinnedClient, 1> pins{{{long_name, world().alice.public_key()}}};
+  auto ic = world().client_cfg(world().alice);
+  ic.identity.name = long_name;
+  auto ac = world().server_cfg(world().server, "host/server.example.test");
+  ac.trust.pinned = pins;
+  Pair p(ic, ac);
+  p.run();
+  REQUIRE(p.server.is_failed());
+  CHECK(p.server.last_error().code() == errc::too_large);
+  CHECK(p.server.last_error().detail().find("name table") != std::string_view::npos);
+  CHECK_FALSE(p.client.is_done());  // message 4, the admission, never left the server
+  CHECK(p.transcript.size() == 3);
+}
