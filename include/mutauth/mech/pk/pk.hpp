@@ -140,7 +140,7 @@ class Context {
       return;
     }
     own_cert_principals_ = c->principal_count;
-    if (c->principal_count == 1) (void)own_cert_principal_.append(c->principals()[0]);
+    if (c->principal_count == 1) own_cert_principal_ = c->principals()[0];
     for (std::string_view p : c->principals()) own_cert_lists_name_ = own_cert_lists_name_ || p == id_.name;
     if (!same_key(c->key, id_.key->public_key())) {
       err_ = error(errc::key_mismatch, "identity certificate certifies ",
@@ -301,7 +301,9 @@ class Context {
   bool own_cert_refused_ = false;
   // What check_own_certificate() learned of our own certificate's principals.
   std::size_t own_cert_principals_ = 0;
-  mutauth::detail::fixed_string<max_name_size> own_cert_principal_{};
+  // A view into id_.certificate, which outlives the handshake (Identity::certificate), not a
+  // copy (docs/embedded.md, "Sizes").
+  std::string_view own_cert_principal_{};
   bool own_cert_lists_name_ = false;  // Identity::name is among them
 };
 
@@ -381,7 +383,7 @@ struct PublicKey {
     // first thing to fix.
     void choose_asserted_name() noexcept {
       std::string_view n = id_.name;
-      if (n.empty() && own_cert_principals_ == 1) n = own_cert_principal_.view();
+      if (n.empty() && own_cert_principals_ == 1) n = own_cert_principal_;
       if (n.empty()) {
         if (!err_)
           err_ = error(errc::invalid_argument, "the client asserts no principal",
