@@ -61,7 +61,7 @@ L.append("# mutauth on a Cortex-M4 (QEMU mps2-an386)\n")
 L.append("Written by `bench/mcu_report.sh` (method: docs/embedded.md, \"Measurements\"). "
          f"{doc['toolchain']}; libsodium from the {doc['libsodium']}; {qemu_ver}. "
          "Each row is one real handshake and sealed echo against the host's `mutauth` CLI over the emulated UART. "
-         "These are the figures before issue 14 item 4 (\"make it small\").\n")
+         "docs/embedded.md, \"Sizes\", compares them with the figures before issue 14 item 4 (\"make it small\").\n")
 L.append("## Flash (bytes; code + read-only data + .data initialisers)\n")
 L.append("| origin | flash |\n|---|---:|")
 names = {"mutauth": "mutauth (the header-only library as instantiated in firmware.cpp, with the std:: templates it uses)",

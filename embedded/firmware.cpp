@@ -314,7 +314,7 @@ int main() {
           case connection_event::established: {
             established = true;
             stack_at_established = stack_peak();
-            const Principal& peer = conn->session()->peer();
+            const auto peer = conn->session()->peer();  // a view into the session's name table
             say() << "established peer=" << peer.name.view() << " local=" << conn->session()->local().name.view()
                   << " fingerprint=" << peer.fingerprint.view();
             if (!p.server) {

@@ -78,7 +78,7 @@ class handshake_base {
         state_(o.state_),
         messages_(o.messages_),
         err_(o.err_),
-        concluded_(std::move(o.concluded_)) {
+        session_(std::move(o.session_)) {
     o.kill_moved_from();
   }
   handshake_base& operator=(handshake_base&&) = delete;
@@ -119,8 +119,7 @@ class handshake_base {
   explicit handshake_base(A&&... a) noexcept : mech_(static_cast<A&&>(a)...) {}
 
   ~handshake_base() {
-    mech_.wipe();
-    if (concluded_) concluded_->keys.wipe();
+    mech_.wipe();  // session_'s own destructor wipes its keys
   }
 
   step_result dispatch(hs_event ev, bytes_view in) noexcept {
@@ -172,15 +171,37 @@ class handshake_base {
     // The mechanism says the peer is verified. Conclude, then apply the role's own rule before
     // releasing the last token: the acceptor's authorization runs before its final token leaves,
     // so a refused client does not even get the server's proof (Kerberos AP-REP).
-    result<Concluded<M>> c = std::move(mech_).conclude();
-    if (!c) return fail(c.error_value());
-    if (result<void> ok = check_concluded(*c); !ok) {
-      c->keys.wipe();
-      return fail(ok.error_value());
-    }
-    concluded_.emplace(std::move(*c));
+    if (result<void> ok = conclude_session(); !ok) return fail(ok.error_value());
     state_ = t->on_complete;
     return {status::done, s.token, errc::ok};
+  }
+
+  // The mechanism's conclusion, checked and turned into the Session. Out of line so that
+  // dispatch()'s frame, which lies below every mechanism step, does not also hold the Concluded
+  // (about 3 KB on the Cortex-M4: docs/embedded.md, "Sizes").
+  [[gnu::noinline]] result<void> conclude_session() noexcept {
+    result<Concluded<M>> c = std::move(mech_).conclude();
+    if (!c) return c.error_value();
+    if (result<void> ok = check_concluded(*c); !ok) {
+      c->keys.wipe();
+      return ok;
+    }
+    // The Session is built here, so the handshake holds its compact form (keys and one name
+    // table) rather than the Concluded with three fixed-capacity names; names that do not fit
+    // the table fail the handshake before its last token leaves.
+    {
+      detail::session_names names;
+      if (!names.assign(c->peer.principal(), c->local, c->service)) {
+        c->keys.wipe();
+        error e(errc::too_large, "the proven names do not fit the session's name table of ");
+        e.append(MUTAUTH_DETAIL_SESSION_NAME_BYTES_TEXT);
+        e.append(" bytes");
+        e.with_hint("raise MUTAUTH_SESSION_NAME_BYTES (session.hpp) for the whole program");
+        return e;
+      }
+      session_.emplace(Session<M>(R, std::move(*c), names));
+    }
+    return mutauth::ok();
   }
 
   // Copies a step's token into caller storage. The size is checked against the mechanism's
@@ -206,9 +227,9 @@ class handshake_base {
       return err_;
     }
     state_ = hs_state::finished;
-    Session<M> s(R, std::move(*concluded_));
-    concluded_.reset();
-    return result<Session<M>>(std::move(s));
+    result<Session<M>> s(std::move(*session_));
+    session_.reset();
+    return s;
   }
 
   void kill_moved_from() noexcept {
@@ -219,10 +240,7 @@ class handshake_base {
     state_ = hs_state::failed;
     err_ = e;
     mech_.wipe();  // G5: a dead context holds no secrets
-    if (concluded_) {
-      concluded_->keys.wipe();
-      concluded_.reset();
-    }
+    session_.reset();  // its destructor wipes the keys
     return {status::failed, {}, e.code()};
   }
 
@@ -230,7 +248,7 @@ class handshake_base {
   hs_state state_ = hs_state::start;
   std::uint16_t messages_ = 0;
   error err_{};
-  std::optional<Concluded<M>> concluded_;
+  std::optional<Session<M>> session_;
 
  private:
   static error refusal_for(hs_event ev) noexcept {

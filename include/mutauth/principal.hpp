@@ -453,5 +453,250 @@ struct Principal {
   }
 };
 
+/// A read-only string held elsewhere (a Session's name table, docs/embedded.md "Sizes"): the part
+/// of fixed_string's read interface that callers of Session::peer()/local() use. Valid as long as
+/// the session it came from is neither destroyed nor moved from.
+class name_ref {
+ public:
+  constexpr name_ref() noexcept = default;
+  constexpr name_ref(const char* p, std::size_t n) noexcept : p_(p), n_(n) {}
+  [[nodiscard]] constexpr std::string_view view() const noexcept { return {n_ ? p_ : "", n_}; }
+  [[nodiscard]] constexpr std::size_t size() const noexcept { return n_; }
+  [[nodiscard]] constexpr bool empty() const noexcept { return n_ == 0; }
+  [[nodiscard]] constexpr const char* data() const noexcept { return n_ ? p_ : ""; }
+  /// NUL-terminated: the table stores every principal string with its terminator.
+  [[nodiscard]] constexpr const char* c_str() const noexcept { return data(); }
+  [[nodiscard]] constexpr char operator[](std::size_t i) const noexcept { return p_[i]; }
+  [[nodiscard]] friend constexpr bool operator==(const name_ref& a, std::string_view b) noexcept {
+    return a.view() == b;
+  }
+  [[nodiscard]] friend constexpr bool operator==(const name_ref& a, const name_ref& b) noexcept {
+    return a.view() == b.view();
+  }
+
+ private:
+  const char* p_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+/// A proven identity as a Session holds it: the fields of Principal, viewing the session's
+/// compact name table instead of owning fixed-capacity copies. Converts to a Principal (a copy)
+/// where an owning value is needed.
+struct PrincipalView {
+  std::string_view mechanism{};
+  name_ref name{};
+  name_ref realm{};
+  name_ref key_id{};
+  std::uint64_t serial = 0;
+  bool has_serial = false;
+  name_ref fingerprint{};
+
+  /// As Principal::to_string().
+  [[nodiscard]] Principal::display_string to_string() const noexcept {
+    Principal::display_string s;
+    (void)s.append(name.view());
+    if (!realm.empty() && name.view().find('@') == std::string_view::npos) {
+      (void)s.push_back('@');
+      (void)s.append(realm.view());
+    }
+    return s;
+  }
+  /// An owning copy (every field fits: the table never holds more than Principal's capacities).
+  [[nodiscard]] Principal to_principal() const noexcept {
+    Principal p;
+    p.mechanism = mechanism;
+    (void)p.name.append(name.view());
+    (void)p.realm.append(realm.view());
+    (void)p.key_id.append(key_id.view());
+    p.serial = serial;
+    p.has_serial = has_serial;
+    (void)p.fingerprint.append(fingerprint.view());
+    return p;
+  }
+  // NOLINTNEXTLINE(google-explicit-constructor): source compatibility with `const Principal& p = s.peer()`
+  operator Principal() const noexcept { return to_principal(); }
+};
+
+/// The service principal as a Session holds it (views into its name table); compares equal to
+/// the ServicePrincipal it was made from and converts back to one.
+class ServicePrincipalView {
+ public:
+  using name_string = ServicePrincipal::name_string;
+  constexpr ServicePrincipalView() noexcept = default;
+  constexpr ServicePrincipalView(std::string_view service, std::string_view host,
+                                 std::uint16_t port, std::string_view realm) noexcept
+      : service_(service), host_(host), realm_(realm), port_(port) {}
+
+  [[nodiscard]] constexpr std::string_view service() const noexcept { return service_; }
+  [[nodiscard]] constexpr std::string_view host() const noexcept { return host_; }
+  [[nodiscard]] constexpr std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] constexpr bool has_port() const noexcept { return port_ != 0; }
+  [[nodiscard]] constexpr std::string_view realm() const noexcept { return realm_; }
+  [[nodiscard]] constexpr bool has_realm() const noexcept { return !realm_.empty(); }
+
+  [[nodiscard]] name_string pk_name() const noexcept {
+    name_string s;
+    (void)s.append(service_);
+    (void)s.push_back('/');
+    (void)s.append(host_);
+    if (port_ != 0) {
+      (void)s.push_back(':');
+      (void)s.append_uint(port_);
+    }
+    return s;
+  }
+  [[nodiscard]] name_string to_string() const noexcept {
+    name_string s = pk_name();
+    if (has_realm()) {
+      (void)s.push_back('@');
+      (void)s.append(realm_);
+    }
+    return s;
+  }
+  [[nodiscard]] name_string krb5_name() const noexcept { return to_string(); }
+  [[nodiscard]] name_string gss_hostbased_name() const noexcept {
+    name_string s;
+    (void)s.append(service_);
+    (void)s.push_back('@');
+    (void)s.append(host_);
+    return s;
+  }
+  /// An owning copy. The parts came from a valid ServicePrincipal, so compose() cannot fail.
+  [[nodiscard]] ServicePrincipal to_service_principal() const noexcept {
+    return *ServicePrincipal::compose(service_, host_, port_, realm_);
+  }
+  // NOLINTNEXTLINE(google-explicit-constructor): source compatibility with ServicePrincipal callers
+  operator ServicePrincipal() const noexcept { return to_service_principal(); }
+
+  [[nodiscard]] friend constexpr bool operator==(const ServicePrincipalView& a,
+                                                 const ServicePrincipalView& b) noexcept {
+    return a.service_ == b.service_ && a.host_ == b.host_ && a.port_ == b.port_ &&
+           a.realm_ == b.realm_;
+  }
+  [[nodiscard]] friend bool operator==(const ServicePrincipalView& a,
+                                       const ServicePrincipal& b) noexcept {
+    return a.service_ == b.service() && a.host_ == b.host() && a.port_ == b.port() &&
+           a.realm_ == b.realm();
+  }
+
+ private:
+  std::string_view service_{};
+  std::string_view host_{};
+  std::string_view realm_{};
+  std::uint16_t port_ = 0;
+};
+
+namespace detail {
+
+/// The names a Session keeps — peer, local and service principal — in one buffer of
+/// `Capacity` bytes with one-byte offsets and lengths (docs/embedded.md "Sizes": the fixed-capacity
+/// Principal and ServicePrincipal copies made Session 3 KB). A string already present in the
+/// buffer (the service's host inside the peer's name `host/<host>`) is stored once.
+template <std::size_t Capacity>
+class name_table {
+  static_assert(Capacity >= 16 && Capacity <= 255, "name table offsets are one byte");
+
+ public:
+  /// Fills the table; false when the names do not fit (the table is then empty).
+  [[nodiscard]] bool assign(const Principal& peer, const Principal& local,
+                            const ServicePrincipal& service) noexcept {
+    clear();
+    const bool fits = put(peer, 0) && put(local, 1) && put(service.service(), false, svc_service) &&
+                      put(service.host(), false, svc_host) && put(service.realm(), false, svc_realm);
+    if (!fits) {
+      clear();
+      return false;
+    }
+    port_ = service.port();
+    return true;
+  }
+
+  [[nodiscard]] PrincipalView principal(std::size_t which) const noexcept {
+    const std::size_t b = which * per_principal;
+    PrincipalView v;
+    v.mechanism = std::string_view(mech_[which] ? mech_[which] : "", mech_len_[which]);
+    v.name = ref(b + 0);
+    v.realm = ref(b + 1);
+    v.key_id = ref(b + 2);
+    v.fingerprint = ref(b + 3);
+    v.serial = serial_[which];
+    v.has_serial = has_serial_[which];
+    return v;
+  }
+  [[nodiscard]] ServicePrincipalView service() const noexcept {
+    return ServicePrincipalView(ref(svc_service).view(), ref(svc_host).view(), port_,
+                                ref(svc_realm).view());
+  }
+
+  void clear() noexcept {
+    for (auto& c : buf_) c = 0;
+    for (auto& o : off_) o = 0;
+    for (auto& l : len_) l = 0;
+    mech_[0] = mech_[1] = nullptr;
+    mech_len_[0] = mech_len_[1] = 0;
+    serial_[0] = serial_[1] = 0;
+    has_serial_[0] = has_serial_[1] = false;
+    used_ = 0;
+    port_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t per_principal = 4;  // name, realm, key_id, fingerprint
+  static constexpr std::size_t svc_service = 2 * per_principal;
+  static constexpr std::size_t svc_host = svc_service + 1;
+  static constexpr std::size_t svc_realm = svc_service + 2;
+  static constexpr std::size_t slots = svc_realm + 1;
+
+  [[nodiscard]] name_ref ref(std::size_t slot) const noexcept {
+    return name_ref(buf_ + off_[slot], len_[slot]);
+  }
+
+  bool put(const Principal& p, std::size_t which) noexcept {
+    const std::size_t b = which * per_principal;
+    // Mechanism names are static strings (mechanism.hpp: "mutauth-pk/1", "krb5"); the table
+    // keeps the pointer.
+    if (p.mechanism.size() > 255) return false;
+    mech_[which] = p.mechanism.data();
+    mech_len_[which] = static_cast<std::uint8_t>(p.mechanism.size());
+    serial_[which] = p.serial;
+    has_serial_[which] = p.has_serial;
+    return put(p.name.view(), true, b) && put(p.realm.view(), true, b + 1) &&
+           put(p.key_id.view(), true, b + 2) && put(p.fingerprint.view(), true, b + 3);
+  }
+
+  // Principal strings keep their terminator (name_ref::c_str()); service parts need none, so
+  // they may reuse any run of equal bytes.
+  bool put(std::string_view s, bool nul, std::size_t slot) noexcept {
+    if (s.empty()) return true;
+    const std::size_t need = s.size() + (nul ? 1 : 0);
+    for (std::size_t at = 0; at + need <= used_; ++at) {
+      if (std::string_view(buf_ + at, s.size()) == s && (!nul || buf_[at + s.size()] == '\0')) {
+        off_[slot] = static_cast<std::uint8_t>(at);
+        len_[slot] = static_cast<std::uint8_t>(s.size());
+        return true;
+      }
+    }
+    if (need > Capacity - used_) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) buf_[used_ + i] = s[i];
+    if (nul) buf_[used_ + s.size()] = '\0';
+    off_[slot] = static_cast<std::uint8_t>(used_);
+    len_[slot] = static_cast<std::uint8_t>(s.size());
+    used_ += need;
+    return true;
+  }
+
+  const char* mech_[2]{};
+  std::uint64_t serial_[2]{};
+  char buf_[Capacity]{};
+  std::uint8_t off_[slots]{};
+  std::uint8_t len_[slots]{};
+  std::uint8_t used_ = 0;
+  std::uint8_t mech_len_[2]{};
+  bool has_serial_[2]{};
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace detail
+
 }  // namespace v0
 }  // namespace mutauth

@@ -24,6 +24,21 @@
 #include "mutauth/mechanism.hpp"
 #include "mutauth/principal.hpp"
 
+/// Bytes of a Session's name table: the peer's and this side's principal (name, realm, key id,
+/// fingerprint, each NUL-terminated) and the service principal's parts, a string already present
+/// stored once. 16..255. A handshake whose proven names do not fit fails with errc::too_large
+/// before its last token leaves (handshake.hpp). The default keeps sizeof(Session<pk::PublicKey>)
+/// within 512 bytes on 32- and 64-bit targets (docs/embedded.md, "Sizes") and holds, e.g., a
+/// client `alice` with certificate key id and fingerprint and a server `host/db1.example.com`
+/// with its own; long Kerberos names (up to 577 characters) need it raised, for the whole program.
+#ifndef MUTAUTH_SESSION_NAME_BYTES
+#define MUTAUTH_SESSION_NAME_BYTES 176
+#endif
+#define MUTAUTH_DETAIL_SESSION_NAME_BYTES_STR2(x) #x
+#define MUTAUTH_DETAIL_SESSION_NAME_BYTES_STR(x) MUTAUTH_DETAIL_SESSION_NAME_BYTES_STR2(x)
+#define MUTAUTH_DETAIL_SESSION_NAME_BYTES_TEXT \
+  MUTAUTH_DETAIL_SESSION_NAME_BYTES_STR(MUTAUTH_SESSION_NAME_BYTES)
+
 namespace mutauth {
 inline namespace v0 {
 
@@ -64,36 +79,78 @@ inline error moved_from(std::string_view what) noexcept {
   return e;
 }
 
+inline constexpr std::size_t session_name_bytes = MUTAUTH_SESSION_NAME_BYTES;
+using session_names = name_table<session_name_bytes>;
+
+// A dead session's error, compact (16 bytes instead of error's 200-odd, docs/embedded.md
+// "Sizes"): the code and a static text, or the peer's alert reason. The call that killed the
+// session returned the full error with its detail; later calls and last_error() return this.
+class sticky_error {
+ public:
+  enum class kind : std::uint8_t { none, code, text, peer_alert, moved_from };
+
+  constexpr sticky_error() noexcept = default;
+  static constexpr sticky_error of_code(errc c) noexcept { return {kind::code, c, nullptr}; }
+  /// `text` MUST be a string literal (it is kept as a pointer).
+  static constexpr sticky_error of_text(errc c, const char* text) noexcept {
+    return {kind::text, c, text};
+  }
+  static constexpr sticky_error of_alert(alert_reason why) noexcept {
+    sticky_error e{kind::peer_alert, errc::peer_alert, nullptr};
+    e.reason_ = why;
+    return e;
+  }
+  static constexpr sticky_error of_moved_from() noexcept {
+    return {kind::moved_from, errc::wrong_state, nullptr};
+  }
+
+  constexpr explicit operator bool() const noexcept { return kind_ != kind::none; }
+  [[nodiscard]] constexpr errc code() const noexcept { return code_; }
+
+  /// The error value callers see.
+  [[nodiscard]] error get() const noexcept {
+    switch (kind_) {
+      case kind::none: return error();
+      case kind::code: return error(code_);
+      case kind::text: return error(code_, text_);
+      case kind::peer_alert: {
+        error e(errc::peer_alert, "the peer ended the session: ");
+        e.append(is_known(reason_) ? to_string(reason_) : std::string_view("unknown reason"));
+        return e;
+      }
+      case kind::moved_from: return moved_from("this session");
+    }
+    return error(code_);
+  }
+
+ private:
+  constexpr sticky_error(kind k, errc c, const char* t) noexcept : text_(t), code_(c), kind_(k) {}
+  const char* text_ = nullptr;
+  errc code_ = errc::ok;
+  kind kind_ = kind::none;
+  alert_reason reason_ = alert_reason::aborted;
+};
+
 // What Session and DatagramSession share: the proven identities and the keys.
 template <Mechanism M>
 class session_base {
  protected:
   using keys_type = typename M::SessionKeys;
 
-  session_base(role side, Concluded<M>&& c) noexcept
-      : keys_(std::move(c.keys)),
-        peer_(c.peer.principal()),
-        local_(c.local),
-        service_(c.service),
-        side_(side) {
+  // `names` was filled (and checked to fit) by the handshake, from the same Concluded.
+  session_base(role side, Concluded<M>&& c, const session_names& names) noexcept
+      : keys_(std::move(c.keys)), names_(names), side_(side) {
     c.keys.wipe();
   }
   session_base(session_base&& o) noexcept
-      : keys_(std::move(o.keys_)),
-        peer_(o.peer_),
-        local_(o.local_),
-        service_(o.service_),
-        side_(o.side_),
-        err_(o.err_) {
+      : keys_(std::move(o.keys_)), names_(o.names_), err_(o.err_), side_(o.side_) {
     o.kill_moved_from();
   }
   session_base& operator=(session_base&& o) noexcept {
     if (this != &o) {
       keys_.wipe();  // our old keys go now, whatever the mechanism's own move assignment does
       keys_ = std::move(o.keys_);
-      peer_ = o.peer_;
-      local_ = o.local_;
-      service_ = o.service_;
+      names_ = o.names_;
       side_ = o.side_;
       err_ = o.err_;
       o.kill_moved_from();
@@ -112,7 +169,7 @@ class session_base {
   /// only the two peers can compute it. Fails on a dead session.
   [[nodiscard]] result<void> export_keying_material(std::string_view label, bytes_view context,
                                                     bytes_span out) const noexcept {
-    if (err_) return err_;
+    if (err_) return err_.get();
     return keys_.export_keying_material(label, context, out);
   }
   [[nodiscard]] result<void> export_keying_material(std::string_view label,
@@ -129,15 +186,20 @@ class session_base {
   }
 
   /// The peer's identity as its proof established it. Never a claim. Empty once moved from.
-  [[nodiscard]] const Principal& peer() const noexcept { return peer_; }
+  /// Views this session's name table: valid while the session lives and is not moved from
+  /// (convert to a Principal, or copy the strings, to keep them longer).
+  [[nodiscard]] PrincipalView peer() const noexcept { return names_.principal(0); }
   /// The identity this side proved: the client principal the server admitted (initiator), or
-  /// the service principal it proved (acceptor).
-  [[nodiscard]] const Principal& local() const noexcept { return local_; }
+  /// the service principal it proved (acceptor). Views as peer() does.
+  [[nodiscard]] PrincipalView local() const noexcept { return names_.principal(1); }
   /// The service principal the exchange authenticated (the composed target, for initiators).
-  [[nodiscard]] const ServicePrincipal& service() const noexcept { return service_; }
+  /// Views as peer() does; compares equal to the ServicePrincipal it came from.
+  [[nodiscard]] ServicePrincipalView service() const noexcept { return names_.service(); }
   [[nodiscard]] role side() const noexcept { return side_; }
   [[nodiscard]] bool failed() const noexcept { return static_cast<bool>(err_); }
-  [[nodiscard]] const error& last_error() const noexcept { return err_; }
+  /// Why the session died: the code, with a short static text (the call that killed it
+  /// returned the full detail). A default error while the session is alive.
+  [[nodiscard]] error last_error() const noexcept { return err_.get(); }
 
   /// Read-only mechanism details (krb5: ret_flags, the delegated credential, the wrap overhead).
   /// Nothing reachable from here seals, opens or rekeys: those go through the session, so that
@@ -149,25 +211,23 @@ class session_base {
   result<T> sticky(result<T>&& r) noexcept {
     // Misuse errors changed nothing and are the caller's to fix; everything else ends the
     // session so that no further plaintext flows under keys an attacker has been probing.
-    if (!r && r.error_value().category() != error_category_id::misuse) kill(r.error_value());
+    if (!r && r.error_value().category() != error_category_id::misuse)
+      kill(sticky_error::of_code(r.error_value().code()));
     return std::move(r);
   }
-  void kill(const error& e) noexcept {
+  void kill(const sticky_error& e) noexcept {
     err_ = e;
     keys_.wipe();
   }
   void kill_moved_from() noexcept {
-    kill(moved_from("this session"));
-    peer_ = Principal{};
-    local_ = Principal{};
+    kill(sticky_error::of_moved_from());
+    names_.clear();
   }
 
   keys_type keys_;
-  Principal peer_;
-  Principal local_;
-  ServicePrincipal service_;
+  session_names names_;
+  sticky_error err_{};
   role side_;
-  error err_{};
 };
 
 }  // namespace detail
@@ -196,7 +256,7 @@ class Session : public detail::session_base<M> {
   /// required_size() and changes nothing. After close(), errc::wrong_state. Any other failure
   /// is sticky: the session is dead and its keys are wiped (G5).
   [[nodiscard]] result<std::size_t> seal(bytes_view plaintext, bytes_span out) noexcept {
-    if (this->err_) return this->err_;
+    if (this->err_) return this->err_.get();
     if (closed_) return error(errc::wrong_state, "seal() after close(): this side has finished sending");
     return seal_record(content_type::data, plaintext, out);
   }
@@ -205,7 +265,7 @@ class Session : public detail::session_base<M> {
   /// seal() fails; open() still works until the peer's own close (each direction closes on its
   /// own, as TLS 1.3's close_notify).
   [[nodiscard]] result<std::size_t> close(bytes_span out) noexcept {
-    if (this->err_) return this->err_;
+    if (this->err_) return this->err_.get();
     if (closed_) return error(errc::wrong_state, "close() called twice");
     auto r = seal_record(content_type::close, {}, out);
     if (r) closed_ = true;
@@ -215,13 +275,15 @@ class Session : public detail::session_base<M> {
   /// Seals an alert that ends the session for both sides (needs seal_overhead + 1 bytes); the
   /// session is dead afterwards (its keys wiped), whatever the peer does. Not after close().
   [[nodiscard]] result<std::size_t> alert(alert_reason why, bytes_span out) noexcept {
-    if (this->err_) return this->err_;
+    if (this->err_) return this->err_.get();
     // Nothing follows a close in its direction (docs/protocol/mutauth-pk.md §8.1): the peer would
     // refuse the alert as a record after the close.
     if (closed_) return error(errc::wrong_state, "alert() after close(): this side has finished sending");
     const std::uint8_t reason = static_cast<std::uint8_t>(why);
     auto r = seal_record(content_type::alert, bytes_view(&reason, 1), out);
-    if (r) this->kill(error(errc::wrong_state, "this side ended the session with an alert"));
+    if (r)
+      this->kill(detail::sticky_error::of_text(errc::wrong_state,
+                                               "this side ended the session with an alert"));
     return r;
   }
 
@@ -231,34 +293,31 @@ class Session : public detail::session_base<M> {
   /// session; it is dead from now on, with errc::peer_alert. A tampered, replayed or reordered
   /// record kills the session (stream semantics).
   [[nodiscard]] result<received> open(bytes_view record, bytes_span out) noexcept {
-    if (this->err_) return this->err_;
-    if (peer_closed_)
-      return fatal(error(errc::unexpected_message, "a record after the peer's close"));
+    if (this->err_) return this->err_.get();
+    if (peer_closed_) return fatal(errc::unexpected_message, "a record after the peer's close");
     if (record.size() <= open_overhead)
-      return fatal(error(errc::truncated, "record shorter than its tag and content type"));
+      return fatal(errc::truncated, "record shorter than its tag and content type");
     const std::size_t need = record.size() - open_overhead;
     if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
     auto n = this->sticky(this->keys_.open(record, out));
     if (!n) return n.error_value();
-    if (*n == 0) return fatal(error(errc::malformed, "sealed record without a content type"));
+    if (*n == 0) return fatal(errc::malformed, "sealed record without a content type");
     const std::size_t len = *n - 1;
     switch (static_cast<content_type>(out[len])) {
       case content_type::data: return received{content_type::data, len, alert_reason::aborted};
       case content_type::close:
-        if (len != 0) return fatal(error(errc::malformed, "close record with content"));
+        if (len != 0) return fatal(errc::malformed, "close record with content");
         peer_closed_ = true;
         return received{content_type::close, 0, alert_reason::aborted};
       case content_type::alert: {
-        if (len != 1) return fatal(error(errc::malformed, "alert record not exactly one byte"));
+        if (len != 1) return fatal(errc::malformed, "alert record not exactly one byte");
         const auto why = static_cast<alert_reason>(out[0]);
         out[0] = 0;
-        error e(errc::peer_alert, "the peer ended the session: ");
-        e.append(is_known(why) ? to_string(why) : std::string_view("unknown reason"));
-        this->kill(e);
+        this->kill(detail::sticky_error::of_alert(why));
         return received{content_type::alert, 0, why};
       }
     }
-    return fatal(error(errc::malformed, "sealed record of an unknown content type"));
+    return fatal(errc::malformed, "sealed record of an unknown content type");
   }
 
   /// True once the peer's sealed close has been opened: a clean end of its direction.
@@ -271,13 +330,13 @@ class Session : public detail::session_base<M> {
   [[nodiscard]] result<void> rekey_outbound() noexcept
     requires requires(keys_type& k) { k.rekey_outbound(); }
   {
-    if (this->err_) return this->err_;
+    if (this->err_) return this->err_.get();
     return this->sticky(this->keys_.rekey_outbound());
   }
   [[nodiscard]] result<void> rekey_inbound() noexcept
     requires requires(keys_type& k) { k.rekey_inbound(); }
   {
-    if (this->err_) return this->err_;
+    if (this->err_) return this->err_.get();
     return this->sticky(this->keys_.rekey_inbound());
   }
 
@@ -287,7 +346,7 @@ class Session : public detail::session_base<M> {
   [[nodiscard]] result<DatagramSession<M>> into_datagram() && noexcept
     requires requires(keys_type& k, bytes_view in, bytes_span out) { k.seal_datagram(in, out); }
   {
-    if (this->err_) return this->err_;
+    if (this->err_) return this->err_.get();
     if (closed_ || peer_closed_) return error(errc::wrong_state, "into_datagram() after a close");
     return result<DatagramSession<M>>(DatagramSession<M>(std::move(*this)));
   }
@@ -297,7 +356,8 @@ class Session : public detail::session_base<M> {
   friend class detail::handshake_base;
   friend class DatagramSession<M>;
 
-  Session(role side, Concluded<M>&& c) noexcept : base(side, std::move(c)) {}
+  Session(role side, Concluded<M>&& c, const detail::session_names& names) noexcept
+      : base(side, std::move(c), names) {}
 
   // Seals `content | t` into `out` (docs/protocol/mutauth-pk.md §8.1): the one place every
   // record — data, close, alert — is made.
@@ -316,10 +376,10 @@ class Session : public detail::session_base<M> {
     }
   }
 
-  template <class E>
-  result<received> fatal(E&& e) noexcept {
-    this->kill(e);
-    return e;
+  // `text` is a string literal.
+  result<received> fatal(errc code, const char* text) noexcept {
+    this->kill(detail::sticky_error::of_text(code, text));
+    return error(code, text);
   }
 
   bool closed_ = false;
@@ -344,13 +404,13 @@ class DatagramSession : public detail::session_base<M> {
   /// Seals one datagram (needs plaintext.size() + overhead bytes). Failures other than misuse
   /// are sticky.
   [[nodiscard]] result<std::size_t> seal(bytes_view plaintext, bytes_span out) noexcept {
-    if (this->err_) return this->err_;
+    if (this->err_) return this->err_.get();
     return this->sticky(this->keys_.seal_datagram(plaintext, out));
   }
   /// Opens one datagram (needs datagram.size() - overhead bytes). A forged, replayed or too old
   /// datagram returns its error and leaves the session as it was.
   [[nodiscard]] result<std::size_t> open(bytes_view datagram, bytes_span out) noexcept {
-    if (this->err_) return this->err_;
+    if (this->err_) return this->err_.get();
     return this->keys_.open_datagram(datagram, out);
   }
 

@@ -133,7 +133,8 @@ int main() {
 #elif CASE == 6  // a Session cannot be made except by finish()
   Initiator<Scripted> hs(target, icfg);
   Concluded<Scripted>* c = nullptr;
-  Session<Scripted> s(role::initiator, std::move(*c));
+  detail::session_names names;
+  Session<Scripted> s(role::initiator, std::move(*c), names);
 #elif CASE == 7  // nor default-constructed
   Session<Scripted> s;
 #elif CASE == 8  // finish() only on an rvalue: the handshake is consumed

@@ -125,6 +125,15 @@ TEST_CASE("pk: a full mutual handshake, data both ways, exporter and channel bin
   CHECK(ss->peer().fingerprint.view() == pk::fingerprint(world().alice.public_key()).view());
   CHECK(cs->local().name.view() == "alice");
   CHECK(ss->local().name.view() == "host/server.example.test");
+  // The session's compact name table (session.hpp): views, NUL-terminated, convertible to the
+  // owning types, and the service's host stored once inside the peer's name.
+  CHECK(std::string_view(cs->peer().name.c_str()) == "host/server.example.test");
+  const Principal owned = cs->peer();
+  CHECK(owned.name.view() == "host/server.example.test");
+  CHECK(owned.fingerprint.view() == cs->peer().fingerprint.view());
+  CHECK(cs->service() == ServicePrincipal(cs->service()));
+  CHECK(cs->service().pk_name().view() == "host/server.example.test");
+  CHECK(cs->service().host().data() == cs->peer().name.data() + 5);
 
   for (int i = 0; i < 50; ++i) {
     const std::string msg = "message " + std::to_string(i);
@@ -653,4 +662,30 @@ TEST_CASE("pk: a proof's signature covers the signer's own credential", "[pk]") 
   CHECK(crypto_sign_ed25519_verify_detached(sig.data(), a.data(), na, key.data()) == 0);
   // The same signature does not verify for another credential of the same key.
   CHECK(crypto_sign_ed25519_verify_detached(sig.data(), b.data(), nb, key.data()) != 0);
+}
+
+TEST_CASE("pk: a Session fits in 512 bytes, two handshake buffers fewer (issue 14 item 4)") {
+  // docs/embedded.md, "Sizes": on every target.
+  STATIC_REQUIRE(sizeof(Session<pk::PublicKey>) <= 512);
+  // One message buffer per handshake object, no second proof-sized one and no Concluded copy.
+  STATIC_REQUIRE(sizeof(Initiator<pk::PublicKey>) < pk::PublicKey::max_token_size + 6 * 1024);
+  STATIC_REQUIRE(sizeof(Acceptor<pk::PublicKey>) < pk::PublicKey::max_token_size + 5 * 1024);
+}
+
+TEST_CASE("pk: names that do not fit the session's name table fail the handshake, not the session") {
+  // 120 characters of client name + two 50-character fingerprints + the service name exceed the
+  // default 176-byte table (session.hpp, MUTAUTH_SESSION_NAME_BYTES).
+  static const std::string long_name(120, 'a');
+  std::array<pk::PinnedClient, 1> pins{{{long_name, world().alice.public_key()}}};
+  auto ic = world().client_cfg(world().alice);
+  ic.identity.name = long_name;
+  auto ac = world().server_cfg(world().server, "host/server.example.test");
+  ac.trust.pinned = pins;
+  Pair p(ic, ac);
+  p.run();
+  REQUIRE(p.server.is_failed());
+  CHECK(p.server.last_error().code() == errc::too_large);
+  CHECK(p.server.last_error().detail().find("name table") != std::string_view::npos);
+  CHECK_FALSE(p.client.is_done());  // message 4, the admission, never left the server
+  CHECK(p.transcript.size() == 3);
 }

@@ -87,6 +87,71 @@ class CertificateOptions {
   detail::ssh_reader r_{};
 };
 
+/// The principals of a certificate that parse_certificate() has validated: a view of their
+/// encoded list in the blob (PROTOCOL.certkeys: a string of strings), iterated in place. It
+/// replaces an array of 256 string_views (2-4 KB on the stack of every parse, docs/embedded.md
+/// "Sizes"); size() is kept, operator[] walks the list.
+class CertificatePrincipals {
+ public:
+  class iterator {
+   public:
+    using value_type = std::string_view;
+    using difference_type = std::ptrdiff_t;
+    constexpr iterator() noexcept = default;
+    explicit iterator(bytes_view rest) noexcept : r_(rest) { advance(); }
+    [[nodiscard]] std::string_view operator*() const noexcept { return cur_; }
+    iterator& operator++() noexcept {
+      advance();
+      return *this;
+    }
+    iterator operator++(int) noexcept {
+      iterator t = *this;
+      advance();
+      return t;
+    }
+    [[nodiscard]] friend bool operator==(const iterator& a, const iterator& b) noexcept {
+      return a.end_ == b.end_ && (a.end_ || a.cur_.data() == b.cur_.data());
+    }
+
+   private:
+    void advance() noexcept {
+      if (r_.at_end()) {
+        end_ = true;
+        cur_ = {};
+        return;
+      }
+      auto t = r_.read_text(max_certificate_size);
+      if (!t) {
+        end_ = true;
+        cur_ = {};
+        return;
+      }
+      cur_ = *t;
+      end_ = false;
+    }
+    detail::ssh_reader r_{};
+    std::string_view cur_{};
+    bool end_ = true;
+  };
+
+  constexpr CertificatePrincipals() noexcept = default;
+  CertificatePrincipals(bytes_view encoded, std::size_t count) noexcept
+      : encoded_(encoded), count_(count) {}
+  [[nodiscard]] iterator begin() const noexcept { return iterator(encoded_); }
+  [[nodiscard]] iterator end() const noexcept { return iterator(); }
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+  [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
+  [[nodiscard]] std::string_view operator[](std::size_t i) const noexcept {
+    iterator it = begin();
+    while (i-- > 0) ++it;
+    return *it;
+  }
+
+ private:
+  bytes_view encoded_{};
+  std::size_t count_ = 0;
+};
+
 /// A parsed certificate: views into the blob, which MUST outlive the view.
 struct CertificateView {
   bytes_view blob{};         ///< the whole certificate
@@ -104,11 +169,11 @@ struct CertificateView {
   bytes_view signature_key_blob{};
   bytes_view signature{};          ///< the raw 64-byte Ed25519 signature
   bytes_view signed_data{};        ///< every byte the CA signed
-  std::array<std::string_view, max_certificate_principals> principal_storage{};
+  bytes_view principal_list{};      ///< the encoded list; iterate with principals()
   std::size_t principal_count = 0;
 
-  [[nodiscard]] std::span<const std::string_view> principals() const noexcept {
-    return {principal_storage.data(), principal_count};
+  [[nodiscard]] CertificatePrincipals principals() const noexcept {
+    return CertificatePrincipals(principal_list, principal_count);
   }
 };
 
@@ -166,101 +231,83 @@ inline error not_ed25519_ca(std::string_view what, std::string_view type) noexce
   if (blob.size() > max_certificate_size)
     return error(errc::too_large, detail::certificate_too_large);
   detail::ssh_reader r(blob);
-  auto type = r.read_text(64, "certificate type");
-  if (!type) return type.error_value();
-  if (*type != ed25519_cert_type) {
-    error e(type->ends_with("-cert-v01@openssh.com") ? errc::unsupported_key_type : errc::bad_encoding,
+  MUTAUTH_PK_TAKE(type, r.read_text(64, "certificate type"));
+  if (type != ed25519_cert_type) {
+    error e(type.ends_with("-cert-v01@openssh.com") ? errc::unsupported_key_type : errc::bad_encoding,
             "not an ssh-ed25519-cert-v01@openssh.com certificate: ");
-    detail::append_printable(e, *type);
+    detail::append_printable(e, type);
     return e;
   }
   CertificateView c;
   c.blob = blob;
-  auto nonce = r.read_string(max_certificate_nonce, "certificate nonce");
-  if (!nonce) return nonce.error_value();
-  c.nonce = *nonce;
-  auto pk = r.read_string(32, "certificate key");
-  if (!pk) return pk.error_value();
-  if (pk->size() != 32) return error(errc::malformed, "certificate key is not 32 bytes");
-  for (std::size_t i = 0; i < 32; ++i) c.key.bytes[i] = (*pk)[i];
-  auto serial = r.read_u64("certificate serial");
-  if (!serial) return serial.error_value();
-  c.serial = *serial;
-  auto ctype = r.read_u32("certificate type");
-  if (!ctype) return ctype.error_value();
-  if (*ctype != 1 && *ctype != 2)
+  MUTAUTH_PK_TAKE(nonce, r.read_string(max_certificate_nonce, "certificate nonce"));
+  c.nonce = nonce;
+  MUTAUTH_PK_TAKE(pk, r.read_string(32, "certificate key"));
+  if (pk.size() != 32) return error(errc::malformed, "certificate key is not 32 bytes");
+  for (std::size_t i = 0; i < 32; ++i) c.key.bytes[i] = (pk)[i];
+  MUTAUTH_PK_TAKE(serial, r.read_u64("certificate serial"));
+  c.serial = serial;
+  MUTAUTH_PK_TAKE(ctype, r.read_u32("certificate type"));
+  if (ctype != 1 && ctype != 2)
     return error(errc::bad_encoding, "certificate type is neither user (1) nor host (2)");
-  c.type = static_cast<certificate_type>(*ctype);
-  auto key_id = r.read_text(max_certificate_key_id, "certificate key id");
-  if (!key_id) return key_id.error_value();
-  if (!detail::cert_text_ok(*key_id, true))
+  c.type = static_cast<certificate_type>(ctype);
+  MUTAUTH_PK_TAKE(key_id, r.read_text(max_certificate_key_id, "certificate key id"));
+  if (!detail::cert_text_ok(key_id, true))
     return error(errc::bad_encoding, "certificate key id has non-printable characters");
-  c.key_id = *key_id;
+  c.key_id = key_id;
 
-  auto principals = r.read_string(max_certificate_size, "certificate principals");
-  if (!principals) return principals.error_value();
-  detail::ssh_reader pr(*principals);
+  MUTAUTH_PK_TAKE(principals, r.read_string(max_certificate_size, "certificate principals"));
+  detail::ssh_reader pr(principals);
   while (!pr.at_end()) {
     if (c.principal_count == max_certificate_principals)
       return error(errc::too_large, "certificate lists more than 256 principals");
-    auto p = pr.read_text(max_certificate_principal, "certificate principal");
-    if (!p) return p.error_value();
-    if (p->empty() || !detail::cert_text_ok(*p, false))
+    MUTAUTH_PK_TAKE(p, pr.read_text(max_certificate_principal, "certificate principal"));
+    if (p.empty() || !detail::cert_text_ok(p, false))
       return error(errc::bad_encoding, "certificate principal is empty or not printable ASCII");
-    c.principal_storage[c.principal_count++] = *p;
+    ++c.principal_count;
   }
+  c.principal_list = principals;
 
-  auto after = r.read_u64("certificate valid after");
-  if (!after) return after.error_value();
-  auto before = r.read_u64("certificate valid before");
-  if (!before) return before.error_value();
-  c.valid_after = *after;
-  c.valid_before = *before;
+  MUTAUTH_PK_TAKE(after, r.read_u64("certificate valid after"));
+  MUTAUTH_PK_TAKE(before, r.read_u64("certificate valid before"));
+  c.valid_after = after;
+  c.valid_before = before;
 
-  auto crit = r.read_string(max_certificate_size, "certificate critical options");
-  if (!crit) return crit.error_value();
-  MUTAUTH_TRY(detail::check_option_list(*crit, "critical options"));
-  c.critical_options = *crit;
-  auto ext = r.read_string(max_certificate_size, "certificate extensions");
-  if (!ext) return ext.error_value();
-  MUTAUTH_TRY(detail::check_option_list(*ext, "extensions"));
-  c.extensions = *ext;
-  auto reserved = r.read_string(max_certificate_size, "certificate reserved field");
-  if (!reserved) return reserved.error_value();
+  MUTAUTH_PK_TAKE(crit, r.read_string(max_certificate_size, "certificate critical options"));
+  MUTAUTH_TRY(detail::check_option_list(crit, "critical options"));
+  c.critical_options = crit;
+  MUTAUTH_PK_TAKE(ext, r.read_string(max_certificate_size, "certificate extensions"));
+  MUTAUTH_TRY(detail::check_option_list(ext, "extensions"));
+  c.extensions = ext;
+  MUTAUTH_PK_TAKE(reserved, r.read_string(max_certificate_size, "certificate reserved field"));
   // "currently unused and is ignored": we refuse content instead, so a future meaning that
   // restricts the certificate cannot be silently dropped (fail closed).
-  if (!reserved->empty()) return error(errc::bad_encoding, "certificate reserved field is not empty");
-  c.reserved = *reserved;
+  if (!reserved.empty()) return error(errc::bad_encoding, "certificate reserved field is not empty");
+  c.reserved = reserved;
 
-  auto sk = r.read_string(max_certificate_size, "certificate signature key");
-  if (!sk) return sk.error_value();
+  MUTAUTH_PK_TAKE(sk, r.read_string(max_certificate_size, "certificate signature key"));
   {
-    detail::ssh_reader kr(*sk);
-    auto kt = kr.read_text(64, "CA key type");
-    if (!kt) return kt.error_value();
+    detail::ssh_reader kr(sk);
+    MUTAUTH_PK_TAKE(kt, kr.read_text(64, "CA key type"));
     // Also refuses "chained" certificates (a certificate as CA key), which PROTOCOL.certkeys
     // says are not supported.
-    if (*kt != ed25519_key_type) return detail::not_ed25519_ca("CA key type ", *kt);
-    auto ca = parse_public_key_blob(*sk);
-    if (!ca) return ca.error_value();
-    c.signature_key = *ca;
+    if (kt != ed25519_key_type) return detail::not_ed25519_ca("CA key type ", kt);
+    MUTAUTH_PK_TAKE(ca, parse_public_key_blob(sk));
+    c.signature_key = ca;
   }
-  c.signature_key_blob = *sk;
+  c.signature_key_blob = sk;
   c.signed_data = blob.first(r.position());
 
-  auto sig = r.read_string(max_certificate_size, "certificate signature");
-  if (!sig) return sig.error_value();
+  MUTAUTH_PK_TAKE(sig, r.read_string(max_certificate_size, "certificate signature"));
   {
     // RFC 8709 §6: string "ssh-ed25519" | string signature (64 bytes).
-    detail::ssh_reader sr(*sig);
-    auto st = sr.read_text(64, "CA signature type");
-    if (!st) return st.error_value();
-    if (*st != ed25519_key_type) return detail::not_ed25519_ca("CA signature type ", *st);
-    auto s = sr.read_string(64, "CA signature");
-    if (!s) return s.error_value();
-    if (s->size() != 64) return error(errc::malformed, "CA signature is not 64 bytes");
+    detail::ssh_reader sr(sig);
+    MUTAUTH_PK_TAKE(st, sr.read_text(64, "CA signature type"));
+    if (st != ed25519_key_type) return detail::not_ed25519_ca("CA signature type ", st);
+    MUTAUTH_PK_TAKE(s, sr.read_string(64, "CA signature"));
+    if (s.size() != 64) return error(errc::malformed, "CA signature is not 64 bytes");
     MUTAUTH_TRY(sr.expect_end("CA signature"));
-    c.signature = *s;
+    c.signature = s;
   }
   MUTAUTH_TRY(r.expect_end("certificate"));
   return c;
@@ -371,9 +418,11 @@ inline void append_time(error& e, std::uint64_t t) noexcept {
 
 inline void append_principals(error& e, const CertificateView& c) noexcept {
   e.append(" (certificate principals: ");
-  for (std::size_t i = 0; i < c.principal_count; ++i) {
-    if (i) e.append(",");
-    append_printable(e, c.principal_storage[i]);
+  bool first = true;
+  for (std::string_view p : c.principals()) {
+    if (!first) e.append(",");
+    first = false;
+    append_printable(e, p);
   }
   e.append(")");
 }

@@ -95,17 +95,14 @@ inline error krl_error(errc c, std::string_view what) noexcept {
 // PROTOCOL.krl §2.5 / §5: string name | boolean critical | string contents, nothing after.
 inline result<void> krl_check_extension(bytes_view data, std::string_view where) noexcept {
   ssh_reader r(data);
-  auto name = r.read_text(krl_max_extension_name, "KRL extension name");
-  if (!name) return name.error_value();
-  auto critical = r.read_bool("KRL extension criticality");
-  if (!critical) return critical.error_value();
-  auto contents = r.read_string(max_krl_size, "KRL extension contents");
-  if (!contents) return contents.error_value();
+  MUTAUTH_PK_TAKE(name, r.read_text(krl_max_extension_name, "KRL extension name"));
+  MUTAUTH_PK_TAKE(critical, r.read_bool("KRL extension criticality"));
+  MUTAUTH_PK_TAKE(contents, r.read_string(max_krl_size, "KRL extension contents"));
   MUTAUTH_TRY(r.expect_end("KRL extension"));
-  if (*critical) {
+  if (critical) {
     error e(errc::bad_encoding, "KRL: critical ");
     e.append(where).append(" extension '");
-    append_printable(e, *name).append("' is not supported");
+    append_printable(e, name).append("' is not supported");
     return e;
   }
   return ok();  // non-critical: "may be safely ignored" (PROTOCOL.krl §5)
@@ -128,77 +125,64 @@ inline result<bytes_view> krl_bitmap_bits(bytes_view mpint) noexcept {
 template <class V>
 inline result<bool> krl_walk_certificates(bytes_view data, V& ev) noexcept {
   ssh_reader r(data);
-  auto ca = r.read_string(krl_max_key_blob, "KRL CA key");
-  if (!ca) return ca.error_value();
-  if (!ca->empty()) {
-    ssh_reader kr(*ca);
-    auto type = kr.read_text(64, "KRL CA key type");
-    if (!type) return type.error_value();
-    if (type->empty()) return krl_error(errc::bad_encoding, "CA key without a key type");
-    if (*type == ed25519_key_type) {
-      auto k = parse_public_key_blob(*ca);
-      if (!k) return k.error_value();
+  MUTAUTH_PK_TAKE(ca, r.read_string(krl_max_key_blob, "KRL CA key"));
+  if (!ca.empty()) {
+    ssh_reader kr(ca);
+    MUTAUTH_PK_TAKE(type, kr.read_text(64, "KRL CA key type"));
+    if (type.empty()) return krl_error(errc::bad_encoding, "CA key without a key type");
+    if (type == ed25519_key_type) {
+      MUTAUTH_PK_TAKE(k, parse_public_key_blob(ca));
     }
   }
-  auto reserved = r.read_string(max_krl_size, "KRL certificate section reserved field");
-  if (!reserved) return reserved.error_value();
-  if (!reserved->empty())
+  MUTAUTH_PK_TAKE(reserved, r.read_string(max_krl_size, "KRL certificate section reserved field"));
+  if (!reserved.empty())
     return krl_error(errc::bad_encoding, "non-empty reserved field in a certificate section");
   if (r.at_end()) return krl_error(errc::malformed, "certificate section without subsections");
   while (!r.at_end()) {
-    auto type = r.read_u8("KRL certificate subsection type");
-    if (!type) return type.error_value();
-    auto body = r.read_string(max_krl_size, "KRL certificate subsection");
-    if (!body) return body.error_value();
-    ssh_reader b(*body);
-    switch (*type) {
+    MUTAUTH_PK_TAKE(type, r.read_u8("KRL certificate subsection type"));
+    MUTAUTH_PK_TAKE(body, r.read_string(max_krl_size, "KRL certificate subsection"));
+    ssh_reader b(body);
+    switch (type) {
       case krl_serial_list: {  // §2.1: uint64 serial...
-        if (body->empty() || body->size() % 8 != 0)
+        if (body.empty() || body.size() % 8 != 0)
           return krl_error(errc::malformed, "serial list is empty or not a whole number of serials");
         while (!b.at_end()) {
-          auto s = b.read_u64("KRL serial");
-          if (!s) return s.error_value();
-          if (ev.on_serial(*ca, *s, *s, false)) return true;
+          MUTAUTH_PK_TAKE(s, b.read_u64("KRL serial"));
+          if (ev.on_serial(ca, s, s, false)) return true;
         }
         break;
       }
       case krl_serial_range: {  // §2.2: uint64 serial_min | uint64 serial_max
-        auto lo = b.read_u64("KRL serial_min");
-        if (!lo) return lo.error_value();
-        auto hi = b.read_u64("KRL serial_max");
-        if (!hi) return hi.error_value();
+        MUTAUTH_PK_TAKE(lo, b.read_u64("KRL serial_min"));
+        MUTAUTH_PK_TAKE(hi, b.read_u64("KRL serial_max"));
         MUTAUTH_TRY(b.expect_end("KRL serial range"));
-        if (*lo > *hi) return krl_error(errc::malformed, "serial range with min > max");
-        if (ev.on_serial(*ca, *lo, *hi, true)) return true;
+        if (lo > hi) return krl_error(errc::malformed, "serial range with min > max");
+        if (ev.on_serial(ca, lo, hi, true)) return true;
         break;
       }
       case krl_serial_bitmap: {  // §2.3: uint64 serial_offset | mpint bitmap
-        auto off = b.read_u64("KRL bitmap offset");
-        if (!off) return off.error_value();
-        auto mp = b.read_string(max_krl_size, "KRL serial bitmap");
-        if (!mp) return mp.error_value();
+        MUTAUTH_PK_TAKE(off, b.read_u64("KRL bitmap offset"));
+        MUTAUTH_PK_TAKE(mp, b.read_string(max_krl_size, "KRL serial bitmap"));
         MUTAUTH_TRY(b.expect_end("KRL serial bitmap"));
-        auto bits = krl_bitmap_bits(*mp);
-        if (!bits) return bits.error_value();
-        if (ev.on_bitmap(*ca, *off, *bits)) return true;
+        MUTAUTH_PK_TAKE(bits, krl_bitmap_bits(mp));
+        if (ev.on_bitmap(ca, off, bits)) return true;
         break;
       }
       case krl_key_id: {  // §2.4: string key_id... (at least one)
-        if (body->empty()) return krl_error(errc::malformed, "key id section without key ids");
+        if (body.empty()) return krl_error(errc::malformed, "key id section without key ids");
         while (!b.at_end()) {
-          auto id = b.read_text(krl_max_key_id, "KRL key id");
-          if (!id) return id.error_value();
-          if (ev.on_key_id(*ca, *id)) return true;
+          MUTAUTH_PK_TAKE(id, b.read_text(krl_max_key_id, "KRL key id"));
+          if (ev.on_key_id(ca, id)) return true;
         }
         break;
       }
       case krl_cert_extension:
-        MUTAUTH_TRY(krl_check_extension(*body, "certificate section"));
+        MUTAUTH_TRY(krl_check_extension(body, "certificate section"));
         break;
       default: {
         error e(errc::bad_encoding, "KRL: unsupported certificate subsection type ");
-        char num[4] = {static_cast<char>('0' + *type / 100), static_cast<char>('0' + *type / 10 % 10),
-                       static_cast<char>('0' + *type % 10), 0};
+        char num[4] = {static_cast<char>('0' + type / 100), static_cast<char>('0' + type / 10 % 10),
+                       static_cast<char>('0' + type % 10), 0};
         return e.append(num);
       }
     }
@@ -215,77 +199,63 @@ inline result<bool> krl_walk(bytes_view data, V& ev, std::uint64_t* version = nu
   ssh_reader r(data);
   // PROTOCOL.krl §1: uint64 magic | uint32 format version | uint64 krl_version |
   // uint64 generated_date | uint64 flags | string reserved | string comment.
-  auto magic = r.read_u64("KRL magic");
-  if (!magic) return magic.error_value();
-  if (*magic != krl_magic) return krl_error(errc::bad_encoding, "not an OpenSSH KRL (bad magic)");
-  auto fmt = r.read_u32("KRL format version");
-  if (!fmt) return fmt.error_value();
-  if (*fmt != krl_format_version) return krl_error(errc::version_mismatch, "format version is not 1");
-  auto ver = r.read_u64("KRL version");
-  if (!ver) return ver.error_value();
-  auto date = r.read_u64("KRL generated date");
-  if (!date) return date.error_value();
-  auto flags = r.read_u64("KRL flags");
-  if (!flags) return flags.error_value();
-  if (*flags != 0) return krl_error(errc::bad_encoding, "unknown header flags");
-  auto reserved = r.read_string(max_krl_size, "KRL reserved field");
-  if (!reserved) return reserved.error_value();
-  if (!reserved->empty()) return krl_error(errc::bad_encoding, "non-empty reserved header field");
-  auto cmt = r.read_text(krl_max_comment, "KRL comment");
-  if (!cmt) return cmt.error_value();
-  if (version) *version = *ver;
-  if (generated) *generated = *date;
-  if (comment) *comment = *cmt;
+  MUTAUTH_PK_TAKE(magic, r.read_u64("KRL magic"));
+  if (magic != krl_magic) return krl_error(errc::bad_encoding, "not an OpenSSH KRL (bad magic)");
+  MUTAUTH_PK_TAKE(fmt, r.read_u32("KRL format version"));
+  if (fmt != krl_format_version) return krl_error(errc::version_mismatch, "format version is not 1");
+  MUTAUTH_PK_TAKE(ver, r.read_u64("KRL version"));
+  MUTAUTH_PK_TAKE(date, r.read_u64("KRL generated date"));
+  MUTAUTH_PK_TAKE(flags, r.read_u64("KRL flags"));
+  if (flags != 0) return krl_error(errc::bad_encoding, "unknown header flags");
+  MUTAUTH_PK_TAKE(reserved, r.read_string(max_krl_size, "KRL reserved field"));
+  if (!reserved.empty()) return krl_error(errc::bad_encoding, "non-empty reserved header field");
+  MUTAUTH_PK_TAKE(cmt, r.read_text(krl_max_comment, "KRL comment"));
+  if (version) *version = ver;
+  if (generated) *generated = date;
+  if (comment) *comment = cmt;
 
   while (!r.at_end()) {
-    auto type = r.read_u8("KRL section type");
-    if (!type) return type.error_value();
-    if (*type == krl_signature)
+    MUTAUTH_PK_TAKE(type, r.read_u8("KRL section type"));
+    if (type == krl_signature)
       return krl_error(errc::bad_encoding,
                        "signed KRLs are not supported (OpenSSH >= 9.4 refuses them too); "
                        "authenticate the KRL file by other means");
-    auto body = r.read_string(max_krl_size, "KRL section");
-    if (!body) return body.error_value();
-    ssh_reader b(*body);
-    switch (*type) {
+    MUTAUTH_PK_TAKE(body, r.read_string(max_krl_size, "KRL section"));
+    ssh_reader b(body);
+    switch (type) {
       case krl_certificates: {
-        auto hit = krl_walk_certificates(*body, ev);
-        if (!hit) return hit.error_value();
-        if (*hit) return true;
+        MUTAUTH_PK_TAKE(hit, krl_walk_certificates(body, ev));
+        if (hit) return true;
         break;
       }
       case krl_explicit_key: {  // §3: string public_key_blob... (at least one, no certificates)
-        if (body->empty()) return krl_error(errc::malformed, "explicit key section without keys");
+        if (body.empty()) return krl_error(errc::malformed, "explicit key section without keys");
         while (!b.at_end()) {
-          auto blob = b.read_string(krl_max_key_blob, "KRL explicit key");
-          if (!blob) return blob.error_value();
-          ssh_reader kr(*blob);
-          auto kt = kr.read_text(64, "KRL explicit key type");
-          if (!kt) return kt.error_value();
-          if (kt->empty() || kt->ends_with("-cert-v01@openssh.com"))
+          MUTAUTH_PK_TAKE(blob, b.read_string(krl_max_key_blob, "KRL explicit key"));
+          ssh_reader kr(blob);
+          MUTAUTH_PK_TAKE(kt, kr.read_text(64, "KRL explicit key type"));
+          if (kt.empty() || kt.ends_with("-cert-v01@openssh.com"))
             return krl_error(errc::bad_encoding, "explicit key section holds a certificate or no key");
-          if (*kt == ed25519_key_type) {
-            auto k = parse_public_key_blob(*blob);
-            if (!k) return k.error_value();
+          if (kt == ed25519_key_type) {
+            MUTAUTH_PK_TAKE(k, parse_public_key_blob(blob));
           }
-          if (ev.on_explicit_key(*blob)) return true;
+          if (ev.on_explicit_key(blob)) return true;
         }
         break;
       }
       case krl_fingerprint_sha256: {  // §4: string hash... in ascending numeric order
-        if (body->empty()) return krl_error(errc::malformed, "SHA256 section without hashes");
+        if (body.empty()) return krl_error(errc::malformed, "SHA256 section without hashes");
         bytes_view prev{};
         while (!b.at_end()) {
-          auto h = b.read_string(crypto_hash_sha256_BYTES, "KRL SHA256 hash");
-          if (!h) return h.error_value();
-          if (h->size() != crypto_hash_sha256_BYTES)
+          MUTAUTH_PK_TAKE(h, b.read_string(crypto_hash_sha256_BYTES, "KRL SHA256 hash"));
+          if (h.size() != crypto_hash_sha256_BYTES)
             return krl_error(errc::malformed, "SHA256 hash is not 32 bytes");
           // Equal-length big-endian numbers compare as byte strings.
           if (!prev.empty() &&
-              !std::lexicographical_compare(prev.begin(), prev.end(), h->begin(), h->end()))
+              !std::lexicographical_compare(prev.begin(), prev.end(), h.begin(), h.end()))
             return krl_error(errc::malformed, "SHA256 hashes not in ascending order");
-          prev = *h;
-          if (ev.on_sha256(*h)) return true;
+          prev = h;
+          if (ev.on_sha256(h)) return true;
         }
         break;
       }
@@ -294,12 +264,12 @@ inline result<bool> krl_walk(bytes_view data, V& ev, std::uint64_t* version = nu
                          "SHA1 fingerprint sections are not supported; revoke with 'key:' or "
                          "'sha256:' lines in the ssh-keygen -k spec");
       case krl_extension:
-        MUTAUTH_TRY(krl_check_extension(*body, "KRL"));
+        MUTAUTH_TRY(krl_check_extension(body, "KRL"));
         break;
       default: {
         error e(errc::bad_encoding, "KRL: unsupported section type ");
-        char num[4] = {static_cast<char>('0' + *type / 100), static_cast<char>('0' + *type / 10 % 10),
-                       static_cast<char>('0' + *type % 10), 0};
+        char num[4] = {static_cast<char>('0' + type / 100), static_cast<char>('0' + type / 10 % 10),
+                       static_cast<char>('0' + type % 10), 0};
         return e.append(num);
       }
     }

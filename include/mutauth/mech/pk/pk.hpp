@@ -100,7 +100,6 @@ class Context {
   void wipe() noexcept {
     noise_.reset();  // the Noise state wipes its keys, h and ephemeral on destruction
     keys_.wipe();
-    sodium_memzero(plain_.data(), plain_.size());
     sodium_memzero(out_.data(), out_.size());
   }
 
@@ -141,7 +140,7 @@ class Context {
       return;
     }
     own_cert_principals_ = c->principal_count;
-    if (c->principal_count == 1) (void)own_cert_principal_.append(c->principals()[0]);
+    if (c->principal_count == 1) own_cert_principal_ = c->principals()[0];
     for (std::string_view p : c->principals()) own_cert_lists_name_ = own_cert_lists_name_ || p == id_.name;
     if (!same_key(c->key, id_.key->public_key())) {
       err_ = error(errc::key_mismatch, "identity certificate certifies ",
@@ -224,11 +223,15 @@ class Context {
     const std::size_t n = signed_data(self, noise_->handshake_hash(), type, credential, name, tbs);
     std::array<std::uint8_t, signature_size> sig{};
     MUTAUTH_TRY(id_.key->sign(bytes_view(tbs.data(), n), sig));
-    const std::size_t plen = encode_proof(type, credential, name, sig, plain_);
-    auto c = noise_->encrypt_and_hash(bytes_view(plain_.data(), plen),
-                                      bytes_span(out_.data() + at, out_.size() - at));
-    sodium_memzero(plain_.data(), plen);
-    if (!c) return c.error_value();
+    // Encoded where its ciphertext goes and encrypted in place (CipherState allows the same
+    // start address): no second proof-sized buffer (docs/embedded.md, "Sizes").
+    const bytes_span dst(out_.data() + at, out_.size() - at);
+    const std::size_t plen = encode_proof(type, credential, name, sig, dst.first(max_proof_size));
+    auto c = noise_->encrypt_and_hash(bytes_view(dst.data(), plen), dst);
+    if (!c) {
+      sodium_memzero(dst.data(), plen);
+      return c.error_value();
+    }
     return at + *c;
   }
 
@@ -262,12 +265,14 @@ class Context {
     return ok();
   }
 
-  // Decrypts the body of message 3 or 4 into plain_, remembering h as it was before (what the
-  // sender's signature covers).
+  // Decrypts the body of message 2, 3 or 4 into out_ (whose previous token the caller no longer
+  // holds: a step's token is valid until the next call), remembering h as it was before (what
+  // the sender's signature covers). The proof is verified from there and the verified names
+  // copied out before our next message is written over it.
   [[nodiscard]] result<std::size_t> decrypt_body(bytes_view body) noexcept {
     const auto h = noise_->handshake_hash();
     std::copy(h.begin(), h.end(), h_before_.begin());
-    auto plen = noise_->decrypt_and_hash(body, plain_);
+    auto plen = noise_->decrypt_and_hash(body, bytes_span(out_.data(), max_proof_size));
     if (!plen) {
       error e = plen.error_value();
       if (e.code() == errc::decrypt_failed) e.with_hint(detail::hint_decrypt);
@@ -289,14 +294,16 @@ class Context {
   error err_{};  // a configuration error, reported by the first step
   SessionKeys keys_;
   std::array<std::uint8_t, nz::hashlen> h_before_{};
-  std::array<std::uint8_t, max_proof_size> plain_{};  // proofs and admissions in clear
+  // Our outgoing message, and the peer's decrypted proof or admission while it is checked.
   std::array<std::uint8_t, max_message_size> out_{};
   // Set only when err_ is check_own_certificate()'s refusal. Present in every build so that the
   // layout does not depend on MUTAUTH_TESTING_ONLY_HOOKS (one definition rule).
   bool own_cert_refused_ = false;
   // What check_own_certificate() learned of our own certificate's principals.
   std::size_t own_cert_principals_ = 0;
-  mutauth::detail::fixed_string<max_name_size> own_cert_principal_{};
+  // A view into id_.certificate, which outlives the handshake (Identity::certificate), not a
+  // copy (docs/embedded.md, "Sizes").
+  std::string_view own_cert_principal_{};
   bool own_cert_lists_name_ = false;  // Identity::name is among them
 };
 
@@ -376,7 +383,7 @@ struct PublicKey {
     // first thing to fix.
     void choose_asserted_name() noexcept {
       std::string_view n = id_.name;
-      if (n.empty() && own_cert_principals_ == 1) n = own_cert_principal_.view();
+      if (n.empty() && own_cert_principals_ == 1) n = own_cert_principal_;
       if (n.empty()) {
         if (!err_)
           err_ = error(errc::invalid_argument, "the client asserts no principal",
@@ -407,7 +414,7 @@ struct PublicKey {
       MUTAUTH_TRY(noise_->read_message2_tokens(*body));
       auto plen = decrypt_body(body->subspan(detail::nz::dhlen));
       if (!plen) return plen.error_value();
-      auto server = verify_server(bytes_view(plain_.data(), *plen));
+      auto server = verify_server(bytes_view(out_.data(), *plen));
       if (!server) return server.error_value();
 
       put_header(3);
@@ -424,7 +431,7 @@ struct PublicKey {
       if (!body) return body.error_value();
       auto plen = decrypt_body(*body);
       if (!plen) return plen.error_value();
-      auto admitted = detail::parse_admission(bytes_view(plain_.data(), *plen));
+      auto admitted = detail::parse_admission(bytes_view(out_.data(), *plen));
       if (!admitted) return admitted.error_value();
       if (*admitted != asserted_.view()) {
         error e(errc::name_mismatch, "the server admitted ");
@@ -570,14 +577,15 @@ struct PublicKey {
       if (!body) return body.error_value();
       auto plen = decrypt_body(*body);
       if (!plen) return plen.error_value();
-      auto client = verify_client(bytes_view(plain_.data(), *plen));
+      auto client = verify_client(bytes_view(out_.data(), *plen));
       if (!client) return client.error_value();
 
       put_header(4);
-      const std::size_t alen = detail::encode_admission(client->principal().name.view(), plain_);
-      auto n = noise_->encrypt_and_hash(bytes_view(plain_.data(), alen),
-                                        bytes_span(out_.data() + detail::header_size,
-                                                   out_.size() - detail::header_size));
+      // In place, as write_proof(); the name comes from the verified Principal, not out_.
+      const bytes_span dst(out_.data() + detail::header_size, out_.size() - detail::header_size);
+      const std::size_t alen =
+          detail::encode_admission(client->principal().name.view(), dst.first(detail::max_proof_size));
+      auto n = noise_->encrypt_and_hash(bytes_view(dst.data(), alen), dst);
       if (!n) return n.error_value();
       MUTAUTH_TRY(split_keys());
       state_ = Admitting{std::move(*client)};

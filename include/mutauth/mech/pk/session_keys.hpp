@@ -58,8 +58,8 @@ class SessionKeys {
   }
   SessionKeys(SessionKeys&& o) noexcept
       : send_(std::move(o.send_)), recv_(std::move(o.recv_)), h_(o.h_),
-        exporter_secret_(o.exporter_secret_), live_(o.live_), highest_(o.highest_),
-        window_(o.window_), any_(o.any_) {
+        exporter_secret_(o.exporter_secret_), highest_(o.highest_), window_(o.window_),
+        live_(o.live_), any_(o.any_) {
     o.wipe();
   }
   SessionKeys& operator=(SessionKeys&& o) noexcept {
@@ -219,9 +219,10 @@ class SessionKeys {
   CipherState recv_;
   std::array<std::uint8_t, hashlen> h_{};
   std::array<std::uint8_t, hashlen> exporter_secret_{};
-  bool live_ = false;
   std::uint64_t highest_ = 0;
   std::uint64_t window_ = 0;
+  // The two flags together: one padding slot, not two (sizeof(Session) matters on an MCU).
+  bool live_ = false;
   bool any_ = false;
 };
 
