@@ -258,6 +258,7 @@ class Connection {
       if (!n) return fail(n.error_value(), alert_mode::none);  // the session is dead already
       put_header(rec, record_type::application, *n);
       out_end_ += record_header_size + *n;
+      output_grew();
       taken += chunk;
     }
     return taken;
@@ -278,6 +279,7 @@ class Connection {
     }
     put_header(rec, record_type::application, *n);
     out_end_ += record_header_size + *n;
+    output_grew();
     return ok();
   }
 
@@ -316,16 +318,25 @@ class Connection {
   // The session and the buffer its records open into share the storage the handshake had.
   struct established_state {
     explicit established_state(Session<M>&& s) noexcept : session(std::move(s)) {}
-    ~established_state() { secure_zero(plain); }
+    ~established_state() { secure_zero(plain.data(), plain_high); }
     Session<M> session;
     std::array<std::uint8_t, plaintext_capacity> plain{};
+    std::size_t plain_high = 0;  // the most of `plain` a record has used: what the destructor wipes
   };
 
-  static void secure_zero(std::span<std::uint8_t> b) noexcept {
-    volatile std::uint8_t* p = b.data();
-    for (std::size_t i = 0; i < b.size(); ++i) p[i] = 0;
+  // memset, then an asm barrier that "uses" the bytes, so the optimizer may not drop the store
+  // as dead (the construction of include/mutauth/mech/krb5/detail/gss.hpp). A volatile byte loop
+  // did the same at a byte per store: over two 16 KiB buffers it cost tens of microseconds per
+  // connection (bench/results/REPORT.md, server handshakes), and only the bytes ever written
+  // hold anything to wipe.
+  static void secure_zero(std::uint8_t* p, std::size_t n) noexcept {
+    if (n == 0) return;
+    std::memset(p, 0, n);
+    __asm__ __volatile__("" : : "r"(p) : "memory");
   }
-  void wipe_buffers() noexcept { secure_zero(out_); }
+  void wipe_buffers() noexcept { secure_zero(out_.data(), out_high_); }
+  // Records the output buffer's high-water mark: what the destructor wipes.
+  void output_grew() noexcept { out_high_ = std::max(out_high_, out_end_); }
 
   static void put_header(std::uint8_t* rec, record_type t, std::size_t len) noexcept {
     rec[0] = static_cast<std::uint8_t>(t);
@@ -346,6 +357,7 @@ class Connection {
     auto n = encode_record(t, body, bytes_span(out_.data() + out_end_, output_free()), max_record_body);
     if (!n) return n.error_value();
     out_end_ += *n;
+    output_grew();
     return ok();
   }
 
@@ -379,6 +391,7 @@ class Connection {
       return fail(error(errc::too_large, "sealed record longer than the plaintext buffer"), alert_mode::sealed);
     // Open in place in our own buffer (the body may view the caller's input).
     std::copy_n(rec.body.data(), rec.body.size(), est->plain.data());
+    est->plain_high = std::max(est->plain_high, rec.body.size());
     auto got = est->session.open(bytes_view(est->plain.data(), rec.body.size()), est->plain);
     if (!got) return fail(got.error_value(), alert_mode::none);  // the session is dead: keys wiped
     switch (got->type) {
@@ -412,6 +425,7 @@ class Connection {
         if (n) {
           put_header(rec, record_type::application, *n);
           out_end_ += record_header_size + *n;
+          output_grew();
         }
       }
     }
@@ -423,7 +437,7 @@ class Connection {
   std::variant<std::monostate, Initiator<M>, Acceptor<M>, established_state> state_;
   RecordDecoder<max_record_body> decoder_{};
   std::array<std::uint8_t, output_capacity> out_{};
-  std::size_t out_begin_ = 0, out_end_ = 0;
+  std::size_t out_begin_ = 0, out_end_ = 0, out_high_ = 0;
   connection_event_info pending_{};
   error err_{};
   role side_;
