@@ -6,12 +6,28 @@
 #include <array>
 #include <cstdint>
 #include <system_error>
+#include <utility>
 #include <vector>
 
+#include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
 namespace mutauth::testing {
+
+/// Two connected loopback TCP sockets.
+struct SocketPair {
+  ::asio::ip::tcp::socket client, server;
+};
+/// Blocking connect/accept on 127.0.0.1: call it before the io_context runs.
+inline SocketPair tcp_pair(::asio::io_context& io) {
+  using tcp = ::asio::ip::tcp;
+  tcp::acceptor acc(io, tcp::endpoint(::asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket c(io), s(io);
+  c.connect(acc.local_endpoint());
+  acc.accept(s);
+  return {std::move(c), std::move(s)};
+}
 
 /// Server: handshake, echo every byte until the read fails (eof: the client's sealed close), then
 /// async_shutdown.

@@ -48,17 +48,8 @@ mutauth::testing::PkPeers& peers() {
 }
 bool deny(const Principal&) noexcept { return false; }
 
-struct SocketPair {
-  tcp::socket client, server;
-};
-// Two connected loopback TCP sockets (blocking connect/accept: the io_context is not running yet).
-SocketPair tcp_pair(::asio::io_context& io) {
-  tcp::acceptor acc(io, tcp::endpoint(::asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket c(io), s(io);
-  c.connect(acc.local_endpoint());
-  acc.accept(s);
-  return {std::move(c), std::move(s)};
-}
+using mutauth::testing::SocketPair;
+using mutauth::testing::tcp_pair;
 
 bytes pattern(std::size_t n) {
   bytes b(n);

@@ -23,16 +23,8 @@ using Stream = mutauth::asio::stream<tcp::socket, K>;
 
 namespace {
 
-struct SocketPair {
-  tcp::socket client, server;
-};
-SocketPair tcp_pair(::asio::io_context& io) {
-  tcp::acceptor acc(io, tcp::endpoint(::asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket c(io), s(io);
-  c.connect(acc.local_endpoint());
-  acc.accept(s);
-  return {std::move(c), std::move(s)};
-}
+using mutauth::testing::SocketPair;
+using mutauth::testing::tcp_pair;
 bool only_bob(const Principal& p) noexcept { return p.name.view() == "bob@EXAMPLE.TEST"; }
 
 }  // namespace
