@@ -139,6 +139,10 @@ class EventServer {
     std::size_t tx_seen = 0;  // bytes of pending_output() already shown to tx
     std::size_t received = 0;
     bool sent_close = false, eof = false, reset = false, fin_sent = false, counted_preauth = false;
+    // Both sealed closes are exchanged (docs/protocol/mutauth-pk.md §9.3): the peer has nothing
+    // left to send, so once our last records are out there is no unread input whose close could
+    // become a reset, and nothing to linger for.
+    bool clean_end = false;
   };
 
   [[nodiscard]] std::uint64_t key(const Peer& p) const { return (std::uint64_t{p.gen} << 32) | std::uint32_t(p.fd); }
@@ -302,7 +306,7 @@ class EventServer {
 
   void on_event(Peer& p, std::uint32_t ev) {
     if (p.ph == phase::lingering) {
-      if (ev & EPOLLOUT) flush(p);
+      if ((ev & EPOLLOUT) && !flush(p)) return;  // destroyed: done, or the peer is gone
       if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
         std::uint8_t junk[4096];
         for (;;) {
@@ -474,7 +478,8 @@ class EventServer {
       p.sent_close = true;
     }
     --authenticated_;
-    start_linger(p);  // a clean end: flush, FIN, linger
+    p.clean_end = true;
+    start_linger(p);  // a clean end: flush, then close at once
     return true;
   }
 
@@ -555,6 +560,10 @@ class EventServer {
       c.consume_output(static_cast<std::size_t>(w));
       p.tx_seen -= std::min(p.tx_seen, static_cast<std::size_t>(w));
     }
+    if (p.ph == phase::lingering && !c.wants_write() && p.clean_end) {
+      destroy(p);  // close(2) sends our FIN after the queued records
+      return false;
+    }
     if (p.ph == phase::lingering && !c.wants_write() && !p.fin_sent) {
       ::shutdown(p.fd, SHUT_WR);
       p.fin_sent = true;
@@ -596,7 +605,8 @@ class EventServer {
     if (p.ph == phase::lingering) --lingering_;
     if (p.ph == phase::session) --authenticated_;
     leave_preauth(p);
-    ::epoll_ctl(ep_, EPOLL_CTL_DEL, p.fd, nullptr);
+    // No EPOLL_CTL_DEL: closing the only descriptor of the socket removes it from the epoll set
+    // (epoll(7), Q6), and the server never duplicates one.
     const int fd = p.fd;
     ::close(fd);
     peers_[static_cast<std::size_t>(fd)].reset();
