@@ -6,6 +6,8 @@
 #   source "$repo/scripts/lib/style.sh"
 #   check_format            # clang-format-14 --dry-run --Werror over what .clang-format-files lists
 #   check_tidy [BUILD_DIR]  # clang-tidy-14 (.clang-tidy) over include/ and tools/
+#   apply_format            # formats every tracked C/C++ file and lists them all (".") in
+#                           # .clang-format-files: the one commit that turns the format check on
 #
 # .clang-format-files: one git pathspec a line ('#' starts a comment). Of the tracked files each
 # matches, the C and C++ sources and headers are checked. Until the tree is formatted it lists
@@ -73,6 +75,20 @@ check_format() {
   done
   if ((bad)); then return 1; fi
   echo "check_format: ${#files[@]} files formatted as .clang-format says"
+}
+
+apply_format() {
+  local repo cf
+  repo=$(_style_repo) || return 1
+  cf=$(_style_tool clang-format) || { echo "apply_format: clang-format 14 is not installed"; return 1; }
+  local -a files
+  mapfile -t files < <(git -C "$repo" ls-files -- '*.hpp' '*.cpp' '*.h' '*.c')
+  (cd "$repo" && "$cf" --style=file -i "${files[@]}") || return 1
+  {
+    echo "# The files scripts/lib/style.sh check_format holds to .clang-format: one git pathspec a line."
+    echo "."
+  } >"$repo/.clang-format-files"
+  echo "apply_format: ${#files[@]} files formatted; .clang-format-files now lists everything"
 }
 
 # Prints the translation units check_tidy lints, from a compile_commands.json.
