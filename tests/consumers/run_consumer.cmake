@@ -59,7 +59,11 @@ if(MODE STREQUAL "find_package")
   if(CONSUMER_COMPONENTS)
     list(APPEND configure_args "-DCONSUMER_COMPONENTS=${CONSUMER_COMPONENTS}")  # comma-separated
   endif()
-  if(CONSUMER_README_EXAMPLE AND EXISTS "${CONSUMER_README_EXAMPLE}")
+  if(CONSUMER_README_EXAMPLE)
+    # Asked for and missing is a broken newcomer path (the extractor did not write it), not a skip.
+    if(NOT EXISTS "${CONSUMER_README_EXAMPLE}")
+      message(FATAL_ERROR "run_consumer.cmake: the README example ${CONSUMER_README_EXAMPLE} was not extracted")
+    endif()
     list(APPEND configure_args "-DCONSUMER_README_EXAMPLE=${CONSUMER_README_EXAMPLE}")
   endif()
   list(APPEND configure_args "-DCMAKE_PREFIX_PATH=${prefix}"
