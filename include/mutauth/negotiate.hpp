@@ -202,9 +202,13 @@ inline void put_header(bytes_span out, message_type t) noexcept {
 }
 
 /// The channel binding the chosen mechanism runs with (negotiate.md §4):
-/// SHA-256(label | 0x00 | offer list as sent | u8 choice | u16 len(cb) | cb).
+/// SHA-256(label | 0x00 | offer list as sent | u8 choice | u16 len(cb) | cb [| first token]).
+/// For a choice other than 0 the offer's first token, which the acceptor discarded, is hashed
+/// last, so that no byte of the offer goes unbound; for choice 0 it is the chosen mechanism's
+/// own first message, which that mechanism authenticates (and which is made with this binding,
+/// so it cannot be part of it).
 [[nodiscard]] inline binding_value binding(bytes_view offer_list, std::uint8_t choice,
-                                           bytes_view caller) noexcept {
+                                           bytes_view caller, bytes_view discarded = {}) noexcept {
   detail::sha256 h;
   h.update(bytes_view(reinterpret_cast<const std::uint8_t*>(binding_label.data()), binding_label.size()));
   h.update(std::uint8_t{0});
@@ -213,6 +217,7 @@ inline void put_header(bytes_span out, message_type t) noexcept {
   h.update(static_cast<std::uint8_t>(caller.size() >> 8));
   h.update(static_cast<std::uint8_t>(caller.size()));
   h.update(caller);
+  if (choice != 0) h.update(discarded);
   return h.finish();
 }
 
@@ -639,8 +644,12 @@ struct Negotiate {
     result<mech_step> start(std::size_t k) noexcept {
       const std::size_t i = config_->order[k];
       wipe_inner();
+      // For k > 0 the first token is still in out_, after the offer's header and list.
+      const std::size_t first = negotiation::header_size + list_len_;
+      const bytes_view discarded =
+          k == 0 ? bytes_view() : bytes_view(out_.data() + first, out_high_ - first);
       cb_ = negotiation::binding(bytes_view(list_.data(), list_len_), static_cast<std::uint8_t>(k),
-                                 config_->channel_binding);
+                                 config_->channel_binding, discarded);
       chosen_ = i;
       result<mech_step> r = error(errc::wrong_state);
       auto f = [&](auto I) {
@@ -780,7 +789,7 @@ struct Negotiate {
     enum class phase : std::uint8_t { start, running, dead };
 
     result<mech_step> start(const negotiation::offer_view& o, std::size_t k, std::size_t i) noexcept {
-      cb_ = negotiation::binding(o.offers.encoded, static_cast<std::uint8_t>(k), config_->channel_binding);
+      cb_ = negotiation::binding(o.offers.encoded, static_cast<std::uint8_t>(k), config_->channel_binding, o.token);
       chosen_ = i;
       result<mech_step> r = error(errc::wrong_state);
       auto f = [&](auto I) {

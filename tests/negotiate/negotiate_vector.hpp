@@ -20,7 +20,10 @@ inline std::string negotiate_vector() {
   const bytes_view l(list.data(), n);
   std::array<std::uint8_t, 16> cb{};
   for (std::size_t i = 0; i < cb.size(); ++i) cb[i] = static_cast<std::uint8_t>(i);
-  const auto b0 = binding(l, 0, cb), b1 = binding(l, 1, cb), bnone = binding(l, 0, {});
+  // A stand-in for the discarded first token (mutauth-pk/1 message 1: 0101 | e_I).
+  std::array<std::uint8_t, 34> first{0x01, 0x01};
+  for (std::size_t i = 2; i < first.size(); ++i) first[i] = static_cast<std::uint8_t>(0x20 + i - 2);
+  const auto b0 = binding(l, 0, cb), b1 = binding(l, 1, cb, first), bnone = binding(l, 0, {});
   const std::string_view accepted[] = {"krb5"};
   std::array<std::uint8_t, max_list_size> refused{};
   const std::size_t rn = encode_list(accepted, 1, refused);
@@ -35,6 +38,7 @@ inline std::string negotiate_vector() {
   line("message 1", "4e0101 | offer list | mutauth-pk/1 message 1 (0101 | e_I)");
   line("caller channel binding", hex(cb));
   line("binding, choice 0", hex(b0));
+  line("first token (stand-in)", hex(first));
   line("binding, choice 1", hex(b1));
   line("binding, choice 0, no cb", hex(bnone));
   line("pk prologue, choice 0", "6d7574617574682d706b0120" + hex(b0));

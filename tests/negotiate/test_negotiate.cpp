@@ -184,6 +184,16 @@ TEST_CASE("negotiate: a relay that strips, reorders or replaces offers, or chang
     });
     require_both_failed(p);
   }
+  SECTION("the first token altered when the acceptor discards it (a later offer chosen)") {
+    N::AcceptorConfig alt_only;
+    alt_only.accept<AltPk>(peers.acfg);
+    Pair<N> p(peers.target, ic, alt_only);
+    run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
+      if (from_client && i == 0) body.back() ^= 1;  // inside pk's message 1, which alt-pk/1 never reads
+      return true;
+    });
+    require_both_failed(p);
+  }
   SECTION("nothing altered: both established (the relay itself is honest)") {
     Pair<N> p(peers.target, ic, ac);
     run_handshake(p.c, p.s, [](bool, int, record_type, wire_bytes&) { return true; });
