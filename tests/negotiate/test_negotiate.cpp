@@ -25,6 +25,7 @@ using mutauth::testing::admit_alice;
 using mutauth::testing::detail_of;
 using mutauth::testing::run_handshake;
 using mutauth::testing::wire_bytes;
+using mutauth::testing::with_offers;
 using N = Negotiate<pk::PublicKey, AltPk>;
 using N1 = Negotiate<pk::PublicKey>;
 
@@ -38,19 +39,6 @@ struct Pair {
     s.conn = std::make_unique<Connection<M>>(as_server, ac, admit_alice);
   }
 };
-
-// The first handshake record's body, rewritten: its offer list replaced by `names`.
-wire_bytes with_offers(const wire_bytes& msg, const std::vector<std::string_view>& names) {
-  auto o = negotiation::parse_offer(msg);
-  REQUIRE(o);
-  std::array<std::uint8_t, negotiation::max_list_size> list{};
-  const std::size_t n = negotiation::encode_list(names.data(), names.size(), list);
-  REQUIRE(n > 0);
-  wire_bytes out(msg.begin(), msg.begin() + negotiation::header_size);
-  out.insert(out.end(), list.begin(), list.begin() + static_cast<long>(n));
-  out.insert(out.end(), o->token.begin(), o->token.end());
-  return out;
-}
 
 template <class M>
 void require_both_failed(Pair<M>& p) {

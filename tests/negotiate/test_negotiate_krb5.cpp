@@ -23,6 +23,7 @@ using mutauth::testing::WireEnd;
 using mutauth::testing::detail_of;
 using mutauth::testing::run_handshake;
 using mutauth::testing::wire_bytes;
+using mutauth::testing::with_offers;
 using K = krb5::Kerberos;
 using PK = pk::PublicKey;
 using N = Negotiate<PK, K>;
@@ -40,18 +41,6 @@ struct Pair {
     s.conn = std::make_unique<Connection<N>>(as_server, ac, admit_alice_both);
   }
 };
-
-wire_bytes with_offers(const wire_bytes& msg, const std::vector<std::string_view>& names) {
-  auto o = negotiation::parse_offer(msg);
-  REQUIRE(o);
-  std::array<std::uint8_t, negotiation::max_list_size> list{};
-  const std::size_t n = negotiation::encode_list(names.data(), names.size(), list);
-  REQUIRE(n > 0);
-  wire_bytes out(msg.begin(), msg.begin() + negotiation::header_size);
-  out.insert(out.end(), list.begin(), list.begin() + static_cast<long>(n));
-  out.insert(out.end(), o->token.begin(), o->token.end());
-  return out;
-}
 
 void require_both_failed(Pair& p) {
   CHECK(p.c.established == 0);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mutauth/connection.hpp"
+#include "mutauth/negotiate.hpp"
 
 namespace mutauth::testing {
 
@@ -73,5 +74,18 @@ void run_handshake(WireEnd<M>& c, WireEnd<M>& s, const record_tamper& tamper = {
 }
 
 inline std::string detail_of(const error& e) { return std::string(e.detail()); }
+
+/// A negotiation offer (docs/protocol/negotiate.md §3.1) with its list replaced by `names`, the
+/// token kept; empty when `msg` is not an offer or `names` break the list rules.
+inline wire_bytes with_offers(const wire_bytes& msg, const std::vector<std::string_view>& names) {
+  auto o = negotiation::parse_offer(msg);
+  std::array<std::uint8_t, negotiation::max_list_size> list{};
+  const std::size_t n = o ? negotiation::encode_list(names.data(), names.size(), list) : 0;
+  if (n == 0) return {};
+  wire_bytes out(msg.begin(), msg.begin() + negotiation::header_size);
+  out.insert(out.end(), list.begin(), list.begin() + static_cast<long>(n));
+  out.insert(out.end(), o->token.begin(), o->token.end());
+  return out;
+}
 
 }  // namespace mutauth::testing
