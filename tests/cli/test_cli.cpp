@@ -1062,6 +1062,68 @@ TEST_CASE("cli: krb5: a refused client gets Kerberos hints, not pk ones", "[cli]
                  "that both clocks agree");
   CHECK(c.err.find("certificate") == std::string::npos);
 }
+
+// ---------------------------------------------------------------- negotiation (issue 15 item 2)
+
+TEST_CASE("cli: negotiate: one listen with a keytab and a host certificate admits pk and krb5 clients",
+          "[cli][krb5]") {
+  mutauth::testing::Realms realms;
+  Pki p;
+  // Both credentials and no --mech: the server negotiates (docs/protocol/negotiate.md).
+  Server s = start_server({"--service", spn, "--identity", p.file("server"), "--trust", p.file("authorized_keys_ca"),
+                           "--keytab", realms.path("service.keytab"), "--allow", "alice", "--allow",
+                           "alice@EXAMPLE.TEST", "--echo", "--handshake-timeout", "10"});
+  CHECK(s.proc->err().find("(mech mutauth-negotiate/1: mutauth-pk/1, krb5)") != std::string::npos);
+  {  // a pk client: --mech auto offers what it has, here a key and certificate
+    const Run c = connect_cli(s.port, {"--mech", "auto", "--target", spn, "--identity", p.file("alice"), "--trust",
+                                       p.file("known_hosts_ca")},
+                              "hi over pk\n");
+    INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+    REQUIRE(c.rc == 0);
+    CHECK(c.out == "hi over pk\n");
+    CHECK(std::regex_match(lines(c.err).back(), success_line("", "alice", spn, "mutauth-pk/1")));
+  }
+  {  // a krb5 client through the same port
+    const Run c = connect_cli(s.port, {"--mech", "auto", "--target", spn, "--keytab", realms.path("client.keytab")},
+                              "hi over kerberos\n");
+    INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+    REQUIRE(c.rc == 0);
+    CHECK(c.out == "hi over kerberos\n");
+    CHECK(std::regex_match(lines(c.err).back(), success_line("", "alice@EXAMPLE.TEST", spn + "@EXAMPLE.TEST", "krb5",
+                                                             "messages=2 round_trips=1")));
+  }
+  {  // both credentials, krb5 preferred: the client's order decides
+    const Run c = connect_cli(s.port, {"--mech", "krb5,pk", "--target", spn, "--identity", p.file("alice"), "--trust",
+                                       p.file("known_hosts_ca"), "--keytab", realms.path("client.keytab")},
+                              "x\n");
+    INFO("client stderr:\n" << c.err);
+    REQUIRE(c.rc == 0);
+    CHECK(c.err.find("authenticated mech=krb5 ") != std::string::npos);
+  }
+  REQUIRE(s.proc->wait_for_err("authenticated mech=krb5 ", 10));
+  CHECK(s.proc->err().find("[client 1] authenticated mech=mutauth-pk/1 local=" + spn + " peer=alice ") !=
+        std::string::npos);
+  CHECK(s.proc->stop() == 0);
+}
+
+TEST_CASE("cli: negotiate: a mechanism mismatch says what the server accepts and what the client offered",
+          "[cli][krb5]") {
+  mutauth::testing::Realms realms;
+  Pki p;
+  Server s = start_server({"--mech", "auto", "--service", spn, "--keytab", realms.path("service.keytab"), "--allow",
+                           "alice@EXAMPLE.TEST", "--handshake-timeout", "10"});
+  const Run c = connect_cli(s.port, {"--mech", "auto", "--target", spn, "--identity", p.file("alice"), "--trust",
+                                     p.file("known_hosts_ca")},
+                            "never\n");
+  INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+  CHECK(c.rc == 1);
+  CHECK(c.out.empty());
+  const std::string text = "the server accepts krb5 only; this client offered mutauth-pk/1";
+  CHECK(c.err.find("no mechanism both sides accept: " + text) != std::string::npos);
+  REQUIRE(s.proc->wait_for_err(text, 10));
+  CHECK(s.proc->err().find("no mechanism both sides accept: " + text) != std::string::npos);
+  CHECK(s.proc->stop() == 0);
+}
 #endif
 
 // ---------------------------------------------------------------- idle timeouts (issue 13)

@@ -140,8 +140,9 @@ TEST_CASE("negotiate: a relay that strips, reorders or replaces offers, or chang
       {"replace the second offer", [](wire_bytes& m) { m = with_offers(m, {"mutauth-pk/1", "rot13/1"}); }},
       {"strip the second offer", [](wire_bytes& m) { m = with_offers(m, {"mutauth-pk/1"}); }},
   };
-  for (const auto& [what, attack] : attacks) {
-    INFO(what);
+  for (const auto& a : attacks) {
+    const auto& attack = a.second;  // not a structured binding: clang 14 cannot capture those
+    INFO(a.first);
     Pair<N> p(peers.target, ic, ac);
     run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
       if (from_client && i == 0) attack(body);
