@@ -527,8 +527,86 @@ struct Negotiate {
     return e;
   }
 
+  // What both roles share: the chosen mechanism's slot, the binding it runs with, the buffer of
+  // the first negotiation message, and stepping, concluding and wiping the chosen mechanism.
+  template <role R>
+  class role_base {
+   protected:
+    template <class M>
+    using ctx_t = std::conditional_t<R == role::initiator, typename M::Initiator, typename M::Acceptor>;
+    template <class M>
+    using cfg_t = std::conditional_t<R == role::initiator, typename M::InitiatorConfig, typename M::AcceptorConfig>;
+
+    role_base() noexcept = default;
+    role_base(const role_base&) = delete;
+    role_base& operator=(const role_base&) = delete;
+    ~role_base() { wipe_all(); }
+
+    [[nodiscard]] bool started() const noexcept { return inner_.index() != 0; }
+
+    // One token into the chosen mechanism, and its answer, each counted against its bound.
+    result<mech_step> step_inner(bytes_view in) noexcept {
+      result<mech_step> r = error(errc::wrong_state, "negotiation: no mechanism chosen");
+      auto f = [&](auto I) {
+        auto* s = std::get_if<decltype(I)::value + 1>(&inner_);
+        if (s == nullptr) return;
+        constexpr std::size_t bound = mechanism_at<decltype(I)::value>::max_handshake_messages;
+        constexpr std::string_view mech = mechanism_at<decltype(I)::value>::name;
+        if (auto c = count_message(*s, mech, bound); !c) {
+          r = c.error_value();
+          return;
+        }
+        r = s->ctx.on_token(in);
+        if (r && !r->token.empty())
+          if (auto c = count_message(*s, mech, bound); !c) r = c.error_value();
+      };
+      detail::with_index<count>(chosen_, f);
+      return r;
+    }
+
+    result<Concluded<Negotiate>> conclude_inner() noexcept {
+      result<Concluded<Negotiate>> c = error(errc::wrong_state, "conclude() before the negotiated mechanism completed");
+      auto f = [&](auto I) {
+        if (auto* s = std::get_if<decltype(I)::value + 1>(&inner_))
+          c = lift<decltype(I)::value>(std::move(s->ctx).conclude());
+      };
+      detail::with_index<count>(chosen_, f);
+      return c;
+    }
+
+    void wipe_inner() noexcept {
+      auto f = [&](auto I) {
+        if (auto* s = std::get_if<decltype(I)::value + 1>(&inner_)) s->ctx.wipe();
+      };
+      detail::with_index<count>(chosen_, f);
+      inner_.template emplace<0>();
+    }
+
+    void wipe_all() noexcept {
+      wipe_inner();
+      detail::negotiate_zero(out_.data(), out_high_);
+      out_high_ = 0;
+      detail::negotiate_zero(cb_.data(), cb_.size());
+    }
+
+    std::size_t chosen_ = 0;  // index in Ms... of the chosen mechanism
+    negotiation::binding_value cb_{};
+    std::variant<std::monostate, slot<Ms, ctx_t<Ms>, cfg_t<Ms>>...> inner_{};
+    std::array<std::uint8_t, max_token_size> out_{};
+    std::size_t out_high_ = 0;
+  };
+
  public:
-  class Initiator {
+  class Initiator : role_base<role::initiator> {
+    using base = role_base<role::initiator>;
+    using base::cb_;
+    using base::chosen_;
+    using base::inner_;
+    using base::out_;
+    using base::out_high_;
+    using base::step_inner;
+    using base::wipe_inner;
+
    public:
     Initiator(const ServicePrincipal& target, const InitiatorConfig& cfg) noexcept
         : target_(target), config_(&cfg) {
@@ -558,7 +636,7 @@ struct Negotiate {
         : target_(o.target_), config_(o.config_), list_(o.list_), list_len_(o.list_len_),
           phase_(o.phase_), err_(o.err_) {
       // The chosen mechanism's context may point into its slot's configuration copy: it stays.
-      if (o.inner_.index() != 0 && !err_)
+      if (o.started() && !err_)
         err_ = error(errc::wrong_state, "a negotiated handshake was moved after its first step", hint_moved);
       o.wipe();
     }
@@ -613,24 +691,12 @@ struct Negotiate {
     }
 
     [[nodiscard]] result<Concluded<Negotiate>> conclude() && noexcept {
-      result<Concluded<Negotiate>> c = error(errc::wrong_state, "conclude() before the negotiated mechanism completed");
       if (err_) return err_;
-      auto f = [&](auto I) {
-        if (auto* s = std::get_if<decltype(I)::value + 1>(&inner_)) c = lift<decltype(I)::value>(std::move(s->ctx).conclude());
-      };
-      detail::with_index<count>(chosen_, f);
-      return c;
+      return this->conclude_inner();
     }
 
     void wipe() noexcept {
-      auto f = [&](auto I) {
-        if (auto* s = std::get_if<decltype(I)::value + 1>(&inner_)) s->ctx.wipe();
-      };
-      detail::with_index<count>(chosen_, f);
-      inner_.template emplace<0>();
-      detail::negotiate_zero(out_.data(), out_high_);
-      out_high_ = 0;
-      detail::negotiate_zero(cb_.data(), cb_.size());
+      this->wipe_all();
       if (phase_ != phase::start) phase_ = phase::dead;
     }
 
@@ -663,46 +729,24 @@ struct Negotiate {
       return r;
     }
 
-    result<mech_step> step_inner(bytes_view in) noexcept {
-      result<mech_step> r = error(errc::wrong_state, "negotiation: no mechanism chosen");
-      auto f = [&](auto I) {
-        auto* s = std::get_if<decltype(I)::value + 1>(&inner_);
-        if (s == nullptr) return;
-        constexpr std::size_t bound = mechanism_at<decltype(I)::value>::max_handshake_messages;
-        if (auto c = count_message(*s, mechanism_at<decltype(I)::value>::name, bound); !c) {
-          r = c.error_value();
-          return;
-        }
-        r = s->ctx.on_token(in);
-        if (r && !r->token.empty())
-          if (auto c = count_message(*s, mechanism_at<decltype(I)::value>::name, bound); !c) r = c.error_value();
-      };
-      detail::with_index<count>(chosen_, f);
-      return r;
-    }
-
-    void wipe_inner() noexcept {
-      auto f = [&](auto I) {
-        if (auto* s = std::get_if<decltype(I)::value + 1>(&inner_)) s->ctx.wipe();
-      };
-      detail::with_index<count>(chosen_, f);
-      inner_.template emplace<0>();
-    }
-
     ServicePrincipal target_;
     const InitiatorConfig* config_;
     std::array<std::uint8_t, negotiation::max_list_size> list_{};
     std::size_t list_len_ = 0;
     phase phase_ = phase::start;
     error err_{};
-    std::size_t chosen_ = 0;
-    negotiation::binding_value cb_{};
-    std::variant<std::monostate, slot<Ms, typename Ms::Initiator, typename Ms::InitiatorConfig>...> inner_{};
-    std::array<std::uint8_t, max_token_size> out_{};
-    std::size_t out_high_ = 0;
   };
 
-  class Acceptor {
+  class Acceptor : role_base<role::acceptor> {
+    using base = role_base<role::acceptor>;
+    using base::cb_;
+    using base::chosen_;
+    using base::inner_;
+    using base::out_;
+    using base::out_high_;
+    using base::step_inner;
+    using base::wipe_inner;
+
    public:
     explicit Acceptor(const AcceptorConfig& cfg) noexcept : config_(&cfg) {
       std::array<std::string_view, count> accepted{};
@@ -728,7 +772,7 @@ struct Negotiate {
     Acceptor(Acceptor&& o) noexcept
         : config_(o.config_), refusal_(o.refusal_), refusal_len_(o.refusal_len_), phase_(o.phase_),
           err_(o.err_), refused_(o.refused_) {
-      if (o.inner_.index() != 0 && !err_)
+      if (o.started() && !err_)
         err_ = error(errc::wrong_state, "a negotiated handshake was moved after its first step", hint_moved);
       o.wipe();
     }
@@ -758,24 +802,12 @@ struct Negotiate {
     }
 
     [[nodiscard]] result<Concluded<Negotiate>> conclude() && noexcept {
-      result<Concluded<Negotiate>> c = error(errc::wrong_state, "conclude() before the negotiated mechanism completed");
       if (err_) return err_;
-      auto f = [&](auto I) {
-        if (auto* s = std::get_if<decltype(I)::value + 1>(&inner_)) c = lift<decltype(I)::value>(std::move(s->ctx).conclude());
-      };
-      detail::with_index<count>(chosen_, f);
-      return c;
+      return this->conclude_inner();
     }
 
     void wipe() noexcept {
-      auto f = [&](auto I) {
-        if (auto* s = std::get_if<decltype(I)::value + 1>(&inner_)) s->ctx.wipe();
-      };
-      detail::with_index<count>(chosen_, f);
-      inner_.template emplace<0>();
-      detail::negotiate_zero(out_.data(), out_high_);
-      out_high_ = 0;
-      detail::negotiate_zero(cb_.data(), cb_.size());
+      this->wipe_all();
       if (phase_ != phase::start) phase_ = phase::dead;
     }
 
@@ -837,35 +869,12 @@ struct Negotiate {
       return bytes_view(out_.data(), n);
     }
 
-    result<mech_step> step_inner(bytes_view in) noexcept {
-      result<mech_step> r = error(errc::wrong_state, "negotiation: no mechanism chosen");
-      auto f = [&](auto I) {
-        auto* s = std::get_if<decltype(I)::value + 1>(&inner_);
-        if (s == nullptr) return;
-        constexpr std::size_t bound = mechanism_at<decltype(I)::value>::max_handshake_messages;
-        if (auto c = count_message(*s, mechanism_at<decltype(I)::value>::name, bound); !c) {
-          r = c.error_value();
-          return;
-        }
-        r = s->ctx.on_token(in);
-        if (r && !r->token.empty())
-          if (auto c = count_message(*s, mechanism_at<decltype(I)::value>::name, bound); !c) r = c.error_value();
-      };
-      detail::with_index<count>(chosen_, f);
-      return r;
-    }
-
     const AcceptorConfig* config_;
     std::array<std::uint8_t, negotiation::header_size + 1 + count * (1 + negotiation::max_name)> refusal_{};
     std::size_t refusal_len_ = 0;
     phase phase_ = phase::start;
     error err_{};
     bool refused_ = false;
-    std::size_t chosen_ = 0;
-    negotiation::binding_value cb_{};
-    std::variant<std::monostate, slot<Ms, typename Ms::Acceptor, typename Ms::AcceptorConfig>...> inner_{};
-    std::array<std::uint8_t, max_token_size> out_{};
-    std::size_t out_high_ = 0;
   };
 };
 
