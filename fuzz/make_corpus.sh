@@ -11,8 +11,9 @@ src=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$src/../build-fuzzreplay}
 corpus=$src/corpus
 
-cmake --build "$build" --target fuzz_make_corpus
+cmake --build "$build" --target fuzz_make_corpus fuzz_make_negotiate_corpus
 "$build/fuzz/fuzz_make_corpus" "$corpus"
+"$build/fuzz/fuzz_make_negotiate_corpus" "$corpus"
 if cmake --build "$build" --target fuzz_make_krb5_corpus >/dev/null 2>&1; then
   "$build/fuzz/fuzz_make_krb5_corpus" "$corpus"
 else

@@ -364,6 +364,10 @@ class Connection {
   template <class Handshake>
   result<void> on_handshake_record(Handshake& hs, const record& rec) noexcept {
     step_result r = feed_record(hs, rec);
+    // A failed step's token is a refusal the peer needs (docs/protocol/negotiate.md §3.3): it goes
+    // out before the alert.
+    if (r.st == status::failed && !r.token.empty() && rec.type != record_type::alert)
+      (void)queue_record(record_type::handshake, r.token);
     if (r.st == status::failed)
       // Never answer an alert (§9.2); the decoder already refused sealed records at the header.
       return fail(hs.last_error(), rec.type == record_type::alert ? alert_mode::none : alert_mode::clear);

@@ -63,6 +63,7 @@ enum class errc : std::uint16_t {
   mutual_auth_not_negotiated,   ///< krb5: GSS_C_MUTUAL_FLAG missing from ret_flags
   truncation,                   ///< the stream ended, or a clear-text close/alert arrived, after
                                 ///< the handshake without the peer's sealed close
+  no_common_mechanism,          ///< negotiate: the acceptor accepts none of the offered mechanisms
 
   // --- identity (0x03xx) ---
   name_mismatch = 0x0300,    ///< a peer proved or asserted a name its credential does not bind
@@ -141,6 +142,7 @@ enum class errc : std::uint16_t {
     case errc::nonempty_first_payload: return "first handshake message carried a payload";
     case errc::mutual_auth_not_negotiated: return "mutual authentication was not negotiated";
     case errc::truncation: return "session ended without the peer's sealed close";
+    case errc::no_common_mechanism: return "no mechanism both sides accept";
     case errc::name_mismatch: return "name mismatch";
     case errc::untrusted_issuer: return "certificate issuer not trusted";
     case errc::unknown_peer_key: return "peer key not trusted";

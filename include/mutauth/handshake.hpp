@@ -43,7 +43,8 @@ enum class status : std::uint8_t {
   send,     ///< send `token`, then feed the peer's next token to step()
   receive,  ///< nothing to send; feed the peer's next token to step()
   done,     ///< send `token` if it is not empty, then call std::move(hs).finish()
-  failed,   ///< the handshake is dead; last_error() says why (send nothing but an alert)
+  failed,   ///< the handshake is dead; last_error() says why (send nothing but an alert, after
+            ///< `token` when it is not empty: a refusal the peer needs, docs/protocol/negotiate.md §3.3)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(status s) noexcept {
@@ -136,7 +137,7 @@ class handshake_base {
     }
 
     result<mech_step> r = (ev == hs_event::initiate) ? initiate_impl() : mech_.on_token(in);
-    if (!r) return fail(r.error_value());
+    if (!r) return fail_with_refusal(r.error_value());
     const mech_step s = *r;
 
     if (!s.token.empty()) {
@@ -230,6 +231,18 @@ class handshake_base {
     result<Session<M>> s(std::move(*session_));
     session_.reset();
     return s;
+  }
+
+  // A mechanism whose peer must read why it refused (negotiate.hpp: the mechanisms the server
+  // accepts, docs/protocol/negotiate.md §3.3) exposes that token as refusal_token(): public, and
+  // kept through wipe(). The failed step carries it for the caller to send before the alert.
+  step_result fail_with_refusal(const error& e) noexcept {
+    step_result f = fail(e);
+    if constexpr (requires(const Ctx& c) {
+                    { c.refusal_token() } noexcept -> std::same_as<bytes_view>;
+                  })
+      f.token = mech_.refusal_token();
+    return f;
   }
 
   void kill_moved_from() noexcept {

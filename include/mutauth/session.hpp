@@ -196,6 +196,16 @@ class session_base {
   /// Views as peer() does; compares equal to the ServicePrincipal it came from.
   [[nodiscard]] ServicePrincipalView service() const noexcept { return names_.service(); }
   [[nodiscard]] role side() const noexcept { return side_; }
+  /// The mechanism that authenticated this session: M::name, or for a composed mechanism
+  /// (Negotiate<...>, negotiate.hpp) the one negotiated.
+  [[nodiscard]] std::string_view mechanism() const noexcept {
+    if constexpr (requires(const keys_type& k) {
+                    { k.mechanism_name() } noexcept -> std::convertible_to<std::string_view>;
+                  })
+      return keys_.mechanism_name();
+    else
+      return M::name;
+  }
   [[nodiscard]] bool failed() const noexcept { return static_cast<bool>(err_); }
   /// Why the session died: the code, with a short static text (the call that killed it
   /// returned the full detail). A default error while the session is alive.

@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -377,6 +378,9 @@ struct Tamper {
   bytes inject;                   // sent to the client at that point (e.g. a forged clear alert)
   bool drop_rest = false;         // then forward nothing more to the client
   bool cut = false;               // then close both TCP connections (no sealed close reaches anyone)
+  /// When set, the body of the client's FIRST record is replaced by what this returns before it
+  /// reaches the server (e.g. a negotiation offer with an offer stripped); the rest is relayed.
+  std::function<bytes(const bytes&)> rewrite_first_to_server;
 };
 
 /// Relays ONE loopback connection to 127.0.0.1:upstream and logs every byte, so a test can say
@@ -449,6 +453,25 @@ class RecordingRelay {
         }
         std::size_t forward = static_cast<std::size_t>(n);
         bool act = false;
+        if (i == 0 && tamper_.rewrite_first_to_server && !first_done_) {
+          // Hold the client's bytes until its first record is whole, then send it rewritten.
+          first_.insert(first_.end(), buf, buf + n);
+          if (first_.size() < 3) continue;
+          const std::size_t len = (std::size_t{first_[1]} << 8) | first_[2];
+          if (first_.size() < 3 + len) continue;
+          const bytes body = tamper_.rewrite_first_to_server(bytes(first_.begin() + 3, first_.begin() + 3 + static_cast<long>(len)));
+          bytes out = {first_[0], static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size())};
+          out.insert(out.end(), body.begin(), body.end());
+          out.insert(out.end(), first_.begin() + 3 + static_cast<long>(len), first_.end());
+          first_done_ = true;
+          {
+            std::lock_guard<std::mutex> l(m_);
+            log_.push_back({true, out});
+            tampered_ = true;
+          }
+          if (::send(to, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) open[i] = false;
+          continue;
+        }
         if (i == 1 && tamper_.after_records > 0 && !acted_) {
           // Find where the after_records-th record to the client ends inside this chunk.
           for (std::size_t k = 0; k < forward && !act; ++k) {
@@ -513,6 +536,8 @@ class RecordingRelay {
   std::uint8_t hdr_[3] = {0, 0, 0};
   std::size_t hdr_have_ = 0, body_left_ = 0, records_ = 0;
   bool acted_ = false, dropping_ = false, tampered_ = false;
+  bytes first_;  // the client's first record, while rewrite_first_to_server waits for all of it
+  bool first_done_ = false;
   int port_ = 0;
   Fd listener_;
   std::atomic<bool> stop_{false};

@@ -22,6 +22,7 @@
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "mutauth/version.hpp"
+#include "negotiate/wire_pump.hpp"
 #include "support/ssh_tools.hpp"
 #if MUTAUTH_CLI_TEST_KRB5
 #include "krb5/kdc_fixture.hpp"
@@ -1061,6 +1062,114 @@ TEST_CASE("cli: krb5: a refused client gets Kerberos hints, not pk ones", "[cli]
                  "principal you demand (klist -k on the server, kvno SPN here), that it accepts your realm, and "
                  "that both clocks agree");
   CHECK(c.err.find("certificate") == std::string::npos);
+}
+
+// ---------------------------------------------------------------- negotiation (issue 15 item 2)
+
+TEST_CASE("cli: negotiate: one listen with a keytab and a host certificate admits pk and krb5 clients",
+          "[cli][krb5]") {
+  mutauth::testing::Realms realms;
+  Pki p;
+  // Both credentials and no --mech: the server negotiates (docs/protocol/negotiate.md).
+  Server s = start_server({"--service", spn, "--identity", p.file("server"), "--trust", p.file("authorized_keys_ca"),
+                           "--keytab", realms.path("service.keytab"), "--allow", "alice", "--allow",
+                           "alice@EXAMPLE.TEST", "--echo", "--handshake-timeout", "10"});
+  CHECK(s.proc->err().find("(mech mutauth-negotiate/1: mutauth-pk/1, krb5)") != std::string::npos);
+  {  // a pk client: --mech auto offers what it has, here a key and certificate
+    const Run c = connect_cli(s.port, {"--mech", "auto", "--target", spn, "--identity", p.file("alice"), "--trust",
+                                       p.file("known_hosts_ca")},
+                              "hi over pk\n");
+    INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+    REQUIRE(c.rc == 0);
+    CHECK(c.out == "hi over pk\n");
+    CHECK(std::regex_match(lines(c.err).back(), success_line("", "alice", spn, "mutauth-pk/1")));
+  }
+  {  // a krb5 client through the same port
+    const Run c = connect_cli(s.port, {"--mech", "auto", "--target", spn, "--keytab", realms.path("client.keytab")},
+                              "hi over kerberos\n");
+    INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+    REQUIRE(c.rc == 0);
+    CHECK(c.out == "hi over kerberos\n");
+    CHECK(std::regex_match(lines(c.err).back(), success_line("", "alice@EXAMPLE.TEST", spn + "@EXAMPLE.TEST", "krb5",
+                                                             "messages=2 round_trips=1")));
+  }
+  {  // both credentials, krb5 preferred: the client's order decides
+    const Run c = connect_cli(s.port, {"--mech", "krb5,pk", "--target", spn, "--identity", p.file("alice"), "--trust",
+                                       p.file("known_hosts_ca"), "--keytab", realms.path("client.keytab")},
+                              "x\n");
+    INFO("client stderr:\n" << c.err);
+    REQUIRE(c.rc == 0);
+    CHECK(c.err.find("authenticated mech=krb5 ") != std::string::npos);
+  }
+  REQUIRE(s.proc->wait_for_err("authenticated mech=krb5 ", 10));
+  CHECK(s.proc->err().find("[client 1] authenticated mech=mutauth-pk/1 local=" + spn + " peer=alice ") !=
+        std::string::npos);
+  CHECK(s.proc->stop() == 0);
+}
+
+TEST_CASE("cli: negotiate: a relay that strips the client's first offer makes both sides fail", "[cli][krb5]") {
+  mutauth::testing::Realms realms;
+  Pki p;
+  Server s = start_server({"--service", spn, "--identity", p.file("server"), "--trust", p.file("authorized_keys_ca"),
+                           "--keytab", realms.path("service.keytab"), "--allow", "alice", "--allow",
+                           "alice@EXAMPLE.TEST", "--echo", "--handshake-timeout", "10"});
+  const std::vector<std::string> both = {"--target", spn, "--identity", p.file("alice"), "--trust",
+                                         p.file("known_hosts_ca"), "--keytab", realms.path("client.keytab")};
+  struct Attack {
+    const char* order;
+    std::vector<std::string_view> left;  // the offers the server is shown
+  };
+  int served = 0;
+  // pk,krb5 stripped to krb5: the server answers pk's message 1 as if it were an AP-REQ;
+  // krb5,pk stripped to krb5: the AP-REQ is intact, but bound to the list the client sent.
+  for (const Attack& a : {Attack{"pk,krb5", {"krb5"}}, Attack{"krb5,pk", {"krb5"}}}) {
+    INFO(a.order);
+    Tamper t;
+    t.rewrite_first_to_server = [&](const bytes& body) { return mutauth::testing::with_offers(body, a.left); };
+    RecordingRelay relay(s.port, t);
+    std::vector<std::string> args = {"--mech", a.order};
+    args.insert(args.end(), both.begin(), both.end());
+    const Run c = connect_cli(relay.port(), args, "never\n");
+    INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+    CHECK(relay.tampered());
+    CHECK(c.rc == 1);
+    CHECK(c.out.empty());
+    CHECK(c.err.find("authenticated mech=") == std::string::npos);
+    ++served;
+    REQUIRE(s.proc->wait_for_err("[client " + std::to_string(served) + "] ", 10));
+    relay.wait_done(10);
+  }
+  // The server saw both attempts fail and authenticated nobody.
+  REQUIRE(s.proc->wait_for_err("GSS_S_BAD_BINDINGS", 10));
+  CHECK(s.proc->err().find("authenticated mech=") == std::string::npos);
+  // The same client without the man in the middle: authenticated.
+  const Run ok = connect_cli(s.port, [&] {
+    std::vector<std::string> args = {"--mech", "pk,krb5"};
+    args.insert(args.end(), both.begin(), both.end());
+    return args;
+  }(), "yes\n");
+  CHECK(ok.rc == 0);
+  CHECK(ok.out == "yes\n");
+  CHECK(s.proc->stop() == 0);
+}
+
+TEST_CASE("cli: negotiate: a mechanism mismatch says what the server accepts and what the client offered",
+          "[cli][krb5]") {
+  mutauth::testing::Realms realms;
+  Pki p;
+  Server s = start_server({"--mech", "auto", "--service", spn, "--keytab", realms.path("service.keytab"), "--allow",
+                           "alice@EXAMPLE.TEST", "--handshake-timeout", "10"});
+  const Run c = connect_cli(s.port, {"--mech", "auto", "--target", spn, "--identity", p.file("alice"), "--trust",
+                                     p.file("known_hosts_ca")},
+                            "never\n");
+  INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
+  CHECK(c.rc == 1);
+  CHECK(c.out.empty());
+  const std::string text = "the server accepts krb5 only; this client offered mutauth-pk/1";
+  CHECK(c.err.find("no mechanism both sides accept: " + text) != std::string::npos);
+  REQUIRE(s.proc->wait_for_err(text, 10));
+  CHECK(s.proc->err().find("no mechanism both sides accept: " + text) != std::string::npos);
+  CHECK(s.proc->stop() == 0);
 }
 #endif
 

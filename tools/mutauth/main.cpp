@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -16,6 +18,7 @@
 
 #include "inspect.hpp"
 #include "mutauth/handshake.hpp"
+#include "mutauth/negotiate.hpp"
 #include "mutauth/mech/pk/certificate.hpp"
 #include "mutauth/mech/pk/krl.hpp"
 #include "mutauth/mech/pk/pk.hpp"
@@ -43,7 +46,11 @@ const char* usage_text =
     "                  [--trust FILE] [--krl FILE]\n"
     "  mutauth --version\n"
     "\n"
-    "mechanism:   --mech pk|krb5                   (default pk)\n"
+    "mechanism:   --mech pk|krb5|auto|pk,krb5|krb5,pk   (default pk; listen with --identity and --keytab,\n"
+    "                                              or connect with --identity and --keytab/--ccache: pk,krb5)\n"
+    "                                              a list negotiates (docs/protocol/negotiate.md): connect\n"
+    "                                              offers them in that order, listen admits each; auto: those\n"
+    "                                              this side has credentials for\n"
     "pk:          --identity KEYFILE               Ed25519 key from ssh-keygen; KEYFILE-cert.pub is used when present\n"
     "             --trust FILE                     known_hosts syntax (connect) / authorized_keys syntax (listen)\n"
     "             --krl FILE                       OpenSSH key revocation list (ssh-keygen -k)\n"
@@ -82,6 +89,7 @@ struct Options {
   std::string command, address;
   std::vector<std::string> files;
   std::string mech = "pk";
+  bool mech_given = false;
   std::string identity, trust, krl, keytab, ccache, service, target, allow_file, name;
   std::vector<std::string> allow;
   bool echo = false, once = false, host_wide = false, quiet = false, as_server = false, as_client = false;
@@ -135,7 +143,10 @@ Options parse_args(int argc, char** argv) {
       std::fputs(usage_text, stdout);
       std::exit(exit_ok);
     }
-    if (a == "--mech") o.mech = value();
+    if (a == "--mech") {
+      o.mech = value();
+      o.mech_given = true;
+    }
     else if (a == "--identity") o.identity = value();
     else if (a == "--trust") o.trust = value();
     else if (a == "--krl") o.krl = value();
@@ -181,7 +192,8 @@ Options parse_args(int argc, char** argv) {
     else if (o.address.empty()) o.address = a;
     else usage_error("unexpected argument '" + a + "'");
   }
-  if (o.mech != "pk" && o.mech != "krb5") usage_error("--mech is pk or krb5");
+  if (o.mech != "pk" && o.mech != "krb5" && o.mech != "auto" && o.mech != "pk,krb5" && o.mech != "krb5,pk")
+    usage_error("--mech is pk, krb5, auto, pk,krb5 or krb5,pk");
   if (o.command != "inspect" && o.address.empty()) usage_error("no ADDR:PORT");
   if (o.command == "connect" && o.target.empty())
     usage_error("--target is required: the service principal you demand, e.g. host/server.example.test");
@@ -386,7 +398,7 @@ void report_success(const std::string& who, const Session<M>& s, const cli::Hand
   std::fprintf(stderr,
                "mutauth: %sauthenticated mech=%.*s local=%s peer=%s messages=%zu round_trips=%zu "
                "bytes_sent=%zu bytes_received=%zu handshake_ms=%.2f\n",
-               who.c_str(), static_cast<int>(M::name.size()), M::name.data(), s.local().to_string().c_str(),
+               who.c_str(), static_cast<int>(s.mechanism().size()), s.mechanism().data(), s.local().to_string().c_str(),
                s.peer().to_string().c_str(), st.messages, round_trips, st.bytes_sent, st.bytes_received,
                st.millis);
 }
@@ -477,6 +489,24 @@ bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig
   return false;
 }
 
+// What a server admits, for its first line: the mechanism, or a negotiation's accepted ones.
+template <class M>
+std::string mech_list(const typename M::AcceptorConfig& cfg) {
+  if constexpr (requires { M::names; }) {
+    std::string s = std::string(M::name) + ":";
+    const char* sep = " ";
+    for (std::size_t i = 0; i < M::count; ++i) {
+      if (!cfg.accepts(i)) continue;
+      s += sep;
+      s += std::string(M::names[i]);
+      sep = ", ";
+    }
+    return s;
+  } else {
+    return std::string(M::name);
+  }
+}
+
 template <class M>
 int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
   cli::Endpoint ep;
@@ -489,8 +519,8 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
   }
   AllowList allow = make_allow_list(o);
   if (!o.quiet)
-    std::fprintf(stderr, "mutauth: listening on %s as %s (mech %.*s)\n", o.address.c_str(), o.service.c_str(),
-                 static_cast<int>(M::name.size()), M::name.data());
+    std::fprintf(stderr, "mutauth: listening on %s as %s (mech %s)\n", o.address.c_str(), o.service.c_str(),
+                 mech_list<M>(cfg).c_str());
   if (o.once) {
     for (;;) {
       cli::Socket c = cli::accept_one(l, why);
@@ -553,56 +583,116 @@ int main(int argc, char** argv) {
                                  allow ? &allow->names : nullptr);
   }
 
-  if (o.mech == "pk") {
-    PkMaterial m;
-    load_pk(o, m, o.command == "listen");
-    if (o.command == "connect") {
-      const ServicePrincipal target = parse_spn("--target", o.target);
-      pk::InitiatorConfig cfg;
+  // Which mechanisms: one (the wire protocol of that mechanism alone, as before), or a
+  // negotiation over several (docs/protocol/negotiate.md), offered in the order given.
+  const bool listen = o.command == "listen";
+  const bool has_pk = !o.identity.empty();
+  const bool has_krb5 = !o.keytab.empty() || (!listen && !o.ccache.empty());
+  std::vector<std::string> mechs;
+  if (o.mech == "auto" || (!o.mech_given && has_pk && has_krb5)) {
+    if (has_pk) mechs.push_back("pk");
+    if (has_krb5) mechs.push_back("krb5");
+    if (mechs.empty())
+      usage_error("--mech auto found no credentials: give --identity (pk) and/or --keytab" +
+                  std::string(listen ? "" : " or --ccache") + " (krb5)");
+  } else if (o.mech == "pk,krb5") {
+    mechs = {"pk", "krb5"};
+  } else if (o.mech == "krb5,pk") {
+    mechs = {"krb5", "pk"};
+  } else {
+    mechs = {o.mech};
+  }
+  const bool negotiate = o.mech == "auto" || mechs.size() > 1;
+  const bool want_pk = std::find(mechs.begin(), mechs.end(), "pk") != mechs.end();
+  const bool want_krb5 = std::find(mechs.begin(), mechs.end(), "krb5") != mechs.end();
+#if !MUTAUTH_CLI_WITH_KRB5
+  if (want_krb5) {
+    std::fprintf(stderr, "mutauth: this build has no Kerberos support (install libkrb5-dev and rebuild)\n");
+    return exit_config;
+  }
+#endif
+
+  // Each mechanism's configuration, built once and outliving every handshake.
+  PkMaterial m;
+  pk::InitiatorConfig pk_icfg;
+  std::optional<pk::AcceptorConfig> pk_acfg;
+  if (want_pk) {
+    load_pk(o, m, listen);
+    if (!listen) {
       // The principal this client asserts (OpenSSH's rule): the server verifies it against our
       // certificate's principals or the principal our key is pinned for, then its allow list.
       m.local_name = client_principal(o, m);
-      cfg.identity = {&*m.key, m.local_name, m.cert};
-      if (m.known_hosts) cfg.trust = m.known_hosts->trust();
-      cfg.trust.allow_host_wide_credentials = o.host_wide;
-      if (m.krl) cfg.trust.revoked = &*m.krl;
-      if (auto v = pk::validate(cfg); !v)
+      pk_icfg.identity = {&*m.key, m.local_name, m.cert};
+      if (m.known_hosts) pk_icfg.trust = m.known_hosts->trust();
+      pk_icfg.trust.allow_host_wide_credentials = o.host_wide;
+      if (m.krl) pk_icfg.trust.revoked = &*m.krl;
+      if (auto v = pk::validate(pk_icfg); !v)
         config_error("--identity " + o.identity + " cannot prove " + m.local_name, v.error_value());
-      return run_client<pk::PublicKey>(o, target, cfg, m.local_name);
+    } else {
+      pk_acfg.emplace(pk::AcceptorConfig{.identity = {&*m.key, {}, m.cert}, .service = parse_spn("--service", o.service),
+                                         .trust = {}, .channel_binding = {}});
+      if (m.authorized_keys) pk_acfg->trust = m.authorized_keys->trust();
+      if (m.krl) pk_acfg->trust.revoked = &*m.krl;
+      // Repeat clients skip only the CA signature already verified (pk/verify_cache.hpp); trust,
+      // validity, KRL, principals and the proof signature are checked on every handshake.
+      static pk::FixedVerifyCache<64> cert_cache;
+      pk_acfg->trust.cert_cache = &cert_cache;
+      // Refuse to start when these credentials can never prove --service.
+      if (auto v = pk::validate(*pk_acfg, o.host_wide); !v)
+        config_error("--identity " + o.identity + " cannot prove --service " + o.service, v.error_value());
     }
-    pk::AcceptorConfig cfg{.identity = {&*m.key, {}, m.cert}, .service = parse_spn("--service", o.service),
-                           .trust = {}, .channel_binding = {}};
-    if (m.authorized_keys) cfg.trust = m.authorized_keys->trust();
-    if (m.krl) cfg.trust.revoked = &*m.krl;
-    // Repeat clients skip only the CA signature already verified (pk/verify_cache.hpp); trust,
-    // validity, KRL, principals and the proof signature are checked on every handshake.
-    static pk::FixedVerifyCache<64> cert_cache;
-    cfg.trust.cert_cache = &cert_cache;
-    // Refuse to start when these credentials can never prove --service.
-    if (auto v = pk::validate(cfg, o.host_wide); !v)
-      config_error("--identity " + o.identity + " cannot prove --service " + o.service, v.error_value());
-    return run_server<pk::PublicKey>(o, cfg);
   }
 #if MUTAUTH_CLI_WITH_KRB5
-  if (o.command == "connect") {
-    const ServicePrincipal target = parse_spn("--target", o.target);
-    krb5::InitiatorConfig cfg;
-    cfg.ccache = o.ccache;
-    cfg.client_keytab = o.keytab;
-    // A client keytab names who we are; without a ccache of its own, tickets of whoever else is
-    // in the default ccache would be used instead. A private in-memory ccache keeps them apart.
-    static const std::string private_ccache = "MEMORY:mutauth-cli-" + std::to_string(::getpid());
-    if (!o.keytab.empty() && o.ccache.empty()) cfg.ccache = private_ccache;
-    return run_client<krb5::Kerberos>(o, target, cfg);
+  krb5::InitiatorConfig krb5_icfg;
+  std::optional<krb5::AcceptorConfig> krb5_acfg;
+  if (want_krb5) {
+    if (!listen) {
+      krb5_icfg.ccache = o.ccache;
+      krb5_icfg.client_keytab = o.keytab;
+      // A client keytab names who we are; without a ccache of its own, tickets of whoever else is
+      // in the default ccache would be used instead. A private in-memory ccache keeps them apart.
+      static const std::string private_ccache = "MEMORY:mutauth-cli-" + std::to_string(::getpid());
+      if (!o.keytab.empty() && o.ccache.empty()) krb5_icfg.ccache = private_ccache;
+    } else {
+      krb5_acfg.emplace(krb5::AcceptorConfig{parse_spn("--service", o.service), o.keytab});
+      if (auto v = krb5::validate(*krb5_acfg); !v)
+        config_error("--keytab " + (o.keytab.empty() ? std::string("(default)") : o.keytab) +
+                         " cannot prove --service " + o.service,
+                     v.error_value());
+    }
   }
-  krb5::AcceptorConfig cfg{parse_spn("--service", o.service), o.keytab};
-  if (auto v = krb5::validate(cfg); !v)
-    config_error("--keytab " + (o.keytab.empty() ? std::string("(default)") : o.keytab) + " cannot prove --service " +
-                     o.service,
-                 v.error_value());
-  return run_server<krb5::Kerberos>(o, cfg);
+  if (negotiate) {
+    using N = Negotiate<pk::PublicKey, krb5::Kerberos>;
+    if (!listen) {
+      N::InitiatorConfig cfg;
+      for (const std::string& mech : mechs) {
+        if (mech == "pk") cfg.offer<pk::PublicKey>(pk_icfg);
+        else cfg.offer<krb5::Kerberos>(krb5_icfg);
+      }
+      return run_client<N>(o, parse_spn("--target", o.target), cfg, want_pk ? m.local_name : std::string());
+    }
+    N::AcceptorConfig cfg;
+    if (want_pk) cfg.accept<pk::PublicKey>(*pk_acfg);
+    if (want_krb5) cfg.accept<krb5::Kerberos>(*krb5_acfg);
+    return run_server<N>(o, cfg);
+  }
+  if (want_krb5) {
+    if (!listen) return run_client<krb5::Kerberos>(o, parse_spn("--target", o.target), krb5_icfg);
+    return run_server<krb5::Kerberos>(o, *krb5_acfg);
+  }
 #else
-  std::fprintf(stderr, "mutauth: this build has no Kerberos support (install libkrb5-dev and rebuild)\n");
-  return exit_config;
+  if (negotiate) {
+    using N = Negotiate<pk::PublicKey>;
+    if (!listen) {
+      N::InitiatorConfig cfg;
+      cfg.offer<pk::PublicKey>(pk_icfg);
+      return run_client<N>(o, parse_spn("--target", o.target), cfg, m.local_name);
+    }
+    N::AcceptorConfig cfg;
+    cfg.accept<pk::PublicKey>(*pk_acfg);
+    return run_server<N>(o, cfg);
+  }
 #endif
+  if (!listen) return run_client<pk::PublicKey>(o, parse_spn("--target", o.target), pk_icfg, m.local_name);
+  return run_server<pk::PublicKey>(o, *pk_acfg);
 }
