@@ -211,16 +211,15 @@ inline key_line split_key_line(std::string_view line) noexcept {
       b64_end != b64.data() + b64.size())
     return error(errc::bad_encoding, "public key data is not valid base64");
 
-  error first;
-  detail::ssh_reader r({blob.data(), blob_len}, first);
+  // A failed read of the type is reported by parse_public_key_blob, which reads it first too.
+  detail::ssh_reader r({blob.data(), blob_len});
   const std::string_view blob_type = r.read_text(64, "key type");
-  r.check(blob_type == type, [&] {
+  if (!r.failed() && blob_type != type) {
     error e(errc::malformed, "key type in text (");
     detail::append_printable(e, type).append(") differs from the type in the blob (");
     detail::append_printable(e, blob_type).append(")");
     return e;
-  });
-  if (first) return first;
+  }
   return parse_public_key_blob({blob.data(), blob_len});
 }
 
