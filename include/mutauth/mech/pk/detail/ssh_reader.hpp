@@ -2,14 +2,14 @@
 // uint64 and length-prefixed strings, all big-endian. Shared by the OpenSSH key, certificate and
 // KRL parsers. Every read checks the caller's cap and what is left before it moves.
 //
-// Errors are sticky, as in RecordDecoder (framing.hpp) and BearSSL's X.509 decoder: the first
-// failed read or check is kept, the reader then reports itself at its end, and every later read
-// returns a zero value and does nothing. A parser therefore reads its structure field after field
-// as the format lists it and looks at the error once, where it needs the values; the error it
-// returns is the one an early return at the first failure would have given. The readers of one
-// parse (its nested strings: a key blob inside a certificate, a section inside a KRL) share one
-// `error`, so a nested failure stops the outer walk too and a parser's frame holds one error, not
-// one per field (docs/embedded.md, "Sizes").
+// Errors are sticky, as in RecordDecoder (framing.hpp): the first failed read or check is kept,
+// the reader then reports itself at its end, and every later read returns a zero value and does
+// nothing. A parser therefore reads its structure field after field as the format lists it and
+// looks at the error once, where it needs the values; the error it returns is the one an early
+// return at the first failure would have given. The readers of one parse (its nested strings: a
+// key blob inside a certificate, a section inside a KRL) share one `error`, so a nested failure
+// stops the outer walk too and a parser's frame holds one error, not one per field
+// (docs/embedded.md, "Sizes").
 #pragma once
 
 #include <cstddef>
