@@ -53,6 +53,7 @@
 #include "mutauth/alert.hpp"
 #include "mutauth/authorization.hpp"
 #include "mutauth/bytes.hpp"
+#include "mutauth/detail/secret.hpp"
 #include "mutauth/error.hpp"
 #include "mutauth/framing.hpp"
 #include "mutauth/handshake.hpp"
@@ -318,23 +319,17 @@ class Connection {
   // The session and the buffer its records open into share the storage the handshake had.
   struct established_state {
     explicit established_state(Session<M>&& s) noexcept : session(std::move(s)) {}
-    ~established_state() { secure_zero(plain.data(), plain_high); }
+    ~established_state() { detail::secure_zero(plain.data(), plain_high); }
     Session<M> session;
     std::array<std::uint8_t, plaintext_capacity> plain{};
     std::size_t plain_high = 0;  // the most of `plain` a record has used: what the destructor wipes
   };
 
-  // memset, then an asm barrier that "uses" the bytes, so the optimizer may not drop the store
-  // as dead (the construction of include/mutauth/mech/krb5/detail/gss.hpp). A volatile byte loop
-  // did the same at a byte per store: over two 16 KiB buffers it cost tens of microseconds per
-  // connection (bench/results/REPORT.md, server handshakes), and only the bytes ever written
-  // hold anything to wipe.
-  static void secure_zero(std::uint8_t* p, std::size_t n) noexcept {
-    if (n == 0) return;
-    std::memset(p, 0, n);
-    __asm__ __volatile__("" : : "r"(p) : "memory");
-  }
-  void wipe_buffers() noexcept { secure_zero(out_.data(), out_high_); }
+  // memset + an asm barrier (mutauth/detail/secret.hpp). A volatile byte loop did the same at a
+  // byte per store: over two 16 KiB buffers it cost tens of microseconds per connection
+  // (bench/results/REPORT.md, server handshakes), and only the bytes ever written hold anything
+  // to wipe.
+  void wipe_buffers() noexcept { detail::secure_zero(out_.data(), out_high_); }
   // Records the output buffer's high-water mark: what the destructor wipes.
   void output_grew() noexcept { out_high_ = std::max(out_high_, out_end_); }
 

@@ -138,65 +138,109 @@ errc parse_code(const bytes& raw) { return parse_private_key(rearmor(raw)).code(
 TEST_CASE("ssh_reader reads big-endian SSH wire fields within bounds", "[pk][keys][reader]") {
   const bytes in = {0x00, 0x00, 0x00, 0x03, 'a',  'b',  'c',  0x01, 0x02,
                     0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x00, 0x01, 0x02};
-  detail::ssh_reader r(in);
-  auto s = r.read_text(3, "s");
-  REQUIRE(s);
-  CHECK(*s == "abc");
-  auto v = r.read_u64();
-  REQUIRE(v);
-  CHECK(*v == 0x0102030405060708ULL);
-  auto f = r.read_bool();
-  REQUIRE(f);
-  CHECK_FALSE(*f);
-  auto t = r.read_bool();
-  REQUIRE(t);
-  CHECK(*t);
+  error first;
+  pk::detail::ssh_reader r(in, first);
+  CHECK(r.read_text(3, "s") == "abc");
+  CHECK(r.read_u64() == 0x0102030405060708ULL);
+  CHECK_FALSE(r.read_bool());
+  CHECK(r.read_bool());
+  CHECK_FALSE(r.failed());
   CHECK(r.remaining() == 1);
-  // A boolean other than 0/1 is refused and the position stays put.
-  auto bad = r.read_bool("flag");
-  CHECK(bad.code() == errc::bad_encoding);
-  CHECK(bad.error_value().detail() == "flag: boolean is neither 0 nor 1");
-  CHECK(r.remaining() == 1);
-  CHECK(r.expect_end().code() == errc::trailing_bytes);
-  CHECK(r.read_u32().code() == errc::truncated);
-  CHECK(r.remaining() == 1);
-  auto b = r.read_u8();
-  REQUIRE(b);
-  CHECK(*b == 2);
+  CHECK_FALSE(first);
+  CHECK(r.read_u8() == 2);
   CHECK(r.at_end());
-  CHECK(r.expect_end());
-  CHECK(r.read_u8().code() == errc::truncated);
+  r.expect_end();
+  CHECK_FALSE(first);
 
+  SECTION("the first error is kept; later reads and checks do nothing") {
+    error e;
+    pk::detail::ssh_reader q(std::span<const std::uint8_t>(in.data() + 16, 2), e);
+    CHECK(q.read_u8() == 1);
+    CHECK_FALSE(q.read_bool("flag"));  // 0x02 is neither 0 nor 1
+    CHECK(e.code() == errc::bad_encoding);
+    CHECK(e.detail() == "flag: boolean is neither 0 nor 1");
+    CHECK(q.failed());
+    CHECK(q.at_end());
+    CHECK(q.remaining() == 0);
+    CHECK(q.rest().empty());
+    CHECK(q.read_u32("later") == 0);
+    q.check(false, errc::malformed, "later rule");
+    q.expect_end("later");
+    CHECK(e.detail() == "flag: boolean is neither 0 nor 1");
+    // A reader sharing a failed error starts failed, and its failure stops the outer one.
+    pk::detail::ssh_reader nested(in, e);
+    CHECK(nested.failed());
+    CHECK(nested.read_text(3).empty());
+    error e2;
+    pk::detail::ssh_reader outer(in, e2);
+    pk::detail::ssh_reader inner(std::span<const std::uint8_t>(in.data(), 2), e2);
+    CHECK(inner.read_u32("inner") == 0);
+    CHECK(e2.code() == errc::truncated);
+    CHECK(e2.detail() == "inner: input ends inside the field");
+    CHECK(outer.failed());
+    CHECK(outer.read_text(3, "s").empty());
+  }
+  SECTION("trailing bytes and truncation") {
+    error e;
+    pk::detail::ssh_reader q(in, e);
+    (void)q.read_text(3);
+    q.expect_end();
+    CHECK(e.code() == errc::trailing_bytes);
+    CHECK(e.detail() == "bytes after the end");
+    error t;
+    pk::detail::ssh_reader u(std::span<const std::uint8_t>(in.data(), 3), t);
+    CHECK(u.read_u32() == 0);
+    CHECK(t.code() == errc::truncated);
+    CHECK(t.detail() == "input ends inside the field");
+  }
   SECTION("a string over the cap is too_large before the input is consulted") {
-    detail::ssh_reader q(in);
-    auto over = q.read_string(2, "name");
-    CHECK(over.code() == errc::too_large);
-    CHECK(over.error_value().detail() == "name: length exceeds its bound");
-    CHECK(q.position() == 0);
+    error e;
+    pk::detail::ssh_reader q(in, e);
+    CHECK(q.read_string(2, "name").empty());
+    CHECK(e.code() == errc::too_large);
+    CHECK(e.detail() == "name: length exceeds its bound");
     const bytes huge = {0xff, 0xff, 0xff, 0xff, 0x00};
-    detail::ssh_reader h(huge);
-    CHECK(h.read_string(1024).code() == errc::too_large);
-    CHECK(h.read_string(0xffffffffu).code() == errc::truncated);
-    CHECK(h.position() == 0);
+    error h1, h2;
+    pk::detail::ssh_reader(huge, h1).read_string(1024);
+    CHECK(h1.code() == errc::too_large);
+    pk::detail::ssh_reader(huge, h2).read_string(0xffffffffu);
+    CHECK(h2.code() == errc::truncated);
   }
   SECTION("a string longer than the input is truncated, at every cut") {
     for (std::size_t n = 0; n < 7; ++n) {
-      detail::ssh_reader q(std::span<const std::uint8_t>(in.data(), n));
-      CHECK(q.read_string(100).code() == errc::truncated);
-      CHECK(q.position() == 0);
+      error e;
+      pk::detail::ssh_reader q(std::span<const std::uint8_t>(in.data(), n), e);
+      CHECK(q.read_string(100).empty());
+      CHECK(e.code() == errc::truncated);
     }
+  }
+  SECTION("a string of an exact size") {
+    error e;
+    pk::detail::ssh_reader q(in, e);
+    CHECK(q.read_string_of(3, "s", "s is not 3 bytes").size() == 3);
+    CHECK_FALSE(e);
+    error shorter, longer;
+    pk::detail::ssh_reader(in, shorter).read_string_of(4, "s", "s is not 4 bytes");
+    CHECK(shorter.code() == errc::malformed);
+    CHECK(shorter.detail() == "s is not 4 bytes");
+    pk::detail::ssh_reader(in, longer).read_string_of(2, "s", "s is not 2 bytes");
+    CHECK(longer.code() == errc::too_large);
   }
   SECTION("u32 and raw bytes") {
     const bytes x = {0xde, 0xad, 0xbe, 0xef, 0x01};
-    detail::ssh_reader q(x);
-    auto u = q.read_u32();
-    REQUIRE(u);
-    CHECK(*u == 0xdeadbeefu);
-    CHECK(q.read_bytes(2).code() == errc::truncated);
-    auto one = q.read_bytes(1);
-    REQUIRE(one);
-    CHECK((*one)[0] == 0x01);
+    error e;
+    pk::detail::ssh_reader q(x, e);
+    CHECK(q.read_u32() == 0xdeadbeefu);
+    CHECK(q.read_bytes(1).size() == 1);
     CHECK(q.rest().empty());
+    CHECK(q.read_bytes(2).empty());
+    CHECK(e.code() == errc::truncated);
+  }
+  SECTION("without an error to keep, a failed read only ends the reader") {
+    pk::detail::ssh_reader q(std::span<const std::uint8_t>(in.data(), 3));
+    CHECK(q.read_u32() == 0);
+    CHECK(q.failed());
+    CHECK(q.at_end());
   }
 }
 

@@ -34,19 +34,10 @@ class CipherState {
 
   CipherState() noexcept = default;
   explicit CipherState(std::span<const std::uint8_t, keylen> key) noexcept { initialize_key(key); }
-  CipherState(const CipherState&) = delete;
-  CipherState& operator=(const CipherState&) = delete;
-  CipherState(CipherState&& o) noexcept : k_(o.k_), has_key_(o.has_key_), n_(o.n_) { o.clear(); }
-  CipherState& operator=(CipherState&& o) noexcept {
-    if (this != &o) {
-      k_ = o.k_;
-      has_key_ = o.has_key_;
-      n_ = o.n_;
-      o.clear();
-    }
-    return *this;
-  }
-  ~CipherState() { clear(); }
+  // Every member wipes itself (mutauth/detail/secret.hpp): a moved-from state is keyless and
+  // zero, and destruction wipes the key.
+  CipherState(CipherState&&) noexcept = default;
+  CipherState& operator=(CipherState&&) noexcept = default;
 
   /// InitializeKey(key): k = key, n = 0 (Noise §5.1).
   void initialize_key(std::span<const std::uint8_t, keylen> key) noexcept {
@@ -56,7 +47,7 @@ class CipherState {
   }
   /// InitializeKey(empty): wipes k and resets n.
   void clear() noexcept {
-    sodium_memzero(k_.data(), k_.size());
+    k_.wipe();
     has_key_ = false;
     n_ = 0;
   }
@@ -211,9 +202,9 @@ class CipherState {
                  "rekey or start a new session");
   }
 
-  key_bytes k_{};
-  bool has_key_ = false;
-  std::uint64_t n_ = 0;
+  mutauth::detail::WipedArray<keylen> k_;
+  mutauth::detail::Secret<bool> has_key_;
+  mutauth::detail::Secret<std::uint64_t> n_;
 };
 
 }  // namespace noise

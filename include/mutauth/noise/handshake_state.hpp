@@ -143,34 +143,10 @@ class basic_handshake_state {
     return hs;
   }
 
-  basic_handshake_state(const basic_handshake_state&) = delete;
-  basic_handshake_state& operator=(const basic_handshake_state&) = delete;
-  basic_handshake_state(basic_handshake_state&& o) noexcept
-      : role_(o.role_),
-        step_(o.step_),
-        sym_(std::move(o.sym_)),
-        e_(std::move(o.e_)),
-        re_(o.re_),
-        failure_(o.failure_),
-        e_sent_(o.e_sent_),
-        allow_first_payload_(o.allow_first_payload_) {
-    o.fail(error(errc::wrong_state, "Noise HandshakeState was moved from"));
-  }
-  basic_handshake_state& operator=(basic_handshake_state&& o) noexcept {
-    if (this != &o) {
-      role_ = o.role_;
-      step_ = o.step_;
-      sym_ = std::move(o.sym_);
-      e_ = std::move(o.e_);
-      re_ = o.re_;
-      failure_ = o.failure_;
-      e_sent_ = o.e_sent_;
-      allow_first_payload_ = o.allow_first_payload_;
-      o.fail(error(errc::wrong_state, "Noise HandshakeState was moved from"));
-    }
-    return *this;
-  }
-  ~basic_handshake_state() { wipe(); }
+  // The secret members wipe themselves (mutauth/detail/secret.hpp), and `live_` reads false in
+  // a moved-from state, which has therefore failed.
+  basic_handshake_state(basic_handshake_state&&) noexcept = default;
+  basic_handshake_state& operator=(basic_handshake_state&&) noexcept = default;
 
   [[nodiscard]] Role role() const noexcept { return role_; }
   /// True when the next pattern message is ours to write.
@@ -184,9 +160,9 @@ class basic_handshake_state {
   /// All pattern messages are done: encrypt_and_hash / decrypt_and_hash / split() are allowed.
   [[nodiscard]] bool is_complete() const noexcept { return step_ == message_count && !failed(); }
   [[nodiscard]] bool is_split() const noexcept { return step_ == message_count + 1 && !failed(); }
-  [[nodiscard]] bool failed() const noexcept { return static_cast<bool>(failure_); }
+  [[nodiscard]] bool failed() const noexcept { return !live_ || static_cast<bool>(failure_); }
   /// The sticky error (errc::ok while alive).
-  [[nodiscard]] const error& failure() const noexcept { return failure_; }
+  [[nodiscard]] const error& failure() const noexcept { return live_ ? failure_ : moved_from_; }
 
   /// Length write_message needs for a payload of `payload_len` bytes in the current message
   /// (after the pattern: the length of encrypt_and_hash's output).
@@ -200,7 +176,7 @@ class basic_handshake_state {
   /// message length written to `out`.
   [[nodiscard]] result<std::size_t> write_message(bytes_view payload,
                                                   std::span<std::uint8_t> out) noexcept {
-    if (failed()) return failure_;
+    if (failed()) return failure();
     if (!is_write_turn()) return fail(error(errc::wrong_state, "Noise: not our turn to write"));
     if (!keyed_[step_] && !payload.empty() && !first_payload_allowed()) {
       return fail(error(errc::nonempty_first_payload,
@@ -231,7 +207,7 @@ class basic_handshake_state {
   /// on the wire are those of WriteMessage(payload) (Noise §5.3). Returns the token bytes written.
   [[nodiscard]] result<std::size_t> write_tokens_of_last_message(
       std::span<std::uint8_t> out) noexcept {
-    if (failed()) return failure_;
+    if (failed()) return failure();
     if (!is_write_turn() || step_ + 1 != message_count)
       return fail(error(errc::wrong_state,
                         "Noise: the last message's tokens are not ours to write now"));
@@ -249,7 +225,7 @@ class basic_handshake_state {
   /// (message.subspan(returned length)) to decrypt_and_hash(). `message` is the whole message, so
   /// that its minimum length (tokens + tag) is checked here. Returns the token bytes consumed.
   [[nodiscard]] result<std::size_t> read_tokens_of_last_message(bytes_view message) noexcept {
-    if (failed()) return failure_;
+    if (failed()) return failure();
     if (!is_read_turn() || step_ + 1 != message_count)
       return fail(error(errc::wrong_state,
                         "Noise: the last message's tokens are not ours to read now"));
@@ -282,7 +258,7 @@ class basic_handshake_state {
   /// `payload_out`.
   [[nodiscard]] result<std::size_t> read_message(bytes_view message,
                                                  std::span<std::uint8_t> payload_out) noexcept {
-    if (failed()) return failure_;
+    if (failed()) return failure();
     if (!is_read_turn()) return fail(error(errc::wrong_state, "Noise: not our turn to read"));
     if (message.size() > max_message_len) {  // Noise §3
       return fail(error(errc::too_large, "Noise handshake message longer than 65535 bytes"));
@@ -316,7 +292,7 @@ class basic_handshake_state {
   /// mutauth-pk/1 — keyed and bound to h. Returns the message length (payload + 16).
   [[nodiscard]] result<std::size_t> encrypt_and_hash(bytes_view payload,
                                                      std::span<std::uint8_t> out) noexcept {
-    if (failed()) return failure_;
+    if (failed()) return failure();
     if (step_ != message_count) {
       return fail(error(errc::wrong_state,
                         "Noise: EncryptAndHash before the handshake messages completed or "
@@ -334,7 +310,7 @@ class basic_handshake_state {
   /// length.
   [[nodiscard]] result<std::size_t> decrypt_and_hash(bytes_view message,
                                                      std::span<std::uint8_t> payload_out) noexcept {
-    if (failed()) return failure_;
+    if (failed()) return failure();
     if (step_ != message_count) {
       return fail(error(errc::wrong_state,
                         "Noise: DecryptAndHash before the handshake messages completed or "
@@ -391,7 +367,7 @@ class basic_handshake_state {
   /// published test vectors can be replayed. Must be called before our "e" is written.
   [[nodiscard]] result<void> set_fixed_ephemeral_for_testing_only(
       std::span<const std::uint8_t, dhlen> secret) noexcept {
-    if (failed()) return failure_;
+    if (failed()) return failure();
     if (e_.present || e_sent_ || step_ >= message_count) {
       return error(errc::wrong_state, "ephemeral already in use");
     }
@@ -404,12 +380,12 @@ class basic_handshake_state {
 #endif
 
  private:
-  explicit basic_handshake_state(Role role) noexcept : role_(role) {}
+  explicit basic_handshake_state(Role role) noexcept : role_(role), live_(true) {}
 
   [[nodiscard]] bool first_payload_allowed() const noexcept { return allow_first_payload_; }
 
   [[nodiscard]] result<void> check_split() noexcept {
-    if (failed()) return failure_;
+    if (failed()) return failure();
     if (step_ != message_count) {
       return fail(step_ < message_count
                       ? error(errc::handshake_not_finished,
@@ -489,20 +465,23 @@ class basic_handshake_state {
   void wipe() noexcept {
     sym_.clear();
     e_.clear();
-    sodium_memzero(re_.data(), re_.size());
+    re_.wipe();
   }
+
+  static constexpr error moved_from_{errc::wrong_state, "Noise HandshakeState was moved from"};
 
   Role role_ = Role::initiator;
   // The next message: 0 .. message_count-1; message_count: all done; message_count + 1: split.
   std::uint8_t step_ = 0;
   SymmetricState sym_;
   KeyPair e_;
-  dh_bytes re_{};
+  mutauth::detail::WipedArray<dhlen> re_;
   error failure_{};
   bool e_sent_ = false;  // our "e" is on the wire: the test hook may not replace it any more
   // Only the test-only hook sets this; the member exists in every build so that the class layout
   // does not depend on MUTAUTH_TESTING_ONLY_HOOKS (one definition rule).
   bool allow_first_payload_ = false;
+  mutauth::detail::Secret<bool> live_;  // true from create() on; false in a moved-from state
 };
 
 /// The HandshakeState of mutauth-pk/1: Noise_NN_25519_ChaChaPoly_BLAKE2b.

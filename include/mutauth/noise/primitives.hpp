@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "mutauth/detail/secret.hpp"
 #include "mutauth/error.hpp"
 
 namespace mutauth {
@@ -118,31 +119,19 @@ inline void hkdf(std::span<const std::uint8_t, hashlen> chaining_key, bytes_view
 }
 
 /// A Curve25519 key pair (Noise §12.1); the private half is wiped on destruction and by clear().
+/// Move-only; its members wipe themselves, so a moved-from pair is clear (detail/secret.hpp).
 struct KeyPair {
-  dh_bytes secret{};
-  dh_bytes public_key{};
-  bool present = false;
+  mutauth::detail::WipedArray<dhlen> secret;
+  mutauth::detail::WipedArray<dhlen> public_key;
+  mutauth::detail::Secret<bool> present;
 
   KeyPair() noexcept = default;
-  KeyPair(const KeyPair&) = delete;
-  KeyPair& operator=(const KeyPair&) = delete;
-  KeyPair(KeyPair&& o) noexcept : secret(o.secret), public_key(o.public_key), present(o.present) {
-    o.clear();
-  }
-  KeyPair& operator=(KeyPair&& o) noexcept {
-    if (this != &o) {
-      secret = o.secret;
-      public_key = o.public_key;
-      present = o.present;
-      o.clear();
-    }
-    return *this;
-  }
-  ~KeyPair() { clear(); }
+  KeyPair(KeyPair&&) noexcept = default;
+  KeyPair& operator=(KeyPair&&) noexcept = default;
 
   void clear() noexcept {
-    sodium_memzero(secret.data(), secret.size());
-    sodium_memzero(public_key.data(), public_key.size());
+    secret.wipe();
+    public_key.wipe();
     present = false;
   }
 

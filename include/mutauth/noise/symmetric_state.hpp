@@ -33,23 +33,9 @@ class SymmetricState {
  public:
   SymmetricState() noexcept = default;
   explicit SymmetricState(std::string_view protocol_name) noexcept { initialize(protocol_name); }
-  SymmetricState(const SymmetricState&) = delete;
-  SymmetricState& operator=(const SymmetricState&) = delete;
-  SymmetricState(SymmetricState&& o) noexcept
-      : ck_(o.ck_), h_(o.h_), cs_(std::move(o.cs_)), spent_(o.spent_) {
-    o.clear();
-  }
-  SymmetricState& operator=(SymmetricState&& o) noexcept {
-    if (this != &o) {
-      ck_ = o.ck_;
-      h_ = o.h_;
-      cs_ = std::move(o.cs_);
-      spent_ = o.spent_;
-      o.clear();
-    }
-    return *this;
-  }
-  ~SymmetricState() { clear(); }
+  // Every member wipes itself (mutauth/detail/secret.hpp): a moved-from state is cleared.
+  SymmetricState(SymmetricState&&) noexcept = default;
+  SymmetricState& operator=(SymmetricState&&) noexcept = default;
 
   /// InitializeSymmetric(protocol_name) (Noise §5.2): h = the name zero-padded to HASHLEN when it
   /// fits, else HASH(name); ck = h; no key.
@@ -136,7 +122,7 @@ class SymmetricState {
     s.c1.initialize_key(std::span<const std::uint8_t, keylen>(out[0].data(), keylen));
     s.c2.initialize_key(std::span<const std::uint8_t, keylen>(out[1].data(), keylen));
     wipe(out);
-    sodium_memzero(ck_.data(), ck_.size());
+    ck_.wipe();
     cs_.clear();
     spent_ = true;
     return s;
@@ -158,7 +144,7 @@ class SymmetricState {
     s.c2.initialize_key(std::span<const std::uint8_t, keylen>(out[1].data(), keylen));
     third = out[2];
     wipe(out);
-    sodium_memzero(ck_.data(), ck_.size());
+    ck_.wipe();
     cs_.clear();
     spent_ = true;
     return s;
@@ -166,8 +152,8 @@ class SymmetricState {
 
   /// Wipes everything, h included (used on failure and destruction).
   void clear() noexcept {
-    sodium_memzero(ck_.data(), ck_.size());
-    sodium_memzero(h_.data(), h_.size());
+    ck_.wipe();
+    h_.wipe();
     cs_.clear();
     spent_ = false;
   }
@@ -178,10 +164,10 @@ class SymmetricState {
     sodium_memzero(a.data(), sizeof a);
   }
 
-  hash_bytes ck_{};
-  hash_bytes h_{};
+  mutauth::detail::WipedArray<hashlen> ck_;
+  mutauth::detail::WipedArray<hashlen> h_;
   CipherState cs_;
-  bool spent_ = false;
+  mutauth::detail::Secret<bool> spent_;
 };
 
 }  // namespace noise

@@ -453,33 +453,10 @@ class SessionKeys {
   static constexpr std::string_view channel_binding_label = "mutauth-krb5 channel binding";
 
   SessionKeys() noexcept = default;
-  SessionKeys(SessionKeys&& o) noexcept
-      : ctx_(std::move(o.ctx_)),
-        delegated_(std::move(o.delegated_)),
-        cb_(o.cb_),
-        cb_ready_(o.cb_ready_),
-        overhead_(o.overhead_),
-        overhead_refused_(o.overhead_refused_),
-        flags_(o.flags_) {
-    o.wipe();
-  }
-  SessionKeys& operator=(SessionKeys&& o) noexcept {
-    if (this != &o) {
-      wipe();
-      ctx_ = std::move(o.ctx_);
-      delegated_ = std::move(o.delegated_);
-      cb_ = o.cb_;
-      cb_ready_ = o.cb_ready_;
-      overhead_ = o.overhead_;
-      overhead_refused_ = o.overhead_refused_;
-      flags_ = o.flags_;
-      o.wipe();
-    }
-    return *this;
-  }
-  SessionKeys(const SessionKeys&) = delete;
-  SessionKeys& operator=(const SessionKeys&) = delete;
-  ~SessionKeys() { wipe(); }
+  // The GSS handles release themselves and the channel binding wipes itself
+  // (mutauth/detail/secret.hpp): moved-from keys own nothing, and destruction is wipe().
+  SessionKeys(SessionKeys&&) noexcept = default;
+  SessionKeys& operator=(SessionKeys&&) noexcept = default;
 
   /// gss_wrap with confidentiality. `out` MUST hold in.size() + wrap_overhead() bytes.
   [[nodiscard]] result<std::size_t> seal(bytes_view in, bytes_span out) noexcept {
@@ -586,7 +563,7 @@ class SessionKeys {
   void wipe() noexcept {
     ctx_.release();
     delegated_.release();
-    detail::secure_zero(cb_.data(), cb_.size());
+    cb_.wipe();
     cb_ready_ = false;
   }
 
@@ -646,8 +623,8 @@ class SessionKeys {
 
   detail::gss_context ctx_;
   detail::gss_cred delegated_;
-  mutable std::array<std::uint8_t, channel_binding_size> cb_{};
-  mutable bool cb_ready_ = false;
+  mutable mutauth::detail::WipedArray<channel_binding_size> cb_;
+  mutable mutauth::detail::Secret<bool> cb_ready_;
   mutable std::size_t overhead_ = 0;  // 0: not measured yet
   mutable bool overhead_refused_ = false;
   OM_uint32 flags_ = 0;

@@ -21,6 +21,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>    // std::copy
 #include <array>        // principal views
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint64_t
@@ -74,11 +75,10 @@ class CertificateOptions {
   /// The next option, or false at the end.
   bool next(CertificateOption& out) noexcept {
     if (r_.at_end()) return false;
-    auto n = r_.read_text(max_certificate_size);
-    if (!n) return false;
-    auto d = r_.read_string(max_certificate_size);
-    if (!d) return false;
-    out = {*n, *d};
+    const std::string_view name = r_.read_text(max_certificate_size);
+    const bytes_view data = r_.read_string(max_certificate_size);
+    if (r_.failed()) return false;
+    out = {name, data};
     return true;
   }
   [[nodiscard]] bool empty() const noexcept { return r_.at_end(); }
@@ -115,19 +115,9 @@ class CertificatePrincipals {
 
    private:
     void advance() noexcept {
-      if (r_.at_end()) {
-        end_ = true;
-        cur_ = {};
-        return;
-      }
-      auto t = r_.read_text(max_certificate_size);
-      if (!t) {
-        end_ = true;
-        cur_ = {};
-        return;
-      }
-      cur_ = *t;
-      end_ = false;
+      end_ = r_.at_end();
+      cur_ = end_ ? std::string_view() : r_.read_text(max_certificate_size);
+      end_ = end_ || r_.failed();
     }
     detail::ssh_reader r_{};
     std::string_view cur_{};
@@ -191,29 +181,24 @@ inline bool cert_text_ok(std::string_view s, bool allow_space) noexcept {
 
 // "Options must be lexically ordered by name if they appear in the sequence. Each named option
 // may only appear once in a certificate." (PROTOCOL.certkeys, Critical options / Extensions)
-inline result<void> check_option_list(bytes_view list, std::string_view what) noexcept {
-  ssh_reader r(list);
+inline void check_option_list(bytes_view list, std::string_view what, error& first) noexcept {
   std::string_view prev{};
-  bool first = true;
-  while (!r.at_end()) {
-    auto name = r.read_text(max_certificate_size, what);
-    if (!name) return name.error_value();
-    auto data = r.read_string(max_certificate_size, what);
-    if (!data) return data.error_value();
-    if (name->empty() || !cert_text_ok(*name, false)) {
+  bool any = false;
+  for (ssh_reader r(list, first); !r.at_end(); any = true) {
+    const std::string_view name = r.read_text(max_certificate_size, what);
+    (void)r.read_string(max_certificate_size, what);
+    r.check(!name.empty() && cert_text_ok(name, false), [&] {
       error e(errc::bad_encoding, "certificate ");
       return e.append(what).append(": empty or non-printable option name");
-    }
-    if (!first && !(prev < *name)) {
+    });
+    r.check(!any || prev < name, [&] {
       error e(errc::bad_encoding, "certificate ");
       e.append(what).append(": options out of lexical order or repeated at '");
-      append_printable(e, *name).append("'");
+      append_printable(e, name).append("'");
       return e;
-    }
-    prev = *name;
-    first = false;
+    });
+    prev = name;
   }
-  return ok();
 }
 
 inline error not_ed25519_ca(std::string_view what, std::string_view type) noexcept {
@@ -230,86 +215,70 @@ inline error not_ed25519_ca(std::string_view what, std::string_view type) noexce
 [[nodiscard]] inline result<CertificateView> parse_certificate(bytes_view blob) noexcept {
   if (blob.size() > max_certificate_size)
     return error(errc::too_large, detail::certificate_too_large);
-  detail::ssh_reader r(blob);
-  MUTAUTH_PK_TAKE(type, r.read_text(64, "certificate type"));
-  if (type != ed25519_cert_type) {
+  error first;
+  detail::ssh_reader r(blob, first);
+  CertificateView c;
+  c.blob = blob;
+  const std::string_view type = r.read_text(64, "certificate type");
+  r.check(type == ed25519_cert_type, [&] {
     error e(type.ends_with("-cert-v01@openssh.com") ? errc::unsupported_key_type : errc::bad_encoding,
             "not an ssh-ed25519-cert-v01@openssh.com certificate: ");
     detail::append_printable(e, type);
     return e;
-  }
-  CertificateView c;
-  c.blob = blob;
-  MUTAUTH_PK_TAKE(nonce, r.read_string(max_certificate_nonce, "certificate nonce"));
-  c.nonce = nonce;
-  MUTAUTH_PK_TAKE(pk, r.read_string(32, "certificate key"));
-  if (pk.size() != 32) return error(errc::malformed, "certificate key is not 32 bytes");
-  for (std::size_t i = 0; i < 32; ++i) c.key.bytes[i] = (pk)[i];
-  MUTAUTH_PK_TAKE(serial, r.read_u64("certificate serial"));
-  c.serial = serial;
-  MUTAUTH_PK_TAKE(ctype, r.read_u32("certificate type"));
-  if (ctype != 1 && ctype != 2)
-    return error(errc::bad_encoding, "certificate type is neither user (1) nor host (2)");
+  });
+  c.nonce = r.read_string(max_certificate_nonce, "certificate nonce");
+  const bytes_view key = r.read_string_of(32, "certificate key", "certificate key is not 32 bytes");
+  std::copy(key.begin(), key.end(), c.key.bytes.begin());
+  c.serial = r.read_u64("certificate serial");
+  const std::uint32_t ctype = r.read_u32("certificate type");
+  r.check(ctype == 1 || ctype == 2, errc::bad_encoding,
+          "certificate type is neither user (1) nor host (2)");
   c.type = static_cast<certificate_type>(ctype);
-  MUTAUTH_PK_TAKE(key_id, r.read_text(max_certificate_key_id, "certificate key id"));
-  if (!detail::cert_text_ok(key_id, true))
-    return error(errc::bad_encoding, "certificate key id has non-printable characters");
-  c.key_id = key_id;
+  c.key_id = r.read_text(max_certificate_key_id, "certificate key id");
+  r.check(detail::cert_text_ok(c.key_id, true), errc::bad_encoding,
+          "certificate key id has non-printable characters");
 
-  MUTAUTH_PK_TAKE(principals, r.read_string(max_certificate_size, "certificate principals"));
-  detail::ssh_reader pr(principals);
-  while (!pr.at_end()) {
-    if (c.principal_count == max_certificate_principals)
-      return error(errc::too_large, "certificate lists more than 256 principals");
-    MUTAUTH_PK_TAKE(p, pr.read_text(max_certificate_principal, "certificate principal"));
-    if (p.empty() || !detail::cert_text_ok(p, false))
-      return error(errc::bad_encoding, "certificate principal is empty or not printable ASCII");
-    ++c.principal_count;
+  c.principal_list = r.read_string(max_certificate_size, "certificate principals");
+  for (detail::ssh_reader pr(c.principal_list, first); !pr.at_end(); ++c.principal_count) {
+    pr.check(c.principal_count < max_certificate_principals, errc::too_large,
+             "certificate lists more than 256 principals");
+    const std::string_view p = pr.read_text(max_certificate_principal, "certificate principal");
+    pr.check(!p.empty() && detail::cert_text_ok(p, false), errc::bad_encoding,
+             "certificate principal is empty or not printable ASCII");
   }
-  c.principal_list = principals;
 
-  MUTAUTH_PK_TAKE(after, r.read_u64("certificate valid after"));
-  MUTAUTH_PK_TAKE(before, r.read_u64("certificate valid before"));
-  c.valid_after = after;
-  c.valid_before = before;
-
-  MUTAUTH_PK_TAKE(crit, r.read_string(max_certificate_size, "certificate critical options"));
-  MUTAUTH_TRY(detail::check_option_list(crit, "critical options"));
-  c.critical_options = crit;
-  MUTAUTH_PK_TAKE(ext, r.read_string(max_certificate_size, "certificate extensions"));
-  MUTAUTH_TRY(detail::check_option_list(ext, "extensions"));
-  c.extensions = ext;
-  MUTAUTH_PK_TAKE(reserved, r.read_string(max_certificate_size, "certificate reserved field"));
+  c.valid_after = r.read_u64("certificate valid after");
+  c.valid_before = r.read_u64("certificate valid before");
+  c.critical_options = r.read_string(max_certificate_size, "certificate critical options");
+  detail::check_option_list(c.critical_options, "critical options", first);
+  c.extensions = r.read_string(max_certificate_size, "certificate extensions");
+  detail::check_option_list(c.extensions, "extensions", first);
+  c.reserved = r.read_string(max_certificate_size, "certificate reserved field");
   // "currently unused and is ignored": we refuse content instead, so a future meaning that
   // restricts the certificate cannot be silently dropped (fail closed).
-  if (!reserved.empty()) return error(errc::bad_encoding, "certificate reserved field is not empty");
-  c.reserved = reserved;
+  r.check(c.reserved.empty(), errc::bad_encoding, "certificate reserved field is not empty");
 
-  MUTAUTH_PK_TAKE(sk, r.read_string(max_certificate_size, "certificate signature key"));
+  c.signature_key_blob = r.read_string(max_certificate_size, "certificate signature key");
   {
-    detail::ssh_reader kr(sk);
-    MUTAUTH_PK_TAKE(kt, kr.read_text(64, "CA key type"));
+    detail::ssh_reader kr(c.signature_key_blob, first);
+    const std::string_view kt = kr.read_text(64, "CA key type");
     // Also refuses "chained" certificates (a certificate as CA key), which PROTOCOL.certkeys
     // says are not supported.
-    if (kt != ed25519_key_type) return detail::not_ed25519_ca("CA key type ", kt);
-    MUTAUTH_PK_TAKE(ca, parse_public_key_blob(sk));
-    c.signature_key = ca;
+    kr.check(kt == ed25519_key_type, [&] { return detail::not_ed25519_ca("CA key type ", kt); });
+    c.signature_key = detail::read_blob(detail::ssh_reader(c.signature_key_blob, first));
   }
-  c.signature_key_blob = sk;
   c.signed_data = blob.first(r.position());
 
-  MUTAUTH_PK_TAKE(sig, r.read_string(max_certificate_size, "certificate signature"));
   {
     // RFC 8709 §6: string "ssh-ed25519" | string signature (64 bytes).
-    detail::ssh_reader sr(sig);
-    MUTAUTH_PK_TAKE(st, sr.read_text(64, "CA signature type"));
-    if (st != ed25519_key_type) return detail::not_ed25519_ca("CA signature type ", st);
-    MUTAUTH_PK_TAKE(s, sr.read_string(64, "CA signature"));
-    if (s.size() != 64) return error(errc::malformed, "CA signature is not 64 bytes");
-    MUTAUTH_TRY(sr.expect_end("CA signature"));
-    c.signature = s;
+    detail::ssh_reader sr(r.read_string(max_certificate_size, "certificate signature"), first);
+    const std::string_view st = sr.read_text(64, "CA signature type");
+    sr.check(st == ed25519_key_type, [&] { return detail::not_ed25519_ca("CA signature type ", st); });
+    c.signature = sr.read_string_of(64, "CA signature", "CA signature is not 64 bytes");
+    sr.expect_end("CA signature");
   }
-  MUTAUTH_TRY(r.expect_end("certificate"));
+  r.expect_end("certificate");
+  if (first) return first;
   return c;
 }
 
@@ -646,27 +615,16 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
 /// into `out` and parses it strictly. Returns the blob (a prefix of `out`).
 [[nodiscard]] inline result<bytes_view> parse_certificate_line(std::string_view line,
                                                                bytes_span out) noexcept {
-  while (!line.empty() &&
-         (detail::is_blank(line.back()) || line.back() == '\n' || line.back() == '\r'))
-    line.remove_suffix(1);
-  while (!line.empty() && detail::is_blank(line.front())) line.remove_prefix(1);
-  for (char c : line) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f)
-      return error(errc::malformed, "control character or second line in a certificate file");
-  }
-  std::size_t i = 0;
-  while (i < line.size() && !detail::is_blank(line[i])) ++i;
-  const std::string_view type = detail::slice(line, 0, i);
+  line = detail::trim_line(line);
+  if (detail::has_control(line))
+    return error(errc::malformed, "control character or second line in a certificate file");
+  const detail::key_line fields = detail::split_key_line(line);
+  const std::string_view type = fields.type, b64 = fields.data;
   if (type != ed25519_cert_type) {
     error e(errc::unsupported_key_type, "not an ssh-ed25519-cert-v01@openssh.com line: ");
     detail::append_printable(e, type);
     return e;
   }
-  while (i < line.size() && detail::is_blank(line[i])) ++i;
-  std::size_t j = i;
-  while (j < line.size() && !detail::is_blank(line[j])) ++j;
-  const std::string_view b64 = detail::slice(line, i, j - i);
   if (b64.empty()) return error(errc::malformed, "no certificate data after the type");
   if (b64.size() > (max_certificate_size + 2) / 3 * 4)
     return error(errc::too_large, detail::certificate_too_large);

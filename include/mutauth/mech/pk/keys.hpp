@@ -16,6 +16,7 @@
 #include <string_view>
 #include <utility>
 
+#include "mutauth/detail/secret.hpp"
 #include "mutauth/error.hpp"
 #include "mutauth/mech/pk/detail/file.hpp"
 #include "mutauth/mech/pk/detail/ssh_reader.hpp"
@@ -74,16 +75,6 @@ inline void put_u32(std::uint8_t* p, std::uint32_t v) noexcept {
   p[3] = static_cast<std::uint8_t>(v);
 }
 
-/// A fixed buffer that is wiped when it goes out of scope, whichever path leaves the scope.
-template <class T, std::size_t N>
-struct wiped_array {
-  std::array<T, N> b{};
-  wiped_array() noexcept = default;
-  wiped_array(const wiped_array&) = delete;
-  wiped_array& operator=(const wiped_array&) = delete;
-  ~wiped_array() { sodium_memzero(b.data(), b.size() * sizeof(T)); }
-};
-
 /// Appends `s` to the error detail with anything outside printable ASCII shown as '?', so that
 /// attacker-chosen bytes (a key type name) cannot inject control characters into logs.
 inline error& append_printable(error& e, std::string_view s, std::size_t max = 64) noexcept {
@@ -104,16 +95,14 @@ inline error unsupported_type(std::string_view type) noexcept {
 }
 
 /// RFC 8709 §4 / RFC 4253 §6.6: the blob is string(type) then string(32-byte key), nothing more.
-inline result<Ed25519PublicKey> parse_blob(ssh_reader r) noexcept {
-  auto type = r.read_text(64, "key type");
-  if (!type) return type.error_value();
-  if (*type != ed25519_key_type) return unsupported_type(*type);
-  auto key = r.read_string(32, "ssh-ed25519 key");
-  if (!key) return key.error_value();
-  if (key->size() != 32) return error(errc::malformed, "ssh-ed25519 key is not 32 bytes");
-  MUTAUTH_TRY(r.expect_end("public key blob"));
+/// A failure is kept in `r`'s error and gives the zero key.
+inline Ed25519PublicKey read_blob(ssh_reader r) noexcept {
+  const std::string_view type = r.read_text(64, "key type");
+  r.check(type == ed25519_key_type, [&] { return unsupported_type(type); });
+  const auto key = r.read_string_of(32, "ssh-ed25519 key", "ssh-ed25519 key is not 32 bytes");
+  r.expect_end("public key blob");
   Ed25519PublicKey out;
-  for (std::size_t i = 0; i < 32; ++i) out.bytes[i] = (*key)[i];
+  std::copy(key.begin(), key.end(), out.bytes.begin());
   return out;
 }
 
@@ -122,6 +111,40 @@ inline bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 /// string_view::substr may throw; every cut here is in range by construction, so slice directly.
 inline std::string_view slice(std::string_view s, std::size_t from, std::size_t n) noexcept {
   return {s.data() + from, n};
+}
+
+/// One line of a `.pub` / `-cert.pub` file without its surrounding blanks and final CR/LF.
+inline std::string_view trim_line(std::string_view line) noexcept {
+  while (!line.empty() && (is_blank(line.back()) || line.back() == '\n' || line.back() == '\r'))
+    line.remove_suffix(1);
+  while (!line.empty() && is_blank(line.front())) line.remove_prefix(1);
+  return line;
+}
+
+/// A control character other than TAB: a second line or a NUL would let one "line" carry two
+/// keys or hide text from tools.
+inline bool has_control(std::string_view line) noexcept {
+  for (char c : line) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
+  }
+  return false;
+}
+
+/// The first two blank-separated fields of a trimmed `type base64 [comment]` line; what
+/// follows is the comment, free text, not kept.
+struct key_line {
+  std::string_view type;
+  std::string_view data;
+};
+inline key_line split_key_line(std::string_view line) noexcept {
+  std::size_t i = 0;
+  while (i < line.size() && !is_blank(line[i])) ++i;
+  const std::string_view type = slice(line, 0, i);
+  while (i < line.size() && is_blank(line[i])) ++i;
+  std::size_t j = i;
+  while (j < line.size() && !is_blank(line[j])) ++j;
+  return {type, slice(line, i, j - i)};
 }
 
 }  // namespace detail
@@ -158,7 +181,10 @@ inline std::string_view slice(std::string_view s, std::size_t from, std::size_t 
 /// Parses the SSH wire blob of an Ed25519 public key (RFC 8709 §4).
 [[nodiscard]] inline result<Ed25519PublicKey> parse_public_key_blob(
     std::span<const std::uint8_t> blob) noexcept {
-  return detail::parse_blob(detail::ssh_reader(blob));
+  error first;
+  const Ed25519PublicKey key = detail::read_blob(detail::ssh_reader(blob, first));
+  if (first) return first;
+  return key;
 }
 
 /// Parses one `ssh-ed25519 AAAA... [comment]` line as in `id_ed25519.pub` (sshd(8) AUTHORIZED_KEYS
@@ -166,29 +192,15 @@ inline std::string_view slice(std::string_view s, std::size_t from, std::size_t 
 /// text must equal the type inside the blob so that the line cannot say one thing and mean another.
 [[nodiscard]] inline result<Ed25519PublicKey> parse_public_key_line(
     std::string_view line) noexcept {
-  while (!line.empty() &&
-         (detail::is_blank(line.back()) || line.back() == '\n' || line.back() == '\r'))
-    line.remove_suffix(1);
-  while (!line.empty() && detail::is_blank(line.front())) line.remove_prefix(1);
+  line = detail::trim_line(line);
   if (line.empty()) return error(errc::malformed, "empty public key line");
   if (line.size() > max_key_file_size) return error(errc::too_large, "public key line too long");
-  for (char c : line) {
-    const auto u = static_cast<unsigned char>(c);
-    // A second line or a NUL would let one "line" carry two keys or hide text from tools.
-    if ((u < 0x20 && c != '\t') || u == 0x7f)
-      return error(errc::malformed, "control character in public key line");
-  }
-  std::size_t i = 0;
-  while (i < line.size() && !detail::is_blank(line[i])) ++i;
-  const std::string_view type = detail::slice(line, 0, i);
+  if (detail::has_control(line)) return error(errc::malformed, "control character in public key line");
+  const detail::key_line fields = detail::split_key_line(line);
+  const std::string_view type = fields.type, b64 = fields.data;
   if (type.size() > 64) return error(errc::too_large, "key type name too long");
   if (type != ed25519_key_type) return detail::unsupported_type(type);
-  while (i < line.size() && detail::is_blank(line[i])) ++i;
-  std::size_t j = i;
-  while (j < line.size() && !detail::is_blank(line[j])) ++j;
-  const std::string_view b64 = detail::slice(line, i, j - i);
   if (b64.empty()) return error(errc::malformed, "no key data after the key type");
-  // What follows is the comment: free text, not kept.
 
   std::array<std::uint8_t, 512> blob{};
   if (b64.size() > blob.size() / 3 * 4) return error(errc::too_large, "public key blob too long");
@@ -199,13 +211,13 @@ inline std::string_view slice(std::string_view s, std::size_t from, std::size_t 
       b64_end != b64.data() + b64.size())
     return error(errc::bad_encoding, "public key data is not valid base64");
 
+  // A failed read of the type is reported by parse_public_key_blob, which reads it first too.
   detail::ssh_reader r({blob.data(), blob_len});
-  auto blob_type = r.read_text(64, "key type");
-  if (!blob_type) return blob_type.error_value();
-  if (*blob_type != type) {
+  const std::string_view blob_type = r.read_text(64, "key type");
+  if (!r.failed() && blob_type != type) {
     error e(errc::malformed, "key type in text (");
     detail::append_printable(e, type).append(") differs from the type in the blob (");
-    detail::append_printable(e, *blob_type).append(")");
+    detail::append_printable(e, blob_type).append(")");
     return e;
   }
   return parse_public_key_blob({blob.data(), blob_len});
@@ -215,17 +227,9 @@ inline std::string_view slice(std::string_view s, std::size_t from, std::size_t 
 /// never handed out, wiped on destruction and when moved from.
 class Ed25519SecretKey {
  public:
-  Ed25519SecretKey(const Ed25519SecretKey&) = delete;
-  Ed25519SecretKey& operator=(const Ed25519SecretKey&) = delete;
-  Ed25519SecretKey(Ed25519SecretKey&& o) noexcept { take(o); }
-  Ed25519SecretKey& operator=(Ed25519SecretKey&& o) noexcept {
-    if (this != &o) {
-      wipe();
-      take(o);
-    }
-    return *this;
-  }
-  ~Ed25519SecretKey() { wipe(); }
+  // Every member wipes itself (mutauth/detail/secret.hpp): a moved-from key is zero and invalid.
+  Ed25519SecretKey(Ed25519SecretKey&&) noexcept = default;
+  Ed25519SecretKey& operator=(Ed25519SecretKey&&) noexcept = default;
 
   /// Derives the key pair from a 32-byte seed (RFC 8032 §5.1.5), e.g. for tests or a key
   /// generated with randombytes_buf. The seed is the caller's to wipe.
@@ -235,7 +239,7 @@ class Ed25519SecretKey {
     if (comment.size() > max_key_comment)
       return error(errc::too_large, "key comment longer than 255 bytes");
     Ed25519SecretKey k;
-    crypto_sign_ed25519_seed_keypair(k.pk_.bytes.data(), k.sk_.data(), seed.data());
+    crypto_sign_ed25519_seed_keypair(k.pk_->bytes.data(), k.sk_.data(), seed.data());
     k.set_comment(comment);
     k.valid_ = true;
     return k;
@@ -270,27 +274,12 @@ class Ed25519SecretKey {
     for (std::size_t i = 0; i < c.size(); ++i) comment_[i] = c[i];
     comment_len_ = c.size();
   }
-  void take(Ed25519SecretKey& o) noexcept {
-    sk_ = o.sk_;
-    pk_ = o.pk_;
-    comment_ = o.comment_;
-    comment_len_ = o.comment_len_;
-    valid_ = o.valid_;
-    o.wipe();
-  }
-  void wipe() noexcept {
-    sodium_memzero(sk_.data(), sk_.size());
-    sodium_memzero(pk_.bytes.data(), pk_.bytes.size());
-    sodium_memzero(comment_.data(), comment_.size());
-    comment_len_ = 0;
-    valid_ = false;
-  }
 
-  std::array<std::uint8_t, crypto_sign_ed25519_SECRETKEYBYTES> sk_{};
-  Ed25519PublicKey pk_{};
-  std::array<char, max_key_comment> comment_{};
-  std::size_t comment_len_ = 0;
-  bool valid_ = false;
+  mutauth::detail::WipedArray<crypto_sign_ed25519_SECRETKEYBYTES> sk_;
+  mutauth::detail::Secret<Ed25519PublicKey> pk_;
+  mutauth::detail::WipedArray<max_key_comment, char> comment_;
+  mutauth::detail::Secret<std::size_t> comment_len_;
+  mutauth::detail::Secret<bool> valid_;
 };
 
 namespace detail {
@@ -350,97 +339,71 @@ inline result<std::size_t> unarmor(std::string_view text, std::span<std::uint8_t
     std::string_view pem_text) noexcept {
   if (sodium_init() < 0) return error(errc::mechanism_failure, "sodium_init failed");
   // The decoded file holds the secret seed: it lives in a buffer wiped on every return path.
-  detail::wiped_array<std::uint8_t, detail::max_private_blob> raw;
-  auto decoded = detail::unarmor(pem_text, raw.b);
+  mutauth::detail::WipedArray<detail::max_private_blob> raw;
+  auto decoded = detail::unarmor(pem_text, raw);
   if (!decoded) return decoded.error_value();
-  detail::ssh_reader r({raw.b.data(), *decoded});
+  error first;
+  detail::ssh_reader r({raw.data(), *decoded}, first);
 
   // PROTOCOL.key §1: AUTH_MAGIC "openssh-key-v1" including its terminating NUL.
   constexpr std::string_view magic{"openssh-key-v1\0", 15};
-  auto m = r.read_bytes(magic.size(), "magic");
-  if (!m) return m.error_value();
-  if (detail::ssh_reader::as_text(*m) != magic)
-    return error(errc::bad_encoding, "not an openssh-key-v1 key (bad magic)");
-
-  auto cipher = r.read_text(64, "ciphername");
-  if (!cipher) return cipher.error_value();
-  auto kdf = r.read_text(64, "kdfname");
-  if (!kdf) return kdf.error_value();
-  auto kdfopts = r.read_string(1024, "kdfoptions");
-  if (!kdfopts) return kdfopts.error_value();
-  if (*cipher != "none" || *kdf != "none")
-    return error(errc::encrypted_key_unsupported, "encrypted private keys are not supported",
-                 detail::encrypted_hint);
+  r.check(detail::ssh_reader::as_text(r.read_bytes(magic.size(), "magic")) == magic,
+          errc::bad_encoding, "not an openssh-key-v1 key (bad magic)");
+  const std::string_view cipher = r.read_text(64, "ciphername");
+  const std::string_view kdf = r.read_text(64, "kdfname");
+  const bool kdf_options = !r.read_string(1024, "kdfoptions").empty();
+  r.check(cipher == "none" && kdf == "none", errc::encrypted_key_unsupported,
+          "encrypted private keys are not supported", detail::encrypted_hint);
   // PROTOCOL.key §2: options exist only for a real KDF; "none" with options is malformed.
-  if (!kdfopts->empty()) return error(errc::malformed, "kdfoptions present with kdfname none");
-
-  auto nkeys = r.read_u32("number of keys");
-  if (!nkeys) return nkeys.error_value();
-  if (*nkeys != 1) return error(errc::malformed, "key file must hold exactly one key");
-
-  auto pub_blob = r.read_string(1024, "public key");
-  if (!pub_blob) return pub_blob.error_value();
-  auto pub = parse_public_key_blob(*pub_blob);
-  if (!pub) return pub.error_value();
-
-  auto priv_section = r.read_string(detail::max_private_blob, "private keys");
-  if (!priv_section) return priv_section.error_value();
-  MUTAUTH_TRY(r.expect_end("private key file"));
-
+  r.check(!kdf_options, errc::malformed, "kdfoptions present with kdfname none");
+  r.check(r.read_u32("number of keys") == 1, errc::malformed, "key file must hold exactly one key");
+  const Ed25519PublicKey pub = detail::read_blob(detail::ssh_reader(r.read_string(1024, "public key"), first));
+  const auto priv_section = r.read_string(detail::max_private_blob, "private keys");
+  r.expect_end("private key file");
   // PROTOCOL.key §3: the list is padded to the cipher block size, 8 for cipher "none".
   constexpr std::size_t block = 8;
-  if (priv_section->size() % block != 0)
-    return error(errc::malformed, "private section is not a multiple of the block size");
+  r.check(priv_section.size() % block == 0, errc::malformed,
+          "private section is not a multiple of the block size");
 
-  detail::ssh_reader p(*priv_section);
-  auto check1 = p.read_u32("checkint");
-  if (!check1) return check1.error_value();
-  auto check2 = p.read_u32("checkint");
-  if (!check2) return check2.error_value();
+  detail::ssh_reader p(priv_section, first);
+  const std::uint32_t check1 = p.read_u32("checkint");
+  const std::uint32_t check2 = p.read_u32("checkint");
   // PROTOCOL.key §3: equal checkints are how OpenSSH tells a good decryption; unencrypted they
   // still catch a damaged file.
-  if (*check1 != *check2) return error(errc::malformed, "check integers differ (corrupt key)");
-
-  auto priv_type = p.read_text(64, "private key type");
-  if (!priv_type) return priv_type.error_value();
-  if (*priv_type != ed25519_key_type)
-    return error(errc::key_mismatch, "private key type differs from the public key type");
-  auto priv_pk = p.read_string(32, "private section public key");
-  if (!priv_pk) return priv_pk.error_value();
-  if (priv_pk->size() != 32) return error(errc::malformed, "ssh-ed25519 key is not 32 bytes");
-  auto priv_sk = p.read_string(64, "private section secret key");
-  if (!priv_sk) return priv_sk.error_value();
-  if (priv_sk->size() != 64)
-    return error(errc::malformed, "ssh-ed25519 secret key is not 64 bytes");
-  auto comment = p.read_text(max_key_comment, "comment");
-  if (!comment) return comment.error_value();
-
+  p.check(check1 == check2, errc::malformed, "check integers differ (corrupt key)");
+  p.check(p.read_text(64, "private key type") == ed25519_key_type, errc::key_mismatch,
+          "private key type differs from the public key type");
+  const auto priv_pk = p.read_string_of(32, "private section public key", "ssh-ed25519 key is not 32 bytes");
+  const auto priv_sk = p.read_string_of(64, "private section secret key",
+                                        "ssh-ed25519 secret key is not 64 bytes");
+  const std::string_view comment = p.read_text(max_key_comment, "comment");
   // PROTOCOL.key §3: padding bytes 1, 2, 3, ... up to the block size; fewer than one block.
   const auto pad = p.rest();
-  if (pad.size() >= block) return error(errc::trailing_bytes, "bytes after the private key list");
-  for (std::size_t i = 0; i < pad.size(); ++i)
-    if (pad[i] != static_cast<std::uint8_t>(i + 1))
-      return error(errc::bad_encoding, "bad padding in the private section");
+  p.check(pad.size() < block, errc::trailing_bytes, "bytes after the private key list");
+  bool padding_ok = true;
+  for (std::size_t i = 0; i < pad.size(); ++i) padding_ok = padding_ok && pad[i] == static_cast<std::uint8_t>(i + 1);
+  p.check(padding_ok, errc::bad_encoding, "bad padding in the private section");
+  if (first) return first;
 
   // One key, three copies of its public half: public section, private section, and the tail of
   // libsodium's seed||pk secret. All must agree, and the seed must actually produce it.
-  if (!std::equal(priv_pk->begin(), priv_pk->end(), pub->bytes.begin()))
+  if (!std::equal(priv_pk.begin(), priv_pk.end(), pub.bytes.begin()))
     return error(errc::key_mismatch,
                  "public key in the public section differs from the private section");
   std::array<std::uint8_t, 32> tail{};
-  crypto_sign_ed25519_sk_to_pk(tail.data(), priv_sk->data());
-  if (tail != pub->bytes)
+  crypto_sign_ed25519_sk_to_pk(tail.data(), priv_sk.data());
+  if (tail != pub.bytes)
     return error(errc::key_mismatch, "secret key does not end with its public key");
-  detail::wiped_array<std::uint8_t, crypto_sign_ed25519_SECRETKEYBYTES> derived_sk;
+  mutauth::detail::WipedArray<crypto_sign_ed25519_SECRETKEYBYTES> derived_sk;
   std::array<std::uint8_t, 32> derived_pk{};
-  crypto_sign_ed25519_seed_keypair(derived_pk.data(), derived_sk.b.data(), priv_sk->data());
-  if (sodium_memcmp(derived_sk.b.data(), priv_sk->data(), 64) != 0 || derived_pk != pub->bytes)
+  crypto_sign_ed25519_seed_keypair(derived_pk.data(), derived_sk.data(), priv_sk.data());
+  if (sodium_memcmp(derived_sk.data(), priv_sk.data(), 64) != 0 || derived_pk != pub.bytes)
     return error(errc::key_mismatch, "secret seed does not produce the stored public key");
 
   Ed25519SecretKey key;
-  for (std::size_t i = 0; i < 64; ++i) key.sk_[i] = (*priv_sk)[i];
-  key.pk_ = *pub;
-  key.set_comment(*comment);
+  for (std::size_t i = 0; i < 64; ++i) key.sk_[i] = priv_sk[i];
+  key.pk_ = pub;
+  key.set_comment(comment);
   key.valid_ = true;
   return key;
 }
@@ -459,10 +422,10 @@ inline result<std::size_t> read_small_file(const char* path, std::span<char> buf
 
 /// Loads an OpenSSH private key file (e.g. ~/.ssh/id_ed25519); see parse_private_key.
 [[nodiscard]] inline result<Ed25519SecretKey> load_private_key_file(const char* path) noexcept {
-  detail::wiped_array<char, max_key_file_size + 1> buf;
-  auto n = detail::read_small_file(path, buf.b, true);
+  mutauth::detail::WipedArray<max_key_file_size + 1, char> buf;
+  auto n = detail::read_small_file(path, buf, true);
   if (!n) return n.error_value();
-  return parse_private_key({buf.b.data(), *n});
+  return parse_private_key({buf.data(), *n});
 }
 
 /// Loads a one-line public key file (e.g. ~/.ssh/id_ed25519.pub); see parse_public_key_line.

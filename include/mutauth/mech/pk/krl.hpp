@@ -92,102 +92,98 @@ inline error krl_error(errc c, std::string_view what) noexcept {
   return e;
 }
 
+// "KRL: unsupported <what> type NNN": a type byte the walk does not know (fail closed).
+inline error krl_unsupported(std::string_view what, std::uint8_t type) noexcept {
+  error e(errc::bad_encoding, "KRL: unsupported ");
+  const char num[4] = {static_cast<char>('0' + type / 100), static_cast<char>('0' + type / 10 % 10),
+                       static_cast<char>('0' + type % 10), 0};
+  return e.append(what).append(" type ").append(num);
+}
+
 // PROTOCOL.krl §2.5 / §5: string name | boolean critical | string contents, nothing after.
-inline result<void> krl_check_extension(bytes_view data, std::string_view where) noexcept {
-  ssh_reader r(data);
-  MUTAUTH_PK_TAKE(name, r.read_text(krl_max_extension_name, "KRL extension name"));
-  MUTAUTH_PK_TAKE(critical, r.read_bool("KRL extension criticality"));
-  MUTAUTH_PK_TAKE(contents, r.read_string(max_krl_size, "KRL extension contents"));
-  MUTAUTH_TRY(r.expect_end("KRL extension"));
-  if (critical) {
+inline void krl_check_extension(bytes_view data, std::string_view where, error& first) noexcept {
+  ssh_reader r(data, first);
+  const std::string_view name = r.read_text(krl_max_extension_name, "KRL extension name");
+  const bool critical = r.read_bool("KRL extension criticality");
+  (void)r.read_string(max_krl_size, "KRL extension contents");
+  r.expect_end("KRL extension");
+  // Non-critical: "may be safely ignored" (PROTOCOL.krl §5).
+  r.check(!critical, [&] {
     error e(errc::bad_encoding, "KRL: critical ");
     e.append(where).append(" extension '");
     append_printable(e, name).append("' is not supported");
     return e;
-  }
-  return ok();  // non-critical: "may be safely ignored" (PROTOCOL.krl §5)
+  });
 }
 
 // PROTOCOL.krl §2.3: an mpint; a negative one has no meaning as a bitmap. One value, one
 // encoding (RFC 4251 §5): no superfluous leading zero byte.
-inline result<bytes_view> krl_bitmap_bits(bytes_view mpint) noexcept {
+inline bytes_view krl_bitmap_bits(ssh_reader& r, bytes_view mpint) noexcept {
   if (mpint.empty()) return mpint;
-  if (mpint[0] & 0x80) return krl_error(errc::bad_encoding, "negative serial bitmap");
-  if (mpint[0] == 0) {
-    if (mpint.size() == 1 || (mpint[1] & 0x80) == 0)
-      return krl_error(errc::bad_encoding, "serial bitmap mpint has a superfluous leading zero");
-    return mpint.subspan(1);
-  }
-  return mpint;
+  r.check((mpint[0] & 0x80) == 0, errc::bad_encoding, "KRL: negative serial bitmap");
+  if (mpint[0] != 0) return mpint;
+  r.check(mpint.size() > 1 && (mpint[1] & 0x80) != 0, errc::bad_encoding,
+          "KRL: serial bitmap mpint has a superfluous leading zero");
+  return mpint.subspan(1);
 }
 
 // PROTOCOL.krl §2: string ca_key | string reserved | one or more (byte type | string data).
+// True if the visitor stopped the walk.
 template <class V>
-inline result<bool> krl_walk_certificates(bytes_view data, V& ev) noexcept {
-  ssh_reader r(data);
-  MUTAUTH_PK_TAKE(ca, r.read_string(krl_max_key_blob, "KRL CA key"));
+inline bool krl_walk_certificates(bytes_view data, V& ev, error& first) noexcept {
+  ssh_reader r(data, first);
+  const bytes_view ca = r.read_string(krl_max_key_blob, "KRL CA key");
   if (!ca.empty()) {
-    ssh_reader kr(ca);
-    MUTAUTH_PK_TAKE(type, kr.read_text(64, "KRL CA key type"));
-    if (type.empty()) return krl_error(errc::bad_encoding, "CA key without a key type");
-    if (type == ed25519_key_type) {
-      MUTAUTH_PK_TAKE(k, parse_public_key_blob(ca));
-    }
+    ssh_reader kr(ca, first);
+    const std::string_view type = kr.read_text(64, "KRL CA key type");
+    kr.check(!type.empty(), errc::bad_encoding, "KRL: CA key without a key type");
+    if (type == ed25519_key_type) (void)read_blob(ssh_reader(ca, first));
   }
-  MUTAUTH_PK_TAKE(reserved, r.read_string(max_krl_size, "KRL certificate section reserved field"));
-  if (!reserved.empty())
-    return krl_error(errc::bad_encoding, "non-empty reserved field in a certificate section");
-  if (r.at_end()) return krl_error(errc::malformed, "certificate section without subsections");
-  while (!r.at_end()) {
-    MUTAUTH_PK_TAKE(type, r.read_u8("KRL certificate subsection type"));
-    MUTAUTH_PK_TAKE(body, r.read_string(max_krl_size, "KRL certificate subsection"));
-    ssh_reader b(body);
+  r.check(r.read_string(max_krl_size, "KRL certificate section reserved field").empty(),
+          errc::bad_encoding, "KRL: non-empty reserved field in a certificate section");
+  r.check(!r.at_end(), errc::malformed, "KRL: certificate section without subsections");
+  bool stop = false;
+  while (!stop && !r.at_end()) {
+    const std::uint8_t type = r.read_u8("KRL certificate subsection type");
+    const bytes_view body = r.read_string(max_krl_size, "KRL certificate subsection");
+    ssh_reader b(body, first);
     switch (type) {
-      case krl_serial_list: {  // §2.1: uint64 serial...
-        if (body.empty() || body.size() % 8 != 0)
-          return krl_error(errc::malformed, "serial list is empty or not a whole number of serials");
-        while (!b.at_end()) {
-          MUTAUTH_PK_TAKE(s, b.read_u64("KRL serial"));
-          if (ev.on_serial(ca, s, s, false)) return true;
+      case krl_serial_list:  // §2.1: uint64 serial...
+        b.check(!body.empty() && body.size() % 8 == 0, errc::malformed,
+                "KRL: serial list is empty or not a whole number of serials");
+        while (!stop && !b.at_end()) {
+          const std::uint64_t s = b.read_u64("KRL serial");
+          stop = !b.failed() && ev.on_serial(ca, s, s, false);
         }
         break;
-      }
       case krl_serial_range: {  // §2.2: uint64 serial_min | uint64 serial_max
-        MUTAUTH_PK_TAKE(lo, b.read_u64("KRL serial_min"));
-        MUTAUTH_PK_TAKE(hi, b.read_u64("KRL serial_max"));
-        MUTAUTH_TRY(b.expect_end("KRL serial range"));
-        if (lo > hi) return krl_error(errc::malformed, "serial range with min > max");
-        if (ev.on_serial(ca, lo, hi, true)) return true;
+        const std::uint64_t lo = b.read_u64("KRL serial_min");
+        const std::uint64_t hi = b.read_u64("KRL serial_max");
+        b.expect_end("KRL serial range");
+        b.check(lo <= hi, errc::malformed, "KRL: serial range with min > max");
+        stop = !b.failed() && ev.on_serial(ca, lo, hi, true);
         break;
       }
       case krl_serial_bitmap: {  // §2.3: uint64 serial_offset | mpint bitmap
-        MUTAUTH_PK_TAKE(off, b.read_u64("KRL bitmap offset"));
-        MUTAUTH_PK_TAKE(mp, b.read_string(max_krl_size, "KRL serial bitmap"));
-        MUTAUTH_TRY(b.expect_end("KRL serial bitmap"));
-        MUTAUTH_PK_TAKE(bits, krl_bitmap_bits(mp));
-        if (ev.on_bitmap(ca, off, bits)) return true;
+        const std::uint64_t off = b.read_u64("KRL bitmap offset");
+        const bytes_view mp = b.read_string(max_krl_size, "KRL serial bitmap");
+        b.expect_end("KRL serial bitmap");
+        const bytes_view bits = krl_bitmap_bits(b, mp);
+        stop = !b.failed() && ev.on_bitmap(ca, off, bits);
         break;
       }
-      case krl_key_id: {  // §2.4: string key_id... (at least one)
-        if (body.empty()) return krl_error(errc::malformed, "key id section without key ids");
-        while (!b.at_end()) {
-          MUTAUTH_PK_TAKE(id, b.read_text(krl_max_key_id, "KRL key id"));
-          if (ev.on_key_id(ca, id)) return true;
+      case krl_key_id:  // §2.4: string key_id... (at least one)
+        b.check(!body.empty(), errc::malformed, "KRL: key id section without key ids");
+        while (!stop && !b.at_end()) {
+          const std::string_view id = b.read_text(krl_max_key_id, "KRL key id");
+          stop = !b.failed() && ev.on_key_id(ca, id);
         }
         break;
-      }
-      case krl_cert_extension:
-        MUTAUTH_TRY(krl_check_extension(body, "certificate section"));
-        break;
-      default: {
-        error e(errc::bad_encoding, "KRL: unsupported certificate subsection type ");
-        char num[4] = {static_cast<char>('0' + type / 100), static_cast<char>('0' + type / 10 % 10),
-                       static_cast<char>('0' + type % 10), 0};
-        return e.append(num);
-      }
+      case krl_cert_extension: krl_check_extension(body, "certificate section", first); break;
+      default: b.fail_with([&] { return krl_unsupported("certificate subsection", type); });
     }
   }
-  return false;
+  return stop;
 }
 
 /// Walks a whole KRL, validating every field. Returns true if a visitor stopped the walk.
@@ -196,85 +192,71 @@ inline result<bool> krl_walk(bytes_view data, V& ev, std::uint64_t* version = nu
                              std::uint64_t* generated = nullptr,
                              std::string_view* comment = nullptr) noexcept {
   if (data.size() > max_krl_size) return krl_error(errc::too_large, "larger than 16 MiB");
-  ssh_reader r(data);
+  error first;
+  ssh_reader r(data, first);
   // PROTOCOL.krl §1: uint64 magic | uint32 format version | uint64 krl_version |
   // uint64 generated_date | uint64 flags | string reserved | string comment.
-  MUTAUTH_PK_TAKE(magic, r.read_u64("KRL magic"));
-  if (magic != krl_magic) return krl_error(errc::bad_encoding, "not an OpenSSH KRL (bad magic)");
-  MUTAUTH_PK_TAKE(fmt, r.read_u32("KRL format version"));
-  if (fmt != krl_format_version) return krl_error(errc::version_mismatch, "format version is not 1");
-  MUTAUTH_PK_TAKE(ver, r.read_u64("KRL version"));
-  MUTAUTH_PK_TAKE(date, r.read_u64("KRL generated date"));
-  MUTAUTH_PK_TAKE(flags, r.read_u64("KRL flags"));
-  if (flags != 0) return krl_error(errc::bad_encoding, "unknown header flags");
-  MUTAUTH_PK_TAKE(reserved, r.read_string(max_krl_size, "KRL reserved field"));
-  if (!reserved.empty()) return krl_error(errc::bad_encoding, "non-empty reserved header field");
-  MUTAUTH_PK_TAKE(cmt, r.read_text(krl_max_comment, "KRL comment"));
-  if (version) *version = ver;
-  if (generated) *generated = date;
-  if (comment) *comment = cmt;
+  r.check(r.read_u64("KRL magic") == krl_magic, errc::bad_encoding,
+          "KRL: not an OpenSSH KRL (bad magic)");
+  r.check(r.read_u32("KRL format version") == krl_format_version, errc::version_mismatch,
+          "KRL: format version is not 1");
+  const std::uint64_t ver = r.read_u64("KRL version");
+  const std::uint64_t date = r.read_u64("KRL generated date");
+  r.check(r.read_u64("KRL flags") == 0, errc::bad_encoding, "KRL: unknown header flags");
+  r.check(r.read_string(max_krl_size, "KRL reserved field").empty(), errc::bad_encoding,
+          "KRL: non-empty reserved header field");
+  const std::string_view cmt = r.read_text(krl_max_comment, "KRL comment");
 
-  while (!r.at_end()) {
-    MUTAUTH_PK_TAKE(type, r.read_u8("KRL section type"));
-    if (type == krl_signature)
-      return krl_error(errc::bad_encoding,
-                       "signed KRLs are not supported (OpenSSH >= 9.4 refuses them too); "
-                       "authenticate the KRL file by other means");
-    MUTAUTH_PK_TAKE(body, r.read_string(max_krl_size, "KRL section"));
-    ssh_reader b(body);
+  bool stop = false;
+  while (!stop && !r.at_end()) {
+    const std::uint8_t type = r.read_u8("KRL section type");
+    r.check(type != krl_signature, errc::bad_encoding,
+            "KRL: signed KRLs are not supported (OpenSSH >= 9.4 refuses them too); "
+            "authenticate the KRL file by other means");
+    const bytes_view body = r.read_string(max_krl_size, "KRL section");
+    ssh_reader b(body, first);
     switch (type) {
-      case krl_certificates: {
-        MUTAUTH_PK_TAKE(hit, krl_walk_certificates(body, ev));
-        if (hit) return true;
-        break;
-      }
-      case krl_explicit_key: {  // §3: string public_key_blob... (at least one, no certificates)
-        if (body.empty()) return krl_error(errc::malformed, "explicit key section without keys");
-        while (!b.at_end()) {
-          MUTAUTH_PK_TAKE(blob, b.read_string(krl_max_key_blob, "KRL explicit key"));
-          ssh_reader kr(blob);
-          MUTAUTH_PK_TAKE(kt, kr.read_text(64, "KRL explicit key type"));
-          if (kt.empty() || kt.ends_with("-cert-v01@openssh.com"))
-            return krl_error(errc::bad_encoding, "explicit key section holds a certificate or no key");
-          if (kt == ed25519_key_type) {
-            MUTAUTH_PK_TAKE(k, parse_public_key_blob(blob));
-          }
-          if (ev.on_explicit_key(blob)) return true;
+      case krl_certificates: stop = krl_walk_certificates(body, ev, first); break;
+      case krl_explicit_key:  // §3: string public_key_blob... (at least one, no certificates)
+        b.check(!body.empty(), errc::malformed, "KRL: explicit key section without keys");
+        while (!stop && !b.at_end()) {
+          const bytes_view blob = b.read_string(krl_max_key_blob, "KRL explicit key");
+          const std::string_view kt = ssh_reader(blob, first).read_text(64, "KRL explicit key type");
+          b.check(!kt.empty() && !kt.ends_with("-cert-v01@openssh.com"), errc::bad_encoding,
+                  "KRL: explicit key section holds a certificate or no key");
+          if (kt == ed25519_key_type) (void)read_blob(ssh_reader(blob, first));
+          stop = !b.failed() && ev.on_explicit_key(blob);
         }
         break;
-      }
       case krl_fingerprint_sha256: {  // §4: string hash... in ascending numeric order
-        if (body.empty()) return krl_error(errc::malformed, "SHA256 section without hashes");
+        b.check(!body.empty(), errc::malformed, "KRL: SHA256 section without hashes");
         bytes_view prev{};
-        while (!b.at_end()) {
-          MUTAUTH_PK_TAKE(h, b.read_string(crypto_hash_sha256_BYTES, "KRL SHA256 hash"));
-          if (h.size() != crypto_hash_sha256_BYTES)
-            return krl_error(errc::malformed, "SHA256 hash is not 32 bytes");
+        while (!stop && !b.at_end()) {
+          const bytes_view h = b.read_string_of(crypto_hash_sha256_BYTES, "KRL SHA256 hash",
+                                                "KRL: SHA256 hash is not 32 bytes");
           // Equal-length big-endian numbers compare as byte strings.
-          if (!prev.empty() &&
-              !std::lexicographical_compare(prev.begin(), prev.end(), h.begin(), h.end()))
-            return krl_error(errc::malformed, "SHA256 hashes not in ascending order");
+          b.check(prev.empty() ||
+                      std::lexicographical_compare(prev.begin(), prev.end(), h.begin(), h.end()),
+                  errc::malformed, "KRL: SHA256 hashes not in ascending order");
           prev = h;
-          if (ev.on_sha256(h)) return true;
+          stop = !b.failed() && ev.on_sha256(h);
         }
         break;
       }
       case krl_fingerprint_sha1:
-        return krl_error(errc::bad_encoding,
-                         "SHA1 fingerprint sections are not supported; revoke with 'key:' or "
-                         "'sha256:' lines in the ssh-keygen -k spec");
-      case krl_extension:
-        MUTAUTH_TRY(krl_check_extension(body, "KRL"));
+        b.fail(errc::bad_encoding,
+               "KRL: SHA1 fingerprint sections are not supported; revoke with 'key:' or "
+               "'sha256:' lines in the ssh-keygen -k spec");
         break;
-      default: {
-        error e(errc::bad_encoding, "KRL: unsupported section type ");
-        char num[4] = {static_cast<char>('0' + type / 100), static_cast<char>('0' + type / 10 % 10),
-                       static_cast<char>('0' + type % 10), 0};
-        return e.append(num);
-      }
+      case krl_extension: krl_check_extension(body, "KRL", first); break;
+      default: b.fail_with([&] { return krl_unsupported("section", type); });
     }
   }
-  return false;
+  if (first) return first;
+  if (version) *version = ver;
+  if (generated) *generated = date;
+  if (comment) *comment = cmt;
+  return stop;
 }
 
 inline bool blob_equal(bytes_view a, bytes_view b) noexcept {

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "mutauth/bytes.hpp"
+#include "mutauth/detail/secret.hpp"
 #include "mutauth/error.hpp"
 #include "mutauth/noise/handshake_state.hpp"
 
@@ -56,30 +57,9 @@ class SessionKeys {
       exporter_secret_[i] = exporter_secret[i];
     live_ = true;
   }
-  SessionKeys(SessionKeys&& o) noexcept
-      : send_(std::move(o.send_)), recv_(std::move(o.recv_)), h_(o.h_),
-        exporter_secret_(o.exporter_secret_), highest_(o.highest_), window_(o.window_),
-        live_(o.live_), any_(o.any_) {
-    o.wipe();
-  }
-  SessionKeys& operator=(SessionKeys&& o) noexcept {
-    if (this != &o) {
-      wipe();
-      send_ = std::move(o.send_);
-      recv_ = std::move(o.recv_);
-      h_ = o.h_;
-      exporter_secret_ = o.exporter_secret_;
-      live_ = o.live_;
-      highest_ = o.highest_;
-      window_ = o.window_;
-      any_ = o.any_;
-      o.wipe();
-    }
-    return *this;
-  }
-  SessionKeys(const SessionKeys&) = delete;
-  SessionKeys& operator=(const SessionKeys&) = delete;
-  ~SessionKeys() { wipe(); }
+  // The keys wipe themselves (mutauth/detail/secret.hpp): moved-from keys are wiped and dead.
+  SessionKeys(SessionKeys&&) noexcept = default;
+  SessionKeys& operator=(SessionKeys&&) noexcept = default;
 
   // ---- stream mode (Session<M>::seal/open; in place allowed, CipherState's rule) ----
   [[nodiscard]] result<std::size_t> seal(bytes_view in, bytes_span out) noexcept {
@@ -204,8 +184,8 @@ class SessionKeys {
   void wipe() noexcept {
     send_.clear();
     recv_.clear();
-    sodium_memzero(h_.data(), h_.size());
-    sodium_memzero(exporter_secret_.data(), exporter_secret_.size());
+    h_.wipe();
+    exporter_secret_.wipe();
     live_ = false;
   }
 
@@ -217,12 +197,12 @@ class SessionKeys {
 
   CipherState send_;
   CipherState recv_;
-  std::array<std::uint8_t, hashlen> h_{};
-  std::array<std::uint8_t, hashlen> exporter_secret_{};
+  mutauth::detail::WipedArray<hashlen> h_;
+  mutauth::detail::WipedArray<hashlen> exporter_secret_;
   std::uint64_t highest_ = 0;
   std::uint64_t window_ = 0;
   // The two flags together: one padding slot, not two (sizeof(Session) matters on an MCU).
-  bool live_ = false;
+  mutauth::detail::Secret<bool> live_;
   bool any_ = false;
 };
 

@@ -13,12 +13,12 @@
 #include <gssapi/gssapi_krb5.h>  // gss_mech_krb5, GSS_KRB5_NT_PRINCIPAL_NAME
 
 #include <cstddef>      // std::size_t
-#include <cstring>      // std::memcpy
 #include <string_view>  // names and texts
 #include <utility>      // std::exchange
 
 #include "mutauth/bytes.hpp"
 #include "mutauth/detail/fixed_string.hpp"
+#include "mutauth/detail/secret.hpp"
 #include "mutauth/error.hpp"
 
 namespace mutauth {
@@ -26,13 +26,8 @@ inline namespace v0 {
 namespace krb5 {
 namespace detail {
 
-/// Zeroes memory in a way the optimizer may not drop (the compiler sees the asm barrier "use"
-/// the bytes). Used for plaintext and PRF output that GSS allocated and will free unzeroed.
-inline void secure_zero(void* p, std::size_t n) noexcept {
-  if (p == nullptr || n == 0) return;
-  std::memset(p, 0, n);
-  __asm__ __volatile__("" : : "r"(p) : "memory");
-}
+// Plaintext and PRF output that GSS allocated and would free unzeroed.
+using mutauth::detail::secure_zero;
 
 /// A buffer GSS allocated (an output token, a wrapped or unwrapped message, a display string,
 /// PRF output). `secret` buffers are zeroed before they are handed back to GSS.
@@ -94,103 +89,57 @@ class gss_buffer {
   return gss_buffer_desc{s.size(), const_cast<char*>(s.data())};
 }
 
-class gss_name {
+/// One GSS object handle (a name, a credential, a security context), released exactly once by
+/// `Release` (gss_release_name, gss_release_cred, gss_delete_sec_context; RFC 2744 §5) when the
+/// owner is destroyed, assigned to, or asked for a fresh output handle. Move-only; a moved-from
+/// owner holds no handle.
+template <class Handle, OM_uint32 (*Release)(OM_uint32*, Handle*)>
+class gss_handle {
  public:
-  gss_name() noexcept = default;
-  gss_name(gss_name&& o) noexcept : h_(std::exchange(o.h_, GSS_C_NO_NAME)) {}
-  gss_name& operator=(gss_name&& o) noexcept {
+  gss_handle() noexcept = default;
+  gss_handle(gss_handle&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+  gss_handle& operator=(gss_handle&& o) noexcept {
     if (this != &o) {
       release();
-      h_ = std::exchange(o.h_, GSS_C_NO_NAME);
+      h_ = std::exchange(o.h_, nullptr);
     }
     return *this;
   }
-  gss_name(const gss_name&) = delete;
-  gss_name& operator=(const gss_name&) = delete;
-  ~gss_name() { release(); }
+  gss_handle(const gss_handle&) = delete;
+  gss_handle& operator=(const gss_handle&) = delete;
+  ~gss_handle() { release(); }
 
-  gss_name_t* out() noexcept {
+  /// For the output parameter of a GSS call; releases what the owner held before.
+  Handle* out() noexcept {
     release();
     return &h_;
   }
-  [[nodiscard]] gss_name_t get() const noexcept { return h_; }
-  void release() noexcept {
-    if (h_ != GSS_C_NO_NAME) {
-      OM_uint32 minor = 0;
-      (void)gss_release_name(&minor, &h_);
-      h_ = GSS_C_NO_NAME;
-    }
-  }
-
- private:
-  gss_name_t h_ = GSS_C_NO_NAME;
-};
-
-class gss_cred {
- public:
-  gss_cred() noexcept = default;
-  gss_cred(gss_cred&& o) noexcept : h_(std::exchange(o.h_, GSS_C_NO_CREDENTIAL)) {}
-  gss_cred& operator=(gss_cred&& o) noexcept {
-    if (this != &o) {
-      release();
-      h_ = std::exchange(o.h_, GSS_C_NO_CREDENTIAL);
-    }
-    return *this;
-  }
-  gss_cred(const gss_cred&) = delete;
-  gss_cred& operator=(const gss_cred&) = delete;
-  ~gss_cred() { release(); }
-
-  gss_cred_id_t* out() noexcept {
-    release();
-    return &h_;
-  }
-  [[nodiscard]] gss_cred_id_t get() const noexcept { return h_; }
-  void release() noexcept {
-    if (h_ != GSS_C_NO_CREDENTIAL) {
-      OM_uint32 minor = 0;
-      (void)gss_release_cred(&minor, &h_);
-      h_ = GSS_C_NO_CREDENTIAL;
-    }
-  }
-
- private:
-  gss_cred_id_t h_ = GSS_C_NO_CREDENTIAL;
-};
-
-class gss_context {
- public:
-  gss_context() noexcept = default;
-  gss_context(gss_context&& o) noexcept : h_(std::exchange(o.h_, GSS_C_NO_CONTEXT)) {}
-  gss_context& operator=(gss_context&& o) noexcept {
-    if (this != &o) {
-      release();
-      h_ = std::exchange(o.h_, GSS_C_NO_CONTEXT);
-    }
-    return *this;
-  }
-  gss_context(const gss_context&) = delete;
-  gss_context& operator=(const gss_context&) = delete;
-  ~gss_context() { release(); }
-
   /// In/out handle for gss_init_sec_context / gss_accept_sec_context (not released first: the
   /// same handle is passed on every step of one establishment, RFC 2743 §2.2.1).
-  gss_ctx_id_t* inout() noexcept { return &h_; }
-  [[nodiscard]] gss_ctx_id_t get() const noexcept { return h_; }
-  [[nodiscard]] explicit operator bool() const noexcept { return h_ != GSS_C_NO_CONTEXT; }
-  /// Deletes the context; MIT frees its keys with krb5_k_free_key, which zeroes them. No
-  /// context-deletion token is produced (RFC 2744 §5.9 deprecates it: GSS_C_NO_BUFFER).
+  Handle* inout() noexcept { return &h_; }
+  [[nodiscard]] Handle get() const noexcept { return h_; }
+  [[nodiscard]] explicit operator bool() const noexcept { return h_ != nullptr; }
   void release() noexcept {
-    if (h_ != GSS_C_NO_CONTEXT) {
+    if (h_ != nullptr) {
       OM_uint32 minor = 0;
-      (void)gss_delete_sec_context(&minor, &h_, GSS_C_NO_BUFFER);
-      h_ = GSS_C_NO_CONTEXT;
+      (void)Release(&minor, &h_);
+      h_ = nullptr;
     }
   }
 
  private:
-  gss_ctx_id_t h_ = GSS_C_NO_CONTEXT;
+  Handle h_ = nullptr;  // GSS_C_NO_NAME, GSS_C_NO_CREDENTIAL, GSS_C_NO_CONTEXT
 };
+
+/// Deletes a context; MIT frees its keys with krb5_k_free_key, which zeroes them. No
+/// context-deletion token is produced (RFC 2744 §5.9 deprecates it: GSS_C_NO_BUFFER).
+inline OM_uint32 delete_sec_context(OM_uint32* minor, gss_ctx_id_t* h) noexcept {
+  return gss_delete_sec_context(minor, h, GSS_C_NO_BUFFER);
+}
+
+using gss_name = gss_handle<gss_name_t, gss_release_name>;
+using gss_cred = gss_handle<gss_cred_id_t, gss_release_cred>;
+using gss_context = gss_handle<gss_ctx_id_t, delete_sec_context>;
 
 /// Appends every message gss_display_status has for `status` of `type` (GSS_C_GSS_CODE or
 /// GSS_C_MECH_CODE). RFC 2744 §5.11: a status value may map to several messages, fetched one

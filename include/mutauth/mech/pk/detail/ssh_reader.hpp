@@ -1,27 +1,23 @@
 // mutauth — a bounded reader for the SSH wire encoding (RFC 4251 §5): byte, boolean, uint32,
 // uint64 and length-prefixed strings, all big-endian. Shared by the OpenSSH key, certificate and
-// KRL parsers. Every read checks the caller's cap and what is left before it moves; a failed read
-// leaves the position unchanged and returns a precise error naming the field.
+// KRL parsers. Every read checks the caller's cap and what is left before it moves.
+//
+// Errors are sticky, as in RecordDecoder (framing.hpp): the first failed read or check is kept,
+// the reader then reports itself at its end, and every later read returns a zero value and does
+// nothing. A parser therefore reads its structure field after field as the format lists it and
+// looks at the error once, where it needs the values; the error it returns is the one an early
+// return at the first failure would have given. The readers of one parse (its nested strings: a
+// key blob inside a certificate, a section inside a KRL) share one `error`, so a nested failure
+// stops the outer walk too and a parser's frame holds one error, not one per field
+// (docs/embedded.md, "Sizes").
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
-#include <type_traits>
 
 #include "mutauth/error.hpp"
-
-// Declares `var` and assigns it the value of the result `expr`, or returns its error. The
-// result lives only inside the if-statement, so a parser with fifteen fields does not keep
-// fifteen results (each with a 200-byte error) alive in its frame at once (docs/embedded.md,
-// "Sizes": parse_certificate's frame was 5.9 KB on the Cortex-M4).
-#define MUTAUTH_PK_TAKE(var, expr)                                              \
-  std::remove_cvref_t<decltype(*(expr))> var{};                                 \
-  if (auto mutauth_pk_take_ = (expr); !mutauth_pk_take_)                        \
-    return mutauth_pk_take_.error_value();                                      \
-  else                                                                          \
-    var = *mutauth_pk_take_
 
 namespace mutauth {
 inline namespace v0 {
@@ -31,85 +27,121 @@ namespace detail {
 class ssh_reader {
  public:
   constexpr ssh_reader() noexcept = default;
+  /// A reader that keeps no error: a failed read only ends it. For walking bytes a parser has
+  /// already validated (certificate principals and options).
   constexpr explicit ssh_reader(std::span<const std::uint8_t> in) noexcept : in_(in) {}
+  /// A reader whose first failure is stored in `first` (unless `first` already holds one, in
+  /// which case the reader starts failed). `first` MUST outlive the reader.
+  constexpr ssh_reader(std::span<const std::uint8_t> in, error& first) noexcept
+      : in_(in), first_(&first) {}
 
-  /// Bytes not yet consumed.
-  [[nodiscard]] constexpr std::size_t remaining() const noexcept { return in_.size() - pos_; }
-  [[nodiscard]] constexpr bool at_end() const noexcept { return pos_ == in_.size(); }
+  /// True once a read or check failed, here or in a reader sharing this one's error.
+  [[nodiscard]] constexpr bool failed() const noexcept {
+    return failed_ || (first_ != nullptr && static_cast<bool>(*first_));
+  }
+  /// Bytes not yet consumed (none once failed).
+  [[nodiscard]] constexpr std::size_t remaining() const noexcept {
+    return failed() ? 0 : in_.size() - pos_;
+  }
+  [[nodiscard]] constexpr bool at_end() const noexcept { return remaining() == 0; }
   /// Bytes consumed so far (offset of the next read).
   [[nodiscard]] constexpr std::size_t position() const noexcept { return pos_; }
   /// The unconsumed bytes, without consuming them.
   [[nodiscard]] constexpr std::span<const std::uint8_t> rest() const noexcept {
-    return in_.subspan(pos_);
+    return in_.subspan(in_.size() - remaining());
   }
 
   /// RFC 4251 §5 `byte`.
-  result<std::uint8_t> read_u8(std::string_view field = {}) noexcept {
-    if (remaining() < 1) return short_input(field);
-    return in_[pos_++];
+  std::uint8_t read_u8(std::string_view field = {}) noexcept {
+    const std::uint8_t* p = take(1, field);
+    return p ? p[0] : 0;
   }
 
   /// RFC 4251 §5 `boolean`. The RFC lets a reader take any non-zero byte as TRUE; we accept
   /// only 0 and 1 so that one value has one encoding (signed structures must not be malleable).
-  result<bool> read_bool(std::string_view field = {}) noexcept {
-    if (remaining() < 1) return short_input(field);
-    const std::uint8_t b = in_[pos_];
-    if (b > 1) return with_field(error(errc::bad_encoding), field, "boolean is neither 0 nor 1");
-    ++pos_;
-    return b == 1;
+  bool read_bool(std::string_view field = {}) noexcept {
+    const std::uint8_t* p = take(1, field);
+    if (p && *p > 1) refuse(errc::bad_encoding, field, "boolean is neither 0 nor 1", nullptr);
+    return p && *p == 1;
   }
 
   /// RFC 4251 §5 `uint32`, network byte order.
-  result<std::uint32_t> read_u32(std::string_view field = {}) noexcept {
-    if (remaining() < 4) return short_input(field);
-    const auto v = static_cast<std::uint32_t>(load_be(4));
-    pos_ += 4;
-    return v;
+  std::uint32_t read_u32(std::string_view field = {}) noexcept {
+    const std::uint8_t* p = take(4, field);
+    return p ? static_cast<std::uint32_t>(load_be(p, 4)) : 0;
   }
 
   /// RFC 4251 §5 `uint64`, network byte order.
-  result<std::uint64_t> read_u64(std::string_view field = {}) noexcept {
-    if (remaining() < 8) return short_input(field);
-    const std::uint64_t v = load_be(8);
-    pos_ += 8;
-    return v;
+  std::uint64_t read_u64(std::string_view field = {}) noexcept {
+    const std::uint8_t* p = take(8, field);
+    return p ? load_be(p, 8) : 0;
   }
 
   /// Exactly `n` raw bytes (no length prefix), e.g. a magic or a fixed-size field.
-  result<std::span<const std::uint8_t>> read_bytes(std::size_t n,
-                                                   std::string_view field = {}) noexcept {
-    if (remaining() < n) return short_input(field);
-    auto out = in_.subspan(pos_, n);
-    pos_ += n;
-    return out;
+  std::span<const std::uint8_t> read_bytes(std::size_t n, std::string_view field = {}) noexcept {
+    const std::uint8_t* p = take(n, field);
+    return p ? std::span<const std::uint8_t>(p, n) : std::span<const std::uint8_t>();
   }
 
   /// RFC 4251 §5 `string`: uint32 length, then that many bytes. A length above `max_len` is
   /// refused before the input is looked at (too_large), so a hostile length never sizes anything;
   /// a length beyond the input is truncated. The returned span points into the input.
-  result<std::span<const std::uint8_t>> read_string(std::size_t max_len,
-                                                    std::string_view field = {}) noexcept {
-    if (remaining() < 4) return short_input(field);
-    const std::uint32_t len = static_cast<std::uint32_t>(load_be(4));
-    if (len > max_len) return with_field(error(errc::too_large), field, "length exceeds its bound");
-    if (remaining() - 4 < len) return short_input(field);
-    auto out = in_.subspan(pos_ + 4, len);
-    pos_ += 4 + static_cast<std::size_t>(len);
-    return out;
+  std::span<const std::uint8_t> read_string(std::size_t max_len,
+                                            std::string_view field = {}) noexcept {
+    if (remaining() < 4) {
+      short_input(field);
+      return {};
+    }
+    const std::uint64_t len = load_be(in_.data() + pos_, 4);
+    if (len > max_len) {
+      refuse(errc::too_large, field, "length exceeds its bound", nullptr);
+      return {};
+    }
+    if (remaining() - 4 < len) {
+      short_input(field);
+      return {};
+    }
+    pos_ += 4;
+    return read_bytes(static_cast<std::size_t>(len), field);
+  }
+
+  /// A `string` of exactly `n` bytes (a key, a signature, a digest): longer is too_large as for
+  /// read_string, shorter fails with errc::malformed and the detail `what`. The result is
+  /// empty or `n` bytes long.
+  std::span<const std::uint8_t> read_string_of(std::size_t n, std::string_view field,
+                                               std::string_view what) noexcept {
+    const auto s = read_string(n, field);
+    check(s.size() == n, errc::malformed, what);
+    return failed() ? std::span<const std::uint8_t>() : s;
   }
 
   /// A `string` viewed as characters (key type names, comments, principals). No character-set
   /// check here: callers that need one (no NUL, printable) apply their own rule.
-  result<std::string_view> read_text(std::size_t max_len, std::string_view field = {}) noexcept {
-    auto s = read_string(max_len, field);
-    if (!s) return s.error_value();
-    return as_text(*s);
+  std::string_view read_text(std::size_t max_len, std::string_view field = {}) noexcept {
+    return as_text(read_string(max_len, field));
   }
 
-  /// Succeeds only if everything was consumed: structures are closed, trailing bytes refused.
-  result<void> expect_end(std::string_view field = {}) noexcept {
-    if (!at_end()) return with_field(error(errc::trailing_bytes), field, "bytes after the end");
-    return ok();
+  /// Fails unless everything was consumed: structures are closed, trailing bytes refused.
+  void expect_end(std::string_view field = {}) noexcept {
+    if (!at_end()) refuse(errc::trailing_bytes, field, "bytes after the end", nullptr);
+  }
+
+  /// A rule of the format: fails with `code` and the detail `what` unless `cond` holds.
+  void check(bool cond, errc code, std::string_view what, const char* hint = nullptr) noexcept {
+    if (!cond) [[unlikely]] refuse(code, {}, what, hint);
+  }
+  /// The same for an error that quotes the input: `make()` builds it, and only when it is kept.
+  template <class MakeError>
+  void check(bool cond, MakeError&& make) noexcept {
+    if (!cond) [[unlikely]] fail_with(make);
+  }
+  /// Fails with `code` and the detail `what` (a rule the input broke, whatever its values).
+  void fail(errc code, std::string_view what) noexcept { refuse(code, {}, what, nullptr); }
+  /// Fails with the error `make()` builds, unless an error is already kept. Out of line, so the
+  /// error is built in this frame and not in every parser's (docs/embedded.md, "Sizes").
+  template <class MakeError>
+  [[gnu::cold, gnu::noinline]] void fail_with(MakeError&& make) noexcept {
+    if (!failed()) keep(make());
   }
 
   [[nodiscard]] static std::string_view as_text(std::span<const std::uint8_t> s) noexcept {
@@ -117,22 +149,43 @@ class ssh_reader {
   }
 
  private:
-  [[nodiscard]] constexpr std::uint64_t load_be(std::size_t n) const noexcept {
+  // The next `n` bytes, consumed; nullptr (and the reader failed) if fewer are left.
+  const std::uint8_t* take(std::size_t n, std::string_view field) noexcept {
+    if (remaining() < n) {
+      short_input(field);
+      return nullptr;
+    }
+    const std::uint8_t* p = in_.data() + pos_;
+    pos_ += n;
+    return p;
+  }
+  static constexpr std::uint64_t load_be(const std::uint8_t* p, std::size_t n) noexcept {
     std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) v = (v << 8) | in_[pos_ + i];
+    for (std::size_t i = 0; i < n; ++i) v = (v << 8) | p[i];
     return v;
   }
-  static error with_field(error e, std::string_view field, std::string_view what) noexcept {
+  // "<field>: <what>", or "<what>" for an unnamed field. Out of line for the reason fail_with is.
+  [[gnu::cold, gnu::noinline]] void refuse(errc code, std::string_view field, std::string_view what,
+                                           const char* hint) noexcept {
+    if (failed()) return;
+    error e(code);
     if (!field.empty()) e.append(field).append(": ");
     e.append(what);
-    return e;
+    keep(e.with_hint(hint));
   }
-  static error short_input(std::string_view field) noexcept {
-    return with_field(error(errc::truncated), field, "input ends inside the field");
+  void short_input(std::string_view field) noexcept {
+    refuse(errc::truncated, field, "input ends inside the field", nullptr);
+  }
+  void keep(const error& e) noexcept {
+    failed_ = true;
+    pos_ = in_.size();
+    if (first_ != nullptr) *first_ = e;
   }
 
   std::span<const std::uint8_t> in_{};
   std::size_t pos_ = 0;
+  error* first_ = nullptr;
+  bool failed_ = false;
 };
 
 }  // namespace detail
