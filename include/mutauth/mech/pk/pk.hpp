@@ -77,7 +77,7 @@ inline constexpr std::size_t max_message_size =
 static_assert(max_admission_size <= max_proof_size);
 inline constexpr std::string_view prologue_label = "mutauth-pk";
 
-static_assert(max_certificate_size == max_credential_size,
+static_assert(!certificates_trusted || max_certificate_size == max_credential_size,
               "a certificate must fit the identity proof's credential field");
 
 inline constexpr const char* hint_decrypt =
@@ -127,9 +127,27 @@ class Context {
       return;
     }
     noise_.emplace(std::move(*hs));
-    if (!id.certificate.empty()) check_own_certificate();
+    if (id.certificate.empty()) return;
+#if MUTAUTH_PK_TRUST_CERTIFICATES
+    check_own_certificate();
+#else
+    err_ = error(errc::invalid_argument, "an identity certificate is configured, and this build trusts pinned keys only",
+                 "leave Identity::certificate empty, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
+#endif
   }
 
+  // A pinned-only build (limits.hpp) has no code to check a CA, a KRL or a cached CA signature:
+  // configuring one is refused rather than silently ignored.
+  template <class Trust>
+  void refuse_certificate_trust(const Trust& t) noexcept {
+    if (certificates_trusted || err_) return;
+    if (!t.authorities.empty() || t.revoked != nullptr || t.cert_cache != nullptr)
+      err_ = error(errc::invalid_argument,
+                   "a certificate authority, KRL or verify cache is configured, and this build trusts pinned keys only",
+                   "trust pinned keys only, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
+  }
+
+#if MUTAUTH_PK_TRUST_CERTIFICATES
   // Our certificate must parse and certify our identity key: a proof signed by one key carrying
   // a certificate for another would only ever be refused by the peer (spec §5.2).
   void check_own_certificate() noexcept {
@@ -151,6 +169,7 @@ class Context {
       own_cert_refused_ = true;
     }
   }
+#endif
 
   [[nodiscard]] static bool same_key(const Ed25519PublicKey& a, const Ed25519PublicKey& b) noexcept {
     return sodium_memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) == 0;
@@ -167,8 +186,14 @@ class Context {
   // Pinned keys are subject to the KRL too (explicit key / SHA256 sections).
   [[nodiscard]] static result<void> check_key_revoked(const Krl* krl, const Ed25519PublicKey& key,
                                                       std::string_view what) noexcept {
+#if MUTAUTH_PK_TRUST_CERTIFICATES
     if (krl == nullptr) return ok();
     return krl->check_key(key, what);
+#else
+    // refuse_certificate_trust() refused a configured KRL when the handshake was built.
+    (void)krl, (void)key, (void)what;
+    return ok();
+#endif
   }
 
  public:
@@ -216,7 +241,7 @@ class Context {
   // payload is encrypted (spec §5.4).
   [[nodiscard]] result<std::size_t> write_proof(role self, std::string_view name, std::size_t at) noexcept {
     // With a certificate configured, the proof carries it (credential type 2) instead of the key.
-    const bool cert = !id_.certificate.empty();
+    const bool cert = certificates_trusted && !id_.certificate.empty();
     const credential_type type = cert ? credential_type::openssh_certificate : credential_type::raw_ed25519;
     const bytes_view credential = cert ? id_.certificate : bytes_view(id_.key->public_key().bytes);
     std::array<std::uint8_t, max_signed_size> tbs{};
@@ -339,6 +364,7 @@ struct PublicKey {
         : Context(detail::nz::Role::initiator, cfg.identity, cfg.channel_binding),
           target_(target),
           trust_(cfg.trust) {
+      refuse_certificate_trust(trust_);
       choose_asserted_name();
     }
 
@@ -474,6 +500,7 @@ struct PublicKey {
       Principal server;
       server.mechanism = PublicKey::name;
       (void)server.name.append(target_.pk_name().view());
+#if MUTAUTH_PK_TRUST_CERTIFICATES
       if (p->type == detail::credential_type::openssh_certificate) {
         auto cert = parse_certificate(p->credential);
         if (!cert) return about("server certificate: ", cert.error_value());
@@ -487,6 +514,7 @@ struct PublicKey {
         server.has_serial = v->serial != 0;
         return PeerVerified<PublicKey>::assert_peer_verified(server);
       }
+#endif  // a pinned-only build: parse_proof() refused a certificate
       auto key = raw_key(*p);
       if (!key) return key.error_value();
       bool pinned_name = false, pinned_key = false;
@@ -529,7 +557,9 @@ struct PublicKey {
     explicit Acceptor(const AcceptorConfig& cfg) noexcept
         : Context(detail::nz::Role::responder, cfg.identity, cfg.channel_binding),
           service_(cfg.service),
-          trust_(cfg.trust) {}
+          trust_(cfg.trust) {
+      refuse_certificate_trust(trust_);
+    }
 
     [[nodiscard]] result<mech_step> on_token(bytes_view msg) noexcept {
       if (err_) return err_;
@@ -602,6 +632,7 @@ struct PublicKey {
       if (!p) return p.error_value();
       Principal client;
       client.mechanism = PublicKey::name;
+#if MUTAUTH_PK_TRUST_CERTIFICATES
       if (p->type == detail::credential_type::openssh_certificate) {
         auto cert = parse_certificate(p->credential);
         if (!cert) return about("client certificate: ", cert.error_value());
@@ -615,6 +646,7 @@ struct PublicKey {
         (void)client.fingerprint.append(fingerprint(v->key).view());
         return PeerVerified<PublicKey>::assert_peer_verified(client);
       }
+#endif  // a pinned-only build: parse_proof() refused a certificate
       auto key = raw_key(*p);
       if (!key) return key.error_value();
       const PinnedClient* who = nullptr;
@@ -655,6 +687,7 @@ static_assert(Mechanism<PublicKey>);
 
 namespace detail {
 
+#if MUTAUTH_PK_TRUST_CERTIFICATES
 // The checks every peer would make of our own certificate that do not depend on the peer's
 // trust: parses, certifies `key`, of the role's type, valid now, no critical options, and a CA
 // signature that verifies (docs/design.md §4). `now`/`skew` as in the trust stores.
@@ -681,6 +714,13 @@ namespace detail {
   MUTAUTH_TRY(check_ca_signature(*c));
   return *c;
 }
+#endif
+
+// What validate() says of a certificate in a pinned-only build (limits.hpp).
+[[nodiscard]] inline error certificate_not_built() noexcept {
+  return error(errc::invalid_argument, "a certificate is configured, and this build trusts pinned keys only",
+               "leave Identity::certificate empty, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
+}
 
 }  // namespace detail
 
@@ -695,6 +735,10 @@ namespace detail {
   if (cfg.identity.key == nullptr)
     return error(errc::invalid_argument, "the server has no identity key", "set AcceptorConfig::identity.key");
   if (cfg.identity.certificate.empty()) return ok();  // a raw key: clients pin it for the service
+#if !MUTAUTH_PK_TRUST_CERTIFICATES
+  (void)allow_host_wide_credentials;
+  return detail::certificate_not_built();
+#else
   auto c = detail::check_own_certificate_for(cfg.identity.certificate, *cfg.identity.key, certificate_type::host,
                                              detail::now(cfg.trust.now), cfg.trust.clock_skew);
   if (!c) return c.error_value();
@@ -717,6 +761,7 @@ namespace detail {
                                  "host-wide credentials (--host-wide); or sign with -n <service principal>"
                                : "sign the server's key with ssh-keygen -s ca -h -n <service principal>, or serve a "
                                  "name the certificate lists");
+#endif
 }
 
 /// Whether a client configured so can ever be verified as the principal it asserts: a key is
@@ -733,6 +778,9 @@ namespace detail {
                    "set identity.name to the principal the server pins this key for");
     return ok();
   }
+#if !MUTAUTH_PK_TRUST_CERTIFICATES
+  return detail::certificate_not_built();
+#else
   auto c = detail::check_own_certificate_for(cfg.identity.certificate, *cfg.identity.key, certificate_type::user,
                                              detail::now(cfg.trust.now), cfg.trust.clock_skew);
   if (!c) return c.error_value();
@@ -751,6 +799,7 @@ namespace detail {
   e.append(cfg.identity.name);
   detail::append_principals(e, *c);
   return e.with_hint("assert one of the certificate's principals, or sign with -n <principal>");
+#endif
 }
 
 }  // namespace pk
