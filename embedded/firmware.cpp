@@ -38,12 +38,16 @@ namespace {
 
 // ------------------------------------------------------------------ console (semihosting)
 
-/// A line of console text in fixed storage (no printf: newlib's drags in ~20 KB).
+/// A line of console text in fixed storage (no printf: newlib's drags in ~20 KB), written out in
+/// pieces when it outgrows its buffer: a Line lives in the frame of main(), which the stack
+/// figures count (bench/results/mcu.md).
 class Line {
  public:
   Line& operator<<(std::string_view s) noexcept {
-    for (char c : s)
-      if (n_ + 1 < sizeof buf_) buf_[n_++] = c;
+    for (char c : s) {
+      if (n_ + 2 >= sizeof buf_) flush();
+      buf_[n_++] = c;
+    }
     return *this;
   }
   Line& operator<<(std::uint64_t v) noexcept {
@@ -54,13 +58,17 @@ class Line {
     return *this;
   }
   ~Line() {
-    buf_[n_] = '\n';
-    buf_[n_ + 1] = 0;
-    fw::semihosting::write0(buf_);
+    buf_[n_++] = '\n';
+    flush();
   }
 
  private:
-  char buf_[512];
+  void flush() noexcept {
+    buf_[n_] = 0;
+    fw::semihosting::write0(buf_);
+    n_ = 0;
+  }
+  char buf_[64];
   std::size_t n_ = 0;
 };
 
@@ -253,6 +261,50 @@ void report_sizes_and_stack(const Params& p, std::size_t stack_at_established) n
         << " sizeof_secret_key=" << static_cast<std::uint64_t>(sizeof(pk::Ed25519SecretKey));
 }
 
+// The setup (credentials parsed, the connection built) out of line: its temporaries would otherwise
+// stay in main()'s frame, below which the whole handshake runs.
+__attribute__((noinline)) Connection<PK>* setup(const Params& p) noexcept {
+  auto k = pk::parse_private_key(fw_cred_key);
+  if (!k) fail("embedded private key", k.error_value(), 2);
+  key = new (key_storage) pk::Ed25519SecretKey(std::move(*k));
+  bytes_view cert{};
+  if (!pk::certificates_trusted && !p.pinned) {
+    say() << "mode=ca: this image trusts pinned keys only (MUTAUTH_PK_TRUST_CERTIFICATES=0)";
+    fw::semihosting::exit(2);
+  }
+  if constexpr (pk::certificates_trusted) {  // a pinned-only image links no certificate parser
+    if (!p.pinned) {
+      auto c = pk::parse_certificate_line(p.server ? fw_cred_host_cert : fw_cred_user_cert, cert_blob);
+      if (!c) fail("embedded certificate", c.error_value(), 2);
+      cert = *c;
+    }
+  }
+  if (p.server) {
+    auto t = authorized_keys.parse(fw_cred_authorized_keys);
+    if (!t) fail("embedded authorized_keys", t.error_value(), 2);
+    auto svc = ServicePrincipal::parse("host/mcu.example.test");
+    if (!svc) fail("service name", svc.error_value(), 2);
+    auto* acfg = new (acfg_storage) pk::AcceptorConfig{
+        .identity = {key, {}, cert}, .service = *svc, .trust = authorized_keys.trust(), .channel_binding = {}};
+    acfg->trust.now = host_now;
+    // A pinned-only image refuses a CA in its trust: keep the pins (a pinned-mode run of the full
+    // image keeps both, as a host would).
+    if (!pk::certificates_trusted) acfg->trust = pk::ClientTrust{.pinned = authorized_keys.trust().pinned};
+    return new (conn_storage) Connection<PK>(as_server, *acfg, admit);
+  } else {
+    auto t = known_hosts.parse(fw_cred_known_hosts);
+    if (!t) fail("embedded known_hosts", t.error_value(), 2);
+    auto t2 = ServicePrincipal::parse(p.target);
+    if (!t2) fail("target", t2.error_value(), 2);
+    const auto* target = new (target_storage) ServicePrincipal(*t2);
+    icfg.identity = {key, "mcu-sensor", cert};
+    icfg.trust = known_hosts.trust();
+    icfg.trust.now = host_now;
+    if (!pk::certificates_trusted) icfg.trust = pk::ServerTrust{.pinned = known_hosts.trust().pinned};
+    return new (conn_storage) Connection<PK>(as_client, *target, icfg);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -277,46 +329,7 @@ int main() {
   say() << "randombytes: " << randombytes_implementation_name() << " (NOT FOR PRODUCTION)";
 
   setup_meter.begin();
-  auto k = pk::parse_private_key(fw_cred_key);
-  if (!k) fail("embedded private key", k.error_value(), 2);
-  key = new (key_storage) pk::Ed25519SecretKey(std::move(*k));
-  bytes_view cert{};
-  if (!pk::certificates_trusted && !p.pinned) {
-    say() << "mode=ca: this image trusts pinned keys only (MUTAUTH_PK_TRUST_CERTIFICATES=0)";
-    fw::semihosting::exit(2);
-  }
-  if constexpr (pk::certificates_trusted) {  // a pinned-only image links no certificate parser
-    if (!p.pinned) {
-      auto c = pk::parse_certificate_line(p.server ? fw_cred_host_cert : fw_cred_user_cert, cert_blob);
-      if (!c) fail("embedded certificate", c.error_value(), 2);
-      cert = *c;
-    }
-  }
-  Connection<PK>* conn = nullptr;
-  if (p.server) {
-    auto t = authorized_keys.parse(fw_cred_authorized_keys);
-    if (!t) fail("embedded authorized_keys", t.error_value(), 2);
-    auto svc = ServicePrincipal::parse("host/mcu.example.test");
-    if (!svc) fail("service name", svc.error_value(), 2);
-    auto* acfg = new (acfg_storage) pk::AcceptorConfig{
-        .identity = {key, {}, cert}, .service = *svc, .trust = authorized_keys.trust(), .channel_binding = {}};
-    acfg->trust.now = host_now;
-    // A pinned-only image refuses a CA in its trust: keep the pins (a pinned-mode run of the full
-    // image keeps both, as a host would).
-    if (!pk::certificates_trusted) acfg->trust = pk::ClientTrust{.pinned = authorized_keys.trust().pinned};
-    conn = new (conn_storage) Connection<PK>(as_server, *acfg, admit);
-  } else {
-    auto t = known_hosts.parse(fw_cred_known_hosts);
-    if (!t) fail("embedded known_hosts", t.error_value(), 2);
-    auto t2 = ServicePrincipal::parse(p.target);
-    if (!t2) fail("target", t2.error_value(), 2);
-    const auto* target = new (target_storage) ServicePrincipal(*t2);
-    icfg.identity = {key, "mcu-sensor", cert};
-    icfg.trust = known_hosts.trust();
-    icfg.trust.now = host_now;
-    if (!pk::certificates_trusted) icfg.trust = pk::ServerTrust{.pinned = known_hosts.trust().pinned};
-    conn = new (conn_storage) Connection<PK>(as_client, *target, icfg);
-  }
+  Connection<PK>* conn = setup(p);
   setup_meter.end();
   stack_setup = stack_peak();
   repaint_stack();

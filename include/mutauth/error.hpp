@@ -310,6 +310,12 @@ class [[nodiscard]] result {
   }
   constexpr result(const error& e) noexcept : ok_(false), err_(e) {}
   constexpr result(errc c) noexcept : ok_(false), err_(c) {}
+  /// Builds the value in place from `a...` (T{a...}), so that a large value returned through a
+  /// result is not first built as a temporary beside it (docs/embedded.md, "Sizes").
+  template <class... A>
+  explicit result(std::in_place_t, A&&... a) noexcept : ok_(true) {
+    ::new (static_cast<void*>(&val_)) T{static_cast<A&&>(a)...};
+  }
   result(result&& o) noexcept : ok_(o.ok_) {
     if (ok_) ::new (static_cast<void*>(&val_)) T(std::move(o.val_));
     else ::new (static_cast<void*>(&err_)) error(o.err_);

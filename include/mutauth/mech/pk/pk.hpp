@@ -390,10 +390,7 @@ struct PublicKey {
     [[nodiscard]] result<Concluded<PublicKey>> conclude() && noexcept {
       auto* s = std::get_if<Admitted>(&state_);
       if (s == nullptr) return error(errc::wrong_state, "conclude() before the server admitted this client");
-      Concluded<PublicKey> c{std::move(s->server), local_principal(asserted_.view()), target_,
-                             std::move(keys_)};
-      state_ = Spent{};
-      return c;
+      return conclude_from(*s);
     }
 
     void wipe() noexcept {
@@ -402,6 +399,34 @@ struct PublicKey {
     }
 
    private:
+    // pk_name() equality (`svc/host[:port]`, docs/design.md §3) without rendering either name: each
+    // rendering is a max_text-sized temporary in verify_server()'s frame (docs/embedded.md, "Sizes").
+    // The rendering is injective (a service class has no '/', a host no ':'), so this is the same test.
+    [[nodiscard]] static bool same_pk_name(const ServicePrincipal& a, const ServicePrincipal& b) noexcept {
+      return a.service() == b.service() && a.host() == b.host() && a.port() == b.port();
+    }
+    // Appends a.pk_name() to `out` piece by piece; it fits, as pk_name() does (max_text).
+    template <class String>
+    static void append_pk_name(String& out, const ServicePrincipal& a) noexcept {
+      (void)out.append(a.service());
+      (void)out.append("/");
+      (void)out.append(a.host());
+      if (a.has_port()) {
+        (void)out.append(":");
+        (void)out.append_uint(a.port());
+      }
+    }
+
+    // The Concluded is built inside the result the caller receives (one return, so the result is
+    // the caller's own object): not a second 1.4 KB copy in conclude_session()'s frame on the
+    // Cortex-M4 (docs/embedded.md, "Sizes").
+    [[nodiscard]] result<Concluded<PublicKey>> conclude_from(Admitted& s) noexcept {
+      result<Concluded<PublicKey>> c(std::in_place, std::move(s.server), local_principal(asserted_.view()), target_,
+                                     std::move(keys_));
+      state_ = Spent{};
+      return c;
+    }
+
     // OpenSSH's rule (spec §10.2): the client names the principal it asserts; a certificate with
     // a single principal may stand for it. The server checks it; we check what we can now, so
     // that a misconfiguration says so here rather than as the server's refusal.
@@ -446,7 +471,7 @@ struct PublicKey {
       put_header(3);
       auto n = write_proof(role::initiator, asserted_.view(), detail::header_size);
       if (!n) return n.error_value();
-      state_ = AwaitAdmission{std::move(*server)};
+      state_.template emplace<AwaitAdmission>(std::move(*server));  // in place: no 0.5-1 KB temporary
       return mech_step{bytes_view(out_.data(), *n), false};
     }
 
@@ -490,7 +515,7 @@ struct PublicKey {
       // realm (spec §10.1): the target's realm, if the caller gave one, is for Kerberos.
       if (claimed->has_realm())
         return error(errc::malformed, "server proved a service principal with a realm; mutauth-pk names have none");
-      if (claimed->pk_name().view() != target_.pk_name().view()) {
+      if (!same_pk_name(*claimed, target_)) {
         error e(errc::name_mismatch, "server proved ");
         e.append(p->name);
         e.append(" but the client asked for ");
@@ -499,7 +524,7 @@ struct PublicKey {
       }
       Principal server;
       server.mechanism = PublicKey::name;
-      (void)server.name.append(target_.pk_name().view());
+      append_pk_name(server.name, target_);
 #if MUTAUTH_PK_TRUST_CERTIFICATES
       if (p->type == detail::credential_type::openssh_certificate) {
         auto cert = parse_certificate(p->credential);
@@ -519,7 +544,7 @@ struct PublicKey {
       if (!key) return key.error_value();
       bool pinned_name = false, pinned_key = false;
       for (const PinnedServer& pin : trust_.pinned) {
-        if (pin.name.pk_name().view() != target_.pk_name().view()) continue;
+        if (!same_pk_name(pin.name, target_)) continue;
         pinned_name = true;
         if (sodium_memcmp(pin.key.bytes.data(), key->bytes.data(), 32) == 0) pinned_key = true;
       }
@@ -618,7 +643,7 @@ struct PublicKey {
       auto n = noise_->encrypt_and_hash(bytes_view(dst.data(), alen), dst);
       if (!n) return n.error_value();
       MUTAUTH_TRY(split_keys());
-      state_ = Admitting{std::move(*client)};
+      state_.template emplace<Admitting>(std::move(*client));  // in place, as on_message2()
       return mech_step{bytes_view(out_.data(), detail::header_size + *n), true};
     }
 
