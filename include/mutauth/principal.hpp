@@ -17,7 +17,8 @@
 // MUTAUTH_SESSION_NAME_BYTES (session.hpp): a firmware that talks to a few short names sets e.g. 64,
 // and ServicePrincipal, Principal and the pk proof buffers shrink with it (docs/embedded.md,
 // "Sizes"). A longer name is refused with errc::too_large, never truncated; every other rule is
-// unchanged. It changes those types' layout, so every translation unit must agree.
+// unchanged. It changes those types' layout, so every translation unit must agree. It is meant for
+// pk-only builds: a Kerberos build keeps the default (GSS-API names are not bounded by it).
 #ifndef MUTAUTH_NAME_CAPACITY
 #define MUTAUTH_NAME_CAPACITY 0
 #endif
