@@ -352,6 +352,9 @@ struct PublicKey {
     struct Start {};
     struct AwaitServerProof {};
     struct AwaitAdmission {
+      // A constructor, so that variant::emplace can build it in place (C++17 aggregates cannot be
+      // built from parentheses, which emplace uses, on every compiler we support).
+      explicit AwaitAdmission(PeerVerified<PublicKey>&& s) noexcept : server(std::move(s)) {}
       PeerVerified<PublicKey> server;  // minted in verify_server()
     };
     struct Admitted {
@@ -416,6 +419,11 @@ struct PublicKey {
         (void)out.append_uint(a.port());
       }
     }
+
+    // AwaitAdmission -> Admitted. The witness moves through a temporary (the new state replaces the
+    // one holding it); out of line, so that the temporary is not in on_message4()'s frame while
+    // split_keys() runs below it (docs/embedded.md, "Sizes").
+    [[gnu::noinline]] void admit(AwaitAdmission& s) noexcept { state_ = Admitted{std::move(s.server)}; }
 
     // The Concluded is built inside the result the caller receives (one return, so the result is
     // the caller's own object): not a second 1.4 KB copy in conclude_session()'s frame on the
@@ -492,7 +500,7 @@ struct PublicKey {
         return e;
       }
       MUTAUTH_TRY(split_keys());
-      state_ = Admitted{std::move(s.server)};
+      admit(s);
       return mech_step{{}, true};
     }
 
@@ -505,26 +513,7 @@ struct PublicKey {
     [[nodiscard]] result<PeerVerified<PublicKey>> verify_server(bytes_view proof) noexcept {
       auto p = detail::parse_proof(proof);
       if (!p) return p.error_value();
-      auto claimed = ServicePrincipal::parse(p->name);
-      if (!claimed) {
-        error e(errc::malformed, "server proved an invalid service principal: ");
-        e.append(claimed.error_value().detail());
-        return e;
-      }
-      // G2: the name comes from our caller; the server may only confirm it. pk names carry no
-      // realm (spec §10.1): the target's realm, if the caller gave one, is for Kerberos.
-      if (claimed->has_realm())
-        return error(errc::malformed, "server proved a service principal with a realm; mutauth-pk names have none");
-      if (!same_pk_name(*claimed, target_)) {
-        error e(errc::name_mismatch, "server proved ");
-        e.append(p->name);
-        e.append(" but the client asked for ");
-        e.append(target_.pk_name().view());
-        return e;
-      }
-      Principal server;
-      server.mechanism = PublicKey::name;
-      append_pk_name(server.name, target_);
+      MUTAUTH_TRY(check_proved_name(p->name));
 #if MUTAUTH_PK_TRUST_CERTIFICATES
       if (p->type == detail::credential_type::openssh_certificate) {
         auto cert = parse_certificate(p->credential);
@@ -533,11 +522,7 @@ struct PublicKey {
         if (!v) return about("server certificate: ", v.error_value());
         // A valid certificate replayed by someone without its key fails here (bad_signature).
         MUTAUTH_TRY(verify_signature(*p, v->key, role::acceptor, h_before_));
-        (void)server.fingerprint.append(fingerprint(v->key).view());
-        (void)server.key_id.append(v->key_id);  // fits: parse_certificate caps it at 127
-        server.serial = v->serial;
-        server.has_serial = v->serial != 0;
-        return PeerVerified<PublicKey>::assert_peer_verified(server);
+        return mint_server(v->key, v->key_id, v->serial);
       }
 #endif  // a pinned-only build: parse_proof() refused a certificate
       auto key = raw_key(*p);
@@ -559,7 +544,44 @@ struct PublicKey {
       }
       MUTAUTH_TRY(check_key_revoked(trust_.revoked, *key, "server key"));
       MUTAUTH_TRY(verify_signature(*p, *key, role::acceptor, h_before_));
-      (void)server.fingerprint.append(fingerprint(*key).view());
+      return mint_server(*key, {}, 0);
+    }
+
+    // G2: the name comes from our caller; the server may only confirm it. pk names carry no
+    // realm (spec §10.1): the target's realm, if the caller gave one, is for Kerberos. Out of line,
+    // as mint_server(): the parsed name is not in verify_server()'s frame below the signature check
+    // (docs/embedded.md, "Sizes").
+    [[gnu::noinline]] result<void> check_proved_name(std::string_view proved) const noexcept {
+      auto claimed = ServicePrincipal::parse(proved);
+      if (!claimed) {
+        error e(errc::malformed, "server proved an invalid service principal: ");
+        e.append(claimed.error_value().detail());
+        return e;
+      }
+      if (claimed->has_realm())
+        return error(errc::malformed, "server proved a service principal with a realm; mutauth-pk names have none");
+      if (!same_pk_name(*claimed, target_)) {
+        error e(errc::name_mismatch, "server proved ");
+        e.append(proved);
+        e.append(" but the client asked for ");
+        e.append(target_.pk_name().view());
+        return e;
+      }
+      return ok();
+    }
+
+    // Mints the server's witness. Called only on the line after the proof signature by `key`
+    // verified (verify_server()); out of line so that the Principal is built after that check
+    // returned, not in a frame below it.
+    [[gnu::noinline]] result<PeerVerified<PublicKey>> mint_server(const Ed25519PublicKey& key, std::string_view key_id,
+                                                                  std::uint64_t serial) const noexcept {
+      Principal server;
+      server.mechanism = PublicKey::name;
+      append_pk_name(server.name, target_);
+      (void)server.fingerprint.append(fingerprint(key).view());
+      (void)server.key_id.append(key_id);  // fits: parse_certificate caps it at 127
+      server.serial = serial;
+      server.has_serial = serial != 0;  // 0: the CA does not number its certificates
       return PeerVerified<PublicKey>::assert_peer_verified(server);
     }
 
@@ -574,6 +596,7 @@ struct PublicKey {
     struct AwaitHello {};
     struct AwaitClientProof {};
     struct Admitting {
+      explicit Admitting(PeerVerified<PublicKey>&& c) noexcept : client(std::move(c)) {}  // as AwaitAdmission
       PeerVerified<PublicKey> client;  // minted in verify_client()
     };
     struct Spent {};
