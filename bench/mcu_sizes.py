@@ -25,7 +25,7 @@ def origin(obj, section):
         return "mutauth"
     if "credentials" in obj:
         return "credentials"
-    if any(s in obj for s in ("startup.c", "randombytes_test_only", "syscalls.c")):
+    if any(s in obj for s in ("startup.c", "randombytes_test_only", "syscalls.c", "sodium_meter", "sodium_wraps")):
         return "board"
     if obj.startswith("/usr/lib/") or "arm-none-eabi" in obj:
         return "runtime"

@@ -469,6 +469,22 @@ for exe, label in (("min_client", "libsodium shared"), ("min_client_static_sodiu
              f"{fsize:,} / {text:,} / {data:,} / {bss:,} B |")
 L.append("")
 
+# ---- Cortex-M4 (bench/mcu_report.sh, run by bench/report.sh) ---------------------------------------
+mcu_json, mcu_skip = os.path.join(out_dir, "mcu.json"), os.path.join(out_dir, "mcu.skipped")
+if os.path.exists(mcu_skip):
+    L.append("## Cortex-M4 firmware (QEMU mps2-an386)\n")
+    L.append(f"Skipped: {open(mcu_skip).read().strip()}.\n")
+elif os.path.exists(mcu_json):
+    mcu = json.load(open(mcu_json))
+    L.append("## Cortex-M4 firmware (QEMU mps2-an386)\n")
+    L.append("The whole method and every figure: [mcu.md](mcu.md) (bench/mcu_report.sh). Against issue 14's targets:\n")
+    L.append("| figure | now | target | met |\n|---|---:|---:|---|")
+    for t in mcu.get("targets", []):
+        L.append(f"| {t['what']} | {t['now']:,} B | {t['target']:,} B | {'yes' if t['met'] else 'no'} |")
+    for r in mcu.get("runs", []):
+        L.append(f"| handshake instructions, {r['role']} {r['mode']} | {r['handshake_instructions']:,} | | |")
+    L.append("")
+
 with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
     f.write("\n".join(L) + "\n")
 

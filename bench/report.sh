@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # mutauth benchmark report — one command: configure + build the benchmarks, run them, and write
-# bench/results/ (raw JSON per binary, console logs, footprint.json, REPORT.md, handshake.svg).
+# bench/results/ (raw JSON per binary, console logs, footprint.json, REPORT.md, handshake.svg, and
+# the Cortex-M4 firmware's mcu.md/mcu.json through bench/mcu_report.sh).
 #
 #   bench/report.sh            full report, median of 5 repetitions (about 3 minutes)
 #   bench/report.sh --smoke    CI: build, run every binary once briefly, report into a temp dir;
@@ -94,6 +95,24 @@ if [ -x "$bin/bench_footprint_1k" ]; then
   "$bin/bench_footprint_1k" --out "$out/footprint_1k.json" || fp_rc=$?
   [ "$fp_rc" -le 1 ] || { echo "bench_footprint_1k failed ($fp_rc)" >&2; exit 1; }
   cat "$out/footprint_1k.json"
+fi
+
+# The Cortex-M4 section (bench/results/mcu.md, docs/embedded.md): the firmware under QEMU against
+# this build's CLI. Skipped, with the reason, where the cross toolchain or QEMU is missing; not in
+# --smoke (its first run fetches and builds libsodium for the target).
+rm -f "$out/mcu.skipped"
+if [ "$smoke" = 1 ]; then
+  echo "== mcu_report: skipped in --smoke (run bench/report.sh or bench/mcu_report.sh for it)"
+else
+  # shellcheck source=scripts/lib/mcu.sh
+  mcu_missing=$(source "$root/scripts/lib/mcu.sh" && mutauth_mcu_missing_tools)
+  if [ -n "$mcu_missing" ]; then
+    echo "== mcu_report: skipped: missing $mcu_missing (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev autoconf automake libtool)" >&2
+    echo "missing $mcu_missing" > "$out/mcu.skipped"
+  else
+    echo "== mcu_report"
+    bash "$here/mcu_report.sh" "$build"
+  fi
 fi
 
 echo "== report"

@@ -23,6 +23,7 @@
 #include "mutauth/mech/pk/trust_file.hpp"
 #include "randombytes_test_only.h"
 #include "semihosting.hpp"
+#include "sodium_meter.h"
 #include "uart.hpp"
 
 using namespace mutauth;
@@ -37,12 +38,16 @@ namespace {
 
 // ------------------------------------------------------------------ console (semihosting)
 
-/// A line of console text in fixed storage (no printf: newlib's drags in ~20 KB).
+/// A line of console text in fixed storage (no printf: newlib's drags in ~20 KB), written out in
+/// pieces when it outgrows its buffer: a Line lives in the frame of main(), which the stack
+/// figures count (bench/results/mcu.md).
 class Line {
  public:
   Line& operator<<(std::string_view s) noexcept {
-    for (char c : s)
-      if (n_ + 1 < sizeof buf_) buf_[n_++] = c;
+    for (char c : s) {
+      if (n_ + 2 >= sizeof buf_) flush();
+      buf_[n_++] = c;
+    }
     return *this;
   }
   Line& operator<<(std::uint64_t v) noexcept {
@@ -53,13 +58,17 @@ class Line {
     return *this;
   }
   ~Line() {
-    buf_[n_] = '\n';
-    buf_[n_ + 1] = 0;
-    fw::semihosting::write0(buf_);
+    buf_[n_++] = '\n';
+    flush();
   }
 
  private:
-  char buf_[512];
+  void flush() noexcept {
+    buf_[n_] = 0;
+    fw::semihosting::write0(buf_);
+    n_ = 0;
+  }
+  char buf_[64];
   std::size_t n_ = 0;
 };
 
@@ -87,24 +96,36 @@ std::uint32_t systick_now() noexcept {
   return v;
 }
 
-/// Ticks spent inside mutauth's calls (the UART polling between them is not counted).
+/// Ticks spent inside mutauth's calls (the UART polling between them is not counted, nor the
+/// stack meter's hooks around libsodium calls: sodium_meter.c).
 struct Meter {
   std::uint64_t ticks = 0;
-  std::uint32_t t0 = 0;
-  void begin() noexcept { t0 = systick_now(); }
-  void end() noexcept { ticks += (t0 - systick_now()) & 0xFFFFFFu; }  // counts down, 24 bits
+  std::uint32_t t0 = 0, hooks0 = 0;
+  void begin() noexcept {
+    hooks0 = fw_sodium_overhead_ticks;
+    t0 = systick_now();
+  }
+  void end() noexcept {
+    const std::uint32_t spent = (t0 - systick_now()) & 0xFFFFFFu;  // counts down, 24 bits
+    ticks += spent - (fw_sodium_overhead_ticks - hooks0);
+  }
 };
 Meter handshake_meter, setup_meter;
 
 /// Bytes of stack ever used: the stack is painted at reset (startup.c); the lowest word that
 /// lost the paint is the high-water mark.
+/// libsodium's frames are painted over again after each call (sodium_meter.c), which keeps their
+/// depth: the whole peak and mutauth's part come from there.
 std::size_t stack_peak() noexcept __attribute__((noinline));
 std::size_t stack_peak() noexcept {
   asm volatile("" ::: "memory");
-  const std::uint32_t* p = __stack_bottom;
-  while (p < __stack_top && *p == 0xC5AC5AC5u) ++p;
-  return static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(__stack_top) -
-                                  reinterpret_cast<std::uintptr_t>(p));
+  return fw_sodium_total_stack();
+}
+/// The deepest stack outside libsodium's frames (the RAM target counts this part).
+std::size_t stack_peak_mutauth() noexcept __attribute__((noinline));
+std::size_t stack_peak_mutauth() noexcept {
+  asm volatile("" ::: "memory");
+  return fw_sodium_mutauth_stack();
 }
 
 /// Paints the free stack again (below this frame), so that the next stack_peak() measures only
@@ -114,6 +135,7 @@ __attribute__((noinline)) void repaint_stack() noexcept {
   asm volatile("mov %0, sp" : "=r"(sp));
   for (std::uint32_t* p = __stack_bottom; p < sp - 16; ++p) *p = 0xC5AC5AC5u;
   asm volatile("" ::: "memory");
+  fw_sodium_meter_reset();
 }
 
 // ------------------------------------------------------------------ parameters
@@ -177,7 +199,7 @@ fw::CmsdkUart uart(0x40004000u);
 // Everything long-lived in static storage: the connection holds its buffers inline.
 pk::Ed25519SecretKey* key;
 alignas(pk::Ed25519SecretKey) unsigned char key_storage[sizeof(pk::Ed25519SecretKey)];
-std::uint8_t cert_blob[pk::max_certificate_size];
+std::uint8_t cert_blob[pk::certificates_trusted ? pk::max_certificate_size : 1];
 pk::KnownHosts<4, 2> known_hosts;
 pk::AuthorizedKeys<4, 2> authorized_keys;
 pk::InitiatorConfig icfg;
@@ -190,7 +212,8 @@ alignas(Connection<PK>) unsigned char conn_storage[sizeof(Connection<PK>)];
 bool admit(const Principal& who) noexcept { return who.name.view() == "operator"; }
 
 [[noreturn]] void fail(std::string_view what, const error& e, int code) noexcept {
-  say() << what << ": errc=" << to_string(e.code()) << " detail=" << e.detail();
+  // what(): the detail, or the code's name where the build drops error texts (MUTAUTH_ERROR_TEXT=0).
+  say() << what << ": errc=" << to_string(e.code()) << " detail=" << e.what();
   say() << "exit " << static_cast<std::uint64_t>(code);
   fw::semihosting::exit(code);
 }
@@ -208,7 +231,7 @@ void drain_and_settle(Connection<PK>& conn) noexcept {
   for (int i = 0; i < 200000; ++i) asm volatile("nop");
 }
 
-std::size_t stack_setup = 0;
+std::size_t stack_setup = 0, mutauth_stack_at_established = 0;
 
 void report_sizes_and_stack(const Params& p, std::size_t stack_at_established) noexcept {
   // No paint left at the bottom: the stack ran into (or past) its end, and the figures below
@@ -223,6 +246,12 @@ void report_sizes_and_stack(const Params& p, std::size_t stack_at_established) n
         << " setup_ticks=" << setup_meter.ticks << " handshake_ticks=" << handshake_meter.ticks
         << " stack_peak_setup=" << static_cast<std::uint64_t>(stack_setup) << " stack_peak_handshake=" << static_cast<std::uint64_t>(stack_at_established)
         << " stack_peak_run=" << static_cast<std::uint64_t>(stack_peak())
+        << " stack_mutauth_handshake=" << static_cast<std::uint64_t>(mutauth_stack_at_established)
+        << " stack_mutauth_run=" << static_cast<std::uint64_t>(stack_peak_mutauth())
+        << " certificates=" << static_cast<std::uint64_t>(pk::certificates_trusted ? 1 : 0)
+        << " max_certificate_size=" << static_cast<std::uint64_t>(pk::max_certificate_size)
+        << " error_text=" << static_cast<std::uint64_t>(MUTAUTH_ERROR_TEXT)
+        << " sizeof_error=" << static_cast<std::uint64_t>(sizeof(error))
         << " sizeof_initiator=" << static_cast<std::uint64_t>(sizeof(Initiator<PK>))
         << " sizeof_acceptor=" << static_cast<std::uint64_t>(sizeof(Acceptor<PK>))
         << " sizeof_session=" << static_cast<std::uint64_t>(sizeof(Session<PK>))
@@ -230,6 +259,50 @@ void report_sizes_and_stack(const Params& p, std::size_t stack_at_established) n
         << " sizeof_known_hosts=" << static_cast<std::uint64_t>(sizeof known_hosts)
         << " sizeof_authorized_keys=" << static_cast<std::uint64_t>(sizeof authorized_keys)
         << " sizeof_secret_key=" << static_cast<std::uint64_t>(sizeof(pk::Ed25519SecretKey));
+}
+
+// The setup (credentials parsed, the connection built) out of line: its temporaries would otherwise
+// stay in main()'s frame, below which the whole handshake runs.
+__attribute__((noinline)) Connection<PK>* setup(const Params& p) noexcept {
+  auto k = pk::parse_private_key(fw_cred_key);
+  if (!k) fail("embedded private key", k.error_value(), 2);
+  key = new (key_storage) pk::Ed25519SecretKey(std::move(*k));
+  bytes_view cert{};
+  if (!pk::certificates_trusted && !p.pinned) {
+    say() << "mode=ca: this image trusts pinned keys only (MUTAUTH_PK_TRUST_CERTIFICATES=0)";
+    fw::semihosting::exit(2);
+  }
+  if constexpr (pk::certificates_trusted) {  // a pinned-only image links no certificate parser
+    if (!p.pinned) {
+      auto c = pk::parse_certificate_line(p.server ? fw_cred_host_cert : fw_cred_user_cert, cert_blob);
+      if (!c) fail("embedded certificate", c.error_value(), 2);
+      cert = *c;
+    }
+  }
+  if (p.server) {
+    auto t = authorized_keys.parse(fw_cred_authorized_keys);
+    if (!t) fail("embedded authorized_keys", t.error_value(), 2);
+    auto svc = ServicePrincipal::parse("host/mcu.example.test");
+    if (!svc) fail("service name", svc.error_value(), 2);
+    auto* acfg = new (acfg_storage) pk::AcceptorConfig{
+        .identity = {key, {}, cert}, .service = *svc, .trust = authorized_keys.trust(), .channel_binding = {}};
+    acfg->trust.now = host_now;
+    // A pinned-only image refuses a CA in its trust: keep the pins (a pinned-mode run of the full
+    // image keeps both, as a host would).
+    if (!pk::certificates_trusted) acfg->trust = pk::ClientTrust{.pinned = authorized_keys.trust().pinned};
+    return new (conn_storage) Connection<PK>(as_server, *acfg, admit);
+  } else {
+    auto t = known_hosts.parse(fw_cred_known_hosts);
+    if (!t) fail("embedded known_hosts", t.error_value(), 2);
+    auto t2 = ServicePrincipal::parse(p.target);
+    if (!t2) fail("target", t2.error_value(), 2);
+    const auto* target = new (target_storage) ServicePrincipal(*t2);
+    icfg.identity = {key, "mcu-sensor", cert};
+    icfg.trust = known_hosts.trust();
+    icfg.trust.now = host_now;
+    if (!pk::certificates_trusted) icfg.trust = pk::ServerTrust{.pinned = known_hosts.trust().pinned};
+    return new (conn_storage) Connection<PK>(as_client, *target, icfg);
+  }
 }
 
 }  // namespace
@@ -256,36 +329,7 @@ int main() {
   say() << "randombytes: " << randombytes_implementation_name() << " (NOT FOR PRODUCTION)";
 
   setup_meter.begin();
-  auto k = pk::parse_private_key(fw_cred_key);
-  if (!k) fail("embedded private key", k.error_value(), 2);
-  key = new (key_storage) pk::Ed25519SecretKey(std::move(*k));
-  bytes_view cert{};
-  if (!p.pinned) {
-    auto c = pk::parse_certificate_line(p.server ? fw_cred_host_cert : fw_cred_user_cert, cert_blob);
-    if (!c) fail("embedded certificate", c.error_value(), 2);
-    cert = *c;
-  }
-  Connection<PK>* conn = nullptr;
-  if (p.server) {
-    auto t = authorized_keys.parse(fw_cred_authorized_keys);
-    if (!t) fail("embedded authorized_keys", t.error_value(), 2);
-    auto svc = ServicePrincipal::parse("host/mcu.example.test");
-    if (!svc) fail("service name", svc.error_value(), 2);
-    auto* acfg = new (acfg_storage) pk::AcceptorConfig{
-        .identity = {key, {}, cert}, .service = *svc, .trust = authorized_keys.trust(), .channel_binding = {}};
-    acfg->trust.now = host_now;
-    conn = new (conn_storage) Connection<PK>(as_server, *acfg, admit);
-  } else {
-    auto t = known_hosts.parse(fw_cred_known_hosts);
-    if (!t) fail("embedded known_hosts", t.error_value(), 2);
-    auto t2 = ServicePrincipal::parse(p.target);
-    if (!t2) fail("target", t2.error_value(), 2);
-    const auto* target = new (target_storage) ServicePrincipal(*t2);
-    icfg.identity = {key, "mcu-sensor", cert};
-    icfg.trust = known_hosts.trust();
-    icfg.trust.now = host_now;
-    conn = new (conn_storage) Connection<PK>(as_client, *target, icfg);
-  }
+  Connection<PK>* conn = setup(p);
   setup_meter.end();
   stack_setup = stack_peak();
   repaint_stack();
@@ -314,6 +358,7 @@ int main() {
           case connection_event::established: {
             established = true;
             stack_at_established = stack_peak();
+            mutauth_stack_at_established = stack_peak_mutauth();
             const auto peer = conn->session()->peer();  // a view into the session's name table
             say() << "established peer=" << peer.name.view() << " local=" << conn->session()->local().name.view()
                   << " fingerprint=" << peer.fingerprint.view();

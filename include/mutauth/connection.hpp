@@ -370,6 +370,13 @@ class Connection {
       if (result<void> q = queue_record(record_type::handshake, r.token); !q) return fail(q.error_value(), alert_mode::clear);
     }
     if (r.st != status::done) return ok();
+    return establish(hs);
+  }
+
+  // Out of line: the Session passing through here is not in on_handshake_record()'s frame, which
+  // lies below every handshake step (docs/embedded.md, "Sizes").
+  template <class Handshake>
+  [[gnu::noinline]] result<void> establish(Handshake& hs) noexcept {
     result<Session<M>> s = std::move(hs).finish();
     if (!s) return fail(s.error_value(), alert_mode::clear);
     // The handshake (and its secrets) goes; the session takes its place.

@@ -11,6 +11,16 @@
 #include <type_traits>  // std::is_nothrow_*
 #include <utility>      // std::move
 
+// MUTAUTH_ERROR_TEXT (default 1) keeps each error's human text: a detail of up to 191 bytes and a
+// static hint. A firmware build sets it to 0 for the whole program (it changes error's layout, so
+// every translation unit must agree, as for MUTAUTH_PK_MAX_CERTIFICATE_SIZE): codes, categories and
+// required_size() stay, detail() and hint() are empty and what() is the code's name. An error is
+// then a few bytes instead of 216, which is most of every result<T> and so of the handshake's stack
+// frames (docs/embedded.md, "Sizes").
+#ifndef MUTAUTH_ERROR_TEXT
+#define MUTAUTH_ERROR_TEXT 1
+#endif
+
 namespace mutauth {
 inline namespace v0 {
 
@@ -194,18 +204,28 @@ enum class errc : std::uint16_t {
 /// static hint and, for buffer_too_small, the size needed. Trivially copyable; never allocates.
 class error {
  public:
+#if MUTAUTH_ERROR_TEXT
   static constexpr std::size_t max_detail = 191;
+#else
+  static constexpr std::size_t max_detail = 0;
+#endif
 
   constexpr error() noexcept = default;
   constexpr explicit error(errc code) noexcept : code_(code) {}
   /// `hint` MUST point to storage that outlives the error (a string literal): hints are static.
-  constexpr error(errc code, std::string_view detail, const char* hint = nullptr) noexcept
-      : code_(code), hint_(hint) {
+  constexpr error(errc code, std::string_view detail, const char* hint = nullptr) noexcept : code_(code) {
+#if MUTAUTH_ERROR_TEXT
+    hint_ = hint;
     set_detail(detail);
+#else
+    (void)detail;
+    (void)hint;
+#endif
   }
 
   [[nodiscard]] constexpr errc code() const noexcept { return code_; }
   [[nodiscard]] constexpr error_category_id category() const noexcept { return category_of(code_); }
+#if MUTAUTH_ERROR_TEXT
   [[nodiscard]] constexpr std::string_view detail() const noexcept { return {detail_, len_}; }
   [[nodiscard]] constexpr std::string_view hint() const noexcept {
     return hint_ ? std::string_view(hint_) : std::string_view();
@@ -213,13 +233,22 @@ class error {
   [[nodiscard]] constexpr std::string_view what() const noexcept {
     return len_ ? detail() : to_string(code_);
   }
+#else
+  [[nodiscard]] constexpr std::string_view detail() const noexcept { return {}; }
+  [[nodiscard]] constexpr std::string_view hint() const noexcept { return {}; }
+  [[nodiscard]] constexpr std::string_view what() const noexcept { return to_string(code_); }
+#endif
   [[nodiscard]] constexpr std::size_t required_size() const noexcept { return required_; }
   constexpr error& with_required_size(std::size_t n) noexcept {
-    required_ = n;
+    required_ = static_cast<decltype(required_)>(n);
     return *this;
   }
   constexpr error& with_hint(const char* h) noexcept {
+#if MUTAUTH_ERROR_TEXT
     hint_ = h;
+#else
+    (void)h;
+#endif
     return *this;
   }
   /// Appends to the detail text (truncating at max_detail); used to add context as an error
@@ -227,6 +256,7 @@ class error {
   /// ASCII are written as \xHH: details quote peers and lower layers (a Kerberos ticket's
   /// server name, a certificate's key id), and a detail must be safe to log as it is.
   constexpr error& append(std::string_view more) noexcept {
+#if MUTAUTH_ERROR_TEXT
     constexpr char hex[] = "0123456789abcdef";
     for (char c : more) {
       if (c >= ' ' && c <= '~') {
@@ -242,12 +272,16 @@ class error {
       }
     }
     detail_[len_] = '\0';
+#else
+    (void)more;
+#endif
     return *this;
   }
   constexpr explicit operator bool() const noexcept { return code_ != errc::ok; }
   friend constexpr bool operator==(const error& a, errc b) noexcept { return a.code_ == b; }
 
  private:
+#if MUTAUTH_ERROR_TEXT
   constexpr void set_detail(std::string_view d) noexcept {
     len_ = 0;
     append(d);
@@ -257,6 +291,11 @@ class error {
   const char* hint_ = nullptr;
   std::size_t required_ = 0;
   char detail_[max_detail + 1] = {};
+#else
+  errc code_ = errc::ok;
+  // buffer_too_small's size: record and token sizes are below 2^32 on every target.
+  std::uint32_t required_ = 0;
+#endif
 };
 
 /// result<T>: a T or an error. Accessing the wrong alternative is a contract violation that
@@ -273,6 +312,12 @@ class [[nodiscard]] result {
   }
   constexpr result(const error& e) noexcept : ok_(false), err_(e) {}
   constexpr result(errc c) noexcept : ok_(false), err_(c) {}
+  /// Builds the value in place from `a...` (T{a...}), so that a large value returned through a
+  /// result is not first built as a temporary beside it (docs/embedded.md, "Sizes").
+  template <class... A>
+  explicit result(std::in_place_t, A&&... a) noexcept : ok_(true) {
+    ::new (static_cast<void*>(&val_)) T{static_cast<A&&>(a)...};
+  }
   result(result&& o) noexcept : ok_(o.ok_) {
     if (ok_) ::new (static_cast<void*>(&val_)) T(std::move(o.val_));
     else ::new (static_cast<void*>(&err_)) error(o.err_);

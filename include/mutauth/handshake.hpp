@@ -200,7 +200,7 @@ class handshake_base {
         e.with_hint("raise MUTAUTH_SESSION_NAME_BYTES (session.hpp) for the whole program");
         return e;
       }
-      session_.emplace(Session<M>(R, std::move(*c), names));
+      session_.emplace(session_passkey{}, R, std::move(*c), names);
     }
     return mutauth::ok();
   }

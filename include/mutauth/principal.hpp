@@ -12,9 +12,27 @@
 #include "mutauth/detail/fixed_string.hpp"
 #include "mutauth/error.hpp"
 
+// MUTAUTH_NAME_CAPACITY (default 0: the full limits of docs/design.md §3, a 253-character host and
+// a 255-character realm) caps the storage of a host name and a realm for the whole program, like
+// MUTAUTH_SESSION_NAME_BYTES (session.hpp): a firmware that talks to a few short names sets e.g. 64,
+// and ServicePrincipal, Principal and the pk proof buffers shrink with it (docs/embedded.md,
+// "Sizes"). A longer name is refused with errc::too_large, never truncated; every other rule is
+// unchanged. It changes those types' layout, so every translation unit must agree. It is meant for
+// pk-only builds: a Kerberos build keeps the default (GSS-API names are not bounded by it).
+#ifndef MUTAUTH_NAME_CAPACITY
+#define MUTAUTH_NAME_CAPACITY 0
+#endif
+
 namespace mutauth {
 inline namespace v0 {
 namespace detail {
+
+[[nodiscard]] constexpr std::size_t name_capacity(std::size_t full, std::size_t cap = MUTAUTH_NAME_CAPACITY) noexcept {
+  return cap == 0 || full < cap ? full : cap;
+}
+inline constexpr std::size_t host_capacity = name_capacity(253);
+inline constexpr std::size_t realm_capacity = name_capacity(255);
+static_assert(MUTAUTH_NAME_CAPACITY == 0 || MUTAUTH_NAME_CAPACITY >= 16, "MUTAUTH_NAME_CAPACITY: 0, or at least 16");
 
 // Quoted parts of a name in an error detail are bounded so that the rule text before them always
 // fits in error::max_detail, and escaped so that control bytes from hostile input cannot forge log
@@ -133,6 +151,9 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
     return name_error(errc::name_too_long, "host name longer than 253 octets (RFC 1035 section 2.3.4)",
                       host);
   }
+  if (h.size() > host_capacity) {
+    return name_error(errc::too_large, "host name longer than this build stores (MUTAUTH_NAME_CAPACITY)", host);
+  }
   std::size_t labels = 0;
   std::string_view last;
   std::string_view rest = h;
@@ -219,6 +240,9 @@ inline result<void> check_realm(std::string_view r) noexcept {
   if (r.size() > 255) {
     return name_error(errc::name_bad_realm, "realm longer than 255 characters", r, hint_realm);
   }
+  if (r.size() > realm_capacity) {
+    return name_error(errc::too_large, "realm longer than this build stores (MUTAUTH_NAME_CAPACITY)", r);
+  }
   for (char c : r) {
     if (!ascii_is_graph(c) || c == '/' || c == '@' || c == ':') {
       error e(errc::name_bad_realm, "realm character not allowed (printable ASCII without "
@@ -240,8 +264,8 @@ inline result<void> check_realm(std::string_view r) noexcept {
 class ServicePrincipal {
  public:
   static constexpr std::size_t max_service = 63;
-  static constexpr std::size_t max_host = 253;
-  static constexpr std::size_t max_realm = 255;
+  static constexpr std::size_t max_host = detail::host_capacity;    // 253 unless MUTAUTH_NAME_CAPACITY
+  static constexpr std::size_t max_realm = detail::realm_capacity;  // 255 unless MUTAUTH_NAME_CAPACITY
   /// Longest rendering: service '/' host ':' 65535 '@' realm.
   static constexpr std::size_t max_text = max_service + 1 + max_host + 1 + 5 + 1 + max_realm;
   using name_string = detail::fixed_string<max_text>;
@@ -430,7 +454,7 @@ struct Principal {
   /// `alice`, `host/db1.example.com`, or a Kerberos full name `alice@EXAMPLE.TEST`.
   detail::fixed_string<ServicePrincipal::max_text> name{};
   /// Realm when the mechanism has one (Kerberos); empty otherwise.
-  detail::fixed_string<255> realm{};
+  detail::fixed_string<detail::realm_capacity> realm{};
   /// OpenSSH certificate key id (PROTOCOL.certkeys), empty for raw keys and Kerberos.
   detail::fixed_string<127> key_id{};
   /// OpenSSH certificate serial (PROTOCOL.certkeys); meaningful only when has_serial.
@@ -439,7 +463,7 @@ struct Principal {
   /// Key fingerprint as ssh-keygen prints it, e.g. "SHA256:" + 43 base64 characters.
   detail::fixed_string<63> fingerprint{};
 
-  using display_string = detail::fixed_string<ServicePrincipal::max_text + 1 + 255>;
+  using display_string = detail::fixed_string<ServicePrincipal::max_text + 1 + detail::realm_capacity>;
 
   /// `name@realm` when there is a realm and the name does not already carry one; else `name`.
   [[nodiscard]] display_string to_string() const noexcept {

@@ -65,6 +65,15 @@ namespace detail {
 template <Mechanism M, role R, class Ctx>
 class handshake_base;
 
+// Only the handshake core can make one: with it, std::optional<Session<M>>::emplace builds a
+// Session in place, where a temporary would add a Session to conclude_session()'s frame
+// (docs/embedded.md, "Sizes").
+class session_passkey {
+  template <Mechanism, role, class>
+  friend class handshake_base;
+  session_passkey() = default;
+};
+
 // A mechanism whose record overhead varies per session (Kerberos: by enctype) states the least
 // overhead a valid record has as `open_overhead`; otherwise it is seal_overhead.
 template <class K>
@@ -259,6 +268,9 @@ class Session : public detail::session_base<M> {
   static_assert(open_overhead < seal_overhead);
 
   Session(Session&&) noexcept = default;
+  /// The handshake core's constructor (detail::session_passkey): not for callers.
+  Session(detail::session_passkey, role side, Concluded<M>&& c, const detail::session_names& names) noexcept
+      : base(side, std::move(c), names) {}
   Session& operator=(Session&&) noexcept = default;
 
   /// Seals `plaintext` into `out` (needs plaintext.size() + seal_overhead bytes; `out` may be

@@ -22,4 +22,7 @@ if(MUTAUTH_PK_MAX_CERTIFICATE_SIZE STREQUAL "")
   target_compile_definitions(test_pk_small_limit PRIVATE MUTAUTH_PK_MAX_CERTIFICATE_SIZE=1024)
   mutauth_no_heap_test(pk_ca_no_heap_1k ${CMAKE_CURRENT_LIST_DIR}/pk_ca_no_heap.cpp pk mutauth::pk)
   target_compile_definitions(pk_ca_no_heap_1k PRIVATE MUTAUTH_PK_MAX_CERTIFICATE_SIZE=1024)
+  # As a firmware builds it: pinned keys only, error codes without texts (docs/embedded.md).
+  mutauth_test(test_pk_compact LABEL pk SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_pk_compact.cpp LIBS mutauth::pk)
+  target_compile_definitions(test_pk_compact PRIVATE MUTAUTH_PK_TRUST_CERTIFICATES=0 MUTAUTH_ERROR_TEXT=0)
 endif()

@@ -71,27 +71,27 @@ inline void hmac_blake2b(std::span<std::uint8_t, hashlen> out, bytes_view key,
   } else {
     for (std::size_t i = 0; i < key.size(); ++i) k0[i] = key[i];
   }
-  std::array<std::uint8_t, blocklen> pad{};
   hash_bytes inner{};
   crypto_generichash_blake2b_state st;
 
-  // inner = H((K0 xor ipad) || text), ipad = 0x36 repeated (RFC 2104 §2 steps 2-4).
-  for (std::size_t i = 0; i < blocklen; ++i) pad[i] = static_cast<std::uint8_t>(k0[i] ^ 0x36u);
+  // inner = H((K0 xor ipad) || text), ipad = 0x36 repeated (RFC 2104 §2 steps 2-4). The pads are
+  // made in K0's own buffer (a second block-sized buffer is 128 bytes of a microcontroller's stack).
+  for (std::size_t i = 0; i < blocklen; ++i) k0[i] = static_cast<std::uint8_t>(k0[i] ^ 0x36u);
   crypto_generichash_blake2b_init(&st, nullptr, 0, hashlen);
-  crypto_generichash_blake2b_update(&st, pad.data(), pad.size());
+  crypto_generichash_blake2b_update(&st, k0.data(), k0.size());
   for (bytes_view d : data) crypto_generichash_blake2b_update(&st, d.data(), d.size());
   crypto_generichash_blake2b_final(&st, inner.data(), hashlen);
 
-  // outer = H((K0 xor opad) || inner), opad = 0x5c repeated (RFC 2104 §2 steps 5-7).
-  for (std::size_t i = 0; i < blocklen; ++i) pad[i] = static_cast<std::uint8_t>(k0[i] ^ 0x5cu);
+  // outer = H((K0 xor opad) || inner), opad = 0x5c repeated (RFC 2104 §2 steps 5-7):
+  // (K0 xor ipad) xor (ipad xor opad).
+  for (std::size_t i = 0; i < blocklen; ++i) k0[i] = static_cast<std::uint8_t>(k0[i] ^ (0x36u ^ 0x5cu));
   crypto_generichash_blake2b_init(&st, nullptr, 0, hashlen);
-  crypto_generichash_blake2b_update(&st, pad.data(), pad.size());
+  crypto_generichash_blake2b_update(&st, k0.data(), k0.size());
   crypto_generichash_blake2b_update(&st, inner.data(), inner.size());
   crypto_generichash_blake2b_final(&st, out.data(), hashlen);
 
   // The padded key and the inner digest are key material.
   sodium_memzero(k0.data(), k0.size());
-  sodium_memzero(pad.data(), pad.size());
   sodium_memzero(inner.data(), inner.size());
   sodium_memzero(&st, sizeof st);
 }

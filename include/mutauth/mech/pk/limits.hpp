@@ -21,6 +21,18 @@
 #define MUTAUTH_PK_MAX_CERTIFICATE_SIZE 4096
 #endif
 
+// MUTAUTH_PK_TRUST_CERTIFICATES (default 1) chooses the trust modes compiled in, program-wide like
+// the size above (docs/design.md §4 names both kinds of trust): 1 = OpenSSH CA certificates with
+// KRLs, and pinned raw keys; 0 = pinned raw keys only, for a firmware that pins its peers. With 0
+// no certificate or KRL code is instantiated, a proof's credential is at most a raw key (so the
+// message buffers shrink to a few hundred bytes), a peer whose proof carries a certificate is
+// refused with errc::untrusted_issuer (or errc::too_large if its message exceeds that bound), and
+// configuring a certificate, a CA, a KRL or a verify cache is refused with errc::invalid_argument
+// when the handshake starts.
+#ifndef MUTAUTH_PK_TRUST_CERTIFICATES
+#define MUTAUTH_PK_TRUST_CERTIFICATES 1
+#endif
+
 #define MUTAUTH_PK_DETAIL_STR2(x) #x
 #define MUTAUTH_PK_DETAIL_STR(x) MUTAUTH_PK_DETAIL_STR2(x)
 
@@ -36,6 +48,9 @@ inline constexpr std::size_t max_certificate_size = MUTAUTH_PK_MAX_CERTIFICATE_S
 // (keys.hpp) once base64-encoded.
 static_assert(max_certificate_size >= 64 && max_certificate_size <= 8192,
               "MUTAUTH_PK_MAX_CERTIFICATE_SIZE must be between 64 and 8192");
+
+/// Whether this build verifies certificates (MUTAUTH_PK_TRUST_CERTIFICATES).
+inline constexpr bool certificates_trusted = MUTAUTH_PK_TRUST_CERTIFICATES != 0;
 
 namespace detail {
 /// "certificate larger than N bytes", with N spelled as the macro was defined.

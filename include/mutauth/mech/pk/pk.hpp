@@ -77,7 +77,7 @@ inline constexpr std::size_t max_message_size =
 static_assert(max_admission_size <= max_proof_size);
 inline constexpr std::string_view prologue_label = "mutauth-pk";
 
-static_assert(max_certificate_size == max_credential_size,
+static_assert(!certificates_trusted || max_certificate_size == max_credential_size,
               "a certificate must fit the identity proof's credential field");
 
 inline constexpr const char* hint_decrypt =
@@ -127,9 +127,27 @@ class Context {
       return;
     }
     noise_.emplace(std::move(*hs));
-    if (!id.certificate.empty()) check_own_certificate();
+    if (id.certificate.empty()) return;
+#if MUTAUTH_PK_TRUST_CERTIFICATES
+    check_own_certificate();
+#else
+    err_ = error(errc::invalid_argument, "an identity certificate is configured, and this build trusts pinned keys only",
+                 "leave Identity::certificate empty, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
+#endif
   }
 
+  // A pinned-only build (limits.hpp) has no code to check a CA, a KRL or a cached CA signature:
+  // configuring one is refused rather than silently ignored.
+  template <class Trust>
+  void refuse_certificate_trust(const Trust& t) noexcept {
+    if (certificates_trusted || err_) return;
+    if (!t.authorities.empty() || t.revoked != nullptr || t.cert_cache != nullptr)
+      err_ = error(errc::invalid_argument,
+                   "a certificate authority, KRL or verify cache is configured, and this build trusts pinned keys only",
+                   "trust pinned keys only, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
+  }
+
+#if MUTAUTH_PK_TRUST_CERTIFICATES
   // Our certificate must parse and certify our identity key: a proof signed by one key carrying
   // a certificate for another would only ever be refused by the peer (spec §5.2).
   void check_own_certificate() noexcept {
@@ -151,6 +169,7 @@ class Context {
       own_cert_refused_ = true;
     }
   }
+#endif
 
   [[nodiscard]] static bool same_key(const Ed25519PublicKey& a, const Ed25519PublicKey& b) noexcept {
     return sodium_memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) == 0;
@@ -167,8 +186,14 @@ class Context {
   // Pinned keys are subject to the KRL too (explicit key / SHA256 sections).
   [[nodiscard]] static result<void> check_key_revoked(const Krl* krl, const Ed25519PublicKey& key,
                                                       std::string_view what) noexcept {
+#if MUTAUTH_PK_TRUST_CERTIFICATES
     if (krl == nullptr) return ok();
     return krl->check_key(key, what);
+#else
+    // refuse_certificate_trust() refused a configured KRL when the handshake was built.
+    (void)krl, (void)key, (void)what;
+    return ok();
+#endif
   }
 
  public:
@@ -216,7 +241,7 @@ class Context {
   // payload is encrypted (spec §5.4).
   [[nodiscard]] result<std::size_t> write_proof(role self, std::string_view name, std::size_t at) noexcept {
     // With a certificate configured, the proof carries it (credential type 2) instead of the key.
-    const bool cert = !id_.certificate.empty();
+    const bool cert = certificates_trusted && !id_.certificate.empty();
     const credential_type type = cert ? credential_type::openssh_certificate : credential_type::raw_ed25519;
     const bytes_view credential = cert ? id_.certificate : bytes_view(id_.key->public_key().bytes);
     std::array<std::uint8_t, max_signed_size> tbs{};
@@ -327,6 +352,9 @@ struct PublicKey {
     struct Start {};
     struct AwaitServerProof {};
     struct AwaitAdmission {
+      // A constructor, so that variant::emplace can build it in place (C++17 aggregates cannot be
+      // built from parentheses, which emplace uses, on every compiler we support).
+      explicit AwaitAdmission(PeerVerified<PublicKey>&& s) noexcept : server(std::move(s)) {}
       PeerVerified<PublicKey> server;  // minted in verify_server()
     };
     struct Admitted {
@@ -339,6 +367,7 @@ struct PublicKey {
         : Context(detail::nz::Role::initiator, cfg.identity, cfg.channel_binding),
           target_(target),
           trust_(cfg.trust) {
+      refuse_certificate_trust(trust_);
       choose_asserted_name();
     }
 
@@ -364,10 +393,7 @@ struct PublicKey {
     [[nodiscard]] result<Concluded<PublicKey>> conclude() && noexcept {
       auto* s = std::get_if<Admitted>(&state_);
       if (s == nullptr) return error(errc::wrong_state, "conclude() before the server admitted this client");
-      Concluded<PublicKey> c{std::move(s->server), local_principal(asserted_.view()), target_,
-                             std::move(keys_)};
-      state_ = Spent{};
-      return c;
+      return conclude_from(*s);
     }
 
     void wipe() noexcept {
@@ -376,6 +402,39 @@ struct PublicKey {
     }
 
    private:
+    // pk_name() equality (`svc/host[:port]`, docs/design.md §3) without rendering either name: each
+    // rendering is a max_text-sized temporary in verify_server()'s frame (docs/embedded.md, "Sizes").
+    // The rendering is injective (a service class has no '/', a host no ':'), so this is the same test.
+    [[nodiscard]] static bool same_pk_name(const ServicePrincipal& a, const ServicePrincipal& b) noexcept {
+      return a.service() == b.service() && a.host() == b.host() && a.port() == b.port();
+    }
+    // Appends a.pk_name() to `out` piece by piece; it fits, as pk_name() does (max_text).
+    template <class String>
+    static void append_pk_name(String& out, const ServicePrincipal& a) noexcept {
+      (void)out.append(a.service());
+      (void)out.append("/");
+      (void)out.append(a.host());
+      if (a.has_port()) {
+        (void)out.append(":");
+        (void)out.append_uint(a.port());
+      }
+    }
+
+    // AwaitAdmission -> Admitted. The witness moves through a temporary (the new state replaces the
+    // one holding it); out of line, so that the temporary is not in on_message4()'s frame while
+    // split_keys() runs below it (docs/embedded.md, "Sizes").
+    [[gnu::noinline]] void admit(AwaitAdmission& s) noexcept { state_ = Admitted{std::move(s.server)}; }
+
+    // The Concluded is built inside the result the caller receives (one return, so the result is
+    // the caller's own object): not a second 1.4 KB copy in conclude_session()'s frame on the
+    // Cortex-M4 (docs/embedded.md, "Sizes").
+    [[nodiscard]] result<Concluded<PublicKey>> conclude_from(Admitted& s) noexcept {
+      result<Concluded<PublicKey>> c(std::in_place, std::move(s.server), local_principal(asserted_.view()), target_,
+                                     std::move(keys_));
+      state_ = Spent{};
+      return c;
+    }
+
     // OpenSSH's rule (spec §10.2): the client names the principal it asserts; a certificate with
     // a single principal may stand for it. The server checks it; we check what we can now, so
     // that a misconfiguration says so here rather than as the server's refusal.
@@ -420,7 +479,7 @@ struct PublicKey {
       put_header(3);
       auto n = write_proof(role::initiator, asserted_.view(), detail::header_size);
       if (!n) return n.error_value();
-      state_ = AwaitAdmission{std::move(*server)};
+      state_.template emplace<AwaitAdmission>(std::move(*server));  // in place: no 0.5-1 KB temporary
       return mech_step{bytes_view(out_.data(), *n), false};
     }
 
@@ -441,7 +500,7 @@ struct PublicKey {
         return e;
       }
       MUTAUTH_TRY(split_keys());
-      state_ = Admitted{std::move(s.server)};
+      admit(s);
       return mech_step{{}, true};
     }
 
@@ -454,26 +513,8 @@ struct PublicKey {
     [[nodiscard]] result<PeerVerified<PublicKey>> verify_server(bytes_view proof) noexcept {
       auto p = detail::parse_proof(proof);
       if (!p) return p.error_value();
-      auto claimed = ServicePrincipal::parse(p->name);
-      if (!claimed) {
-        error e(errc::malformed, "server proved an invalid service principal: ");
-        e.append(claimed.error_value().detail());
-        return e;
-      }
-      // G2: the name comes from our caller; the server may only confirm it. pk names carry no
-      // realm (spec §10.1): the target's realm, if the caller gave one, is for Kerberos.
-      if (claimed->has_realm())
-        return error(errc::malformed, "server proved a service principal with a realm; mutauth-pk names have none");
-      if (claimed->pk_name().view() != target_.pk_name().view()) {
-        error e(errc::name_mismatch, "server proved ");
-        e.append(p->name);
-        e.append(" but the client asked for ");
-        e.append(target_.pk_name().view());
-        return e;
-      }
-      Principal server;
-      server.mechanism = PublicKey::name;
-      (void)server.name.append(target_.pk_name().view());
+      MUTAUTH_TRY(check_proved_name(p->name));
+#if MUTAUTH_PK_TRUST_CERTIFICATES
       if (p->type == detail::credential_type::openssh_certificate) {
         auto cert = parse_certificate(p->credential);
         if (!cert) return about("server certificate: ", cert.error_value());
@@ -481,17 +522,14 @@ struct PublicKey {
         if (!v) return about("server certificate: ", v.error_value());
         // A valid certificate replayed by someone without its key fails here (bad_signature).
         MUTAUTH_TRY(verify_signature(*p, v->key, role::acceptor, h_before_));
-        (void)server.fingerprint.append(fingerprint(v->key).view());
-        (void)server.key_id.append(v->key_id);  // fits: parse_certificate caps it at 127
-        server.serial = v->serial;
-        server.has_serial = v->serial != 0;
-        return PeerVerified<PublicKey>::assert_peer_verified(server);
+        return mint_server(v->key, v->key_id, v->serial);
       }
+#endif  // a pinned-only build: parse_proof() refused a certificate
       auto key = raw_key(*p);
       if (!key) return key.error_value();
       bool pinned_name = false, pinned_key = false;
       for (const PinnedServer& pin : trust_.pinned) {
-        if (pin.name.pk_name().view() != target_.pk_name().view()) continue;
+        if (!same_pk_name(pin.name, target_)) continue;
         pinned_name = true;
         if (sodium_memcmp(pin.key.bytes.data(), key->bytes.data(), 32) == 0) pinned_key = true;
       }
@@ -506,7 +544,44 @@ struct PublicKey {
       }
       MUTAUTH_TRY(check_key_revoked(trust_.revoked, *key, "server key"));
       MUTAUTH_TRY(verify_signature(*p, *key, role::acceptor, h_before_));
-      (void)server.fingerprint.append(fingerprint(*key).view());
+      return mint_server(*key, {}, 0);
+    }
+
+    // G2: the name comes from our caller; the server may only confirm it. pk names carry no
+    // realm (spec §10.1): the target's realm, if the caller gave one, is for Kerberos. Out of line,
+    // as mint_server(): the parsed name is not in verify_server()'s frame below the signature check
+    // (docs/embedded.md, "Sizes").
+    [[gnu::noinline]] result<void> check_proved_name(std::string_view proved) const noexcept {
+      auto claimed = ServicePrincipal::parse(proved);
+      if (!claimed) {
+        error e(errc::malformed, "server proved an invalid service principal: ");
+        e.append(claimed.error_value().detail());
+        return e;
+      }
+      if (claimed->has_realm())
+        return error(errc::malformed, "server proved a service principal with a realm; mutauth-pk names have none");
+      if (!same_pk_name(*claimed, target_)) {
+        error e(errc::name_mismatch, "server proved ");
+        e.append(proved);
+        e.append(" but the client asked for ");
+        e.append(target_.pk_name().view());
+        return e;
+      }
+      return ok();
+    }
+
+    // Mints the server's witness. Called only on the line after the proof signature by `key`
+    // verified (verify_server()); out of line so that the Principal is built after that check
+    // returned, not in a frame below it.
+    [[gnu::noinline]] result<PeerVerified<PublicKey>> mint_server(const Ed25519PublicKey& key, std::string_view key_id,
+                                                                  std::uint64_t serial) const noexcept {
+      Principal server;
+      server.mechanism = PublicKey::name;
+      append_pk_name(server.name, target_);
+      (void)server.fingerprint.append(fingerprint(key).view());
+      (void)server.key_id.append(key_id);  // fits: parse_certificate caps it at 127
+      server.serial = serial;
+      server.has_serial = serial != 0;  // 0: the CA does not number its certificates
       return PeerVerified<PublicKey>::assert_peer_verified(server);
     }
 
@@ -521,6 +596,7 @@ struct PublicKey {
     struct AwaitHello {};
     struct AwaitClientProof {};
     struct Admitting {
+      explicit Admitting(PeerVerified<PublicKey>&& c) noexcept : client(std::move(c)) {}  // as AwaitAdmission
       PeerVerified<PublicKey> client;  // minted in verify_client()
     };
     struct Spent {};
@@ -529,7 +605,9 @@ struct PublicKey {
     explicit Acceptor(const AcceptorConfig& cfg) noexcept
         : Context(detail::nz::Role::responder, cfg.identity, cfg.channel_binding),
           service_(cfg.service),
-          trust_(cfg.trust) {}
+          trust_(cfg.trust) {
+      refuse_certificate_trust(trust_);
+    }
 
     [[nodiscard]] result<mech_step> on_token(bytes_view msg) noexcept {
       if (err_) return err_;
@@ -588,7 +666,7 @@ struct PublicKey {
       auto n = noise_->encrypt_and_hash(bytes_view(dst.data(), alen), dst);
       if (!n) return n.error_value();
       MUTAUTH_TRY(split_keys());
-      state_ = Admitting{std::move(*client)};
+      state_.template emplace<Admitting>(std::move(*client));  // in place, as on_message2()
       return mech_step{bytes_view(out_.data(), detail::header_size + *n), true};
     }
 
@@ -602,6 +680,7 @@ struct PublicKey {
       if (!p) return p.error_value();
       Principal client;
       client.mechanism = PublicKey::name;
+#if MUTAUTH_PK_TRUST_CERTIFICATES
       if (p->type == detail::credential_type::openssh_certificate) {
         auto cert = parse_certificate(p->credential);
         if (!cert) return about("client certificate: ", cert.error_value());
@@ -615,6 +694,7 @@ struct PublicKey {
         (void)client.fingerprint.append(fingerprint(v->key).view());
         return PeerVerified<PublicKey>::assert_peer_verified(client);
       }
+#endif  // a pinned-only build: parse_proof() refused a certificate
       auto key = raw_key(*p);
       if (!key) return key.error_value();
       const PinnedClient* who = nullptr;
@@ -655,6 +735,7 @@ static_assert(Mechanism<PublicKey>);
 
 namespace detail {
 
+#if MUTAUTH_PK_TRUST_CERTIFICATES
 // The checks every peer would make of our own certificate that do not depend on the peer's
 // trust: parses, certifies `key`, of the role's type, valid now, no critical options, and a CA
 // signature that verifies (docs/design.md §4). `now`/`skew` as in the trust stores.
@@ -681,6 +762,13 @@ namespace detail {
   MUTAUTH_TRY(check_ca_signature(*c));
   return *c;
 }
+#endif
+
+// What validate() says of a certificate in a pinned-only build (limits.hpp).
+[[nodiscard]] inline error certificate_not_built() noexcept {
+  return error(errc::invalid_argument, "a certificate is configured, and this build trusts pinned keys only",
+               "leave Identity::certificate empty, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
+}
 
 }  // namespace detail
 
@@ -695,6 +783,10 @@ namespace detail {
   if (cfg.identity.key == nullptr)
     return error(errc::invalid_argument, "the server has no identity key", "set AcceptorConfig::identity.key");
   if (cfg.identity.certificate.empty()) return ok();  // a raw key: clients pin it for the service
+#if !MUTAUTH_PK_TRUST_CERTIFICATES
+  (void)allow_host_wide_credentials;
+  return detail::certificate_not_built();
+#else
   auto c = detail::check_own_certificate_for(cfg.identity.certificate, *cfg.identity.key, certificate_type::host,
                                              detail::now(cfg.trust.now), cfg.trust.clock_skew);
   if (!c) return c.error_value();
@@ -717,6 +809,7 @@ namespace detail {
                                  "host-wide credentials (--host-wide); or sign with -n <service principal>"
                                : "sign the server's key with ssh-keygen -s ca -h -n <service principal>, or serve a "
                                  "name the certificate lists");
+#endif
 }
 
 /// Whether a client configured so can ever be verified as the principal it asserts: a key is
@@ -733,6 +826,9 @@ namespace detail {
                    "set identity.name to the principal the server pins this key for");
     return ok();
   }
+#if !MUTAUTH_PK_TRUST_CERTIFICATES
+  return detail::certificate_not_built();
+#else
   auto c = detail::check_own_certificate_for(cfg.identity.certificate, *cfg.identity.key, certificate_type::user,
                                              detail::now(cfg.trust.now), cfg.trust.clock_skew);
   if (!c) return c.error_value();
@@ -751,6 +847,7 @@ namespace detail {
   e.append(cfg.identity.name);
   detail::append_principals(e, *c);
   return e.with_hint("assert one of the certificate's principals, or sign with -n <principal>");
+#endif
 }
 
 }  // namespace pk

@@ -35,7 +35,10 @@ namespace detail {
 inline constexpr std::uint8_t proof_version = 1;
 enum class credential_type : std::uint8_t { raw_ed25519 = 1, openssh_certificate = 2 };
 
-inline constexpr std::size_t max_credential_size = max_certificate_size;  // limits.hpp
+// A pinned-only build (limits.hpp) sends and accepts raw keys only: 32 bytes (§5.2).
+inline constexpr std::size_t raw_key_credential_size = 32;
+inline constexpr std::size_t max_credential_size =
+    certificates_trusted ? max_certificate_size : raw_key_credential_size;  // limits.hpp
 inline constexpr std::size_t max_name_size = ServicePrincipal::max_text;
 inline constexpr std::size_t signature_size = 64;
 inline constexpr std::size_t max_proof_size =
@@ -115,6 +118,10 @@ struct proof_view {
       in[1] != static_cast<std::uint8_t>(credential_type::openssh_certificate))
     return error(errc::unsupported_key_type, "identity proof carries an unknown credential type");
   p.type = static_cast<credential_type>(in[1]);
+  // Refused by type before the length, which a pinned-only build bounds at a raw key's size.
+  if (!certificates_trusted && p.type == credential_type::openssh_certificate)
+    return error(errc::untrusted_issuer, "the peer's proof carries a certificate, and this build trusts pinned keys only",
+                 "pin the peer's raw key, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
   const std::size_t cred_len = (std::size_t{in[2]} << 8) | in[3];
   pos = 4;
   if (cred_len > max_credential_size) return error(errc::too_large, credential_too_large);
