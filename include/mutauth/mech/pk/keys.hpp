@@ -369,7 +369,7 @@ inline result<std::size_t> unarmor(std::string_view text, std::span<std::uint8_t
   auto kdfopts = r.read_string(1024, "kdfoptions");
   if (!kdfopts) return kdfopts.error_value();
   if (*cipher != "none" || *kdf != "none")
-    return error(errc::encrypted_key_unsupported, "encrypted private keys are not supported",
+    return error(errc::encrypted_key_unsupported, "the key file is protected by a passphrase",
                  detail::encrypted_hint);
   // PROTOCOL.key §2: options exist only for a real KDF; "none" with options is malformed.
   if (!kdfopts->empty()) return error(errc::malformed, "kdfoptions present with kdfname none");
