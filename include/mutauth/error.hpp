@@ -298,6 +298,72 @@ class error {
 #endif
 };
 
+/// An error as one line of text, the way logs and the `mutauth` tool print it: the code's name,
+/// then ": " and the detail, or the detail alone when it already says the name as one of its
+/// phrases (at its start, or after a context such as "identity certificate: "), so that no name
+/// is printed twice ("single-label (NetBIOS-style) host name; ..." rather than
+/// "single-label (NetBIOS-style) host name: single-label (NetBIOS-style) host name; ...").
+/// The hint is not part of it: print it on a line of its own. Bounded, no heap.
+class error_message {
+ public:
+  static constexpr std::size_t max_name = 64;  ///< longest to_string(errc), checked by the tests
+  static constexpr std::size_t capacity = max_name + 2 + error::max_detail;
+
+  constexpr explicit error_message(const error& e) noexcept {
+    const std::string_view name = to_string(e.code());
+    const std::string_view detail = e.detail();
+    if (detail.empty()) {
+      add(name);
+    } else if (says_name(detail, name)) {
+      add(detail);
+    } else {
+      add(name);
+      add(": ");
+      add(detail);
+    }
+  }
+  [[nodiscard]] constexpr std::string_view view() const noexcept { return {text_, len_}; }
+  [[nodiscard]] constexpr const char* c_str() const noexcept { return text_; }
+
+ private:
+  // Whether a phrase of the detail (its start, or what follows ": " or "; ") is the name, in
+  // any case, as a whole phrase: "bad portion" does not say "bad port".
+  [[nodiscard]] static constexpr bool says_name(std::string_view detail, std::string_view name) noexcept {
+    if (begins_with_name(detail, name)) return true;
+    for (std::size_t i = 0; i + 2 < detail.size(); ++i) {
+      if ((detail[i] == ':' || detail[i] == ';') && detail[i + 1] == ' ' &&
+          begins_with_name(detail.substr(i + 2), name))
+        return true;
+    }
+    return false;
+  }
+  [[nodiscard]] static constexpr bool begins_with_name(std::string_view detail,
+                                                       std::string_view name) noexcept {
+    if (name.empty() || detail.size() < name.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      char a = detail[i], b = name[i];
+      if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+      if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
+      if (a != b) return false;
+    }
+    if (detail.size() == name.size()) return true;
+    const char next = detail[name.size()];
+    return !((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') || (next >= '0' && next <= '9'));
+  }
+  constexpr void add(std::string_view s) noexcept {
+    for (char c : s) {
+      if (len_ >= capacity) break;
+      text_[len_++] = c;
+    }
+    text_[len_] = '\0';
+  }
+  char text_[capacity + 1] = {};
+  std::size_t len_ = 0;
+};
+
+/// Shorthand for error_message(e).
+[[nodiscard]] constexpr error_message message(const error& e) noexcept { return error_message(e); }
+
 /// result<T>: a T or an error. Accessing the wrong alternative is a contract violation that
 /// traps (no exceptions are thrown, so the header works under -fno-exceptions).
 template <class T>

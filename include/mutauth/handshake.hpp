@@ -371,7 +371,15 @@ result<void> handshake_base<M, R, Ctx>::check_concluded(const Concluded<M>& c) n
       return error(errc::name_mismatch, "server proved a different service principal than the one composed");
   } else {
     const auto& self = static_cast<const Acceptor<M>&>(*this);
-    if (!self.authorize_(c.peer.principal())) {
+    const authorization verdict = self.authorize_.decide(c.peer.principal());
+    if (verdict == authorization::failed) {
+      // A throwing policy is a refusal (fail closed, G5), told apart from a deliberate "no".
+      error e(errc::unauthorized, "the authorization policy threw an exception; client refused: ",
+              "fix the policy: it must return true or false; an exception refuses the client");
+      e.append(c.peer.principal().name.view());
+      return e;
+    }
+    if (verdict != authorization::admitted) {
       error e(errc::unauthorized, "authenticated client refused by the authorization policy: ");
       e.append(c.peer.principal().name.view());
       return e;

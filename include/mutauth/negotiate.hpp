@@ -296,7 +296,7 @@ template <class... Ms>
            (detail::NegotiableMechanism<Ms> && ...))
 struct Negotiate {
   static_assert(detail::distinct_valid_names<Ms...>(),
-                "mechanism names must be distinct, 1..32 printable ASCII bytes (negotiate.md §3.4)");
+                "mechanism names must be distinct, 1..32 printable ASCII bytes (negotiate.md section 3.4)");
 
   static constexpr std::size_t count = sizeof...(Ms);
   template <std::size_t I>
@@ -671,7 +671,7 @@ struct Negotiate {
         auto mine = negotiation::parse_list(bytes_view(list_.data(), list_len_), 1);
         return negotiation::mismatch(r->accepted, *mine,
                                      "configure this client for a mechanism the server accepts (the refusal is not "
-                                     "authenticated: docs/protocol/negotiate.md §5)");
+                                     "authenticated: docs/protocol/negotiate.md section 5)");
       }
       if (r->choice >= config_->offered) {
         error e(errc::malformed, "the server chose an offer this client did not make (index ");

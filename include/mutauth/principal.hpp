@@ -129,14 +129,14 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
     return error(errc::name_empty_host, "no host after the service class", hint_form);
   }
   if (looks_like_ipv6(host)) {
-    return name_error(errc::name_ip_literal, "IPv6 address literal instead of a DNS host name",
+    return name_error(errc::name_ip_literal, "an IPv6 address (a name is for identity, an address for dialling)",
                       host, hint_ip_literal);
   }
   for (char c : host) {
     if (c == '*') {
       // docs/design.md §3: a principal names exactly one host; wildcard matching (RFC 6125 §6.4.3)
       // is deliberately not offered.
-      return name_error(errc::name_wildcard, "wildcard '*' in host name; name one host", host);
+      return name_error(errc::name_wildcard, "'*' stands for many hosts; a principal names exactly one", host);
     }
   }
   // A fully qualified name may end in the root's empty label ("example.com."); one trailing
@@ -166,13 +166,13 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
     }
     if (label.size() > 63) {
       return name_error(errc::name_label_too_long,
-                        "host name label longer than 63 octets (RFC 1035 §2.3.4)", label);
+                        "host name label longer than 63 octets (RFC 1035 section 2.3.4)", label);
     }
     // LDH rule: RFC 1035 §2.3.1 as relaxed by RFC 1123 §2.1 (a label may start with a digit).
     for (char c : label) {
       if (!(ascii_is_alnum(c) || c == '-')) {
         error e(errc::name_bad_character,
-                "host name character outside letters, digits, hyphen (RFC 1123 §2.1): ");
+                "host name character outside letters, digits, hyphen (RFC 1123 section 2.1): ");
         append_quoted(e, std::string_view(&c, 1));
         e.append(" in label ");
         append_quoted(e, label);
@@ -182,7 +182,7 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
     }
     if (label.front() == '-' || label.back() == '-') {
       return name_error(errc::name_bad_character,
-                        "host name label starts or ends with '-' (RFC 1035 §2.3.1)", label);
+                        "host name label starts or ends with '-' (RFC 1035 section 2.3.1)", label);
     }
     ++labels;
     last = label;
@@ -193,13 +193,13 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
   // alphabetic (RFC 3696 §2: a TLD is never all-numeric). So an all-digit last label means an
   // IPv4 literal in any of the forms inet_aton accepts ("10.1.2.3", "10.1.3", "167837955").
   if (all_digits(last)) {
-    return name_error(errc::name_ip_literal, "IPv4 address literal instead of a DNS host name",
+    return name_error(errc::name_ip_literal, "an IPv4 address in any inet_aton form",
                       host, hint_ip_literal);
   }
   if (labels < 2) {
     return name_error(errc::name_single_label,
                       "single-label (NetBIOS-style) host name; a service host must be a fully "
-                      "qualified DNS name (docs/design.md §3)",
+                      "qualified DNS name (docs/design.md section 3)",
                       host, hint_single_label);
   }
   return h;
@@ -274,7 +274,7 @@ class ServicePrincipal {
   /// host-based form `svc@host` (RFC 2743 §4.1: without a '/', the part after '@' is the host).
   [[nodiscard]] static result<ServicePrincipal> parse(std::string_view text) noexcept {
     if (text.empty()) {
-      return error(errc::name_empty, "principal name is empty", detail::hint_form);
+      return error(errc::name_empty, "the text is empty", detail::hint_form);
     }
     // Checked first: a C consumer (GSS-API, logs) would see only the part before the NUL,
     // so a NUL lets two different names look alike.
@@ -359,7 +359,7 @@ class ServicePrincipal {
                                                         std::uint16_t port = 0,
                                                         std::string_view realm = {}) noexcept {
     if (service.empty() && host.empty() && realm.empty() && port == 0) {
-      return error(errc::name_empty, "principal name is empty", detail::hint_form);
+      return error(errc::name_empty, "the text is empty", detail::hint_form);
     }
     constexpr auto npos = std::string_view::npos;
     if (service.find('\0') != npos || host.find('\0') != npos || realm.find('\0') != npos) {

@@ -1439,6 +1439,13 @@ TEST_CASE("cli: listen refuses to start with credentials that can never prove --
     const auto k = server_key_with(p, "bare", "-n server.example.test");
     const std::string svc = "imap/server.example.test";
     refuses_to_start(listen_args(k, svc), "cannot prove --service " + svc + ": name mismatch");
+    // The library's hint names ServerTrust::allow_host_wide_credentials; the tool's, its flag.
+    std::vector<std::string> argv = {cli, "listen", "127.0.0.1:" + std::to_string(free_port())};
+    for (const auto& a : listen_args(k, svc)) argv.push_back(a);
+    Proc refused(argv);
+    REQUIRE(refused.wait_exit(10) == 4);
+    CHECK(refused.err().find("accept host-wide credentials (--host-wide)") != std::string::npos);
+    CHECK(refused.err().find("::") == std::string::npos);
     Server ok = start_server(listen_args(k, spn));  // host/server.example.test: the bare name proves it
     CHECK(ok.proc->stop() == 0);
     auto wide = listen_args(k, svc);

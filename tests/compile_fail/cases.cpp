@@ -98,6 +98,16 @@ using DeclaresAdmissionTrue = AdmissionVariant<true, true>;
 using NoAdmission = AdmissionVariant<false, false>;
 using AdmissionFalse = AdmissionVariant<true, false>;
 
+// Policies for the control case and cases 21-22 (authorization.hpp).
+bool plain_policy(const Principal&) { return true; }
+struct EmptyPolicy {
+  bool operator()(const Principal&) const { return true; }
+};
+struct CountingPolicy {
+  int n = 0;
+  bool operator()(const Principal&) { return ++n > 0; }
+};
+
 int main() {
   [[maybe_unused]] const auto target = *ServicePrincipal::parse("host/a.example.test");
   [[maybe_unused]] Scripted::InitiatorConfig icfg;
@@ -116,6 +126,15 @@ int main() {
   Initiator<Scripted> moved_to = std::move(hs);
   (void)moved_to;
   static_assert(requires(const Session<Scripted>& s) { s.mechanism_info().key(); });
+  // Every kind of policy the Authorizer takes (cases 10, 21 and 22 are its refusals): functions
+  // and captureless lambdas with or without noexcept, stateless temporaries, a named stateful one.
+  Acceptor<Scripted> by_function(Scripted::AcceptorConfig{}, plain_policy);
+  Acceptor<Scripted> by_pointer(Scripted::AcceptorConfig{}, &plain_policy);
+  Acceptor<Scripted> by_lambda(Scripted::AcceptorConfig{}, [](const Principal&) { return true; });
+  Acceptor<Scripted> by_functor(Scripted::AcceptorConfig{}, EmptyPolicy{});
+  int admitted = 0;
+  auto counting = [&admitted](const Principal&) { return ++admitted > 0; };
+  Acceptor<Scripted> by_reference(Scripted::AcceptorConfig{}, counting);
 #elif CASE == 1  // mutual_authentication = false
   Initiator<NotMutual> hs(target, icfg);
 #elif CASE == 2  // no mutual_authentication declaration at all
@@ -145,6 +164,10 @@ int main() {
 #elif CASE == 10  // a temporary stateful policy would dangle: refused
   int n = 0;
   Acceptor<Scripted> hs(Scripted::AcceptorConfig{}, [&n](const Principal&) { return ++n > 0; });
+#elif CASE == 21  // a policy answers bool: an int (or a pointer) would convert silently
+  Authorizer a([](const Principal&) { return 1; });
+#elif CASE == 22  // ... and a stateful functor temporary dangles like a capturing lambda
+  Acceptor<Scripted> hs(Scripted::AcceptorConfig{}, CountingPolicy{});
 #elif CASE == 11  // the witness of a verified peer cannot be made up with a constructor
   Principal p;
   PeerVerified<Scripted> w(p);

@@ -357,7 +357,7 @@ TEST_CASE("an encrypted key is refused with a hint", "[pk][keys]") {
   auto sk = load_private_key_file(id.c_str());
   REQUIRE_FALSE(sk);
   CHECK(sk.code() == errc::encrypted_key_unsupported);
-  CHECK(sk.error_value().detail() == "encrypted private keys are not supported");
+  CHECK(sk.error_value().detail() == "the key file is protected by a passphrase");
   CHECK(sk.error_value().hint() == "remove the passphrase with ssh-keygen -p, or use an agent");
   // Its public half is still an ordinary public key.
   CHECK(load_public_key_file((id + ".pub").c_str()));

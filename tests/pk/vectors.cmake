@@ -16,6 +16,7 @@ file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/test_pk_vectors_labels.cmake
   "  set_tests_properties(\"\${t}\" PROPERTIES LABELS \"pk;unit\")\n"
   "endforeach()\n")
 set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${CMAKE_CURRENT_BINARY_DIR}/test_pk_vectors_labels.cmake)
+mutauth_sanitizer_environment_discovered(test_pk_vectors test_pk_vectors_TESTS)
 
 add_executable(make_pk_vectors ${CMAKE_CURRENT_LIST_DIR}/make_pk_vectors.cpp)
 target_link_libraries(make_pk_vectors PRIVATE mutauth::pk mutauth_warnings)

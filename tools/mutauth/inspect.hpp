@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "error_text.hpp"
 #include "mutauth/mech/pk/certificate.hpp"
 #include "mutauth/mech/pk/keys.hpp"
 #include "mutauth/mech/pk/krl.hpp"
@@ -40,9 +41,8 @@ inline std::string utc(std::uint64_t t) {
 }
 
 inline std::string err(const mutauth::error& e) {
-  std::string s(to_string(e.code()));
-  if (!e.detail().empty()) s += ": " + std::string(e.detail());
-  if (!e.hint().empty()) s += " (hint: " + std::string(e.hint()) + ")";
+  std::string s = error_line(e);
+  if (!e.hint().empty()) s += " (hint: " + cli_hint(e.hint()) + ")";
   return s;
 }
 

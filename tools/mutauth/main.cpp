@@ -27,6 +27,7 @@
 #if MUTAUTH_CLI_WITH_KRB5
 #include "mutauth/mech/krb5/krb5.hpp"
 #endif
+#include "error_text.hpp"
 #include "event_server.hpp"
 #include "net.hpp"
 #include "session_io.hpp"
@@ -210,12 +211,7 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
-std::string error_text(const mutauth::error& e) {
-  std::string s(to_string(e.code()));
-  if (!e.detail().empty() && e.detail() != to_string(e.code())) s += ": " + std::string(e.detail());
-  if (!e.hint().empty()) s += "\n  hint: " + std::string(e.hint());
-  return s;
-}
+using cli::error_text;
 
 [[noreturn]] void config_error(const std::string& what, const mutauth::error& e) {
   std::fprintf(stderr, "mutauth: %s: %s\n", what.c_str(), error_text(e).c_str());
@@ -374,7 +370,7 @@ void report_failure(const std::string& who, const cli::Failure& f) {
   if ((f.where == "session" || f.where == "busy") &&
       (f.err.code() == errc::truncation || f.err.code() == errc::peer_alert)) {
     text = std::string(f.err.detail());
-    if (!f.err.hint().empty()) text += "\n  hint: " + std::string(f.err.hint());
+    if (!f.err.hint().empty()) text += "\n  hint: " + cli::cli_hint(f.err.hint());
   }
   if (f.where == "busy") {  // the server shed this connection: not an authentication failure
     std::fprintf(stderr, "mutauth: %sserver busy: %s\n", who.c_str(), text.c_str());

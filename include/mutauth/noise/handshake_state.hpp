@@ -98,7 +98,7 @@ struct protocol_name_of {
 /// is message 1; mutauth-pk/1 never puts data there.
 template <const handshake_pattern& Pattern>
 class basic_handshake_state {
-  static_assert(is_well_formed(Pattern), "not a valid Noise handshake pattern (Noise §7.3)");
+  static_assert(is_well_formed(Pattern), "not a valid Noise handshake pattern (Noise section 7.3)");
   static_assert(engine_can_run(Pattern),
                 "this Noise engine runs only patterns made of the tokens e and ee with no "
                 "pre-messages (it has no static keys and no PSKs), e.g. NN");

@@ -221,7 +221,7 @@ inline constexpr OM_uint32 required_flags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLA
                ? error(errc::mutual_auth_not_negotiated,
                        "the client did not request mutual authentication (GSS_C_MUTUAL_FLAG "
                        "missing from ret_flags); it would not verify the server",
-                       "the client must request GSS_C_MUTUAL_FLAG (RFC 2743 §1.2.2)")
+                       "the client must request GSS_C_MUTUAL_FLAG (RFC 2743 section 1.2.2)")
                : error(errc::mutual_auth_not_negotiated,
                        "the server's context did not grant mutual authentication "
                        "(GSS_C_MUTUAL_FLAG missing from ret_flags)");

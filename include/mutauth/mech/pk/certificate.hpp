@@ -539,8 +539,8 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
     for (std::string_view p : c.principals())
       host_wide = host_wide || mutauth::detail::ascii_iequal(p, target.host());
     if (host_wide && !trust.allow_host_wide_credentials)
-      e.with_hint("the certificate names the host only; set allow_host_wide_credentials to accept "
-                  "it for every service on that host");
+      e.with_hint("the certificate names the host only; set ServerTrust::allow_host_wide_credentials "
+                  "to accept it for every service on that host");
     return e;
   }
   MUTAUTH_TRY(detail::check_critical_options(c));

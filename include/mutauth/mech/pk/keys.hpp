@@ -353,7 +353,7 @@ inline result<std::size_t> unarmor(std::string_view text, std::span<std::uint8_t
   const std::string_view kdf = r.read_text(64, "kdfname");
   const bool kdf_options = !r.read_string(1024, "kdfoptions").empty();
   r.check(cipher == "none" && kdf == "none", errc::encrypted_key_unsupported,
-          "encrypted private keys are not supported", detail::encrypted_hint);
+          "the key file is protected by a passphrase", detail::encrypted_hint);
   // PROTOCOL.key §2: options exist only for a real KDF; "none" with options is malformed.
   r.check(!kdf_options, errc::malformed, "kdfoptions present with kdfname none");
   r.check(r.read_u32("number of keys") == 1, errc::malformed, "key file must hold exactly one key");

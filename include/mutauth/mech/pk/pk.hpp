@@ -218,8 +218,12 @@ class Context {
   [[nodiscard]] result<bytes_view> open_header(bytes_view msg, std::uint8_t expected) const noexcept {
     if (msg.size() < header_size) return error(errc::truncated, "mutauth-pk message shorter than its header");
     if (msg[0] != protocol_version) {
-      error e(errc::version_mismatch, "peer speaks another version of mutauth-pk than 1",
+      error e(errc::version_mismatch, "the message carries version ",
               "upgrade the older side; both must speak mutauth-pk/1");
+      mutauth::detail::fixed_string<3> version;
+      (void)version.append_uint(msg[0]);  // fits: a byte has three digits
+      e.append(version.view());
+      e.append("; this side speaks 1");
       return e;
     }
     if (msg[1] != expected) {
@@ -806,7 +810,8 @@ namespace detail {
   e.append(want.view());
   detail::append_principals(e, *c);
   return e.with_hint(bare_host ? "it names the host only, which proves only host/<host> unless clients accept "
-                                 "host-wide credentials (--host-wide); or sign with -n <service principal>"
+                                 "host-wide credentials (ServerTrust::allow_host_wide_credentials); or sign "
+                                 "with -n <service principal>"
                                : "sign the server's key with ssh-keygen -s ca -h -n <service principal>, or serve a "
                                  "name the certificate lists");
 #endif

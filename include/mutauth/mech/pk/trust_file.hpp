@@ -357,9 +357,8 @@ class KnownHosts
       if (first == "@cert-authority") {
         ca = true;
       } else if (first == "@revoked") {
-        return detail::line_error(errc::malformed, n,
-                                  "@revoked is not supported; revoke keys with a KRL "
-                                  "(ssh-keygen -k, ServerTrust::revoked)");
+        return detail::line_error(errc::malformed, n, "@revoked is not supported")
+            .with_hint("revoke keys with a KRL (ssh-keygen -k, ServerTrust::revoked)");
       } else {
         error e = detail::line_error(errc::malformed, n, "unknown marker '");
         detail::append_printable(e, first).append("'");
