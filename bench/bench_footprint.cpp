@@ -117,24 +117,28 @@ int main(int argc, char** argv) {
                "  \"heap_allocations_per_handshake_ca_cache\": %.3f\n"
                "}\n",
                sizeof(Initiator<PK>), sizeof(Acceptor<PK>), sizeof(Session<PK>), PK::max_token_size,
-               handshakes, allocs, static_cast<double>(allocs) / handshakes, wire.msg[0], wire.msg[1],
-               wire.msg[2], wire.msg[3], allocs_ca, static_cast<double>(allocs_ca) / handshakes,
-               wire_ca.msg[0], wire_ca.msg[1], wire_ca.msg[2], wire_ca.msg[3],
-               static_cast<double>(allocs_cached) / handshakes);
+               handshakes, allocs, static_cast<double>(allocs) / handshakes, wire.msg[0],
+               wire.msg[1], wire.msg[2], wire.msg[3], allocs_ca,
+               static_cast<double>(allocs_ca) / handshakes, wire_ca.msg[0], wire_ca.msg[1],
+               wire_ca.msg[2], wire_ca.msg[3], static_cast<double>(allocs_cached) / handshakes);
   if (out != stdout) std::fclose(out);
   int rc = 0;
   if (allocs != 0) {
-    std::fprintf(stderr, "bench_footprint: %lu heap allocations in %d pinned pk handshakes (expected 0)\n",
+    std::fprintf(stderr,
+                 "bench_footprint: %lu heap allocations in %d pinned pk handshakes (expected 0)\n",
                  allocs, handshakes);
     rc = 1;
   }
   if (allocs_ca != 0) {
-    std::fprintf(stderr, "bench_footprint: %ld heap allocations in %d CA-mode pk handshakes (expected 0)\n",
+    std::fprintf(stderr,
+                 "bench_footprint: %ld heap allocations in %d CA-mode pk handshakes (expected 0)\n",
                  allocs_ca, handshakes);
     rc = 1;
   }
   if (allocs_cached != 0) {
-    std::fprintf(stderr, "bench_footprint: %ld heap allocations in %d CA-mode pk handshakes with the cache (expected 0)\n",
+    std::fprintf(stderr,
+                 "bench_footprint: %ld heap allocations in %d CA-mode pk handshakes with the cache "
+                 "(expected 0)\n",
                  allocs_cached, handshakes);
     rc = 1;
   }

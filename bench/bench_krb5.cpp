@@ -75,14 +75,14 @@
 #include <string>
 #include <vector>
 
+#include "krb5/fixture_process.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/krb5/krb5.hpp"
-#include "krb5/fixture_process.hpp"
 #include "paired.hpp"
 
-
 #ifndef MUTAUTH_SOURCE_DIR
-#error "bench_krb5 needs MUTAUTH_SOURCE_DIR (bench/CMakeLists.txt) to find tests/krb5/kdc_fixture.sh"
+#error \
+    "bench_krb5 needs MUTAUTH_SOURCE_DIR (bench/CMakeLists.txt) to find tests/krb5/kdc_fixture.sh"
 #endif
 
 namespace mutauth {
@@ -108,7 +108,8 @@ class Kdc {
  public:
   bool start(std::string& why) {
     const char* script = std::getenv("MUTAUTH_KDC_FIXTURE");
-    if (!process_.start(script != nullptr ? script : MUTAUTH_SOURCE_DIR "/tests/krb5/kdc_fixture.sh", why))
+    if (!process_.start(
+            script != nullptr ? script : MUTAUTH_SOURCE_DIR "/tests/krb5/kdc_fixture.sh", why))
       return false;
     process_.export_env();  // and the replay cache on, as in the tests
     return true;
@@ -125,13 +126,13 @@ Kdc g_kdc;
 bool allow_alice(const Principal& p) noexcept { return p.name.view() == "alice@EXAMPLE.TEST"; }
 
 // The channel-binding variant's bytes: the size of an RFC 9266 tls-exporter value.
-constexpr std::uint8_t cb_value[32] = {0x6d, 0x75, 0x74, 0x61, 0x75, 0x74, 0x68, 0x00, 0x01, 0x02, 0xff,
-                                       0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0,
-                                       0xb0, 0xc0, 0xd0, 0xe0, 0xf0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66};
+constexpr std::uint8_t cb_value[32] = {
+    0x6d, 0x75, 0x74, 0x61, 0x75, 0x74, 0x68, 0x00, 0x01, 0x02, 0xff, 0x10, 0x20, 0x30, 0x40, 0x50,
+    0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0, 0xd0, 0xe0, 0xf0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66};
 
 struct Setup {
   std::optional<ServicePrincipal> target;
-  K::InitiatorConfig icfg{};  // default credentials: KRB5CCNAME, KRB5_CLIENT_KTNAME
+  K::InitiatorConfig icfg{};              // default credentials: KRB5CCNAME, KRB5_CLIENT_KTNAME
   std::optional<K::AcceptorConfig> acfg;  // keytab from KRB5_KTNAME
   K::InitiatorConfig icfg_cb{};           // the same with channel bindings
   std::optional<K::AcceptorConfig> acfg_cb;
@@ -241,12 +242,12 @@ bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls
   const gss_channel_bindings_t chan = cb ? &bindings : GSS_C_NO_CHANNEL_BINDINGS;
   do {
     if (GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &target))) break;
-    OM_uint32 major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target, gss_mech_krb5,
-                                           req_flags, GSS_C_INDEFINITE, chan,
+    OM_uint32 major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target,
+                                           gss_mech_krb5, req_flags, GSS_C_INDEFINITE, chan,
                                            GSS_C_NO_BUFFER, nullptr, &ap_req, &iflags, nullptr);
     if (major != GSS_S_CONTINUE_NEEDED || ap_req.length == 0) break;
-    major = gss_accept_sec_context(&minor, &actx, acred, &ap_req, chan, &src,
-                                   &mech, &ap_rep, &aflags, nullptr, nullptr);
+    major = gss_accept_sec_context(&minor, &actx, acred, &ap_req, chan, &src, &mech, &ap_rep,
+                                   &aflags, nullptr, nullptr);
     if (major != GSS_S_COMPLETE || ap_rep.length == 0) break;
     // The checks the adapter also makes: krb5 mech, and every requested flag granted.
     if (mech == GSS_C_NO_OID || mech->length != gss_mech_krb5->length ||
@@ -256,16 +257,16 @@ bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls
     if (cb && (aflags & GSS_C_CHANNEL_BOUND_FLAG) == 0) break;
     // The adapter's acceptor displays the client (the shared credential fixes its own name).
     if (adapter_calls && !display(src, peer)) break;
-    major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target, gss_mech_krb5, req_flags,
-                                 GSS_C_INDEFINITE, chan, &ap_rep, nullptr, &last,
-                                 &iflags, nullptr);
+    major =
+        gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target, gss_mech_krb5, req_flags,
+                             GSS_C_INDEFINITE, chan, &ap_rep, nullptr, &last, &iflags, nullptr);
     if (major != GSS_S_COMPLETE || last.length != 0) break;
     if ((iflags & req_flags) != req_flags) break;
     // G2 in raw form: the context must have authenticated exactly the composed name.
     // (The adapter also asks for and displays the initiator's own name.)
     gss_name_t self = GSS_C_NO_NAME;
-    if (GSS_ERROR(gss_inquire_context(&minor, ictx, adapter_calls ? &self : nullptr, &shown, nullptr,
-                                      nullptr, nullptr, nullptr, nullptr)))
+    if (GSS_ERROR(gss_inquire_context(&minor, ictx, adapter_calls ? &self : nullptr, &shown,
+                                      nullptr, nullptr, nullptr, nullptr, nullptr)))
       break;
     if (GSS_ERROR(gss_display_name(&minor, shown, &text, nullptr))) break;
     std::string_view s(static_cast<const char*>(text.value), text.length);
@@ -352,7 +353,8 @@ long long rcache_bytes() {
 }
 
 void set_counters(benchmark::State& state, const Wire& w) {
-  state.counters["handshakes_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["handshakes_per_s"] =
+      benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["bytes_on_wire"] = static_cast<double>(w.c2s + w.s2c);
   state.counters["ap_req_bytes"] = static_cast<double>(w.c2s);
   state.counters["ap_rep_bytes"] = static_cast<double>(w.s2c);
@@ -380,17 +382,20 @@ void handshake_loop(benchmark::State& state, F handshake, const char* failure) {
 }
 
 void BM_krb5_raw_gss(benchmark::State& state) {
-  handshake_loop(state, [](Wire* w) { return raw_handshake(g_setup.raw_acceptor_cred, w); },
-                 "raw GSS handshake failed");
+  handshake_loop(
+      state, [](Wire* w) { return raw_handshake(g_setup.raw_acceptor_cred, w); },
+      "raw GSS handshake failed");
 }
 
 void BM_krb5_raw_gss_adapter_calls(benchmark::State& state) {
-  handshake_loop(state, [](Wire* w) { return raw_handshake(g_setup.raw_acceptor_cred, w, true); },
-                 "raw GSS handshake (adapter's calls) failed");
+  handshake_loop(
+      state, [](Wire* w) { return raw_handshake(g_setup.raw_acceptor_cred, w, true); },
+      "raw GSS handshake (adapter's calls) failed");
 }
 
 void BM_krb5_adapter(benchmark::State& state) {
-  handshake_loop(state, [](Wire* w) { return adapter_handshake(w); }, "adapter handshake failed");
+  handshake_loop(
+      state, [](Wire* w) { return adapter_handshake(w); }, "adapter handshake failed");
 }
 
 // `calls`: compare with the raw loop that makes the adapter's GSS calls (C++ layer alone).
@@ -427,7 +432,8 @@ void BM_krb5_raw_gss_rcache_none(benchmark::State& state) {
     state.SkipWithError("raw GSS handshake failed");
     return;
   }
-  handshake_loop(state, [&nr](Wire* w) { return raw_handshake(nr.cred, w); }, "raw GSS handshake failed");
+  handshake_loop(
+      state, [&nr](Wire* w) { return raw_handshake(nr.cred, w); }, "raw GSS handshake failed");
 }
 
 void BM_krb5_adapter_rcache_none(benchmark::State& state) {
@@ -436,7 +442,8 @@ void BM_krb5_adapter_rcache_none(benchmark::State& state) {
     state.SkipWithError("adapter handshake failed");
     return;
   }
-  handshake_loop(state, [](Wire* w) { return adapter_handshake(w); }, "adapter handshake failed");
+  handshake_loop(
+      state, [](Wire* w) { return adapter_handshake(w); }, "adapter handshake failed");
 }
 
 // One record sealed by the client, opened by the server: the same unit as bench_session.
@@ -447,7 +454,8 @@ void BM_krb5_session_seal_open(benchmark::State& state) {
     return;
   }
   const auto n = static_cast<std::size_t>(state.range(0));
-  std::vector<std::uint8_t> pt(n, 0xa5), rec(n + Session<K>::seal_overhead), out(n + Session<K>::seal_overhead);
+  std::vector<std::uint8_t> pt(n, 0xa5), rec(n + Session<K>::seal_overhead),
+      out(n + Session<K>::seal_overhead);
   std::size_t record = 0;
   for (auto _ : state) {
     auto c = client->seal(pt, rec);
@@ -459,7 +467,8 @@ void BM_krb5_session_seal_open(benchmark::State& state) {
     record = *c;
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
   // The wrap token's overhead plus the sealed content-type byte (the wrapped plaintext is
   // content | type, session.hpp).
   state.counters["record_overhead_bytes"] = static_cast<double>(record - n);
@@ -501,7 +510,8 @@ int main(int argc, char** argv) {
   if (loop != nullptr) {
     const char* colon = std::strchr(loop, ':');
     const long n = colon != nullptr ? std::atol(colon + 1) : 100;
-    const std::string_view kind(loop, colon != nullptr ? static_cast<std::size_t>(colon - loop) : std::strlen(loop));
+    const std::string_view kind(
+        loop, colon != nullptr ? static_cast<std::size_t>(colon - loop) : std::strlen(loop));
     bool ok = false;
     if (kind == "adapter") ok = loop_adapter(n);
     else if (kind == "raw") ok = loop_raw(n);
@@ -523,7 +533,8 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_paired", BM_krb5_adapter_vs_raw_paired)
       ->Unit(benchmark::kMicrosecond);
-  benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_calls_paired", BM_krb5_adapter_vs_raw_calls_paired)
+  benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_calls_paired",
+                               BM_krb5_adapter_vs_raw_calls_paired)
       ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_cb_paired", BM_krb5_adapter_vs_raw_cb_paired)
       ->Unit(benchmark::kMicrosecond);

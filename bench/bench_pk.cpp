@@ -53,9 +53,9 @@
 
 #include <algorithm>
 #include <array>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <type_traits>
 #include <vector>
 
@@ -161,15 +161,16 @@ FloorInputs make_floor_inputs(const F& f) {
   // The names the proofs carry: the client's asserted principal, the server's service principal.
   const std::string_view names[2] = {f.icfg.identity.name, target_text};
   for (int side = 0; side < 2; ++side) {
-    crypto_sign_ed25519_seed_keypair(in.ed_pk[side].data(), in.ed_sk[side].data(), seeds[side].data());
+    crypto_sign_ed25519_seed_keypair(in.ed_pk[side].data(), in.ed_sk[side].data(),
+                                     seeds[side].data());
     // The exact bytes a proof signs (spec §5.4): label | 0 | role | h | credential type |
     // HASH(credential) | u16 name length | name. Built here, untimed; the floor times the
     // HASH(credential) it contains separately, as raw BLAKE2b calls.
     const std::array<std::uint8_t, 64> h{};
     in.tbs_len[side] = pkd::signed_data(side == 0 ? role::initiator : role::acceptor, h, type,
                                         in.credential[side], names[side], in.tbs[side]);
-    crypto_sign_ed25519_detached(in.sig[side].data(), nullptr, in.tbs[side].data(), in.tbs_len[side],
-                                 in.ed_sk[side].data());
+    crypto_sign_ed25519_detached(in.sig[side].data(), nullptr, in.tbs[side].data(),
+                                 in.tbs_len[side], in.ed_sk[side].data());
     std::array<std::uint8_t, 32> x_sk{};
     randombytes_buf(x_sk.data(), x_sk.size());
     crypto_scalarmult_curve25519_base(in.peer_x[1 - side].data(), x_sk.data());
@@ -189,8 +190,9 @@ FloorInputs make_floor_inputs(const F& f) {
     if (crypto_sign_ed25519_verify_detached(in.sig[side].data(), in.tbs[side].data(),
                                             in.tbs_len[side], in.ed_pk[side].data()) != 0)
       return in;
-    if (in.ca && crypto_sign_ed25519_verify_detached(in.cert_sig[side].data(), in.cert_tbs[side].data(),
-                                                     in.cert_tbs[side].size(), in.ca_pk.data()) != 0)
+    if (in.ca &&
+        crypto_sign_ed25519_verify_detached(in.cert_sig[side].data(), in.cert_tbs[side].data(),
+                                            in.cert_tbs[side].size(), in.ca_pk.data()) != 0)
       return in;
   }
   in.ok = true;
@@ -213,11 +215,12 @@ inline void blake2b(std::uint8_t* out, const std::uint8_t* in, std::size_t n) no
 
 // HKDF(ck, ikm, n) of Noise §4.3 / spec §2.3 as bare primitive calls: n + 1 HMAC = 2n + 2
 // BLAKE2b (each HMAC: inner over the 128-byte pad | data, outer over the pad | inner digest).
-inline void hkdf_floor(const FloorInputs& in, std::uint8_t* out, std::size_t ikm_len, int outputs) noexcept {
+inline void hkdf_floor(const FloorInputs& in, std::uint8_t* out, std::size_t ikm_len,
+                       int outputs) noexcept {
   const std::uint8_t* z = in.zeros.data();
-  blake2b(out, z, blake2b_block + ikm_len);       // temp = HMAC(ck, ikm): inner
-  blake2b(out, z, blake2b_block + hash_len);      //                       outer
-  blake2b(out, z, blake2b_block + 1);             // out1 = HMAC(temp, 0x01)
+  blake2b(out, z, blake2b_block + ikm_len);   // temp = HMAC(ck, ikm): inner
+  blake2b(out, z, blake2b_block + hash_len);  //                       outer
+  blake2b(out, z, blake2b_block + 1);         // out1 = HMAC(temp, 0x01)
   blake2b(out, z, blake2b_block + hash_len);
   blake2b(out, z, blake2b_block + hash_len + 1);  // out2 = HMAC(temp, out1 | 0x02)
   blake2b(out, z, blake2b_block + hash_len);
@@ -270,13 +273,13 @@ bool floor_once(const FloorInputs& in) noexcept {
     crypto_aead_chacha20poly1305_ietf_encrypt(buf.data(), &n, in.plain[side].data(),
                                               in.plain[side].size(), in.ad.data(), in.ad.size(),
                                               nullptr, in.nonce.data(), in.k.data());
-    ok &= crypto_aead_chacha20poly1305_ietf_decrypt(buf.data(), &n, nullptr, in.cipher[peer].data(),
-                                                    in.cipher[peer].size(), in.ad.data(),
-                                                    in.ad.size(), in.nonce.data(), in.k.data()) == 0;
+    ok &= crypto_aead_chacha20poly1305_ietf_decrypt(
+              buf.data(), &n, nullptr, in.cipher[peer].data(), in.cipher[peer].size(), in.ad.data(),
+              in.ad.size(), in.nonce.data(), in.k.data()) == 0;
     if (side == 1)
-      crypto_aead_chacha20poly1305_ietf_encrypt(buf.data(), &n, in.plain[admission].data(),
-                                                in.plain[admission].size(), in.ad.data(),
-                                                in.ad.size(), nullptr, in.nonce.data(), in.k.data());
+      crypto_aead_chacha20poly1305_ietf_encrypt(
+          buf.data(), &n, in.plain[admission].data(), in.plain[admission].size(), in.ad.data(),
+          in.ad.size(), nullptr, in.nonce.data(), in.k.data());
     else
       ok &= crypto_aead_chacha20poly1305_ietf_decrypt(
                 buf.data(), &n, nullptr, in.cipher[admission].data(), in.cipher[admission].size(),
@@ -348,8 +351,9 @@ void BM_paired(benchmark::State& state, const F& f, const FloorInputs& in) {
     state.SkipWithError("setup failed");
     return;
   }
-  run_paired(state, [&] { return run_pk_handshake(f); }, [&] { return floor_once(in); }, "handshake",
-             "floor", "handshake or floor failed");
+  run_paired(
+      state, [&] { return run_pk_handshake(f); }, [&] { return floor_once(in); }, "handshake",
+      "floor", "handshake or floor failed");
 }
 void BM_pk_vs_floor_paired(benchmark::State& state) { BM_paired(state, fixture(), floor_inputs()); }
 void BM_pk_ca_vs_floor_paired(benchmark::State& state) {
@@ -380,7 +384,8 @@ void BM_prim_x25519_dh(benchmark::State& state) {
   const FloorInputs& in = floor_inputs();
   std::array<std::uint8_t, 32> sk{7}, out{};
   for (auto _ : state) {
-    benchmark::DoNotOptimize(crypto_scalarmult_curve25519(out.data(), sk.data(), in.peer_x[0].data()));
+    benchmark::DoNotOptimize(
+        crypto_scalarmult_curve25519(out.data(), sk.data(), in.peer_x[0].data()));
     benchmark::ClobberMemory();
   }
   per_handshake(state, 2);
@@ -389,7 +394,8 @@ void BM_prim_ed25519_sign(benchmark::State& state) {
   const FloorInputs& in = floor_inputs();
   std::array<std::uint8_t, 64> sig{};
   for (auto _ : state) {
-    crypto_sign_ed25519_detached(sig.data(), nullptr, in.tbs[1].data(), in.tbs_len[1], in.ed_sk[1].data());
+    crypto_sign_ed25519_detached(sig.data(), nullptr, in.tbs[1].data(), in.tbs_len[1],
+                                 in.ed_sk[1].data());
     benchmark::DoNotOptimize(sig.data());
   }
   per_handshake(state, 2);
@@ -415,7 +421,8 @@ std::vector<std::size_t> blake2b_lengths(const FloorInputs& in) {
   for (int side = 0; side < 2; ++side) {
     v.push_back(in.credential[side].size());
     v.push_back(in.credential[1 - side].size());
-    for (std::size_t n : {prologue_len, std::size_t{32}, std::size_t{32}, std::size_t{0}, in.c2, in.c3, in.c4})
+    for (std::size_t n :
+         {prologue_len, std::size_t{32}, std::size_t{32}, std::size_t{0}, in.c2, in.c3, in.c4})
       v.push_back(hash_len + n);
     for (std::size_t ikm : {std::size_t{32}, hash_len}) {  // MixKey, then the split's extra output
       for (std::size_t n : {blake2b_block + ikm, blake2b_block + 1, blake2b_block + hash_len + 1})
@@ -466,9 +473,9 @@ void BM_prim_aead_decrypt(benchmark::State& state) {
   std::array<std::uint8_t, pkd::max_proof_size + 16> buf{};
   for (auto _ : state) {
     unsigned long long n = 0;
-    if (crypto_aead_chacha20poly1305_ietf_decrypt(buf.data(), &n, nullptr, in.cipher[side].data(),
-                                                  in.cipher[side].size(), in.ad.data(), in.ad.size(),
-                                                  in.nonce.data(), in.k.data()) != 0) {
+    if (crypto_aead_chacha20poly1305_ietf_decrypt(
+            buf.data(), &n, nullptr, in.cipher[side].data(), in.cipher[side].size(), in.ad.data(),
+            in.ad.size(), in.nonce.data(), in.k.data()) != 0) {
       state.SkipWithError("decrypt failed");
       break;
     }
@@ -489,12 +496,17 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   // The handshake and its floor first, in microseconds; then the breakdown in nanoseconds.
-  benchmark::RegisterBenchmark("BM_pk_handshake_pinned", BM_pk_handshake_pinned)->Unit(benchmark::kMicrosecond);
-  benchmark::RegisterBenchmark("BM_floor_pk_pinned", BM_floor_pk_pinned)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_pk_handshake_pinned", BM_pk_handshake_pinned)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_floor_pk_pinned", BM_floor_pk_pinned)
+      ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("BM_floor_pk_ca", BM_floor_pk_ca)->Unit(benchmark::kMicrosecond);
-  benchmark::RegisterBenchmark("BM_pk_vs_floor_paired", BM_pk_vs_floor_paired)->Unit(benchmark::kMicrosecond);
-  benchmark::RegisterBenchmark("BM_pk_handshake_ca", BM_pk_handshake_ca)->Unit(benchmark::kMicrosecond);
-  benchmark::RegisterBenchmark("BM_pk_ca_vs_floor_paired", BM_pk_ca_vs_floor_paired)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_pk_vs_floor_paired", BM_pk_vs_floor_paired)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_pk_handshake_ca", BM_pk_handshake_ca)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_pk_ca_vs_floor_paired", BM_pk_ca_vs_floor_paired)
+      ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("BM_prim_randombytes_32", BM_prim_randombytes_32);
   benchmark::RegisterBenchmark("BM_prim_x25519_base", BM_prim_x25519_base);
   benchmark::RegisterBenchmark("BM_prim_x25519_dh", BM_prim_x25519_dh);
@@ -503,8 +515,14 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_prim_blake2b", BM_prim_blake2b)->Arg(128)->Arg(192);
   // Arg = payload: 0 = the client's proof (message 3), 1 = the server's proof (message 2),
   // 2 = the server's admission (message 4).
-  benchmark::RegisterBenchmark("BM_prim_aead_encrypt", BM_prim_aead_encrypt)->Arg(0)->Arg(1)->Arg(2);
-  benchmark::RegisterBenchmark("BM_prim_aead_decrypt", BM_prim_aead_decrypt)->Arg(0)->Arg(1)->Arg(2);
+  benchmark::RegisterBenchmark("BM_prim_aead_encrypt", BM_prim_aead_encrypt)
+      ->Arg(0)
+      ->Arg(1)
+      ->Arg(2);
+  benchmark::RegisterBenchmark("BM_prim_aead_decrypt", BM_prim_aead_decrypt)
+      ->Arg(0)
+      ->Arg(1)
+      ->Arg(2);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

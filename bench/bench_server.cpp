@@ -95,7 +95,8 @@ std::string quote(const std::string& s) {
 }
 
 void sh(const std::string& cmd) {
-  if (std::system((cmd + " </dev/null >/dev/null 2>&1").c_str()) != 0) die("command failed: " + cmd);
+  if (std::system((cmd + " </dev/null >/dev/null 2>&1").c_str()) != 0)
+    die("command failed: " + cmd);
 }
 
 std::string slurp(const std::string& path) {
@@ -115,7 +116,8 @@ void spit(const std::string& path, const std::string& text) {
 struct TempDir {
   std::string path;
   TempDir() {
-    std::string t = (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + std::string("/mutauth-bench-server.XXXXXX");
+    std::string t = (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
+                    std::string("/mutauth-bench-server.XXXXXX");
     if (::mkdtemp(t.data()) == nullptr) die("mkdtemp failed");
     path = t;
   }
@@ -300,12 +302,15 @@ bool drive(Connection<PK>& conn, int fd, bool until_eof, std::string& why) {
     }
   }
   (void)flush();  // the alert of a failure, if any
-  if (!ok && why.empty()) why = std::string(to_string(conn.last_error().code())) + ": " + std::string(conn.last_error().detail());
+  if (!ok && why.empty())
+    why = std::string(to_string(conn.last_error().code())) + ": " +
+          std::string(conn.last_error().detail());
   return ok && established;
 }
 
 // One handshake-only connection through Connection<PK> over a blocking socket.
-bool mutauth_once(int port, const ServicePrincipal& target, const pk::InitiatorConfig& cfg, std::string& why) {
+bool mutauth_once(int port, const ServicePrincipal& target, const pk::InitiatorConfig& cfg,
+                  std::string& why) {
   const int fd = connect_loopback(port);
   if (fd < 0) {
     why = "connect failed";
@@ -330,7 +335,10 @@ bool allow_alice(const Principal& p) noexcept { return p.name.view() == "alice";
   static pk::AuthorizedKeys<4, 4> trust;
   static std::string text = slurp(dir + "/authorized_keys_ca");
   if (!key || !cert || !spn || !trust.parse(text)) die("--serve: credentials");
-  pk::AcceptorConfig cfg{.identity = {&*key, {}, *cert}, .service = *spn, .trust = trust.trust(), .channel_binding = {}};
+  pk::AcceptorConfig cfg{.identity = {&*key, {}, *cert},
+                         .service = *spn,
+                         .trust = trust.trust(),
+                         .channel_binding = {}};
   static pk::FixedVerifyCache<64> cache;
   cfg.trust.cert_cache = &cache;
   const int l = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -366,14 +374,15 @@ using Ctx = std::unique_ptr<SSL_CTX, CtxFree>;
 Ctx tls_client_ctx(const TempDir& d) {
   Ctx c(SSL_CTX_new(TLS_client_method()));
   SSL_CTX* x = c.get();
-  const bool ok = x != nullptr && SSL_CTX_set_min_proto_version(x, TLS1_3_VERSION) == 1 &&
-                  SSL_CTX_set_max_proto_version(x, TLS1_3_VERSION) == 1 &&
-                  SSL_CTX_set_ciphersuites(x, "TLS_CHACHA20_POLY1305_SHA256") == 1 &&
-                  SSL_CTX_set1_groups_list(x, "X25519") == 1 &&
-                  SSL_CTX_use_certificate_file(x, d.file("tls_client.crt").c_str(), SSL_FILETYPE_PEM) == 1 &&
-                  SSL_CTX_use_PrivateKey_file(x, d.file("tls_client.key").c_str(), SSL_FILETYPE_PEM) == 1 &&
-                  SSL_CTX_check_private_key(x) == 1 &&
-                  SSL_CTX_load_verify_locations(x, d.file("tls_ca.crt").c_str(), nullptr) == 1;
+  const bool ok =
+      x != nullptr && SSL_CTX_set_min_proto_version(x, TLS1_3_VERSION) == 1 &&
+      SSL_CTX_set_max_proto_version(x, TLS1_3_VERSION) == 1 &&
+      SSL_CTX_set_ciphersuites(x, "TLS_CHACHA20_POLY1305_SHA256") == 1 &&
+      SSL_CTX_set1_groups_list(x, "X25519") == 1 &&
+      SSL_CTX_use_certificate_file(x, d.file("tls_client.crt").c_str(), SSL_FILETYPE_PEM) == 1 &&
+      SSL_CTX_use_PrivateKey_file(x, d.file("tls_client.key").c_str(), SSL_FILETYPE_PEM) == 1 &&
+      SSL_CTX_check_private_key(x) == 1 &&
+      SSL_CTX_load_verify_locations(x, d.file("tls_ca.crt").c_str(), nullptr) == 1;
   if (!ok) {
     ERR_print_errors_fp(stderr);
     die("TLS client context");
@@ -402,7 +411,8 @@ bool tls_once(int port, SSL_CTX* ctx, bool check_params, std::string& why) {
     EVP_PKEY* k = X509_get0_pubkey(SSL_get0_peer_certificate(s));
     ok = SSL_version(s) == TLS1_3_VERSION && cs != nullptr &&
          std::strcmp(SSL_CIPHER_get_name(cs), "TLS_CHACHA20_POLY1305_SHA256") == 0 &&
-         SSL_get_negotiated_group(s) == NID_X25519 && k != nullptr && EVP_PKEY_get_id(k) == EVP_PKEY_ED25519;
+         SSL_get_negotiated_group(s) == NID_X25519 && k != nullptr &&
+         EVP_PKEY_get_id(k) == EVP_PKEY_ED25519;
     if (!ok) why = "negotiated parameters differ from the intended ones";
   }
   if (ok) {
@@ -445,7 +455,8 @@ Sample measure(Server& srv, int n, F once) {
   const auto t0 = steady::now();
   for (int i = 0; i < n; ++i) {
     std::string why;
-    if (!once(i, why)) die("handshake " + std::to_string(i) + " failed: " + why + "\nserver log:\n" + srv.log());
+    if (!once(i, why))
+      die("handshake " + std::to_string(i) + " failed: " + why + "\nserver log:\n" + srv.log());
   }
   const double secs = std::chrono::duration<double>(steady::now() - t0).count();
   Sample s;
@@ -477,7 +488,8 @@ int main(int argc, char** argv) {
     else if (a == "--out") out = value();
     else die("usage: bench_server [--cli PATH] [--n N] [--rounds R] [--out FILE]");
   }
-  if (cli.empty() || ::access(cli.c_str(), X_OK) != 0) die("no mutauth CLI at '" + cli + "' (--cli PATH)");
+  if (cli.empty() || ::access(cli.c_str(), X_OK) != 0)
+    die("no mutauth CLI at '" + cli + "' (--cli PATH)");
   if (n < 1 || rounds < 1) die("--n and --rounds must be positive");
   ::signal(SIGPIPE, SIG_IGN);
   if (sodium_init() < 0) die("sodium_init failed");
@@ -488,13 +500,15 @@ int main(int argc, char** argv) {
     sh("ssh-keygen -q -t ed25519 -N '' -C " + name + " -f " + quote(d.file(name)));
   };
   for (const char* k : {"ca", "server", "server_raw", "alice", "alice_raw"}) keygen(k);
-  sh("ssh-keygen -q -s " + quote(d.file("ca")) + " -I server -h -n " + service + " " + quote(d.file("server.pub")));
-  sh("ssh-keygen -q -s " + quote(d.file("ca")) + " -I alice -z 1 -n alice " + quote(d.file("alice.pub")));
+  sh("ssh-keygen -q -s " + quote(d.file("ca")) + " -I server -h -n " + service + " " +
+     quote(d.file("server.pub")));
+  sh("ssh-keygen -q -s " + quote(d.file("ca")) + " -I alice -z 1 -n alice " +
+     quote(d.file("alice.pub")));
   for (int i = 0; i < ca_certificates; ++i) {
     const std::string label = "alice" + std::to_string(i);
     std::filesystem::copy_file(d.file("alice.pub"), d.file(label + ".pub"));
-    sh("ssh-keygen -q -s " + quote(d.file("ca")) + " -I " + label + " -z " + std::to_string(100 + i) + " -n alice " +
-       quote(d.file(label + ".pub")));
+    sh("ssh-keygen -q -s " + quote(d.file("ca")) + " -I " + label + " -z " +
+       std::to_string(100 + i) + " -n alice " + quote(d.file(label + ".pub")));
   }
   auto key_text = [&](const std::string& name) {  // "ssh-ed25519 AAAA..." without the comment
     std::istringstream in(slurp(d.file(name + ".pub")));
@@ -508,19 +522,24 @@ int main(int argc, char** argv) {
   // TLS: an Ed25519 CA and two leaves, as bench_tls makes them in memory.
   const std::string ossl = "openssl";
   sh(ossl + " genpkey -algorithm ed25519 -out " + quote(d.file("tls_ca.key")));
-  sh(ossl + " req -x509 -new -key " + quote(d.file("tls_ca.key")) + " -subj /CN=mutauth-bench-CA -days 30" +
-     " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out " +
+  sh(ossl + " req -x509 -new -key " + quote(d.file("tls_ca.key")) +
+     " -subj /CN=mutauth-bench-CA -days 30" +
+     " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign "
+     "-out " +
      quote(d.file("tls_ca.crt")));
   auto leaf = [&](const std::string& name, const std::string& cn, const std::string& ext) {
-    spit(d.file(name + ".ext"), "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n" + ext);
+    spit(d.file(name + ".ext"),
+         "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n" + ext);
     sh(ossl + " genpkey -algorithm ed25519 -out " + quote(d.file(name + ".key")));
     sh(ossl + " req -new -key " + quote(d.file(name + ".key")) + " -subj /CN=" + cn + " -out " +
        quote(d.file(name + ".csr")));
-    sh(ossl + " x509 -req -in " + quote(d.file(name + ".csr")) + " -CA " + quote(d.file("tls_ca.crt")) + " -CAkey " +
-       quote(d.file("tls_ca.key")) + " -set_serial " + std::to_string(name.size()) + " -days 30 -extfile " +
-       quote(d.file(name + ".ext")) + " -out " + quote(d.file(name + ".crt")));
+    sh(ossl + " x509 -req -in " + quote(d.file(name + ".csr")) + " -CA " +
+       quote(d.file("tls_ca.crt")) + " -CAkey " + quote(d.file("tls_ca.key")) + " -set_serial " +
+       std::to_string(name.size()) + " -days 30 -extfile " + quote(d.file(name + ".ext")) +
+       " -out " + quote(d.file(name + ".crt")));
   };
-  leaf("tls_server", tls_host, std::string("subjectAltName=DNS:") + tls_host + "\nextendedKeyUsage=serverAuth\n");
+  leaf("tls_server", tls_host,
+       std::string("subjectAltName=DNS:") + tls_host + "\nextendedKeyUsage=serverAuth\n");
   leaf("tls_client", "alice", "extendedKeyUsage=clientAuth\n");
 
   // ---- the client side's configuration (library, in process)
@@ -538,7 +557,8 @@ int main(int argc, char** argv) {
   std::vector<std::array<std::uint8_t, pk::max_certificate_size>> cert_store(ca_certificates + 1);
   std::vector<bytes_view> certs;  // [0] the repeat client's; [1..] the distinct ones
   for (int i = 0; i <= ca_certificates; ++i) {
-    const std::string path = i == 0 ? d.file("alice-cert.pub") : d.file("alice" + std::to_string(i - 1) + "-cert.pub");
+    const std::string path =
+        i == 0 ? d.file("alice-cert.pub") : d.file("alice" + std::to_string(i - 1) + "-cert.pub");
     auto c = pk::load_certificate_file(path.c_str(), cert_store[static_cast<std::size_t>(i)]);
     if (!c) die("certificate " + path + ": " + std::string(c.error_value().detail()));
     certs.push_back(*c);
@@ -557,24 +577,46 @@ int main(int argc, char** argv) {
   const Ctx tls_ctx = tls_client_ctx(d);
 
   // ---- the servers, all up for the whole run (an idle one uses no CPU)
-  const int port_pinned = free_port(), port_ca = free_port(), port_tls = free_port(), port_lib = free_port();
+  const int port_pinned = free_port(), port_ca = free_port(), port_tls = free_port(),
+            port_lib = free_port();
   auto mutauth_server = [&](int port, const std::string& identity, const std::string& trust) {
     return std::make_unique<Server>(
-        std::vector<std::string>{cli, "listen", "127.0.0.1:" + std::to_string(port), "--service", service,
-                                 "--identity", d.file(identity), "--trust", d.file(trust), "--allow", "alice", "-q"},
+        std::vector<std::string>{cli, "listen", "127.0.0.1:" + std::to_string(port), "--service",
+                                 service, "--identity", d.file(identity), "--trust", d.file(trust),
+                                 "--allow", "alice", "-q"},
         d.file(identity + ".log"));
   };
   auto srv_pinned = mutauth_server(port_pinned, "server_raw", "authorized_keys_pinned");
   auto srv_ca = mutauth_server(port_ca, "server", "authorized_keys_ca");
-  auto srv_tls = std::make_unique<Server>(
-      std::vector<std::string>{ossl, "s_server", "-quiet", "-rev", "-accept", "127.0.0.1:" + std::to_string(port_tls),
-                               "-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256", "-groups", "X25519",
-                               "-cert", d.file("tls_server.crt"), "-key", d.file("tls_server.key"), "-CAfile",
-                               d.file("tls_ca.crt"), "-Verify", "1", "-verify_return_error", "-no_ticket",
-                               "-num_tickets", "0", "-no_cache"},
-      d.file("s_server.log"));
+  auto srv_tls =
+      std::make_unique<Server>(std::vector<std::string>{ossl,
+                                                        "s_server",
+                                                        "-quiet",
+                                                        "-rev",
+                                                        "-accept",
+                                                        "127.0.0.1:" + std::to_string(port_tls),
+                                                        "-tls1_3",
+                                                        "-ciphersuites",
+                                                        "TLS_CHACHA20_POLY1305_SHA256",
+                                                        "-groups",
+                                                        "X25519",
+                                                        "-cert",
+                                                        d.file("tls_server.crt"),
+                                                        "-key",
+                                                        d.file("tls_server.key"),
+                                                        "-CAfile",
+                                                        d.file("tls_ca.crt"),
+                                                        "-Verify",
+                                                        "1",
+                                                        "-verify_return_error",
+                                                        "-no_ticket",
+                                                        "-num_tickets",
+                                                        "0",
+                                                        "-no_cache"},
+                               d.file("s_server.log"));
   auto srv_lib = std::make_unique<Server>(
-      std::vector<std::string>{"/proc/self/exe", "--serve", std::to_string(port_lib), d.path}, d.file("lib.log"));
+      std::vector<std::string>{"/proc/self/exe", "--serve", std::to_string(port_lib), d.path},
+      d.file("lib.log"));
   wait_listening(*srv_lib, port_lib, "bench_server --serve");
   wait_listening(*srv_pinned, port_pinned, "mutauth listen (pinned)");
   wait_listening(*srv_ca, port_ca, "mutauth listen (CA)");
@@ -583,10 +625,14 @@ int main(int argc, char** argv) {
   // A first handshake of each kind, untimed: checks the configuration, warms caches and pages.
   {
     std::string why;
-    if (!mutauth_once(port_pinned, *target, pinned_cfg, why)) die("pinned check: " + why + "\n" + srv_pinned->log());
-    if (!mutauth_once(port_ca, *target, ca_cfg, why)) die("CA check: " + why + "\n" + srv_ca->log());
-    if (!tls_once(port_tls, tls_ctx.get(), true, why)) die("TLS check: " + why + "\n" + srv_tls->log());
-    if (!mutauth_once(port_lib, *target, ca_cfg, why)) die("library server check: " + why + "\n" + srv_lib->log());
+    if (!mutauth_once(port_pinned, *target, pinned_cfg, why))
+      die("pinned check: " + why + "\n" + srv_pinned->log());
+    if (!mutauth_once(port_ca, *target, ca_cfg, why))
+      die("CA check: " + why + "\n" + srv_ca->log());
+    if (!tls_once(port_tls, tls_ctx.get(), true, why))
+      die("TLS check: " + why + "\n" + srv_tls->log());
+    if (!mutauth_once(port_lib, *target, ca_cfg, why))
+      die("library server check: " + why + "\n" + srv_lib->log());
   }
 
   struct Config {
@@ -597,9 +643,13 @@ int main(int argc, char** argv) {
   };
   int next_cert = 1;
   std::vector<Config> configs;
-  configs.push_back({"pk_pinned", srv_pinned.get(),
-                     [&](int, std::string& why) { return mutauth_once(port_pinned, *target, pinned_cfg, why); }, {}});
-  configs.push_back({"pk_ca_miss", srv_ca.get(),
+  configs.push_back(
+      {"pk_pinned",
+       srv_pinned.get(),
+       [&](int, std::string& why) { return mutauth_once(port_pinned, *target, pinned_cfg, why); },
+       {}});
+  configs.push_back({"pk_ca_miss",
+                     srv_ca.get(),
                      [&](int, std::string& why) {
                        pk::InitiatorConfig c = ca_cfg;
                        c.identity.certificate = certs[static_cast<std::size_t>(next_cert)];
@@ -607,12 +657,21 @@ int main(int argc, char** argv) {
                        return mutauth_once(port_ca, *target, c, why);
                      },
                      {}});
-  configs.push_back({"pk_ca_cache", srv_ca.get(),
-                     [&](int, std::string& why) { return mutauth_once(port_ca, *target, ca_cached_cfg, why); }, {}});
-  configs.push_back({"pk_ca_cache_library", srv_lib.get(),
-                     [&](int, std::string& why) { return mutauth_once(port_lib, *target, ca_cached_cfg, why); }, {}});
-  configs.push_back({"tls13", srv_tls.get(),
-                     [&](int, std::string& why) { return tls_once(port_tls, tls_ctx.get(), false, why); }, {}});
+  configs.push_back(
+      {"pk_ca_cache",
+       srv_ca.get(),
+       [&](int, std::string& why) { return mutauth_once(port_ca, *target, ca_cached_cfg, why); },
+       {}});
+  configs.push_back(
+      {"pk_ca_cache_library",
+       srv_lib.get(),
+       [&](int, std::string& why) { return mutauth_once(port_lib, *target, ca_cached_cfg, why); },
+       {}});
+  configs.push_back(
+      {"tls13",
+       srv_tls.get(),
+       [&](int, std::string& why) { return tls_once(port_tls, tls_ctx.get(), false, why); },
+       {}});
 
   for (int r = 0; r < rounds; ++r) {
     // Rotate the order each round, so that no configuration always runs first or last.
@@ -620,8 +679,8 @@ int main(int argc, char** argv) {
       Config& c = configs[(k + static_cast<std::size_t>(r)) % configs.size()];
       c.samples.push_back(measure(*c.srv, n, c.once));
       const Sample& s = c.samples.back();
-      std::fprintf(stderr, "round %d %-12s %8.0f handshakes/s  server %7.1f us  client %7.1f us\n", r + 1, c.name,
-                   s.rate, s.server_us, s.client_us);
+      std::fprintf(stderr, "round %d %-12s %8.0f handshakes/s  server %7.1f us  client %7.1f us\n",
+                   r + 1, c.name, s.rate, s.server_us, s.client_us);
     }
   }
   for (Server* s : {srv_pinned.get(), srv_ca.get(), srv_tls.get(), srv_lib.get()})
@@ -631,9 +690,10 @@ int main(int argc, char** argv) {
   std::ostringstream j;
   j << "{\n  \"handshakes_per_round\": " << n << ",\n  \"rounds\": " << rounds
     << ",\n  \"server_cache_entries\": 64,\n  \"distinct_client_certificates\": " << ca_certificates
-    << ",\n  \"client_cache_hits\": " << client_cache.hits() << ",\n  \"client_cache_misses\": " << client_cache.misses()
-    << ",\n  \"clk_tck\": " << ::sysconf(_SC_CLK_TCK) << ",\n  \"openssl\": \"" << OpenSSL_version(OPENSSL_VERSION)
-    << "\",\n  \"configs\": {";
+    << ",\n  \"client_cache_hits\": " << client_cache.hits()
+    << ",\n  \"client_cache_misses\": " << client_cache.misses()
+    << ",\n  \"clk_tck\": " << ::sysconf(_SC_CLK_TCK) << ",\n  \"openssl\": \""
+    << OpenSSL_version(OPENSSL_VERSION) << "\",\n  \"configs\": {";
   for (std::size_t k = 0; k < configs.size(); ++k) {
     const Config& c = configs[k];
     std::vector<double> rate, srv, cl;
@@ -643,7 +703,8 @@ int main(int argc, char** argv) {
       cl.push_back(s.client_us);
     }
     j << (k ? "," : "") << "\n    \"" << c.name << "\": {\"handshakes_per_s\": " << median(rate)
-      << ", \"server_cpu_us\": " << median(srv) << ", \"client_cpu_us\": " << median(cl) << ", \"rounds\": [";
+      << ", \"server_cpu_us\": " << median(srv) << ", \"client_cpu_us\": " << median(cl)
+      << ", \"rounds\": [";
     for (std::size_t i = 0; i < c.samples.size(); ++i)
       j << (i ? ", " : "") << "[" << c.samples[i].rate << ", " << c.samples[i].server_us << ", "
         << c.samples[i].client_us << "]";

@@ -77,7 +77,8 @@ void BM_session_seal_open(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
 }
 
 // The same, sealing in place: the data already sits where the record goes, so seal() only appends
@@ -101,7 +102,8 @@ void BM_session_seal_open_in_place(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
 }
 
 void BM_datagram_seal_open(benchmark::State& state) {
@@ -121,7 +123,8 @@ void BM_datagram_seal_open(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
 }
 
 // The same work with nothing around it: Noise's nonce layout (4 zero bytes, 64-bit LE counter),
@@ -150,7 +153,8 @@ void BM_raw_aead_encrypt_decrypt(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
 }
 
 // The wire format's floor for a stream record of N data bytes: one AEAD over content | type
@@ -176,7 +180,8 @@ void BM_raw_aead_record(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
 }
 
 // Raw AEAD as a datagram record uses it: the 8-byte big-endian counter in front, and as the AD.
@@ -203,7 +208,8 @@ void BM_raw_aead_datagram(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
 }
 
 }  // namespace
@@ -218,8 +224,10 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   for (const long n : {64L, 1024L, 16384L}) {
     benchmark::RegisterBenchmark("BM_session_seal_open", BM_session_seal_open)->Arg(n);
-    benchmark::RegisterBenchmark("BM_raw_aead_encrypt_decrypt", BM_raw_aead_encrypt_decrypt)->Arg(n);
-    benchmark::RegisterBenchmark("BM_session_seal_open_in_place", BM_session_seal_open_in_place)->Arg(n);
+    benchmark::RegisterBenchmark("BM_raw_aead_encrypt_decrypt", BM_raw_aead_encrypt_decrypt)
+        ->Arg(n);
+    benchmark::RegisterBenchmark("BM_session_seal_open_in_place", BM_session_seal_open_in_place)
+        ->Arg(n);
     benchmark::RegisterBenchmark("BM_raw_aead_record", BM_raw_aead_record)->Arg(n);
   }
   for (const long n : {64L, 1024L, 16384L}) {

@@ -34,9 +34,15 @@ namespace {
 
 constexpr const char* server_dns = "server.example.test";
 
-struct PkeyFree { void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); } };
-struct X509Free { void operator()(X509* p) const noexcept { X509_free(p); } };
-struct CtxFree { void operator()(SSL_CTX* p) const noexcept { SSL_CTX_free(p); } };
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
+};
+struct X509Free {
+  void operator()(X509* p) const noexcept { X509_free(p); }
+};
+struct CtxFree {
+  void operator()(SSL_CTX* p) const noexcept { SSL_CTX_free(p); }
+};
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using Cert = std::unique_ptr<X509, X509Free>;
 using Ctx = std::unique_ptr<SSL_CTX, CtxFree>;
@@ -75,7 +81,8 @@ Cert make_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key
   X509V3_CTX v3;
   X509V3_set_ctx_nodb(&v3);
   X509V3_set_ctx(&v3, issuer ? issuer : x.get(), x.get(), nullptr, nullptr, 0);
-  ok = ok && add_ext(x.get(), &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+  ok = ok &&
+       add_ext(x.get(), &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
   ok = ok && add_ext(x.get(), &v3, NID_key_usage,
                      ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
   ok = ok && add_ext(x.get(), &v3, NID_subject_key_identifier, "hash");
@@ -93,17 +100,16 @@ Ctx make_ctx(bool server, X509* leaf, EVP_PKEY* key, X509* ca, bool no_auto_chai
   bool ok = SSL_CTX_set_min_proto_version(x, TLS1_3_VERSION) == 1 &&
             SSL_CTX_set_max_proto_version(x, TLS1_3_VERSION) == 1 &&
             SSL_CTX_set_ciphersuites(x, "TLS_CHACHA20_POLY1305_SHA256") == 1 &&
-            SSL_CTX_set1_groups_list(x, "X25519") == 1 &&
-            SSL_CTX_use_certificate(x, leaf) == 1 && SSL_CTX_use_PrivateKey(x, key) == 1 &&
-            SSL_CTX_check_private_key(x) == 1 &&
+            SSL_CTX_set1_groups_list(x, "X25519") == 1 && SSL_CTX_use_certificate(x, leaf) == 1 &&
+            SSL_CTX_use_PrivateKey(x, key) == 1 && SSL_CTX_check_private_key(x) == 1 &&
             X509_STORE_add_cert(SSL_CTX_get_cert_store(x), ca) == 1;
   // No resumption of any kind: in TLS 1.3 SSL_OP_NO_TICKET alone switches to stateful tickets,
   // so the server is also told to issue none.
   SSL_CTX_set_options(x, SSL_OP_NO_TICKET);
   SSL_CTX_set_session_cache_mode(x, SSL_SESS_CACHE_OFF);
   ok = ok && SSL_CTX_set_num_tickets(x, 0) == 1;
-  SSL_CTX_set_verify(x, server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER,
-                     nullptr);
+  SSL_CTX_set_verify(
+      x, server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER, nullptr);
   if (no_auto_chain) SSL_CTX_set_mode(x, SSL_MODE_NO_AUTO_CHAIN);
   return ok ? std::move(c) : Ctx();
 }
@@ -118,7 +124,8 @@ struct TlsSetup {
     server_key = ed25519_key();
     client_key = ed25519_key();
     if (!ca_key || !server_key || !client_key) return;
-    ca = make_cert(ca_key.get(), "mutauth bench CA", nullptr, ca_key.get(), 1, true, nullptr, nullptr);
+    ca = make_cert(ca_key.get(), "mutauth bench CA", nullptr, ca_key.get(), 1, true, nullptr,
+                   nullptr);
     if (!ca) return;
     server_cert = make_cert(server_key.get(), server_dns, ca.get(), ca_key.get(), 2, false,
                             "DNS:server.example.test", "serverAuth");
@@ -224,7 +231,8 @@ void BM_tls13_mutual(benchmark::State& state, int config) {
       break;
     }
   }
-  state.counters["handshakes_per_s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["handshakes_per_s"] =
+      benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["bytes_on_wire"] = static_cast<double>(wire.c2s + wire.s2c);
   state.counters["c2s_bytes"] = static_cast<double>(wire.c2s);
   state.counters["s2c_bytes"] = static_cast<double>(wire.s2c);

@@ -45,7 +45,8 @@ bool write_all(int fd, const std::uint8_t* p, std::size_t n) noexcept {
 }
 
 bool send_frame(bytes_view t) noexcept {
-  const std::uint8_t h[2] = {static_cast<std::uint8_t>(t.size() >> 8), static_cast<std::uint8_t>(t.size())};
+  const std::uint8_t h[2] = {static_cast<std::uint8_t>(t.size() >> 8),
+                             static_cast<std::uint8_t>(t.size())};
   return write_all(1, h, 2) && write_all(1, t.data(), t.size());
 }
 

@@ -5,17 +5,17 @@
 
 #include <stdlib.h>  // mkdtemp
 
-#include <array>       // seeds, certificate storage
-#include <cstddef>     // std::size_t
-#include <cstdio>      // std::snprintf, std::fprintf
-#include <cstdlib>     // std::system, std::getenv
-#include <cstring>     // std::strchr
-#include <filesystem>  // removing the CA fixture's temp dir
-#include <optional>    // keys without a default constructor
-#include <span>        // seed spans
-#include <string_view> // certificate options
+#include <array>         // seeds, certificate storage
+#include <cstddef>       // std::size_t
+#include <cstdio>        // std::snprintf, std::fprintf
+#include <cstdlib>       // std::system, std::getenv
+#include <cstring>       // std::strchr
+#include <filesystem>    // removing the CA fixture's temp dir
+#include <optional>      // keys without a default constructor
+#include <span>          // seed spans
+#include <string_view>   // certificate options
 #include <system_error>  // std::error_code (remove_all without exceptions)
-#include <utility>     // std::move
+#include <utility>       // std::move
 
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/certificate.hpp"
@@ -61,8 +61,8 @@ struct PkFixture {
     client_pins[0] = {"alice", client_key->public_key()};
     icfg.identity = {&*client_key, "alice"};
     icfg.trust.pinned = std::span<const pk::PinnedServer>(&*server_pin, 1);
-    acfg.emplace(pk::AcceptorConfig{.identity = {&*server_key, {}}, .service = *t, .trust = {},
-                                    .channel_binding = {}});
+    acfg.emplace(pk::AcceptorConfig{
+        .identity = {&*server_key, {}}, .service = *t, .trust = {}, .channel_binding = {}});
     acfg->trust.pinned = client_pins;
     ok = true;
   }
@@ -93,7 +93,8 @@ struct PkCaFixture {
   PkCaFixture() noexcept {
     const char* tmp = std::getenv("TMPDIR");
     char dir[512];
-    std::snprintf(dir, sizeof dir, "%s/mutauth-bench-ca-XXXXXX", tmp != nullptr && *tmp ? tmp : "/tmp");
+    std::snprintf(dir, sizeof dir, "%s/mutauth-bench-ca-XXXXXX",
+                  tmp != nullptr && *tmp ? tmp : "/tmp");
     // The path goes into a shell command in single quotes: refuse one that could break out.
     if (std::strchr(dir, '\'') != nullptr || ::mkdtemp(dir) == nullptr) {
       std::fprintf(stderr, "pk CA fixture: cannot make a temp dir under %s\n", dir);
@@ -102,7 +103,8 @@ struct PkCaFixture {
     ok = make(dir);
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);  // error_code form: the benches may lack exceptions
-    if (!ok) std::fprintf(stderr, "pk CA fixture: ssh-keygen or loading its output failed (%s)\n", dir);
+    if (!ok)
+      std::fprintf(stderr, "pk CA fixture: ssh-keygen or loading its output failed (%s)\n", dir);
   }
   PkCaFixture(const PkCaFixture&) = delete;  // the configs point into this object
   PkCaFixture& operator=(const PkCaFixture&) = delete;
@@ -150,8 +152,10 @@ struct PkCaFixture {
     user_cas[0] = {*ca, {}};
     icfg.identity = {&*client_key, "alice", client_cert};
     icfg.trust.authorities = host_cas;
-    acfg.emplace(pk::AcceptorConfig{.identity = {&*server_key, {}, server_cert}, .service = *t,
-                                    .trust = {}, .channel_binding = {}});
+    acfg.emplace(pk::AcceptorConfig{.identity = {&*server_key, {}, server_cert},
+                                    .service = *t,
+                                    .trust = {},
+                                    .channel_binding = {}});
     acfg->trust.authorities = user_cas;
     return true;
   }

@@ -30,8 +30,8 @@ using namespace mutauth;
 using PK = pk::PublicKey;
 
 // The credentials the build linked in, NUL-terminated text (credentials.S).
-extern "C" const char fw_cred_key[], fw_cred_user_cert[], fw_cred_host_cert[], fw_cred_known_hosts[],
-    fw_cred_authorized_keys[];
+extern "C" const char fw_cred_key[], fw_cred_user_cert[], fw_cred_host_cert[],
+    fw_cred_known_hosts[], fw_cred_authorized_keys[];
 extern "C" std::uint32_t __stack_bottom[], __stack_top[];
 
 namespace {
@@ -53,7 +53,8 @@ class Line {
   Line& operator<<(std::uint64_t v) noexcept {
     char d[21];
     int i = 0;
-    do d[i++] = static_cast<char>('0' + v % 10); while ((v /= 10) != 0);
+    do d[i++] = static_cast<char>('0' + v % 10);
+    while ((v /= 10) != 0);
     while (i > 0) *this << std::string_view(&d[--i], 1);
     return *this;
   }
@@ -236,15 +237,19 @@ std::size_t stack_setup = 0, mutauth_stack_at_established = 0;
 void report_sizes_and_stack(const Params& p, std::size_t stack_at_established) noexcept {
   // No paint left at the bottom: the stack ran into (or past) its end, and the figures below
   // would understate it; .bss may be corrupt. Fail instead of reporting.
-  const std::size_t stack_size = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(__stack_top) -
-                                                          reinterpret_cast<std::uintptr_t>(__stack_bottom));
+  const std::size_t stack_size =
+      static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(__stack_top) -
+                               reinterpret_cast<std::uintptr_t>(__stack_bottom));
   if (stack_peak() + 64 >= stack_size || stack_setup + 64 >= stack_size) {
-    say() << "stack overflow: the painted stack (" << static_cast<std::uint64_t>(stack_size) << " bytes) was used up";
+    say() << "stack overflow: the painted stack (" << static_cast<std::uint64_t>(stack_size)
+          << " bytes) was used up";
     fw::semihosting::exit(3);
   }
-  say() << "result role=" << (p.server ? "server" : "client") << " mode=" << (p.pinned ? "pinned" : "ca")
-        << " setup_ticks=" << setup_meter.ticks << " handshake_ticks=" << handshake_meter.ticks
-        << " stack_peak_setup=" << static_cast<std::uint64_t>(stack_setup) << " stack_peak_handshake=" << static_cast<std::uint64_t>(stack_at_established)
+  say() << "result role=" << (p.server ? "server" : "client")
+        << " mode=" << (p.pinned ? "pinned" : "ca") << " setup_ticks=" << setup_meter.ticks
+        << " handshake_ticks=" << handshake_meter.ticks
+        << " stack_peak_setup=" << static_cast<std::uint64_t>(stack_setup)
+        << " stack_peak_handshake=" << static_cast<std::uint64_t>(stack_at_established)
         << " stack_peak_run=" << static_cast<std::uint64_t>(stack_peak())
         << " stack_mutauth_handshake=" << static_cast<std::uint64_t>(mutauth_stack_at_established)
         << " stack_mutauth_run=" << static_cast<std::uint64_t>(stack_peak_mutauth())
@@ -274,7 +279,8 @@ __attribute__((noinline)) Connection<PK>* setup(const Params& p) noexcept {
   }
   if constexpr (pk::certificates_trusted) {  // a pinned-only image links no certificate parser
     if (!p.pinned) {
-      auto c = pk::parse_certificate_line(p.server ? fw_cred_host_cert : fw_cred_user_cert, cert_blob);
+      auto c =
+          pk::parse_certificate_line(p.server ? fw_cred_host_cert : fw_cred_user_cert, cert_blob);
       if (!c) fail("embedded certificate", c.error_value(), 2);
       cert = *c;
     }
@@ -284,12 +290,15 @@ __attribute__((noinline)) Connection<PK>* setup(const Params& p) noexcept {
     if (!t) fail("embedded authorized_keys", t.error_value(), 2);
     auto svc = ServicePrincipal::parse("host/mcu.example.test");
     if (!svc) fail("service name", svc.error_value(), 2);
-    auto* acfg = new (acfg_storage) pk::AcceptorConfig{
-        .identity = {key, {}, cert}, .service = *svc, .trust = authorized_keys.trust(), .channel_binding = {}};
+    auto* acfg = new (acfg_storage) pk::AcceptorConfig{.identity = {key, {}, cert},
+                                                       .service = *svc,
+                                                       .trust = authorized_keys.trust(),
+                                                       .channel_binding = {}};
     acfg->trust.now = host_now;
     // A pinned-only image refuses a CA in its trust: keep the pins (a pinned-mode run of the full
     // image keeps both, as a host would).
-    if (!pk::certificates_trusted) acfg->trust = pk::ClientTrust{.pinned = authorized_keys.trust().pinned};
+    if (!pk::certificates_trusted)
+      acfg->trust = pk::ClientTrust{.pinned = authorized_keys.trust().pinned};
     return new (conn_storage) Connection<PK>(as_server, *acfg, admit);
   } else {
     auto t = known_hosts.parse(fw_cred_known_hosts);
@@ -300,7 +309,8 @@ __attribute__((noinline)) Connection<PK>* setup(const Params& p) noexcept {
     icfg.identity = {key, "mcu-sensor", cert};
     icfg.trust = known_hosts.trust();
     icfg.trust.now = host_now;
-    if (!pk::certificates_trusted) icfg.trust = pk::ServerTrust{.pinned = known_hosts.trust().pinned};
+    if (!pk::certificates_trusted)
+      icfg.trust = pk::ServerTrust{.pinned = known_hosts.trust().pinned};
     return new (conn_storage) Connection<PK>(as_client, *target, icfg);
   }
 }
@@ -353,17 +363,20 @@ int main() {
       if (!established) handshake_meter.begin();
       auto n = conn->receive(bytes_view(&byte, 1));
       if (!established) handshake_meter.end();
-      for (auto ev = conn->next_event(); ev.kind != connection_event::none; ev = conn->next_event()) {
+      for (auto ev = conn->next_event(); ev.kind != connection_event::none;
+           ev = conn->next_event()) {
         switch (ev.kind) {
           case connection_event::established: {
             established = true;
             stack_at_established = stack_peak();
             mutauth_stack_at_established = stack_peak_mutauth();
             const auto peer = conn->session()->peer();  // a view into the session's name table
-            say() << "established peer=" << peer.name.view() << " local=" << conn->session()->local().name.view()
+            say() << "established peer=" << peer.name.view()
+                  << " local=" << conn->session()->local().name.view()
                   << " fingerprint=" << peer.fingerprint.view();
             if (!p.server) {
-              auto w = conn->write(bytes_view(reinterpret_cast<const std::uint8_t*>(p.message.data()), p.message.size()));
+              auto w = conn->write(bytes_view(
+                  reinterpret_cast<const std::uint8_t*>(p.message.data()), p.message.size()));
               if (!w || *w != p.message.size()) fail("write", conn->last_error(), 1);
             }
             break;
@@ -388,7 +401,8 @@ int main() {
             }
             break;
           case connection_event::peer_closed:
-            say() << "peer closed; application bytes received=" << static_cast<std::uint64_t>(app_bytes);
+            say() << "peer closed; application bytes received="
+                  << static_cast<std::uint64_t>(app_bytes);
             if (p.server && !closed_sent) {
               if (auto c = conn->close(); !c) fail("close", c.error_value(), 1);
               closed_sent = true;

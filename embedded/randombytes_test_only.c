@@ -33,7 +33,8 @@ static void test_only_buf(void* const buf, const size_t size) {
   memcpy(nonce, &test_only_counter, sizeof test_only_counter);
   ++test_only_counter;
   memset(buf, 0, size);
-  crypto_stream_chacha20_ietf_xor((unsigned char*)buf, (const unsigned char*)buf, size, nonce, test_only_key);
+  crypto_stream_chacha20_ietf_xor((unsigned char*)buf, (const unsigned char*)buf, size, nonce,
+                                  test_only_key);
 }
 
 static uint32_t test_only_random(void) {

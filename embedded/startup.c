@@ -58,7 +58,20 @@ __attribute__((used)) void UsageFault_Handler(void) { fw_fault(6); }
 __attribute__((used)) void Default_Handler(void) { fw_fault(0); }
 
 __attribute__((section(".vectors"), used)) void (*const fw_vectors[16])(void) = {
-    (void (*)(void))__stack_top, Reset_Handler, Default_Handler, HardFault_Handler,
-    MemManage_Handler, BusFault_Handler, UsageFault_Handler, 0, 0, 0, 0,
-    Default_Handler, Default_Handler, 0, Default_Handler, Default_Handler,
+    (void (*)(void))__stack_top,
+    Reset_Handler,
+    Default_Handler,
+    HardFault_Handler,
+    MemManage_Handler,
+    BusFault_Handler,
+    UsageFault_Handler,
+    0,
+    0,
+    0,
+    0,
+    Default_Handler,
+    Default_Handler,
+    0,
+    Default_Handler,
+    Default_Handler,
 };

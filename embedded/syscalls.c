@@ -18,7 +18,7 @@ int _write(int fd, const char* buf, int len) {
   static int32_t handle[3] = {-1, -1, -1};
   if (fd != 1 && fd != 2) return -1;
   if (handle[fd] < 0) {
-    const uint32_t open_args[3] = {(uint32_t)(uintptr_t)":tt", fd == 1 ? 4u : 8u, 3};
+    const uint32_t open_args[3] = {(uint32_t)(uintptr_t) ":tt", fd == 1 ? 4u : 8u, 3};
     handle[fd] = (int32_t)semihost(0x01, open_args); /* SYS_OPEN */
     if (handle[fd] < 0) return -1;
   }

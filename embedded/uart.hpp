@@ -12,7 +12,8 @@ namespace fw {
 
 class CmsdkUart {
  public:
-  explicit CmsdkUart(std::uintptr_t base) noexcept : r_(reinterpret_cast<volatile std::uint32_t*>(base)) {}
+  explicit CmsdkUart(std::uintptr_t base) noexcept
+      : r_(reinterpret_cast<volatile std::uint32_t*>(base)) {}
 
   void init() noexcept {
     r_[bauddiv] = 16;  // the smallest divider the UART accepts; QEMU moves bytes at socket speed

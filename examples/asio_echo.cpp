@@ -39,7 +39,8 @@ static void print_peer(const char* who, const Stream& s) {
 // One connection: handshake, echo until the client's sealed close, then our own close.
 static void serve(tcp::acceptor& acceptor, const pk::AcceptorConfig& cfg) {
   Stream s(acceptor.async_accept(::asio::use_future).get(), cfg, admit_alice);
-  s.async_handshake(::asio::use_future).get();  // throws std::system_error (e.g. errc::unauthorized)
+  s.async_handshake(::asio::use_future)
+      .get();  // throws std::system_error (e.g. errc::unauthorized)
   print_peer("server", s);
   std::array<std::uint8_t, 4096> buf{};
   for (;;) {
@@ -47,8 +48,9 @@ static void serve(tcp::acceptor& acceptor, const pk::AcceptorConfig& cfg) {
     try {
       n = s.async_read_some(::asio::buffer(buf), ::asio::use_future).get();
     } catch (const std::system_error& e) {
-      if (e.code() != ::asio::error::eof) throw;  // errc::truncation: cut off without the sealed close
-      break;                                      // the client's sealed close: a clean end
+      if (e.code() != ::asio::error::eof)
+        throw;  // errc::truncation: cut off without the sealed close
+      break;    // the client's sealed close: a clean end
     }
     ::asio::async_write(s, ::asio::buffer(buf.data(), n), ::asio::use_future).get();
   }
@@ -61,14 +63,16 @@ int main() {
   const std::uint8_t server_seed[32] = {1}, client_seed[32] = {2};
   auto server_key = pk::Ed25519SecretKey::from_seed(std::span<const std::uint8_t, 32>(server_seed));
   auto client_key = pk::Ed25519SecretKey::from_seed(std::span<const std::uint8_t, 32>(client_seed));
-  auto service = ServicePrincipal::parse("echo/server.example.test");  // the name the client demands (G2)
+  auto service =
+      ServicePrincipal::parse("echo/server.example.test");  // the name the client demands (G2)
   if (!server_key || !client_key || !service) return 1;
   const pk::PinnedServer known_server[] = {{*service, server_key->public_key()}};
   const pk::PinnedClient known_client[] = {{"alice", client_key->public_key()}};
   pk::InitiatorConfig client_cfg;
   client_cfg.identity = {&*client_key, "alice"};
   client_cfg.trust.pinned = known_server;
-  pk::AcceptorConfig server_cfg{.identity = {&*server_key, {}}, .service = *service, .trust = {}, .channel_binding = {}};
+  pk::AcceptorConfig server_cfg{
+      .identity = {&*server_key, {}}, .service = *service, .trust = {}, .channel_binding = {}};
   server_cfg.trust.pinned = known_client;
 
   ::asio::io_context io;

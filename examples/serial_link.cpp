@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
-#include <string>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "mutauth/connection.hpp"
@@ -86,8 +86,10 @@ struct Link {
       // lacks room for an answer: take the event, send, then feed the byte again.
       for (bool taken = false; !taken;) {
         auto n = conn.receive(bytes_view(&byte, 1));
-        for (auto ev = conn.next_event(); ev.kind != connection_event::none; ev = conn.next_event()) {
-          if (ev.kind == connection_event::data) received.append(reinterpret_cast<const char*>(ev.data.data()), ev.data.size());
+        for (auto ev = conn.next_event(); ev.kind != connection_event::none;
+             ev = conn.next_event()) {
+          if (ev.kind == connection_event::data)
+            received.append(reinterpret_cast<const char*>(ev.data.data()), ev.data.size());
           if (ev.kind == connection_event::peer_closed) peer_closed = true;
         }
         if (!n) return false;  // the connection is dead; its alert, if any, is in pending_output()
@@ -112,7 +114,8 @@ int run(SerialPort& sensor_port, SerialPort& gateway_port) {
   // protected storage; keys from ssh-keygen work too (pk::load_private_key_file).
   const std::uint8_t sensor_seed[32] = {0x51}, gateway_seed[32] = {0x47};
   auto sensor_key = pk::Ed25519SecretKey::from_seed(std::span<const std::uint8_t, 32>(sensor_seed));
-  auto gateway_key = pk::Ed25519SecretKey::from_seed(std::span<const std::uint8_t, 32>(gateway_seed));
+  auto gateway_key =
+      pk::Ed25519SecretKey::from_seed(std::span<const std::uint8_t, 32>(gateway_seed));
   auto gateway_name = ServicePrincipal::parse("telemetry/gateway.plant.example");
   if (!sensor_key || !gateway_key || !gateway_name) return 1;
 
@@ -122,20 +125,24 @@ int run(SerialPort& sensor_port, SerialPort& gateway_port) {
   pk::InitiatorConfig sensor_cfg;
   sensor_cfg.identity = {&*sensor_key, "sensor-17"};
   sensor_cfg.trust.pinned = known_gateway;
-  pk::AcceptorConfig gateway_cfg{.identity = {&*gateway_key, {}}, .service = *gateway_name, .trust = {},
+  pk::AcceptorConfig gateway_cfg{.identity = {&*gateway_key, {}},
+                                 .service = *gateway_name,
+                                 .trust = {},
                                  .channel_binding = {}};
   gateway_cfg.trust.pinned = known_sensor;
 
   // The connections keep their buffers inline (about 52 KiB each, no heap on the pk path); a
   // microcontroller would give them static storage.
-  Connection<PK> sensor(as_client, *gateway_name, sensor_cfg);  // the sensor demands the gateway by name
-  Connection<PK> gateway(as_server, gateway_cfg, admit);         // the gateway admits sensor-17 only
+  Connection<PK> sensor(as_client, *gateway_name,
+                        sensor_cfg);                      // the sensor demands the gateway by name
+  Connection<PK> gateway(as_server, gateway_cfg, admit);  // the gateway admits sensor-17 only
   Link sensor_link{sensor_port, sensor, {}}, gateway_link{gateway_port, gateway, {}};
 
   // Both ends run in one loop, as two cooperative tasks on one microcontroller would.
   bool ok = static_cast<bool>(sensor.start());  // queues message 1
   auto run_until = [&](auto done) {
-    for (int tick = 0; ok && tick < 100000 && !done(); ++tick) ok = gateway_link.pump() && sensor_link.pump();
+    for (int tick = 0; ok && tick < 100000 && !done(); ++tick)
+      ok = gateway_link.pump() && sensor_link.pump();
     return ok && done();
   };
   if (!run_until([&] { return sensor.is_established() && gateway.is_established(); })) {
@@ -144,22 +151,25 @@ int run(SerialPort& sensor_port, SerialPort& gateway_port) {
     std::printf("handshake failed: %.*s\n", static_cast<int>(e.detail().size()), e.detail().data());
     return 1;
   }
-  std::printf("proven over the serial line, before any application byte:\n"
-              "  to the sensor:  its peer is %s (key %s)\n  to the gateway: its peer is %s (key %s)\n",
-              sensor.session()->peer().to_string().c_str(), sensor.session()->peer().fingerprint.c_str(),
-              gateway.session()->peer().to_string().c_str(), gateway.session()->peer().fingerprint.c_str());
+  std::printf(
+      "proven over the serial line, before any application byte:\n"
+      "  to the sensor:  its peer is %s (key %s)\n  to the gateway: its peer is %s (key %s)\n",
+      sensor.session()->peer().to_string().c_str(), sensor.session()->peer().fingerprint.c_str(),
+      gateway.session()->peer().to_string().c_str(), gateway.session()->peer().fingerprint.c_str());
 
   // Four messages: the sensor is established only once it has opened message 4, the gateway's
   // admission, so it knows it was verified and admitted before it sends a reading.
-  const bool sent =
-      say(sensor, "temperature=21.5C") && run_until([&] { return gateway_link.received == "temperature=21.5C"; }) &&
-      say(gateway, "ack, sensor-17") && run_until([&] { return sensor_link.received == "ack, sensor-17"; });
+  const bool sent = say(sensor, "temperature=21.5C") &&
+                    run_until([&] { return gateway_link.received == "temperature=21.5C"; }) &&
+                    say(gateway, "ack, sensor-17") &&
+                    run_until([&] { return sensor_link.received == "ack, sensor-17"; });
   if (sent)
-    std::printf("  sealed, sent byte by byte, opened: \"%s\" and \"%s\"\n", gateway_link.received.c_str(),
-                sensor_link.received.c_str());
+    std::printf("  sealed, sent byte by byte, opened: \"%s\" and \"%s\"\n",
+                gateway_link.received.c_str(), sensor_link.received.c_str());
   // Each direction ends with a sealed close (a clear one could be forged to truncate the stream).
-  const bool closed = sent && sensor.close() && run_until([&] { return gateway_link.peer_closed; }) &&
-                      gateway.close() && run_until([&] { return sensor_link.peer_closed; });
+  const bool closed = sent && sensor.close() &&
+                      run_until([&] { return gateway_link.peer_closed; }) && gateway.close() &&
+                      run_until([&] { return sensor_link.peer_closed; });
   if (closed) std::printf("  both directions ended with a sealed close\n");
   return closed ? 0 : 1;
 }
@@ -169,10 +179,12 @@ int main() {
   SerialLine line;
   const int rc = run(line.a, line.b);
   // %lu, not %zu: newlib-nano's printf (the MCU build, docs/embedded.md) has no C99 length modifiers.
-  std::printf("serial line: sensor wrote %lu bytes in %lu writes, gateway %lu bytes in %lu writes; every byte read "
-              "singly\n",
-              static_cast<unsigned long>(line.a.written), static_cast<unsigned long>(line.a.writes),
-              static_cast<unsigned long>(line.b.written), static_cast<unsigned long>(line.b.writes));
+  std::printf(
+      "serial line: sensor wrote %lu bytes in %lu writes, gateway %lu bytes in %lu writes; every "
+      "byte read "
+      "singly\n",
+      static_cast<unsigned long>(line.a.written), static_cast<unsigned long>(line.a.writes),
+      static_cast<unsigned long>(line.b.written), static_cast<unsigned long>(line.b.writes));
   std::puts(rc == 0 ? "serial_link: OK" : "serial_link: FAILED");
   return rc;
 }

@@ -151,9 +151,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto want = target.pk_name();
     const std::string_view svc = target.service();
     const std::string_view p = h->principal;
-    const bool exact = ieq(p, want.view()) && p.substr(0, svc.size() + 1) == want.view().substr(0, svc.size() + 1);
-    const bool bare = ieq(h->principal, target.host()) &&
-                      ((svc == "host" && !target.has_port()) || host_wide);
+    const bool exact =
+        ieq(p, want.view()) && p.substr(0, svc.size() + 1) == want.view().substr(0, svc.size() + 1);
+    const bool bare =
+        ieq(h->principal, target.host()) && ((svc == "host" && !target.has_port()) || host_wide);
     MUTAUTH_FUZZ_CHECK(exact || bare);
   } else {
     MUTAUTH_FUZZ_CHECK(h.code() == h2.code());
@@ -162,8 +163,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // The principal the client asserts (OpenSSH's rule: the certificate must list it, and a CA
   // with principals="..." must allow it): alice, bob, carol, or the certificate's first one.
-  const std::string_view asked[4] = {"alice", "bob", "carol",
-                                     c->principal_count ? c->principals()[0] : std::string_view("alice")};
+  const std::string_view asked[4] = {
+      "alice", "bob", "carol", c->principal_count ? c->principals()[0] : std::string_view("alice")};
   const std::string_view requested = asked[(ctl >> 6) & 3];
   auto u = pk::verify_user_certificate(*c, ct, requested);
   if (u) {

@@ -70,7 +70,8 @@ struct cert_fields {
 inline bytes cert_body(const cert_fields& f) {
   ssh_writer w;
   w.str(pk::ed25519_cert_type);
-  static constexpr std::array<std::uint8_t, 32> nonce{'f', 'u', 'z', 'z', '-', 'n', 'o', 'n', 'c', 'e'};
+  static constexpr std::array<std::uint8_t, 32> nonce{'f', 'u', 'z', 'z', '-',
+                                                      'n', 'o', 'n', 'c', 'e'};
   w.str(bytes_view(nonce));
   w.str(bytes_view(f.key.bytes));
   w.u64(f.serial).u32(static_cast<std::uint32_t>(f.type)).str(f.key_id);

@@ -3,9 +3,9 @@
 // it exists so that each target stays a short list of what it feeds and what must hold.
 #pragma once
 
+#include <algorithm>    // std::equal
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint8_t
-#include <algorithm>    // std::equal
 #include <cstdio>       // std::fprintf: say which invariant broke before trapping
 #include <string_view>  // text views of the input
 #include <vector>       // owned copies of messages
@@ -15,13 +15,12 @@
 
 // A violated invariant is a finding, not an input error: trap so that libFuzzer (and the replay
 // programs) report it with a stack, after naming the rule that broke.
-#define MUTAUTH_FUZZ_CHECK(cond)                                                        \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      std::fprintf(stderr, "fuzz invariant violated at %s:%d: %s\n", __FILE__, __LINE__, \
-                   #cond);                                                              \
-      __builtin_trap();                                                                 \
-    }                                                                                   \
+#define MUTAUTH_FUZZ_CHECK(cond)                                                                 \
+  do {                                                                                           \
+    if (!(cond)) {                                                                               \
+      std::fprintf(stderr, "fuzz invariant violated at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      __builtin_trap();                                                                          \
+    }                                                                                            \
   } while (0)
 
 namespace mutauth {

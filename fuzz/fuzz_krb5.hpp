@@ -23,8 +23,8 @@
 #include <string>
 
 #include "fuzz_common.hpp"
-#include "krb5/fixture_process.hpp"
 #include "fuzz_handshake.hpp"
+#include "krb5/fixture_process.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/krb5/krb5.hpp"
 
@@ -115,11 +115,12 @@ inline void start_kdc(KrbEnv& e, std::string& kdc, std::string& client_keytab) {
     krb5_setup_failed("KDC fixture: " + why);
   const std::string port = e.kdc.var("PORT");
   client_keytab = e.kdc.env("KRB5_CLIENT_KTNAME");
-  if (port.empty() || client_keytab.empty()) krb5_setup_failed("KDC fixture printed no port/keytab");
+  if (port.empty() || client_keytab.empty())
+    krb5_setup_failed("KDC fixture printed no port/keytab");
   kdc = "127.0.0.1:" + port;
-  const std::string ok = e.kdc.command("kadmin EXAMPLE.TEST addprinc -pw \"" +
-                                       std::string(krb5_service_password) + "\" " +
-                                       std::string(krb5_service));
+  const std::string ok =
+      e.kdc.command("kadmin EXAMPLE.TEST addprinc -pw \"" + std::string(krb5_service_password) +
+                    "\" " + std::string(krb5_service));
   if (ok != "OK") krb5_setup_failed("kadmin addprinc: " + ok);
 }
 
@@ -165,7 +166,8 @@ inline bool sessions_agree(Session<KRB>& a, Session<KRB>& b) {
     Session<KRB>& from = dir == 0 ? a : b;
     Session<KRB>& to = dir == 0 ? b : a;
     bytes rec(msg.size() + Session<KRB>::seal_overhead);
-    auto n = from.seal(bytes_view(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), rec);
+    auto n =
+        from.seal(bytes_view(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), rec);
     if (!n) return false;
     bytes plain(*n - Session<KRB>::open_overhead);
     auto m = to.open(bytes_view(rec.data(), *n), plain);

@@ -51,7 +51,8 @@ struct NegotiateEndpoints {
   Acceptor<NG> server;
 };
 
-inline std::unique_ptr<NegotiateEndpoints> fresh_negotiate(const NegotiateSetup& s, std::uint64_t stream = 0) {
+inline std::unique_ptr<NegotiateEndpoints> fresh_negotiate(const NegotiateSetup& s,
+                                                           std::uint64_t stream = 0) {
   world();
   reset_rng(stream);
   return std::make_unique<NegotiateEndpoints>(s);

@@ -12,7 +12,7 @@
 
 #include <array>
 #include <cstdint>
-#include <memory>   // the handshakes are ~15 KB: on the heap, not the fuzzer's stack
+#include <memory>  // the handshakes are ~15 KB: on the heap, not the fuzzer's stack
 #include <utility>
 #include <vector>
 
@@ -39,8 +39,8 @@ inline rng_state g_rng;
 inline void rng_buf(void* const buf, const std::size_t size) {
   // Each draw uses its own seed (stream, counter), so the bytes of one draw never depend on the
   // sizes of earlier draws.
-  std::uint8_t seed[randombytes_SEEDBYTES] = {'m', 'u', 't', 'a', 'u', 't', 'h', '-',
-                                              'f', 'u', 'z', 'z'};
+  std::uint8_t seed[randombytes_SEEDBYTES] = {'m', 'u', 't', 'a', 'u', 't',
+                                              'h', '-', 'f', 'u', 'z', 'z'};
   for (int i = 0; i < 8; ++i) {
     seed[16 + i] = static_cast<std::uint8_t>(g_rng.stream >> (8 * i));
     seed[24 + i] = static_cast<std::uint8_t>(g_rng.counter >> (8 * i));
@@ -54,8 +54,8 @@ inline std::uint32_t rng_random() {
   return v;
 }
 inline const char* rng_name() { return "mutauth-fuzz-deterministic (NO SECURITY)"; }
-inline randombytes_implementation g_rng_impl = {rng_name, rng_random, nullptr, nullptr, rng_buf,
-                                                nullptr};
+inline randombytes_implementation g_rng_impl = {rng_name, rng_random, nullptr,
+                                                nullptr,  rng_buf,    nullptr};
 
 /// Restarts the RNG: the next handshake draws exactly the ephemerals of every earlier one made
 /// after reset_rng(stream) with the same stream.
@@ -88,24 +88,33 @@ struct World {
   ServicePrincipal target = must_parse("host/server.example.test");
   std::array<pk::PinnedServer, 1> server_pins{{{target, server.public_key()}}};
   std::array<pk::PinnedClient, 1> client_pins{{{"alice", client.public_key()}}};
-  pk::InitiatorConfig icfg{.identity = {&client, "alice"}, .trust = {server_pins}, .channel_binding = {}};
+  pk::InitiatorConfig icfg{
+      .identity = {&client, "alice"}, .trust = {server_pins}, .channel_binding = {}};
   pk::AcceptorConfig acfg{
       .identity = {&server, {}}, .service = target, .trust = {client_pins}, .channel_binding = {}};
 
   // CA mode: a host certificate naming exactly the target, a user certificate for alice, both
   // valid for a year around the fixed clock, with serials and key ids as ssh-keygen -s writes.
-  bytes server_cert = sign_cert_body(
-      cert_body({.key = server.public_key(), .serial = 7, .type = pk::certificate_type::host,
-                 .key_id = "server-id", .principals = {"host/server.example.test"},
-                 .valid_after = fixed_now_value - 3600, .valid_before = fixed_now_value + 31536000,
-                 .critical = {}, .extensions = {}}),
-      ca);
-  bytes client_cert = sign_cert_body(
-      cert_body({.key = client.public_key(), .serial = 8, .type = pk::certificate_type::user,
-                 .key_id = "alice-id", .principals = {"alice"},
-                 .valid_after = fixed_now_value - 3600, .valid_before = fixed_now_value + 31536000,
-                 .critical = {}, .extensions = {{"permit-pty", ""}}}),
-      ca);
+  bytes server_cert = sign_cert_body(cert_body({.key = server.public_key(),
+                                                .serial = 7,
+                                                .type = pk::certificate_type::host,
+                                                .key_id = "server-id",
+                                                .principals = {"host/server.example.test"},
+                                                .valid_after = fixed_now_value - 3600,
+                                                .valid_before = fixed_now_value + 31536000,
+                                                .critical = {},
+                                                .extensions = {}}),
+                                     ca);
+  bytes client_cert = sign_cert_body(cert_body({.key = client.public_key(),
+                                                .serial = 8,
+                                                .type = pk::certificate_type::user,
+                                                .key_id = "alice-id",
+                                                .principals = {"alice"},
+                                                .valid_after = fixed_now_value - 3600,
+                                                .valid_before = fixed_now_value + 31536000,
+                                                .critical = {},
+                                                .extensions = {{"permit-pty", ""}}}),
+                                     ca);
   std::array<pk::HostCertAuthority, 1> host_cas{{{ca.public_key(), "*.example.test"}}};
   std::array<pk::UserCertAuthority, 1> user_cas{{{ca.public_key(), ""}}};
   pk::InitiatorConfig icfg_ca{.identity = {&client, "alice", client_cert},
@@ -199,12 +208,14 @@ inline std::unique_ptr<SessionPair> establish(std::uint64_t stream = 0) {
 /// records flow both ways.
 inline void check_pair_agrees(Session<PK>& c, Session<PK>& s) {
   MUTAUTH_FUZZ_CHECK(!c.failed() && !s.failed());
-  MUTAUTH_FUZZ_CHECK(c.channel_binding().size() == 64 && same(c.channel_binding(), s.channel_binding()));
+  MUTAUTH_FUZZ_CHECK(c.channel_binding().size() == 64 &&
+                     same(c.channel_binding(), s.channel_binding()));
   std::array<std::uint8_t, 32> k1{}, k2{}, k3{};
   static constexpr std::uint8_t ctx[] = {'c', 't', 'x'};
   MUTAUTH_FUZZ_CHECK(c.export_keying_material("fuzz", k1) && s.export_keying_material("fuzz", k2));
   MUTAUTH_FUZZ_CHECK(k1 == k2);
-  MUTAUTH_FUZZ_CHECK(c.export_keying_material("fuzz", ctx, k2) && s.export_keying_material("fuzz", ctx, k3));
+  MUTAUTH_FUZZ_CHECK(c.export_keying_material("fuzz", ctx, k2) &&
+                     s.export_keying_material("fuzz", ctx, k3));
   MUTAUTH_FUZZ_CHECK(k2 == k3 && k1 != k2);
   // The exporter is secret, the channel binding public: they never coincide.
   MUTAUTH_FUZZ_CHECK(!same(bytes_view(k1), c.channel_binding().first(32)));
@@ -217,7 +228,8 @@ inline void check_pair_agrees(Session<PK>& c, Session<PK>& s) {
     auto n = tx.seal(ping, rec);
     MUTAUTH_FUZZ_CHECK(n && *n == rec.size());
     auto got = rx.open(rec, out);
-    MUTAUTH_FUZZ_CHECK(got && got->type == content_type::data && same(bytes_view(out).first(got->size), ping));
+    MUTAUTH_FUZZ_CHECK(got && got->type == content_type::data &&
+                       same(bytes_view(out).first(got->size), ping));
   }
   MUTAUTH_FUZZ_CHECK(c.local().name.view() == client_name && s.peer().name.view() == client_name);
   MUTAUTH_FUZZ_CHECK(c.peer().name.view() == "host/server.example.test");
@@ -250,7 +262,8 @@ inline bytes genuine_proof(const pk::Ed25519SecretKey& key, role sender, bytes_v
   const auto pub = key.public_key();
   const bytes_view credential(pub.bytes);
   std::array<std::uint8_t, d::max_signed_size> tbs{};
-  const std::size_t n = d::signed_data(sender, h, d::credential_type::raw_ed25519, credential, name, tbs);
+  const std::size_t n =
+      d::signed_data(sender, h, d::credential_type::raw_ed25519, credential, name, tbs);
   std::array<std::uint8_t, 64> sig{};
   MUTAUTH_FUZZ_CHECK(key.sign(bytes_view(tbs.data(), n), sig));
   bytes out(d::max_proof_size);
@@ -279,7 +292,8 @@ inline pk::SessionKeys peer_keys(nz::HandshakeState& hs) {
   auto t = hs.split_with_transcript(xs);
   MUTAUTH_FUZZ_CHECK(t);
   const auto h = hs.handshake_hash();
-  return pk::SessionKeys(std::move(t->send), std::move(t->recv), xs, bytes_view(h.data(), h.size()));
+  return pk::SessionKeys(std::move(t->send), std::move(t->recv), xs,
+                         bytes_view(h.data(), h.size()));
 }
 
 /// The harness as the server, facing a real Initiator.
@@ -296,7 +310,8 @@ struct PeerServer {
     MUTAUTH_FUZZ_CHECK(hs.write_message2_tokens(bytes_span(out).subspan(2)));
     const auto h = hs.handshake_hash();
     const auto name = world().target.pk_name();  // owns the text the proof signs
-    const bytes real = proof ? bytes() : genuine_proof(world().server, role::acceptor, h, name.view());
+    const bytes real =
+        proof ? bytes() : genuine_proof(world().server, role::acceptor, h, name.view());
     if (made) *made = real;
     return encrypt_payload(hs, std::move(out), proof ? *proof : real);
   }
@@ -304,7 +319,8 @@ struct PeerServer {
   /// Reads the client's (genuine) message 3 and answers with a message 4 carrying `admission`
   /// (or, when null, the genuine admission of alice, also stored in `*made` if given).
   bytes message4(bytes_view msg3, const bytes* admission, bytes* made = nullptr) {
-    MUTAUTH_FUZZ_CHECK(msg3.size() > 2 + nz::taglen && msg3[0] == pk::protocol_version && msg3[1] == 3);
+    MUTAUTH_FUZZ_CHECK(msg3.size() > 2 + nz::taglen && msg3[0] == pk::protocol_version &&
+                       msg3[1] == 3);
     bytes plain(msg3.size());
     MUTAUTH_FUZZ_CHECK(hs.decrypt_and_hash(msg3.subspan(2), plain));
     const bytes real = admission ? bytes() : genuine_admission(client_name);
@@ -327,20 +343,23 @@ struct PeerClient {
   /// Reads the server's (genuine) message 2 and returns a message 3 carrying `proof` (or, when
   /// null, the genuine proof of alice, also stored in `*made` if given).
   bytes message3(bytes_view msg2, const bytes* proof, bytes* made = nullptr) {
-    MUTAUTH_FUZZ_CHECK(msg2.size() > 2 + nz::dhlen && msg2[0] == pk::protocol_version && msg2[1] == 2);
+    MUTAUTH_FUZZ_CHECK(msg2.size() > 2 + nz::dhlen && msg2[0] == pk::protocol_version &&
+                       msg2[1] == 2);
     const bytes_view body = msg2.subspan(2);
     MUTAUTH_FUZZ_CHECK(hs.read_message2_tokens(body));
     bytes plain(body.size());
     MUTAUTH_FUZZ_CHECK(hs.decrypt_and_hash(body.subspan(nz::dhlen), plain));
     const auto h = hs.handshake_hash();
-    const bytes real = proof ? bytes() : genuine_proof(world().client, role::initiator, h, client_name);
+    const bytes real =
+        proof ? bytes() : genuine_proof(world().client, role::initiator, h, client_name);
     if (made) *made = real;
     return encrypt_payload(hs, bytes{pk::protocol_version, 3}, proof ? *proof : real);
   }
 
   /// Decrypts the server's message 4; returns the admission plaintext.
   bytes read_message4(bytes_view msg4) {
-    MUTAUTH_FUZZ_CHECK(msg4.size() >= 2 + nz::taglen && msg4[0] == pk::protocol_version && msg4[1] == 4);
+    MUTAUTH_FUZZ_CHECK(msg4.size() >= 2 + nz::taglen && msg4[0] == pk::protocol_version &&
+                       msg4[1] == 4);
     bytes plain(msg4.size());
     auto n = hs.decrypt_and_hash(msg4.subspan(2), plain);
     MUTAUTH_FUZZ_CHECK(n);

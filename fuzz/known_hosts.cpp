@@ -16,8 +16,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       auto back = ServicePrincipal::parse(p.name.to_string().view());
       MUTAUTH_FUZZ_CHECK(back && *back == p.name);
     }
-    for (const pk::HostCertAuthority& ca : s.authorities()) MUTAUTH_FUZZ_CHECK(!ca.host_patterns.empty());
+    for (const pk::HostCertAuthority& ca : s.authorities())
+      MUTAUTH_FUZZ_CHECK(!ca.host_patterns.empty());
     const pk::ServerTrust t = s.trust();
-    MUTAUTH_FUZZ_CHECK(t.pinned.size() == s.pinned().size() && t.authorities.size() == s.authorities().size());
+    MUTAUTH_FUZZ_CHECK(t.pinned.size() == s.pinned().size() &&
+                       t.authorities.size() == s.authorities().size());
   });
 }

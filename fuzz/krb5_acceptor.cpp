@@ -25,14 +25,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::check_step(server, r);
   if (std::getenv("MUTAUTH_FUZZ_VERBOSE")) {  // to see what the seeds reach
     std::fprintf(stderr, "krb5_acceptor: status %d: %.*s\n", static_cast<int>(r.st),
-                 static_cast<int>(server.last_error().detail().size()), server.last_error().detail().data());
+                 static_cast<int>(server.last_error().detail().size()),
+                 server.last_error().detail().data());
   }
   if (r.st == status::failed) {
     fuzz::check_dead(server, r.code, token, fuzz::krb5_details_log_safe);
     return 0;
   }
-  if (r.st != status::done) return 0;  // a continuation: GSS wants another token
-  MUTAUTH_FUZZ_CHECK(!r.token.empty());   // the AP-REP: mutual authentication was asked for
+  if (r.st != status::done) return 0;    // a continuation: GSS wants another token
+  MUTAUTH_FUZZ_CHECK(!r.token.empty());  // the AP-REP: mutual authentication was asked for
   auto s = std::move(server).finish();
   MUTAUTH_FUZZ_CHECK(s);
   MUTAUTH_FUZZ_CHECK(s->peer().mechanism == krb5::mechanism_name);

@@ -25,10 +25,14 @@ void mutate(fuzz::input& in, fuzz::bytes& b) {
     const std::uint8_t v = in.u8();
     const std::size_t len = b.size();
     switch (op) {
-      case 0: if (len) b[off % len] ^= v ? v : 1; break;
+      case 0:
+        if (len) b[off % len] ^= v ? v : 1;
+        break;
       case 1: b.resize(off % (len + 1)); break;
       case 2: b.insert(b.begin() + static_cast<long>(off % (len + 1)), v); break;
-      case 3: if (len) b.erase(b.begin() + static_cast<long>(off % len)); break;
+      case 3:
+        if (len) b.erase(b.begin() + static_cast<long>(off % len));
+        break;
       case 4: b.insert(b.end(), off % 64 + 1, v); break;
     }
   }
@@ -49,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   step_result r = client.step();
   if (r.st != status::send) {
     std::fprintf(stderr, "krb5_initiator: no AP-REQ: %.*s\n",
-                 static_cast<int>(client.last_error().detail().size()), client.last_error().detail().data());
+                 static_cast<int>(client.last_error().detail().size()),
+                 client.last_error().detail().data());
     MUTAUTH_FUZZ_CHECK(r.st == status::send);  // the environment, not the input: stop loudly
   }
   Acceptor<fuzz::KRB> server(env.acfg, fuzz::allow_any);

@@ -51,8 +51,8 @@ struct cert_rule {
 };
 
 struct Oracle {
-  std::vector<fuzz::bytes> keys;     // explicit key blobs
-  std::vector<fuzz::bytes> hashes;   // SHA-256 of key blobs
+  std::vector<fuzz::bytes> keys;    // explicit key blobs
+  std::vector<fuzz::bytes> hashes;  // SHA-256 of key blobs
   std::vector<cert_rule> rules;
   std::size_t serials = 0, ranges = 0, bitmaps = 0, ids = 0;
 
@@ -66,7 +66,8 @@ struct Oracle {
       if (fuzz::same(e, h)) return true;
     return false;
   }
-  bool cert_revoked(const pk::Ed25519PublicKey& ca, std::uint64_t serial, std::string_view id) const {
+  bool cert_revoked(const pk::Ed25519PublicKey& ca, std::uint64_t serial,
+                    std::string_view id) const {
     const auto ca_blob = pk::wire_blob(ca);
     for (const cert_rule& r : rules) {
       if (!r.ca.empty() && !fuzz::same(r.ca, ca_blob)) continue;
@@ -95,7 +96,8 @@ struct Oracle {
 Oracle read_krl(bytes_view data) {
   Oracle o;
   rd r{data};
-  MUTAUTH_FUZZ_CHECK(r.num(8) && r.num(4) && r.num(8) && r.num(8) && r.num(8) && r.str() && r.str());
+  MUTAUTH_FUZZ_CHECK(r.num(8) && r.num(4) && r.num(8) && r.num(8) && r.num(8) && r.str() &&
+                     r.str());
   while (!r.end()) {
     auto type = r.num(1);
     auto body = r.str();

@@ -27,7 +27,9 @@ bytes cat(std::initializer_list<bytes> parts) {
   for (const bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
 }
-bytes u16(std::size_t n) { return {static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)}; }
+bytes u16(std::size_t n) {
+  return {static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+}
 std::string b64(const bytes& b) {
   std::string out(sodium_base64_ENCODED_LEN(b.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
   sodium_bin2base64(out.data(), out.size(), b.data(), b.size(), sodium_base64_VARIANT_ORIGINAL);
@@ -56,24 +58,33 @@ int main(int argc, char** argv) {
 
   // record_decoder: u8 ctl (bits 0-2 n, bit 3 gate, bits 4-7 records before the gate opens) |
   // n chunk sizes | stream.
-  const bytes stream = cat({frame(record_type::handshake, t.msg[0]), frame(record_type::handshake, t.msg[1]),
-                            frame(record_type::handshake, t.msg[2]), frame(record_type::handshake, t.msg[3]),
-                            frame(record_type::alert, {4})});
+  const bytes stream =
+      cat({frame(record_type::handshake, t.msg[0]), frame(record_type::handshake, t.msg[1]),
+           frame(record_type::handshake, t.msg[2]), frame(record_type::handshake, t.msg[3]),
+           frame(record_type::alert, {4})});
   put("record_decoder", "handshake-whole", cat({{0}, stream}));
   put("record_decoder", "handshake-chunks-1-7-100", cat({{3, 1, 7, 100}, stream}));
-  put("record_decoder", "alert-then-app-refused", cat({{0}, frame(record_type::alert, {1}), frame(record_type::application, {1, 2, 3})}));
+  put("record_decoder", "alert-then-app-refused",
+      cat({{0}, frame(record_type::alert, {1}), frame(record_type::application, {1, 2, 3})}));
   {
     // The gate opens after the four handshake records; then sealed records pass, and a clear
     // alert is a forgery (errc::truncation).
     auto p = fuzz::establish(0);
     bytes data(5 + Session<fuzz::PK>::seal_overhead), close(Session<fuzz::PK>::seal_overhead);
     MUTAUTH_FUZZ_CHECK(p->client.seal(bytes_of("hello"), data) && p->client.close(close));
-    const bytes hs = cat({frame(record_type::handshake, t.msg[0]), frame(record_type::handshake, t.msg[1]),
-                          frame(record_type::handshake, t.msg[2]), frame(record_type::handshake, t.msg[3])});
+    const bytes hs =
+        cat({frame(record_type::handshake, t.msg[0]), frame(record_type::handshake, t.msg[1]),
+             frame(record_type::handshake, t.msg[2]), frame(record_type::handshake, t.msg[3])});
     put("record_decoder", "gate-after-handshake-sealed-close",
-        cat({{0x48}, hs, frame(record_type::application, data), frame(record_type::application, close)}));
+        cat({{0x48},
+             hs,
+             frame(record_type::application, data),
+             frame(record_type::application, close)}));
     put("record_decoder", "gate-after-handshake-clear-alert-truncation",
-        cat({{0x4a, 5, 200}, hs, frame(record_type::application, data), frame(record_type::alert, {2})}));
+        cat({{0x4a, 5, 200},
+             hs,
+             frame(record_type::application, data),
+             frame(record_type::alert, {2})}));
   }
 
   // service_principal: names, and service \n host \n realm for compose().
@@ -147,13 +158,16 @@ int main(int argc, char** argv) {
     // A close, then a record after it (refused: nothing may follow a close).
     bytes close(S::seal_overhead);
     MUTAUTH_FUZZ_CHECK(p->client.close(close));
-    put("pk_session", "stream-3-records-close-then-more", cat({s, u16(close.size()), close, u16(5), bytes_of("after")}));
+    put("pk_session", "stream-3-records-close-then-more",
+        cat({s, u16(close.size()), close, u16(5), bytes_of("after")}));
   }
   {
     auto p = fuzz::establish(0);
     bytes data(2 + S::seal_overhead), alert(1 + S::seal_overhead);
-    MUTAUTH_FUZZ_CHECK(p->client.seal(bytes_of("hi"), data) && p->client.alert(alert_reason::aborted, alert));
-    put("pk_session", "stream-data-alert-aborted", cat({{0}, u16(data.size()), data, u16(alert.size()), alert}));
+    MUTAUTH_FUZZ_CHECK(p->client.seal(bytes_of("hi"), data) &&
+                       p->client.alert(alert_reason::aborted, alert));
+    put("pk_session", "stream-data-alert-aborted",
+        cat({{0}, u16(data.size()), data, u16(alert.size()), alert}));
   }
   {
     auto p = fuzz::establish(0);
@@ -167,12 +181,29 @@ int main(int argc, char** argv) {
     }
     // Out of order, with a replay: what a datagram transport may deliver.
     put("pk_session", "datagram-reordered-replayed",
-        cat({{1}, u16(d[1].size()), d[1], u16(d[0].size()), d[0], u16(d[1].size()), d[1], u16(d[2].size()), d[2]}));
+        cat({{1},
+             u16(d[1].size()),
+             d[1],
+             u16(d[0].size()),
+             d[0],
+             u16(d[1].size()),
+             d[1],
+             u16(d[2].size()),
+             d[2]}));
   }
   // Inner plaintexts (content | type), sealed by the harness client's own keys.
   put("pk_session", "inner-data-close-then-more",
-      cat({{2}, u16(3), bytes_of("hi\x01"), u16(1), {0x01}, u16(1), {0x02}, u16(2), bytes_of("x\x01")}));
-  put("pk_session", "inner-alert-unauthorized", cat({{2}, u16(3), bytes_of("ok\x01"), u16(2), {0x03, 0x03}}));
+      cat({{2},
+           u16(3),
+           bytes_of("hi\x01"),
+           u16(1),
+           {0x01},
+           u16(1),
+           {0x02},
+           u16(2),
+           bytes_of("x\x01")}));
+  put("pk_session", "inner-alert-unauthorized",
+      cat({{2}, u16(3), bytes_of("ok\x01"), u16(2), {0x03, 0x03}}));
   put("pk_session", "inner-close-with-content", cat({{2}, u16(2), {0x00, 0x02}}));
   put("pk_session", "inner-unknown-type", cat({{2}, u16(4), bytes_of("abc\x04")}));
   put("pk_session", "inner-empty", cat({{2}, u16(0)}));
@@ -183,13 +214,23 @@ int main(int argc, char** argv) {
     using pk::certificate_type;
     const auto& w = fuzz::world();
     const std::uint64_t now = fuzz::fixed_now_value;
-    fuzz::cert_fields host{.key = w.server.public_key(), .serial = 5, .type = certificate_type::host,
-                           .key_id = "server", .principals = {"server.example.test", "host/server.example.test"},
-                           .valid_after = now - 86400, .valid_before = now + 86400, .critical = {},
+    fuzz::cert_fields host{.key = w.server.public_key(),
+                           .serial = 5,
+                           .type = certificate_type::host,
+                           .key_id = "server",
+                           .principals = {"server.example.test", "host/server.example.test"},
+                           .valid_after = now - 86400,
+                           .valid_before = now + 86400,
+                           .critical = {},
                            .extensions = {}};
-    fuzz::cert_fields user{.key = w.client.public_key(), .serial = 6, .type = certificate_type::user,
-                           .key_id = "alice", .principals = {"alice", "bob"},
-                           .valid_after = 0, .valid_before = ~std::uint64_t{0}, .critical = {},
+    fuzz::cert_fields user{.key = w.client.public_key(),
+                           .serial = 6,
+                           .type = certificate_type::user,
+                           .key_id = "alice",
+                           .principals = {"alice", "bob"},
+                           .valid_after = 0,
+                           .valid_before = ~std::uint64_t{0},
+                           .critical = {},
                            .extensions = {{"permit-X11-forwarding", ""}, {"permit-pty", ""}}};
     put("certificate", "body-host", cat({{1}, fuzz::cert_body(host)}));
     put("certificate", "body-user", cat({{1 | 16}, fuzz::cert_body(user)}));
@@ -218,9 +259,12 @@ int main(int argc, char** argv) {
 
     // certificate_line: control byte (0: full-size buffer only; else a small one too) | line.
     const std::string type(pk::ed25519_cert_type);
-    put("certificate_line", "host", cat({{0}, bytes_of(type + " " + b64(signed_host) + " server.example.test\n")}));
-    put("certificate_line", "user-small-buffer", cat({{200}, bytes_of(type + " " + b64(signed_user) + " alice")}));
-    put("certificate_line", "user-tabs-crlf", cat({{0}, bytes_of("\t" + type + "\t" + b64(signed_user) + "\r\n")}));
+    put("certificate_line", "host",
+        cat({{0}, bytes_of(type + " " + b64(signed_host) + " server.example.test\n")}));
+    put("certificate_line", "user-small-buffer",
+        cat({{200}, bytes_of(type + " " + b64(signed_user) + " alice")}));
+    put("certificate_line", "user-tabs-crlf",
+        cat({{0}, bytes_of("\t" + type + "\t" + b64(signed_user) + "\r\n")}));
   }
 
   // krl: the fixed KRL of certificate.cpp, and one with every supported section.
@@ -275,14 +319,16 @@ int main(int argc, char** argv) {
             "\n@cert-authority *.example.test,!bad.example.test " + ca + "\n");
     put("known_hosts", "overflow",
         "a.example.test,b.example.test,postgres/c.example.test:5432 " + server +
-            "\n@cert-authority *.example.test " + ca + "\n@cert-authority *.other.test " + ca + "\n");
+            "\n@cert-authority *.example.test " + ca + "\n@cert-authority *.other.test " + ca +
+            "\n");
     put("known_hosts", "refused-hashed", "|1|abc=|def= " + server + "\n");
     const std::string client = key_line(w.client, "alice");
     put("authorized_keys", "pins-and-ca",
         client + "\nprincipals=\"bob\" " + key_line(w.server, "") +
             "\ncert-authority,principals=\"alice,bob\" " + ca + "\n");
     put("authorized_keys", "overflow",
-        client + "\n" + client + "\n" + client + "\ncert-authority " + ca + "\ncert-authority " + ca + "\n");
+        client + "\n" + client + "\n" + client + "\ncert-authority " + ca + "\ncert-authority " +
+            ca + "\n");
     put("authorized_keys", "refused-option", "command=\"/bin/sh\" " + client + "\n");
   }
 

@@ -22,13 +22,13 @@ bytes raw_ap_req(std::string_view service, OM_uint32 flags) {
   gss_buffer_desc name_buf{service.size(), const_cast<char*>(service.data())};
   gss_name_t name = GSS_C_NO_NAME;
   OM_uint32 minor = 0;
-  MUTAUTH_FUZZ_CHECK(!GSS_ERROR(gss_import_name(&minor, &name_buf, GSS_KRB5_NT_PRINCIPAL_NAME, &name)));
+  MUTAUTH_FUZZ_CHECK(
+      !GSS_ERROR(gss_import_name(&minor, &name_buf, GSS_KRB5_NT_PRINCIPAL_NAME, &name)));
   gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
   gss_buffer_desc out{0, nullptr};
-  const OM_uint32 major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ctx, name,
-                                               gss_mech_krb5, flags, GSS_C_INDEFINITE,
-                                               GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, nullptr,
-                                               &out, nullptr, nullptr);
+  const OM_uint32 major = gss_init_sec_context(
+      &minor, GSS_C_NO_CREDENTIAL, &ctx, name, gss_mech_krb5, flags, GSS_C_INDEFINITE,
+      GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, nullptr, &out, nullptr, nullptr);
   MUTAUTH_FUZZ_CHECK(!GSS_ERROR(major) && out.length > 0);
   const auto* p = static_cast<const std::uint8_t*>(out.value);
   bytes b(p, p + out.length);
@@ -61,10 +61,13 @@ int main(int argc, char** argv) {
   put("krb5_acceptor", "ap-req-alice", ap_req);
   constexpr OM_uint32 all = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG |
                             GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
-  put("krb5_acceptor", "ap-req-no-mutual", raw_ap_req(fuzz::krb5_service, all & ~GSS_C_MUTUAL_FLAG));
-  put("krb5_acceptor", "ap-req-no-sequence", raw_ap_req(fuzz::krb5_service, all & ~GSS_C_SEQUENCE_FLAG));
+  put("krb5_acceptor", "ap-req-no-mutual",
+      raw_ap_req(fuzz::krb5_service, all & ~GSS_C_MUTUAL_FLAG));
+  put("krb5_acceptor", "ap-req-no-sequence",
+      raw_ap_req(fuzz::krb5_service, all & ~GSS_C_SEQUENCE_FLAG));
   // A ticket for a service whose key the acceptor does not hold (the fixture's own host key).
-  put("krb5_acceptor", "ap-req-other-service", raw_ap_req("host/server.example.test@EXAMPLE.TEST", all));
+  put("krb5_acceptor", "ap-req-other-service",
+      raw_ap_req("host/server.example.test@EXAMPLE.TEST", all));
 
   // krb5_initiator: mode byte | AP-REP (mode 0) or mutation program (mode 1).
   bytes raw{0};

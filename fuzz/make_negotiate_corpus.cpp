@@ -29,10 +29,13 @@ int main(int argc, char** argv) {
     // op byte: opcode | message << 3; then u16 offset, u8 value.
     put("negotiate_transcript", ("swap-offers-setup" + c).c_str(), bytes{ctl, 5, 0, 0, 0});
     put("negotiate_transcript", ("flip-list-setup" + c).c_str(), bytes{ctl, 0, 0, 5, 1});
-    put("negotiate_transcript", ("flip-choice-setup" + c).c_str(), bytes{ctl, 0 | (1 << 3), 0, 3, 1});
+    put("negotiate_transcript", ("flip-choice-setup" + c).c_str(),
+        bytes{ctl, 0 | (1 << 3), 0, 3, 1});
     put("negotiate_transcript", ("flip-token-setup" + c).c_str(), bytes{ctl, 0, 0, 40, 0x80});
-    put("negotiate_transcript", ("drop-third-setup" + c).c_str(), bytes{ctl, 6 | (2 << 3), 0, 0, 0});
-    put("negotiate_transcript", ("replay-last-setup" + c).c_str(), bytes{ctl, 4 | (3 << 3), 0, 0, 1});
+    put("negotiate_transcript", ("drop-third-setup" + c).c_str(),
+        bytes{ctl, 6 | (2 << 3), 0, 0, 0});
+    put("negotiate_transcript", ("replay-last-setup" + c).c_str(),
+        bytes{ctl, 4 | (3 << 3), 0, 0, 1});
   }
   put("negotiate_message", "refusal-none", bytes{0x4E, 1, 3, 0});
   put("negotiate_message", "offer-krb5", bytes{0x4E, 1, 1, 1, 4, 'k', 'r', 'b', '5', 0x60, 0x00});

@@ -78,13 +78,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_step(e->server, r);
   const bool is_honest = honest.msg.size() > 2 && same(msg, honest.msg[2]);
   if (is_honest)
-    MUTAUTH_FUZZ_CHECK(same(r.token, honest.msg[3]) && r.st == (honest.msg.size() == 4 ? status::done : status::send));
+    MUTAUTH_FUZZ_CHECK(same(r.token, honest.msg[3]) &&
+                       r.st == (honest.msg.size() == 4 ? status::done : status::send));
   if (!is_honest) MUTAUTH_FUZZ_CHECK(r.st != status::done);
   if (r.st == status::failed) {
     check_dead(e->server, r.code, msg);
   } else if (r.st == status::done) {
     auto s = std::move(e->server).finish();
-    MUTAUTH_FUZZ_CHECK(s && s->mechanism() == NG::names[static_cast<std::size_t>(setup.expected())]);
+    MUTAUTH_FUZZ_CHECK(s &&
+                       s->mechanism() == NG::names[static_cast<std::size_t>(setup.expected())]);
     MUTAUTH_FUZZ_CHECK(s->peer().name.view() == client_name);
   } else {
     check_no_session(e->server);

@@ -17,7 +17,8 @@ void check_list(const negotiation::name_list& l, std::size_t min_count) {
   MUTAUTH_FUZZ_CHECK(l.count >= min_count && l.count <= negotiation::max_offers);
   std::array<std::uint8_t, negotiation::max_list_size> again{};
   const std::size_t n = negotiation::encode_list(l.names.data(), l.count, again);
-  MUTAUTH_FUZZ_CHECK(n == l.encoded.size() && (n == 0 ? l.count == 0 : same(bytes_view(again).first(n), l.encoded)));
+  MUTAUTH_FUZZ_CHECK(n == l.encoded.size() &&
+                     (n == 0 ? l.count == 0 : same(bytes_view(again).first(n), l.encoded)));
   for (std::size_t i = 0; i < l.count; ++i) {
     const std::string_view s = l.names[i];
     MUTAUTH_FUZZ_CHECK(!s.empty() && s.size() <= negotiation::max_name);

@@ -43,10 +43,14 @@ bool mutate(const std::vector<op>& prog, std::uint8_t m, bytes& b, const Negotia
     if (o.msg != m) continue;
     const std::size_t len = b.size();
     switch (o.code) {
-      case 0: if (len) b[o.offset % len] ^= o.value ? o.value : 1; break;
+      case 0:
+        if (len) b[o.offset % len] ^= o.value ? o.value : 1;
+        break;
       case 1: b.resize(o.offset % (len + 1)); break;
       case 2: b.insert(b.begin() + static_cast<long>(o.offset % (len + 1)), o.value); break;
-      case 3: if (len) b.erase(b.begin() + static_cast<long>(o.offset % len)); break;
+      case 3:
+        if (len) b.erase(b.begin() + static_cast<long>(o.offset % len));
+        break;
       case 4: b = h.msg[o.value % h.msg.size()]; break;
       case 5: swap_offers(b); break;
       case 6: return false;
@@ -67,7 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (!in.empty() && prog.size() < 16) {
     const std::uint8_t c = in.u8();
     const std::uint16_t offset = in.u16();
-    prog.push_back({static_cast<std::uint8_t>(c & 7), static_cast<std::uint8_t>((c >> 3) & 7), in.u8(), offset});
+    prog.push_back({static_cast<std::uint8_t>(c & 7), static_cast<std::uint8_t>((c >> 3) & 7),
+                    in.u8(), offset});
   }
 
   auto e = fresh_negotiate(setup);
@@ -118,23 +123,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (tampered_to_server) MUTAUTH_FUZZ_CHECK(!server_done);
   if (!client_done) check_no_session(e->client);
   if (!server_done) check_no_session(e->server);
-  auto cs = client_done ? std::move(e->client).finish() : result<Session<NG>>(error(errc::wrong_state));
-  auto ss = server_done ? std::move(e->server).finish() : result<Session<NG>>(error(errc::wrong_state));
+  auto cs =
+      client_done ? std::move(e->client).finish() : result<Session<NG>>(error(errc::wrong_state));
+  auto ss =
+      server_done ? std::move(e->server).finish() : result<Session<NG>>(error(errc::wrong_state));
   MUTAUTH_FUZZ_CHECK(!client_done || cs);
   MUTAUTH_FUZZ_CHECK(!server_done || ss);
-  const std::string_view want = setup.expected() >= 0 ? NG::names[static_cast<std::size_t>(setup.expected())] : "";
+  const std::string_view want =
+      setup.expected() >= 0 ? NG::names[static_cast<std::size_t>(setup.expected())] : "";
   if (ss) MUTAUTH_FUZZ_CHECK(ss->mechanism() == want && ss->peer().name.view() == client_name);
   if (cs && ss) {
     // The negotiated mechanism is the same on both sides, and the sessions interoperate.
     MUTAUTH_FUZZ_CHECK(cs->mechanism() == ss->mechanism());
-    MUTAUTH_FUZZ_CHECK(!cs->channel_binding().empty() && same(cs->channel_binding(), ss->channel_binding()));
+    MUTAUTH_FUZZ_CHECK(!cs->channel_binding().empty() &&
+                       same(cs->channel_binding(), ss->channel_binding()));
     static constexpr std::uint8_t ping[] = {'p', 'i', 'n', 'g'};
     std::array<std::uint8_t, sizeof ping + Session<NG>::seal_overhead> rec{};
     std::array<std::uint8_t, sizeof rec> out{};
     auto n = cs->seal(ping, rec);
     MUTAUTH_FUZZ_CHECK(n);
     auto got = ss->open(bytes_view(rec).first(*n), out);
-    MUTAUTH_FUZZ_CHECK(got && got->type == content_type::data && same(bytes_view(out).first(got->size), ping));
+    MUTAUTH_FUZZ_CHECK(got && got->type == content_type::data &&
+                       same(bytes_view(out).first(got->size), ping));
   }
   return 0;
 }

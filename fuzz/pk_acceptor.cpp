@@ -30,7 +30,8 @@ const Honest& honest() {
     // The harness speaks the wire format: the genuine proof is accepted, and message 4 admits alice.
     MUTAUTH_FUZZ_CHECK(r.st == status::done && !r.token.empty());
     h.forged_m4 = fuzz::copy(r.token);
-    MUTAUTH_FUZZ_CHECK(fuzz::same(peer.read_message4(r.token), fuzz::genuine_admission(fuzz::client_name)));
+    MUTAUTH_FUZZ_CHECK(
+        fuzz::same(peer.read_message4(r.token), fuzz::genuine_admission(fuzz::client_name)));
     return h;
   }();
   return h;
@@ -75,7 +76,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   MUTAUTH_FUZZ_CHECK(r.st == status::done && honest_bytes);
   MUTAUTH_FUZZ_CHECK(fuzz::same(r.token, mode == 1 ? h.t.msg[3] : h.forged_m4));
   if (mode == 2)
-    MUTAUTH_FUZZ_CHECK(fuzz::same(peer.read_message4(r.token), fuzz::genuine_admission(fuzz::client_name)));
+    MUTAUTH_FUZZ_CHECK(
+        fuzz::same(peer.read_message4(r.token), fuzz::genuine_admission(fuzz::client_name)));
   auto s = std::move(server).finish();
   MUTAUTH_FUZZ_CHECK(s && s->peer().name.view() == fuzz::client_name &&
                      s->local().name.view() == "host/server.example.test");

@@ -47,7 +47,8 @@ void check_after_peer_close(fuzz::SessionPair& p, bytes_view next) {
   fuzz::bytes rec(sizeof bye + S::seal_overhead);
   MUTAUTH_FUZZ_CHECK(p.server.seal(bye, rec));
   auto got = p.client.open(rec, out);
-  MUTAUTH_FUZZ_CHECK(got && got->type == content_type::data && fuzz::same(bytes_view(out).first(got->size), bye));
+  MUTAUTH_FUZZ_CHECK(got && got->type == content_type::data &&
+                     fuzz::same(bytes_view(out).first(got->size), bye));
   auto r = p.server.open(next, out);
   MUTAUTH_FUZZ_CHECK(!r && r.code() == errc::unexpected_message);
   check_dead_session(p.server, errc::unexpected_message);
@@ -86,7 +87,8 @@ void stream_mode(fuzz::input& in) {
     }
   }
   // The input ended: after a close, any further record is refused.
-  if (p->server.peer_closed()) check_after_peer_close(*p, bytes_view(out).first(S::seal_overhead + 1));
+  if (p->server.peer_closed())
+    check_after_peer_close(*p, bytes_view(out).first(S::seal_overhead + 1));
 }
 
 // What an independent reading of an inner plaintext says open() must report.
@@ -116,7 +118,8 @@ void inner_mode(fuzz::input& in) {
   auto s = std::move(e->server).finish();
   MUTAUTH_FUZZ_CHECK(s);
   std::array<std::uint8_t, 48> k1{}, k2{};
-  MUTAUTH_FUZZ_CHECK(tx.export_keying_material("fuzz", {}, k1) && s->export_keying_material("fuzz", k2) && k1 == k2);
+  MUTAUTH_FUZZ_CHECK(tx.export_keying_material("fuzz", {}, k1) &&
+                     s->export_keying_material("fuzz", k2) && k1 == k2);
   MUTAUTH_FUZZ_CHECK(fuzz::same(tx.channel_binding(), s->channel_binding()));
   fuzz::bytes rec(1 << 17), out(1 << 17);
   bool closed = false;
@@ -136,7 +139,8 @@ void inner_mode(fuzz::input& in) {
     }
     MUTAUTH_FUZZ_CHECK(got && got->type == x.type && got->size == x.size);
     if (x.type == content_type::data) {
-      MUTAUTH_FUZZ_CHECK(fuzz::same(bytes_view(out).first(got->size), inner.first(x.size)) && !s->failed());
+      MUTAUTH_FUZZ_CHECK(fuzz::same(bytes_view(out).first(got->size), inner.first(x.size)) &&
+                         !s->failed());
     } else if (x.type == content_type::close) {
       MUTAUTH_FUZZ_CHECK(s->peer_closed() && !s->failed());
       closed = true;

@@ -28,10 +28,14 @@ inline bool mutate(const std::vector<op>& prog, std::uint8_t m, bytes& b, const 
     if (o.msg != m) continue;
     const std::size_t len = b.size();
     switch (o.code) {
-      case 0: if (len) b[o.offset % len] ^= o.value ? o.value : 1; break;
+      case 0:
+        if (len) b[o.offset % len] ^= o.value ? o.value : 1;
+        break;
       case 1: b.resize(o.offset % (len + 1)); break;
       case 2: b.insert(b.begin() + static_cast<long>(o.offset % (len + 1)), o.value); break;
-      case 3: if (len) b.erase(b.begin() + static_cast<long>(o.offset % len)); break;
+      case 3:
+        if (len) b.erase(b.begin() + static_cast<long>(o.offset % len));
+        break;
       case 4: b = h.t.msg[o.value % 4]; break;
       case 5: b = h.other.msg[o.value % 4]; break;
       case 6: return false;
@@ -97,8 +101,10 @@ int transcript_one_input(const std::uint8_t* data, std::size_t size) {
   const bool client_done = e->client.is_done(), server_done = e->server.is_done();
   if (!client_done) check_no_session(e->client);
   if (!server_done) check_no_session(e->server);
-  auto cs = client_done ? std::move(e->client).finish() : result<Session<PK>>(error(errc::wrong_state));
-  auto ss = server_done ? std::move(e->server).finish() : result<Session<PK>>(error(errc::wrong_state));
+  auto cs =
+      client_done ? std::move(e->client).finish() : result<Session<PK>>(error(errc::wrong_state));
+  auto ss =
+      server_done ? std::move(e->server).finish() : result<Session<PK>>(error(errc::wrong_state));
   MUTAUTH_FUZZ_CHECK(!client_done || cs);
   MUTAUTH_FUZZ_CHECK(!server_done || ss);
   if (cs && ss) check_pair_agrees(*cs, *ss);

@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto k = pk::parse_public_key_blob(in)) {
     check_key(*k);
     const auto canonical = pk::wire_blob(*k);
-    MUTAUTH_FUZZ_CHECK(size == canonical.size() && std::equal(in.begin(), in.end(), canonical.begin()));
+    MUTAUTH_FUZZ_CHECK(size == canonical.size() &&
+                       std::equal(in.begin(), in.end(), canonical.begin()));
   } else {
     MUTAUTH_FUZZ_CHECK(fuzz::detail_is_log_safe(k.error_value()));
   }

@@ -123,7 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::input in(data, size);
   const std::uint8_t ctl = in.u8();
   const bytes_view sizes = in.take(ctl % 8);
-  const std::size_t gate_after = have_gate && (ctl & 8) ? static_cast<std::size_t>(ctl >> 4) : never;
+  const std::size_t gate_after =
+      have_gate && (ctl & 8) ? static_cast<std::size_t>(ctl >> 4) : never;
   const bytes_view stream = in.rest();
   const std::uint8_t one[1] = {1};
   const outcome whole = decode<default_max_record_body>(stream, {}, gate_after);

@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   std::sort(files.begin(), files.end());  // a stable order makes a failure reproducible
   for (const fs::path& f : files) {
     std::ifstream in(f, std::ios::binary);
-    const std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::vector<char> raw((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
     if (!in.eof() && in.fail()) {
       std::fprintf(stderr, "%s: cannot read %s\n", argv[0], f.c_str());
       return 2;

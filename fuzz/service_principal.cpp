@@ -21,7 +21,8 @@ void check_canonical(const ServicePrincipal& sp) {
   auto parts = ServicePrincipal::compose(sp.service(), sp.host(), sp.port(), sp.realm());
   MUTAUTH_FUZZ_CHECK(parts && *parts == sp);
   for (char c : sp.host()) MUTAUTH_FUZZ_CHECK(!(c >= 'A' && c <= 'Z'));  // lower-cased
-  MUTAUTH_FUZZ_CHECK(!sp.host().empty() && sp.host().back() != '.' && sp.host().find('.') != std::string_view::npos);
+  MUTAUTH_FUZZ_CHECK(!sp.host().empty() && sp.host().back() != '.' &&
+                     sp.host().find('.') != std::string_view::npos);
   auto pk = ServicePrincipal::parse(sp.pk_name().view());
   MUTAUTH_FUZZ_CHECK(pk && pk->service() == sp.service() && pk->host() == sp.host() &&
                      pk->port() == sp.port() && !pk->has_realm());

@@ -93,12 +93,13 @@ struct stream_core {
   std::optional<ServicePrincipal> target;  // the client's own copy, which the Connection refers to
   Connection<M> conn;
   // Room for one whole record per read; Connection takes any split anyway.
-  std::vector<std::uint8_t> in = std::vector<std::uint8_t>(record_header_size + Connection<M>::max_record_body);
+  std::vector<std::uint8_t> in =
+      std::vector<std::uint8_t>(record_header_size + Connection<M>::max_record_body);
   std::size_t in_off = 0, in_len = 0;
-  bytes_view data{};               // opened by the Connection, not yet handed to a reader
-  std::vector<std::uint8_t> out;   // the bytes in flight: a copy (see flush())
-  std::error_code broken{};        // a write failed or was cancelled: a record may be cut
-  bool writing = false;            // `out` is being written
+  bytes_view data{};              // opened by the Connection, not yet handed to a reader
+  std::vector<std::uint8_t> out;  // the bytes in flight: a copy (see flush())
+  std::error_code broken{};       // a write failed or was cancelled: a record may be cut
+  bool writing = false;           // `out` is being written
   bool transport_eof = false;
   bool handshake_started = false;
   bool established = false;
@@ -178,7 +179,9 @@ class stream {
   /// the handshake finished; nullptr before it and after a failure.
   [[nodiscard]] const Session<M>* session() const noexcept { return core_->conn.session(); }
   /// The mutauth error behind an errc error_code: code, detail and hint (empty when none).
-  [[nodiscard]] const mutauth::error& last_error() const noexcept { return core_->conn.last_error(); }
+  [[nodiscard]] const mutauth::error& last_error() const noexcept {
+    return core_->conn.last_error();
+  }
   [[nodiscard]] bool is_established() const noexcept { return core_->conn.is_established(); }
   [[nodiscard]] role side() const noexcept { return core_->conn.side(); }
 
@@ -316,7 +319,8 @@ class stream {
       const bool first = this->pending == detail::child::none;
       switch (this->pending) {
         case detail::child::none:
-          if (::asio::buffer_size(buffers) == 0) return this->finish(self, true, std::error_code(), std::size_t{0});
+          if (::asio::buffer_size(buffers) == 0)
+            return this->finish(self, true, std::error_code(), std::size_t{0});
           if (!c.established)
             return this->finish(self, true,
                                 c.conn.failed() ? to_error_code(c.conn.last_error())
@@ -335,7 +339,8 @@ class stream {
       }
       for (;;) {
         if (!c.data.empty()) {
-          const std::size_t got = ::asio::buffer_copy(buffers, ::asio::buffer(c.data.data(), c.data.size()));
+          const std::size_t got =
+              ::asio::buffer_copy(buffers, ::asio::buffer(c.data.data(), c.data.size()));
           c.data = c.data.subspan(got);
           return this->finish(self, first, std::error_code(), got);
         }
@@ -373,9 +378,12 @@ class stream {
       switch (this->pending) {
         case detail::child::none: {
           if (c.broken) return this->finish(self, true, c.broken, std::size_t{0});
-          if (c.writing) return this->finish(self, true, make_error_code(::asio::error::in_progress), std::size_t{0});
+          if (c.writing)
+            return this->finish(self, true, make_error_code(::asio::error::in_progress),
+                                std::size_t{0});
           // Sealed here, when the operation runs (not when a deferred token builds it).
-          for (auto it = ::asio::buffer_sequence_begin(buffers); it != ::asio::buffer_sequence_end(buffers); ++it) {
+          for (auto it = ::asio::buffer_sequence_begin(buffers);
+               it != ::asio::buffer_sequence_end(buffers); ++it) {
             const ::asio::const_buffer b(*it);
             auto r = c.conn.write(bytes_view(static_cast<const std::uint8_t*>(b.data()), b.size()));
             if (!r) {
@@ -385,11 +393,13 @@ class stream {
             taken += *r;
             if (*r < b.size()) break;  // the output buffer is full
           }
-          if (taken == 0 && !c.conn.wants_write()) return this->finish(self, true, std::error_code(), std::size_t{0});
+          if (taken == 0 && !c.conn.wants_write())
+            return this->finish(self, true, std::error_code(), std::size_t{0});
           break;
         }
         case detail::child::post: return self.complete(this->result, this->result_n);
-        case detail::child::read: return self.complete(make_error_code(errc::wrong_state), 0);  // never
+        case detail::child::read:
+          return self.complete(make_error_code(errc::wrong_state), 0);  // never
         case detail::child::write:
           c.writing = false;
           if (ec) {
@@ -440,10 +450,12 @@ class stream {
       switch (this->pending) {
         case detail::child::none: {
           if (c.broken) return this->finish(self, true, c.broken);
-          if (c.writing) return this->finish(self, true, make_error_code(::asio::error::in_progress));
+          if (c.writing)
+            return this->finish(self, true, make_error_code(::asio::error::in_progress));
           if (!c.established) return this->finish(self, true, make_error_code(errc::wrong_state));
           peer_had_closed = c.conn.peer_closed();
-          if (auto r = c.conn.close(); !r) return this->finish(self, true, to_error_code(r.error_value()));
+          if (auto r = c.conn.close(); !r)
+            return this->finish(self, true, to_error_code(r.error_value()));
           w->timer.expires_after(s.shutdown_timeout_);
           w->timer.async_wait([wk = std::weak_ptr<shutdown_wait>(w)](std::error_code tec) {
             if (tec) return;
@@ -467,7 +479,8 @@ class stream {
           break;
         case detail::child::read:
           if (ec == ::asio::error::eof) c.on_eof();
-          else if (ec) return done(self, w->timed_out ? make_error_code(::asio::error::timed_out) : ec);
+          else if (ec)
+            return done(self, w->timed_out ? make_error_code(::asio::error::timed_out) : ec);
           else c.on_read(n);
           break;
       }

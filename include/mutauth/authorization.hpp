@@ -28,7 +28,7 @@ concept bool_policy = requires(F& f, const Principal& who) {
 // may be bound; the call default-constructs a fresh one, which is the same callable.
 template <class F>
 concept stateless_policy = std::is_class_v<F> && std::is_empty_v<F> &&
-                           std::is_trivially_default_constructible_v<F> && bool_policy<F>;
+    std::is_trivially_default_constructible_v<F> && bool_policy<F>;
 
 template <class F>
 [[nodiscard]] authorization run_policy(F& policy, const Principal& who) noexcept {
@@ -81,10 +81,13 @@ class Authorizer {
     requires(std::is_class_v<std::remove_cvref_t<F>> && !std::is_lvalue_reference_v<F> &&
              !detail::stateless_policy<std::remove_cvref_t<F>> && detail::bool_policy<F> &&
              !std::is_same_v<std::remove_cvref_t<F>, Authorizer>)
-  Authorizer(F&&) = delete;
+  Authorizer(F&&)
+  = delete;
 
   /// The policy's answer; a policy that threw is `failed`.
-  [[nodiscard]] authorization decide(const Principal& who) const noexcept { return call_(*this, who); }
+  [[nodiscard]] authorization decide(const Principal& who) const noexcept {
+    return call_(*this, who);
+  }
 
   /// True only when the policy admitted `who` (a throw is a no).
   [[nodiscard]] bool operator()(const Principal& who) const noexcept {

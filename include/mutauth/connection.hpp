@@ -106,7 +106,8 @@ class Connection {
   static constexpr std::size_t max_fragment = 16 * 1024;
   /// The largest handshake record body: the mechanism's token bound, capped by the 16-bit
   /// length field.
-  static constexpr std::size_t max_handshake_body = std::min<std::size_t>(M::max_token_size, 0xFFFF);
+  static constexpr std::size_t max_handshake_body =
+      std::min<std::size_t>(M::max_token_size, 0xFFFF);
   /// The decoder's body limit: a handshake token or a sealed record of up to
   /// default_max_record_body (§9.1), whichever is larger. pk: 16640, never 64 KiB; krb5: 65535
   /// (docs/kerberos.md, "Token sizes").
@@ -114,8 +115,7 @@ class Connection {
       std::max<std::size_t>(max_handshake_body, default_max_record_body);
   /// Output room kept for the one control record a connection can still send after its data:
   /// a sealed close or a sealed alert (never both), or a clear alert.
-  static constexpr std::size_t control_reserve =
-      record_header_size + Session<M>::seal_overhead + 1;
+  static constexpr std::size_t control_reserve = record_header_size + Session<M>::seal_overhead + 1;
   /// The output buffer: the larger of one handshake record and one full sealed record, plus
   /// the control reserve.
   static constexpr std::size_t output_capacity =
@@ -127,7 +127,8 @@ class Connection {
   static constexpr std::size_t plaintext_capacity = max_record_body;
 
   /// A client for `target` (G2). `config` MUST outlive the connection.
-  Connection(as_client_t, const ServicePrincipal& target, const typename M::InitiatorConfig& config) noexcept
+  Connection(as_client_t, const ServicePrincipal& target,
+             const typename M::InitiatorConfig& config) noexcept
       : state_(std::in_place_type<Initiator<M>>, target, config), side_(role::initiator) {}
   /// A server. `config` and the callable behind `authorize` MUST outlive the connection.
   Connection(as_server_t, const typename M::AcceptorConfig& config, Authorizer authorize) noexcept
@@ -160,7 +161,8 @@ class Connection {
     started_ = true;
     step_result r = hs->step();
     if (r.st != status::send) return fail(hs->last_error(), alert_mode::clear);
-    if (result<void> q = queue_record(record_type::handshake, r.token); !q) return fail(q.error_value(), alert_mode::clear);
+    if (result<void> q = queue_record(record_type::handshake, r.token); !q)
+      return fail(q.error_value(), alert_mode::clear);
     return ok();
   }
 
@@ -202,9 +204,9 @@ class Connection {
       return ok();
     // A transport failure: no alert (§16.2); after the handshake the peer may still read, but
     // an attacker who cut the stream is not told anything either.
-    fail(error(errc::truncation, is_established()
-                                     ? "the stream ended without the peer's sealed close (truncation?)"
-                                     : "the stream ended during the handshake"),
+    fail(error(errc::truncation,
+               is_established() ? "the stream ended without the peer's sealed close (truncation?)"
+                                : "the stream ended during the handshake"),
          alert_mode::none);
     return err_;
   }
@@ -243,7 +245,9 @@ class Connection {
     if (err_) return err_;
     auto* est = std::get_if<established_state>(&state_);
     if (est == nullptr)
-      return error(errc::wrong_state, "write() before the handshake finished: nothing is sealed before both identities are proven (G1)");
+      return error(errc::wrong_state,
+                   "write() before the handshake finished: nothing is sealed before both "
+                   "identities are proven (G1)");
     if (est->session.closed()) return error(errc::wrong_state, "write() after close()");
     std::size_t taken = 0;
     while (taken < data.size()) {
@@ -254,8 +258,9 @@ class Connection {
           std::min({data.size() - taken, max_fragment,
                     room - control_reserve - record_header_size - Session<M>::seal_overhead});
       std::uint8_t* rec = out_.data() + out_end_;
-      auto n = est->session.seal(data.subspan(taken, chunk),
-                                 bytes_span(rec + record_header_size, chunk + Session<M>::seal_overhead));
+      auto n = est->session.seal(
+          data.subspan(taken, chunk),
+          bytes_span(rec + record_header_size, chunk + Session<M>::seal_overhead));
       if (!n) return fail(n.error_value(), alert_mode::none);  // the session is dead already
       put_header(rec, record_type::application, *n);
       out_end_ += record_header_size + *n;
@@ -273,7 +278,8 @@ class Connection {
     if (est == nullptr) return error(errc::wrong_state, "close() before the handshake finished");
     compact_if_needed(control_reserve);
     std::uint8_t* rec = out_.data() + out_end_;
-    auto n = est->session.close(bytes_span(rec + record_header_size, output_free() - record_header_size));
+    auto n = est->session.close(
+        bytes_span(rec + record_header_size, output_free() - record_header_size));
     if (!n) {
       if (n.error_value().category() == error_category_id::misuse) return n.error_value();
       return fail(n.error_value(), alert_mode::none);
@@ -349,7 +355,8 @@ class Connection {
 
   result<void> queue_record(record_type t, bytes_view body) noexcept {
     compact_if_needed(record_header_size + body.size());
-    auto n = encode_record(t, body, bytes_span(out_.data() + out_end_, output_free()), max_record_body);
+    auto n =
+        encode_record(t, body, bytes_span(out_.data() + out_end_, output_free()), max_record_body);
     if (!n) return n.error_value();
     out_end_ += *n;
     output_grew();
@@ -365,9 +372,11 @@ class Connection {
       (void)queue_record(record_type::handshake, r.token);
     if (r.st == status::failed)
       // Never answer an alert (§9.2); the decoder already refused sealed records at the header.
-      return fail(hs.last_error(), rec.type == record_type::alert ? alert_mode::none : alert_mode::clear);
+      return fail(hs.last_error(),
+                  rec.type == record_type::alert ? alert_mode::none : alert_mode::clear);
     if (!r.token.empty()) {
-      if (result<void> q = queue_record(record_type::handshake, r.token); !q) return fail(q.error_value(), alert_mode::clear);
+      if (result<void> q = queue_record(record_type::handshake, r.token); !q)
+        return fail(q.error_value(), alert_mode::clear);
     }
     if (r.st != status::done) return ok();
     return establish(hs);
@@ -392,9 +401,11 @@ class Connection {
     auto* est = std::get_if<established_state>(&state_);
     if (est == nullptr) return err_;
     if (rec.type != record_type::application)  // clear alerts were refused by the decoder
-      return fail(error(errc::unexpected_message, "handshake record after the handshake"), alert_mode::sealed);
+      return fail(error(errc::unexpected_message, "handshake record after the handshake"),
+                  alert_mode::sealed);
     if (rec.body.size() > est->plain.size())
-      return fail(error(errc::too_large, "sealed record longer than the plaintext buffer"), alert_mode::sealed);
+      return fail(error(errc::too_large, "sealed record longer than the plaintext buffer"),
+                  alert_mode::sealed);
     // Open in place in our own buffer (the body may view the caller's input).
     std::copy_n(rec.body.data(), rec.body.size(), est->plain.data());
     est->plain_high = std::max(est->plain_high, rec.body.size());
@@ -402,14 +413,16 @@ class Connection {
     if (!got) return fail(got.error_value(), alert_mode::none);  // the session is dead: keys wiped
     switch (got->type) {
       case content_type::data:
-        if (got->size != 0) pending_ = {connection_event::data, bytes_view(est->plain.data(), got->size)};
+        if (got->size != 0)
+          pending_ = {connection_event::data, bytes_view(est->plain.data(), got->size)};
         return ok();
       case content_type::close: pending_ = {connection_event::peer_closed, {}}; return ok();
       case content_type::alert:
         // Never answer an alert; Session reported peer_alert and is dead.
         return fail(est->session.last_error(), alert_mode::none);
     }
-    return fail(error(errc::malformed, "sealed record of an unknown content type"), alert_mode::none);
+    return fail(error(errc::malformed, "sealed record of an unknown content type"),
+                alert_mode::none);
   }
 
   // Makes the connection dead: one alert as the spec asks (`reason`, when given, overrides the
@@ -427,7 +440,8 @@ class Connection {
           est != nullptr && !est->session.failed() && !est->session.closed()) {
         compact_if_needed(control_reserve);
         std::uint8_t* rec = out_.data() + out_end_;
-        auto n = est->session.alert(why, bytes_span(rec + record_header_size, output_free() - record_header_size));
+        auto n = est->session.alert(
+            why, bytes_span(rec + record_header_size, output_free() - record_header_size));
         if (n) {
           put_header(rec, record_type::application, *n);
           out_end_ += record_header_size + *n;

@@ -40,25 +40,25 @@ enum class errc : std::uint16_t {
   ok = 0,
 
   // --- malformed input (0x01xx) ---
-  malformed = 0x0100,        ///< generic parse failure
-  truncated,                 ///< input ended inside a field
-  trailing_bytes,            ///< bytes after the end of a structure
-  too_large,                 ///< a length or count above the bound for this field
-  bad_encoding,              ///< a field whose content is not allowed (bad base64, bad magic)
-  name_empty,                ///< principal: empty string
-  name_nul_byte,             ///< principal: contains a NUL byte
-  name_missing_service,      ///< principal: no service class before '/' or '@'
-  name_bad_service,          ///< principal: service class has characters outside [A-Za-z0-9-_]
-  name_empty_host,           ///< principal: no host after the separator
-  name_single_label,         ///< principal: NetBIOS-style host without a dot
-  name_ip_literal,           ///< principal: IPv4 or IPv6 literal instead of a DNS name
-  name_wildcard,             ///< principal: '*' in the host
-  name_empty_label,          ///< principal: ".." or a leading dot
-  name_label_too_long,       ///< principal: a label over 63 octets
-  name_too_long,             ///< principal: host over 253 octets
-  name_bad_character,        ///< principal: outside LDH, or a label starting/ending with '-'
-  name_bad_port,             ///< principal: port not in 1..65535 or not decimal
-  name_bad_realm,            ///< principal: empty realm or a realm with forbidden characters
+  malformed = 0x0100,    ///< generic parse failure
+  truncated,             ///< input ended inside a field
+  trailing_bytes,        ///< bytes after the end of a structure
+  too_large,             ///< a length or count above the bound for this field
+  bad_encoding,          ///< a field whose content is not allowed (bad base64, bad magic)
+  name_empty,            ///< principal: empty string
+  name_nul_byte,         ///< principal: contains a NUL byte
+  name_missing_service,  ///< principal: no service class before '/' or '@'
+  name_bad_service,      ///< principal: service class has characters outside [A-Za-z0-9-_]
+  name_empty_host,       ///< principal: no host after the separator
+  name_single_label,     ///< principal: NetBIOS-style host without a dot
+  name_ip_literal,       ///< principal: IPv4 or IPv6 literal instead of a DNS name
+  name_wildcard,         ///< principal: '*' in the host
+  name_empty_label,      ///< principal: ".." or a leading dot
+  name_label_too_long,   ///< principal: a label over 63 octets
+  name_too_long,         ///< principal: host over 253 octets
+  name_bad_character,    ///< principal: outside LDH, or a label starting/ending with '-'
+  name_bad_port,         ///< principal: port not in 1..65535 or not decimal
+  name_bad_realm,        ///< principal: empty realm or a realm with forbidden characters
 
   // --- protocol violation (0x02xx) ---
   unexpected_message = 0x0200,  ///< a token or record this state does not accept
@@ -76,21 +76,21 @@ enum class errc : std::uint16_t {
   no_common_mechanism,          ///< negotiate: the acceptor accepts none of the offered mechanisms
 
   // --- identity (0x03xx) ---
-  name_mismatch = 0x0300,    ///< a peer proved or asserted a name its credential does not bind
-                             ///< (the server: not the name the client composed)
-  untrusted_issuer,          ///< the certificate's CA is not in the trust store
-  unknown_peer_key,          ///< a raw key that no pin maps to a principal
-  wrong_certificate_type,    ///< host certificate from a client, user certificate from a server
-  expired,                   ///< validity window ended
-  not_yet_valid,             ///< validity window not yet begun
-  revoked,                   ///< listed in a revocation list
-  unauthorized,              ///< authenticated, but the authorization policy said no
-  bad_signature,             ///< a signature that does not verify
-  unsupported_key_type,      ///< a key or CA of another algorithm than the mechanism accepts
-  no_principals,             ///< a certificate with an empty principal list
-  unknown_critical_option,   ///< a certificate critical option we do not implement
-  key_mismatch,              ///< the certificate's key is not the key that signed the proof
-  target_rewritten,          ///< krb5: the authenticated target differs from the composed SPN
+  name_mismatch = 0x0300,   ///< a peer proved or asserted a name its credential does not bind
+                            ///< (the server: not the name the client composed)
+  untrusted_issuer,         ///< the certificate's CA is not in the trust store
+  unknown_peer_key,         ///< a raw key that no pin maps to a principal
+  wrong_certificate_type,   ///< host certificate from a client, user certificate from a server
+  expired,                  ///< validity window ended
+  not_yet_valid,            ///< validity window not yet begun
+  revoked,                  ///< listed in a revocation list
+  unauthorized,             ///< authenticated, but the authorization policy said no
+  bad_signature,            ///< a signature that does not verify
+  unsupported_key_type,     ///< a key or CA of another algorithm than the mechanism accepts
+  no_principals,            ///< a certificate with an empty principal list
+  unknown_critical_option,  ///< a certificate critical option we do not implement
+  key_mismatch,             ///< the certificate's key is not the key that signed the proof
+  target_rewritten,         ///< krb5: the authenticated target differs from the composed SPN
 
   // --- environment (0x04xx) ---
   kdc_unreachable = 0x0400,
@@ -102,16 +102,17 @@ enum class errc : std::uint16_t {
   no_credentials,
   encrypted_key_unsupported,
   io_error,
-  mechanism_failure,         ///< a lower layer (GSS-API, libsodium init) failed otherwise
+  mechanism_failure,  ///< a lower layer (GSS-API, libsodium init) failed otherwise
 
   // --- misuse (0x05xx) ---
-  buffer_too_small = 0x0500,  ///< the caller's buffer is short; error::required_size() says how long
-  handshake_not_finished,     ///< finish() before the handshake reached done
-  wrong_state,                ///< a call this state does not allow
-  already_failed,             ///< reserved: the sticky error is returned instead
+  buffer_too_small =
+      0x0500,              ///< the caller's buffer is short; error::required_size() says how long
+  handshake_not_finished,  ///< finish() before the handshake reached done
+  wrong_state,             ///< a call this state does not allow
+  already_failed,          ///< reserved: the sticky error is returned instead
   invalid_argument,
-  record_too_large,           ///< seal() of more than the record limit
-  nonce_exhausted,            ///< 2^64-1 messages: rekey or start a new session
+  record_too_large,  ///< seal() of more than the record limit
+  nonce_exhausted,   ///< 2^64-1 messages: rekey or start a new session
 };
 
 [[nodiscard]] constexpr error_category_id category_of(errc e) noexcept {
@@ -213,7 +214,8 @@ class error {
   constexpr error() noexcept = default;
   constexpr explicit error(errc code) noexcept : code_(code) {}
   /// `hint` MUST point to storage that outlives the error (a string literal): hints are static.
-  constexpr error(errc code, std::string_view detail, const char* hint = nullptr) noexcept : code_(code) {
+  constexpr error(errc code, std::string_view detail, const char* hint = nullptr) noexcept
+      : code_(code) {
 #if MUTAUTH_ERROR_TEXT
     hint_ = hint;
     set_detail(detail);
@@ -328,7 +330,8 @@ class error_message {
  private:
   // Whether a phrase of the detail (its start, or what follows ": " or "; ") is the name, in
   // any case, as a whole phrase: "bad portion" does not say "bad port".
-  [[nodiscard]] static constexpr bool says_name(std::string_view detail, std::string_view name) noexcept {
+  [[nodiscard]] static constexpr bool says_name(std::string_view detail,
+                                                std::string_view name) noexcept {
     if (begins_with_name(detail, name)) return true;
     for (std::size_t i = 0; i + 2 < detail.size(); ++i) {
       if ((detail[i] == ':' || detail[i] == ';') && detail[i + 1] == ' ' &&
@@ -348,7 +351,8 @@ class error_message {
     }
     if (detail.size() == name.size()) return true;
     const char next = detail[name.size()];
-    return !((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') || (next >= '0' && next <= '9'));
+    return !((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
+             (next >= '0' && next <= '9'));
   }
   constexpr void add(std::string_view s) noexcept {
     for (char c : s) {
@@ -372,7 +376,9 @@ class [[nodiscard]] result {
 
  public:
   using value_type = T;
-  constexpr result(T&& v) noexcept : ok_(true) { ::new (static_cast<void*>(&val_)) T(std::move(v)); }
+  constexpr result(T&& v) noexcept : ok_(true) {
+    ::new (static_cast<void*>(&val_)) T(std::move(v));
+  }
   constexpr result(const T& v) noexcept(std::is_nothrow_copy_constructible_v<T>) : ok_(true) {
     ::new (static_cast<void*>(&val_)) T(v);
   }
@@ -403,15 +409,27 @@ class [[nodiscard]] result {
 
   [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
   constexpr explicit operator bool() const noexcept { return ok_; }
-  [[nodiscard]] T& value() & noexcept { check(ok_); return val_; }
-  [[nodiscard]] const T& value() const& noexcept { check(ok_); return val_; }
-  [[nodiscard]] T&& value() && noexcept { check(ok_); return std::move(val_); }
+  [[nodiscard]] T& value() & noexcept {
+    check(ok_);
+    return val_;
+  }
+  [[nodiscard]] const T& value() const& noexcept {
+    check(ok_);
+    return val_;
+  }
+  [[nodiscard]] T&& value() && noexcept {
+    check(ok_);
+    return std::move(val_);
+  }
   T& operator*() & noexcept { return value(); }
   const T& operator*() const& noexcept { return value(); }
   T&& operator*() && noexcept { return std::move(*this).value(); }
   T* operator->() noexcept { return &value(); }
   const T* operator->() const noexcept { return &value(); }
-  [[nodiscard]] const error& error_value() const noexcept { check(!ok_); return err_; }
+  [[nodiscard]] const error& error_value() const noexcept {
+    check(!ok_);
+    return err_;
+  }
   /// The error code, errc::ok when a value is held.
   [[nodiscard]] errc code() const noexcept { return ok_ ? errc::ok : err_.code(); }
 
@@ -454,8 +472,8 @@ class [[nodiscard]] result<void> {
 }  // namespace mutauth
 
 /// Propagates the error of a result expression; otherwise yields nothing.
-#define MUTAUTH_TRY(expr)                                   \
-  do {                                                      \
-    auto&& mutauth_try_r_ = (expr);                         \
+#define MUTAUTH_TRY(expr)                                     \
+  do {                                                        \
+    auto&& mutauth_try_r_ = (expr);                           \
     if (!mutauth_try_r_) return mutauth_try_r_.error_value(); \
   } while (0)

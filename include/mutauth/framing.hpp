@@ -167,6 +167,5 @@ class RecordDecoder {
   std::array<std::uint8_t, MaxBody> body_{};
 };
 
-
 }  // namespace v0
 }  // namespace mutauth

@@ -44,7 +44,7 @@ enum class status : std::uint8_t {
   receive,  ///< nothing to send; feed the peer's next token to step()
   done,     ///< send `token` if it is not empty, then call std::move(hs).finish()
   failed,   ///< the handshake is dead; last_error() says why (send nothing but an alert, after
-            ///< `token` when it is not empty: a refusal the peer needs, docs/protocol/negotiate.md §3.3)
+  ///< `token` when it is not empty: a refusal the peer needs, docs/protocol/negotiate.md §3.3)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(status s) noexcept {
@@ -133,7 +133,8 @@ class handshake_base {
       if (in.size() > M::max_token_size)
         return fail(error(errc::too_large, "handshake token exceeds the mechanism's maximum"));
       if (++messages_ > M::max_handshake_messages)
-        return fail(error(errc::too_many_messages, "peer sent more handshake messages than the mechanism allows"));
+        return fail(error(errc::too_many_messages,
+                          "peer sent more handshake messages than the mechanism allows"));
     }
 
     result<mech_step> r = (ev == hs_event::initiate) ? initiate_impl() : mech_.on_token(in);
@@ -144,7 +145,8 @@ class handshake_base {
       if (s.token.size() > M::max_token_size)
         return fail(error(errc::mechanism_failure, "mechanism produced an oversized token"));
       if (++messages_ > M::max_handshake_messages)
-        return fail(error(errc::too_many_messages, "handshake would exceed the mechanism's message bound"));
+        return fail(
+            error(errc::too_many_messages, "handshake would exceed the mechanism's message bound"));
     }
     if (s.complete && !t->may_complete)
       return fail(error(errc::mechanism_failure, "mechanism completed before verifying its peer"));
@@ -153,8 +155,9 @@ class handshake_base {
     // token, with nothing left to send.
     if constexpr (R == role::acceptor) {
       if (s.complete && s.token.empty())
-        return fail(error(errc::mechanism_failure,
-                          "acceptor completed without the admission token its initiator must receive"));
+        return fail(
+            error(errc::mechanism_failure,
+                  "acceptor completed without the admission token its initiator must receive"));
     } else {
       if (s.complete && !s.token.empty())
         return fail(error(errc::mechanism_failure,
@@ -239,20 +242,19 @@ class handshake_base {
   step_result fail_with_refusal(const error& e) noexcept {
     step_result f = fail(e);
     if constexpr (requires(const Ctx& c) {
-                    { c.refusal_token() } noexcept -> std::same_as<bytes_view>;
+                    { c.refusal_token() }
+                    noexcept->std::same_as<bytes_view>;
                   })
       f.token = mech_.refusal_token();
     return f;
   }
 
-  void kill_moved_from() noexcept {
-    (void)fail(detail::moved_from("this handshake"));
-  }
+  void kill_moved_from() noexcept { (void)fail(detail::moved_from("this handshake")); }
 
   step_result fail(const error& e) noexcept {
     state_ = hs_state::failed;
     err_ = e;
-    mech_.wipe();  // G5: a dead context holds no secrets
+    mech_.wipe();      // G5: a dead context holds no secrets
     session_.reset();  // its destructor wipes the keys
     return {status::failed, {}, e.code()};
   }
@@ -308,9 +310,7 @@ class Initiator : public detail::handshake_base<M, role::initiator, typename M::
 
   /// Drives the handshake. At the start, call it with no input to get the first token; then
   /// feed each token the peer sends. See status for what to do with the result.
-  step_result step(bytes_view in = {}) noexcept {
-    return this->dispatch(initial_event(in), in);
-  }
+  step_result step(bytes_view in = {}) noexcept { return this->dispatch(initial_event(in), in); }
   /// As step(in), writing the token into `out`, which MUST hold max_token_size bytes; a shorter
   /// buffer returns errc::buffer_too_small and changes nothing.
   step_result step(bytes_view in, bytes_span out) noexcept {
@@ -368,7 +368,8 @@ result<void> handshake_base<M, R, Ctx>::check_concluded(const Concluded<M>& c) n
     // the client composed.
     const auto& self = static_cast<const Initiator<M>&>(*this);
     if (!(c.service == self.target_))
-      return error(errc::name_mismatch, "server proved a different service principal than the one composed");
+      return error(errc::name_mismatch,
+                   "server proved a different service principal than the one composed");
   } else {
     const auto& self = static_cast<const Acceptor<M>&>(*this);
     const authorization verdict = self.authorize_.decide(c.peer.principal());

@@ -78,13 +78,15 @@ struct Concluded {
 
 /// (a) The policy declares mutual authentication, as a constant expression equal to true.
 template <class M>
-concept DeclaresMutualAuthentication =
-    requires { requires std::bool_constant<M::mutual_authentication>::value; };
+concept DeclaresMutualAuthentication = requires {
+  requires std::bool_constant<M::mutual_authentication>::value;
+};
 
 /// (c) The initiator learns that the acceptor admitted it (G1): see the header comment.
 template <class M>
-concept DeclaresAdmission =
-    requires { requires std::bool_constant<M::initiator_learns_admission>::value; };
+concept DeclaresAdmission = requires {
+  requires std::bool_constant<M::initiator_learns_admission>::value;
+};
 
 /// Session keys: seal/open records, derive exporter keying material, wipe.
 /// seal() and open() MUST work in place (`in.data() == out.data()`): Session<M> builds the
@@ -94,31 +96,43 @@ template <class K>
 concept SessionKeysConcept = requires(K& k, const K& ck, bytes_view in, bytes_span out,
                                       std::string_view label) {
   { K::seal_overhead } -> std::convertible_to<std::size_t>;
-  { k.seal(in, out) } noexcept -> std::same_as<result<std::size_t>>;
-  { k.open(in, out) } noexcept -> std::same_as<result<std::size_t>>;
-  { ck.export_keying_material(label, in, out) } noexcept -> std::same_as<result<void>>;
-  { ck.channel_binding() } noexcept -> std::same_as<bytes_view>;
-  { k.wipe() } noexcept;
+  { k.seal(in, out) }
+  noexcept->std::same_as<result<std::size_t>>;
+  { k.open(in, out) }
+  noexcept->std::same_as<result<std::size_t>>;
+  { ck.export_keying_material(label, in, out) }
+  noexcept->std::same_as<result<void>>;
+  { ck.channel_binding() }
+  noexcept->std::same_as<bytes_view>;
+  { k.wipe() }
+  noexcept;
 };
 
 /// (b) The policy implements mutual authentication: each role context steps through tokens and
 /// concludes with a PeerVerified witness; secrets can be wiped on demand.
 template <class M>
-concept ImplementsMutualAuthentication =
-    requires(typename M::Initiator& i, typename M::Acceptor& a, bytes_view in) {
-      typename M::InitiatorConfig;
-      typename M::AcceptorConfig;
-      requires std::constructible_from<typename M::Initiator, const ServicePrincipal&,
-                                       const typename M::InitiatorConfig&>;
-      requires std::constructible_from<typename M::Acceptor, const typename M::AcceptorConfig&>;
-      { i.initiate() } noexcept -> std::same_as<result<mech_step>>;
-      { i.on_token(in) } noexcept -> std::same_as<result<mech_step>>;
-      { a.on_token(in) } noexcept -> std::same_as<result<mech_step>>;
-      { std::move(i).conclude() } noexcept -> std::same_as<result<Concluded<M>>>;
-      { std::move(a).conclude() } noexcept -> std::same_as<result<Concluded<M>>>;
-      { i.wipe() } noexcept;
-      { a.wipe() } noexcept;
-    };
+concept ImplementsMutualAuthentication = requires(typename M::Initiator& i, typename M::Acceptor& a,
+                                                  bytes_view in) {
+  typename M::InitiatorConfig;
+  typename M::AcceptorConfig;
+  requires std::constructible_from<typename M::Initiator, const ServicePrincipal&,
+                                   const typename M::InitiatorConfig&>;
+  requires std::constructible_from<typename M::Acceptor, const typename M::AcceptorConfig&>;
+  { i.initiate() }
+  noexcept->std::same_as<result<mech_step>>;
+  { i.on_token(in) }
+  noexcept->std::same_as<result<mech_step>>;
+  { a.on_token(in) }
+  noexcept->std::same_as<result<mech_step>>;
+  { std::move(i).conclude() }
+  noexcept->std::same_as<result<Concluded<M>>>;
+  { std::move(a).conclude() }
+  noexcept->std::same_as<result<Concluded<M>>>;
+  { i.wipe() }
+  noexcept;
+  { a.wipe() }
+  noexcept;
+};
 
 /// Bounds every mechanism states (G6): the largest token it sends or accepts and the most
 /// handshake messages (both directions) an exchange may take.
@@ -127,16 +141,16 @@ concept DeclaresBounds = requires {
   { M::name } -> std::convertible_to<std::string_view>;
   { M::max_token_size } -> std::convertible_to<std::size_t>;
   { M::max_handshake_messages } -> std::convertible_to<std::size_t>;
-  requires M::max_token_size > 0;
+  requires M::max_token_size >
+  0;
   // One message each way is the least "mutual" needs; the admission (c) makes the acceptor's
   // token the last, so the initiator must have sent one before it.
   requires M::max_handshake_messages >= 2;
 };
 
 template <class M>
-concept Mechanism = DeclaresMutualAuthentication<M> && DeclaresAdmission<M> &&
-                    DeclaresBounds<M> && ImplementsMutualAuthentication<M> &&
-                    SessionKeysConcept<typename M::SessionKeys>;
+concept Mechanism = DeclaresMutualAuthentication<M> && DeclaresAdmission<M> && DeclaresBounds<M> &&
+    ImplementsMutualAuthentication<M> && SessionKeysConcept<typename M::SessionKeys>;
 
 }  // namespace v0
 }  // namespace mutauth

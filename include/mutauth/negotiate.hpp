@@ -94,7 +94,8 @@ struct name_list {
 // Parses a list at the front of `in`; `min_count` is 1 for offers, 0 for a refusal. Every rule
 // is checked before the next byte is read (negotiate.md §3.4).
 [[nodiscard]] inline result<name_list> parse_list(bytes_view in, std::size_t min_count) noexcept {
-  if (in.empty()) return error(errc::truncated, "negotiation message ends before its mechanism list");
+  if (in.empty())
+    return error(errc::truncated, "negotiation message ends before its mechanism list");
   name_list l;
   const std::size_t n = in[0];
   if (n < min_count) return error(errc::malformed, "negotiation offer lists no mechanism");
@@ -104,13 +105,16 @@ struct name_list {
     if (at >= in.size()) return error(errc::truncated, "negotiation list ends inside an entry");
     const std::size_t len = in[at++];
     if (len == 0 || len > max_name)
-      return error(errc::malformed, "negotiation list: a mechanism name of 0 or more than 32 bytes");
+      return error(errc::malformed,
+                   "negotiation list: a mechanism name of 0 or more than 32 bytes");
     if (in.size() - at < len) return error(errc::truncated, "negotiation list ends inside a name");
     const std::string_view name(reinterpret_cast<const char*>(in.data() + at), len);
     if (!valid_name(name))
-      return error(errc::bad_encoding, "negotiation list: a mechanism name outside printable ASCII");
+      return error(errc::bad_encoding,
+                   "negotiation list: a mechanism name outside printable ASCII");
     for (std::size_t j = 0; j < i; ++j)
-      if (l.names[j] == name) return error(errc::malformed, "negotiation list names a mechanism twice");
+      if (l.names[j] == name)
+        return error(errc::malformed, "negotiation list names a mechanism twice");
     l.names[i] = name;
     at += len;
   }
@@ -120,7 +124,8 @@ struct name_list {
 }
 
 [[nodiscard]] inline result<void> check_header(bytes_view msg, bool from_acceptor) noexcept {
-  if (msg.size() < header_size) return error(errc::truncated, "negotiation message shorter than its header");
+  if (msg.size() < header_size)
+    return error(errc::truncated, "negotiation message shorter than its header");
   if (msg[0] != magic) {
     if (from_acceptor)
       return error(errc::version_mismatch,
@@ -158,7 +163,8 @@ struct offer_view {
   offer_view v;
   v.offers = *l;
   v.token = msg.subspan(header_size + l->encoded.size());
-  if (v.token.empty()) return error(errc::truncated, "negotiation offer without the first offer's token");
+  if (v.token.empty())
+    return error(errc::truncated, "negotiation offer without the first offer's token");
   return v;
 }
 
@@ -174,13 +180,16 @@ struct reply_view {
   MUTAUTH_TRY(check_header(msg, true));
   reply_view r;
   if (msg[2] == static_cast<std::uint8_t>(message_type::choice)) {
-    if (msg.size() < header_size + 1) return error(errc::truncated, "negotiation choice without its index");
+    if (msg.size() < header_size + 1)
+      return error(errc::truncated, "negotiation choice without its index");
     r.choice = msg[header_size];
     r.token = msg.subspan(header_size + 1);
-    if (r.choice >= max_offers) return error(errc::malformed, "negotiation choice beyond any offer list");
+    if (r.choice >= max_offers)
+      return error(errc::malformed, "negotiation choice beyond any offer list");
     if ((r.choice == 0) == r.token.empty())
-      return error(errc::malformed, r.choice == 0 ? "negotiation choice 0 without the answer to the first token"
-                                                  : "negotiation choice of a later offer carries a token");
+      return error(errc::malformed,
+                   r.choice == 0 ? "negotiation choice 0 without the answer to the first token"
+                                 : "negotiation choice of a later offer carries a token");
     return r;
   }
   if (msg[2] == static_cast<std::uint8_t>(message_type::refusal)) {
@@ -210,7 +219,8 @@ inline void put_header(bytes_span out, message_type t) noexcept {
 [[nodiscard]] inline binding_value binding(bytes_view offer_list, std::uint8_t choice,
                                            bytes_view caller, bytes_view discarded = {}) noexcept {
   detail::sha256 h;
-  h.update(bytes_view(reinterpret_cast<const std::uint8_t*>(binding_label.data()), binding_label.size()));
+  h.update(bytes_view(reinterpret_cast<const std::uint8_t*>(binding_label.data()),
+                      binding_label.size()));
   h.update(std::uint8_t{0});
   h.update(offer_list);
   h.update(choice);
@@ -225,7 +235,8 @@ inline void put_header(bytes_span out, message_type t) noexcept {
 /// text on both sides.
 [[nodiscard]] inline error mismatch(const name_list& accepted, const name_list& offered,
                                     const char* hint) noexcept {
-  error e(errc::no_common_mechanism, accepted.count == 0 ? "the server accepts no mechanism" : "the server accepts ", hint);
+  error e(errc::no_common_mechanism,
+          accepted.count == 0 ? "the server accepts no mechanism" : "the server accepts ", hint);
   for (std::size_t i = 0; i < accepted.count; ++i) {
     if (i != 0) e.append(", ");
     e.append(accepted.names[i]);
@@ -246,11 +257,11 @@ namespace detail {
 /// What Negotiate needs of each alternative beyond being a Mechanism: a channel-binding input on
 /// both configurations, which it fills with the negotiation's binding.
 template <class M>
-concept NegotiableMechanism =
-    Mechanism<M> && requires(typename M::InitiatorConfig& i, typename M::AcceptorConfig& a) {
-      i.channel_binding = bytes_view{};
-      a.channel_binding = bytes_view{};
-    };
+concept NegotiableMechanism = Mechanism<M> &&
+    requires(typename M::InitiatorConfig& i, typename M::AcceptorConfig& a) {
+  i.channel_binding = bytes_view{};
+  a.channel_binding = bytes_view{};
+};
 
 template <class K>
 concept rekeyable = requires(K& k) {
@@ -295,8 +306,9 @@ template <class... Ms>
   requires(sizeof...(Ms) >= 1 && sizeof...(Ms) <= negotiation::max_offers &&
            (detail::NegotiableMechanism<Ms> && ...))
 struct Negotiate {
-  static_assert(detail::distinct_valid_names<Ms...>(),
-                "mechanism names must be distinct, 1..32 printable ASCII bytes (negotiate.md section 3.4)");
+  static_assert(
+      detail::distinct_valid_names<Ms...>(),
+      "mechanism names must be distinct, 1..32 printable ASCII bytes (negotiate.md section 3.4)");
 
   static constexpr std::size_t count = sizeof...(Ms);
   template <std::size_t I>
@@ -319,7 +331,8 @@ struct Negotiate {
       std::min<std::size_t>(0xFFFF, std::max({Ms::max_token_size...}) + negotiation::max_overhead);
   /// The chosen mechanism's messages, plus the offer and a bare choice when the acceptor took a
   /// later offer than the first.
-  static constexpr std::size_t max_handshake_messages = std::max({Ms::max_handshake_messages...}) + 2;
+  static constexpr std::size_t max_handshake_messages =
+      std::max({Ms::max_handshake_messages...}) + 2;
 
   /// The initiator's mechanisms: offer<M>(config) for each, in preference order (the first call
   /// is the most preferred). Each config MUST outlive the handshake and leave its own
@@ -388,7 +401,8 @@ struct Negotiate {
     ~SessionKeys() { wipe(); }
 
     template <std::size_t I>
-    explicit SessionKeys(std::integral_constant<std::size_t, I>, typename mechanism_at<I>::SessionKeys&& k) noexcept
+    explicit SessionKeys(std::integral_constant<std::size_t, I>,
+                         typename mechanism_at<I>::SessionKeys&& k) noexcept
         : k_(std::in_place_index<I + 1>, std::move(k)), which_(static_cast<std::uint8_t>(I)) {}
 
     /// Index of the negotiated mechanism in Ms...
@@ -403,14 +417,17 @@ struct Negotiate {
     [[nodiscard]] result<std::size_t> seal(bytes_view in, bytes_span out) noexcept {
       return on_keys<result<std::size_t>>([&](auto& k) { return k.seal(in, out); });
     }
-    [[nodiscard]] result<std::size_t> seal_with_type(bytes_view in, std::uint8_t type, bytes_span out) noexcept {
+    [[nodiscard]] result<std::size_t> seal_with_type(bytes_view in, std::uint8_t type,
+                                                     bytes_span out) noexcept {
       return on_keys<result<std::size_t>>([&](auto& k) -> result<std::size_t> {
         if constexpr (requires { k.seal_with_type(in, type, out); }) {
           return k.seal_with_type(in, type, out);
         } else {
           // Session's own path for a mechanism without it (session.hpp, seal_record).
-          if (out.size() < in.size() + 1) return error(errc::buffer_too_small).with_required_size(in.size() + 1);
-          if (in.data() != out.data() && !in.empty()) std::memmove(out.data(), in.data(), in.size());
+          if (out.size() < in.size() + 1)
+            return error(errc::buffer_too_small).with_required_size(in.size() + 1);
+          if (in.data() != out.data() && !in.empty())
+            std::memmove(out.data(), in.data(), in.size());
           out[in.size()] = type;
           return k.seal(bytes_view(out.data(), in.size() + 1), out);
         }
@@ -421,7 +438,8 @@ struct Negotiate {
     }
     [[nodiscard]] result<void> export_keying_material(std::string_view label, bytes_view context,
                                                       bytes_span out) const noexcept {
-      return on_keys<result<void>>([&](const auto& k) { return k.export_keying_material(label, context, out); });
+      return on_keys<result<void>>(
+          [&](const auto& k) { return k.export_keying_material(label, context, out); });
     }
     [[nodiscard]] bytes_view channel_binding() const noexcept {
       const auto* me = this;
@@ -433,13 +451,11 @@ struct Negotiate {
       return v;
     }
     [[nodiscard]] result<void> rekey_outbound() noexcept
-      requires(detail::rekeyable<typename Ms::SessionKeys> && ...)
-    {
+        requires(detail::rekeyable<typename Ms::SessionKeys>&&...) {
       return on_keys<result<void>>([&](auto& k) { return k.rekey_outbound(); });
     }
     [[nodiscard]] result<void> rekey_inbound() noexcept
-      requires(detail::rekeyable<typename Ms::SessionKeys> && ...)
-    {
+        requires(detail::rekeyable<typename Ms::SessionKeys>&&...) {
       return on_keys<result<void>>([&](auto& k) { return k.rekey_inbound(); });
     }
 
@@ -482,9 +498,9 @@ struct Negotiate {
   template <std::size_t I, class C>
   static result<Concluded<Negotiate>> lift(result<C>&& c) noexcept {
     if (!c) return c.error_value();
-    return Concluded<Negotiate>{PeerVerified<Negotiate>::assert_peer_verified(c->peer.principal()),
-                                std::move(c->local), c->service,
-                                SessionKeys(std::integral_constant<std::size_t, I>{}, std::move(c->keys))};
+    return Concluded<Negotiate>{
+        PeerVerified<Negotiate>::assert_peer_verified(c->peer.principal()), std::move(c->local),
+        c->service, SessionKeys(std::integral_constant<std::size_t, I>{}, std::move(c->keys))};
   }
 
   // The chosen mechanism's configuration (a copy carrying the negotiation's binding) and its
@@ -507,11 +523,13 @@ struct Negotiate {
   };
 
   static constexpr const char* hint_moved =
-      "construct the handshake where it stays (Connection<M> does); moving is fine before the first step";
+      "construct the handshake where it stays (Connection<M> does); moving is fine before the "
+      "first step";
 
   static error own_binding_set(std::string_view mech) noexcept {
     error e(errc::invalid_argument, "the ",
-            "set Negotiate's own channel_binding: the negotiation binds it together with its transcript");
+            "set Negotiate's own channel_binding: the negotiation binds it together with its "
+            "transcript");
     e.append(mech);
     e.append(" configuration given to Negotiate has its own channel_binding");
     return e;
@@ -533,9 +551,11 @@ struct Negotiate {
   class role_base {
    protected:
     template <class M>
-    using ctx_t = std::conditional_t<R == role::initiator, typename M::Initiator, typename M::Acceptor>;
+    using ctx_t =
+        std::conditional_t<R == role::initiator, typename M::Initiator, typename M::Acceptor>;
     template <class M>
-    using cfg_t = std::conditional_t<R == role::initiator, typename M::InitiatorConfig, typename M::AcceptorConfig>;
+    using cfg_t = std::conditional_t<R == role::initiator, typename M::InitiatorConfig,
+                                     typename M::AcceptorConfig>;
 
     role_base() noexcept = default;
     role_base(const role_base&) = delete;
@@ -565,7 +585,8 @@ struct Negotiate {
     }
 
     result<Concluded<Negotiate>> conclude_inner() noexcept {
-      result<Concluded<Negotiate>> c = error(errc::wrong_state, "conclude() before the negotiated mechanism completed");
+      result<Concluded<Negotiate>> c =
+          error(errc::wrong_state, "conclude() before the negotiated mechanism completed");
       auto f = [&](auto I) {
         if (auto* s = std::get_if<decltype(I)::value + 1>(&inner_))
           c = lift<decltype(I)::value>(std::move(s->ctx).conclude());
@@ -611,8 +632,9 @@ struct Negotiate {
     Initiator(const ServicePrincipal& target, const InitiatorConfig& cfg) noexcept
         : target_(target), config_(&cfg) {
       if (cfg.offered == 0) {
-        err_ = error(errc::invalid_argument, "Negotiate offers no mechanism",
-                     "call InitiatorConfig::offer<M>(config) for each mechanism this client may use");
+        err_ =
+            error(errc::invalid_argument, "Negotiate offers no mechanism",
+                  "call InitiatorConfig::offer<M>(config) for each mechanism this client may use");
         return;
       }
       if (cfg.channel_binding.size() > negotiation::max_channel_binding) {
@@ -623,7 +645,9 @@ struct Negotiate {
       for (std::size_t k = 0; k < cfg.offered; ++k) {
         offered[k] = names[cfg.order[k]];
         bool bound = false;
-        auto f = [&](auto I) { bound = !std::get<decltype(I)::value>(cfg.configs)->channel_binding.empty(); };
+        auto f = [&](auto I) {
+          bound = !std::get<decltype(I)::value>(cfg.configs)->channel_binding.empty();
+        };
         detail::with_index<count>(cfg.order[k], f);
         if (bound) {
           err_ = own_binding_set(offered[k]);
@@ -633,11 +657,16 @@ struct Negotiate {
       list_len_ = negotiation::encode_list(offered.data(), cfg.offered, bytes_span(list_));
     }
     Initiator(Initiator&& o) noexcept
-        : target_(o.target_), config_(o.config_), list_(o.list_), list_len_(o.list_len_),
-          phase_(o.phase_), err_(o.err_) {
+        : target_(o.target_),
+          config_(o.config_),
+          list_(o.list_),
+          list_len_(o.list_len_),
+          phase_(o.phase_),
+          err_(o.err_) {
       // The chosen mechanism's context may point into its slot's configuration copy: it stays.
       if (o.started() && !err_)
-        err_ = error(errc::wrong_state, "a negotiated handshake was moved after its first step", hint_moved);
+        err_ = error(errc::wrong_state, "a negotiated handshake was moved after its first step",
+                     hint_moved);
       o.wipe();
     }
     Initiator& operator=(Initiator&&) = delete;
@@ -649,13 +678,15 @@ struct Negotiate {
       result<mech_step> s = start(0);
       if (!s) return s;
       if (s->complete || s->token.empty())
-        return error(errc::mechanism_failure, "the first offer's mechanism produced no first token");
+        return error(errc::mechanism_failure,
+                     "the first offer's mechanism produced no first token");
       const std::size_t n = negotiation::header_size + list_len_ + s->token.size();
       if (n > max_token_size)
         return error(errc::too_large, "the first token does not fit a negotiation offer");
       negotiation::put_header(bytes_span(out_), negotiation::message_type::offer);
       std::copy_n(list_.data(), list_len_, out_.data() + negotiation::header_size);
-      std::copy(s->token.begin(), s->token.end(), out_.data() + negotiation::header_size + list_len_);
+      std::copy(s->token.begin(), s->token.end(),
+                out_.data() + negotiation::header_size + list_len_);
       out_high_ = n;
       phase_ = phase::offered;
       return mech_step{bytes_view(out_.data(), n), false};
@@ -664,14 +695,16 @@ struct Negotiate {
     [[nodiscard]] result<mech_step> on_token(bytes_view in) noexcept {
       if (err_) return err_;
       if (phase_ == phase::running) return step_inner(in);
-      if (phase_ != phase::offered) return error(errc::wrong_state, "negotiation: no token expected");
+      if (phase_ != phase::offered)
+        return error(errc::wrong_state, "negotiation: no token expected");
       auto r = negotiation::parse_reply(in);
       if (!r) return r.error_value();
       if (r->type == negotiation::message_type::refusal) {
         auto mine = negotiation::parse_list(bytes_view(list_.data(), list_len_), 1);
-        return negotiation::mismatch(r->accepted, *mine,
-                                     "configure this client for a mechanism the server accepts (the refusal is not "
-                                     "authenticated: docs/protocol/negotiate.md section 5)");
+        return negotiation::mismatch(
+            r->accepted, *mine,
+            "configure this client for a mechanism the server accepts (the refusal is not "
+            "authenticated: docs/protocol/negotiate.md section 5)");
       }
       if (r->choice >= config_->offered) {
         error e(errc::malformed, "the server chose an offer this client did not make (index ");
@@ -701,7 +734,9 @@ struct Negotiate {
     }
 
     /// The offer list this initiator sends (for tests and the spec's vector).
-    [[nodiscard]] bytes_view offer_list() const noexcept { return bytes_view(list_.data(), list_len_); }
+    [[nodiscard]] bytes_view offer_list() const noexcept {
+      return bytes_view(list_.data(), list_len_);
+    }
 
    private:
     enum class phase : std::uint8_t { start, offered, running, dead };
@@ -719,10 +754,13 @@ struct Negotiate {
       chosen_ = i;
       result<mech_step> r = error(errc::wrong_state);
       auto f = [&](auto I) {
-        auto& s = inner_.template emplace<decltype(I)::value + 1>(*std::get<decltype(I)::value>(config_->configs), bytes_view(cb_), target_);
+        auto& s = inner_.template emplace<decltype(I)::value + 1>(
+            *std::get<decltype(I)::value>(config_->configs), bytes_view(cb_), target_);
         r = s.ctx.initiate();
         if (r && !r->token.empty())
-          if (auto c = count_message(s, mechanism_at<decltype(I)::value>::name, mechanism_at<decltype(I)::value>::max_handshake_messages); !c)
+          if (auto c = count_message(s, mechanism_at<decltype(I)::value>::name,
+                                     mechanism_at<decltype(I)::value>::max_handshake_messages);
+              !c)
             r = c.error_value();
       };
       detail::with_index<count>(i, f);
@@ -755,25 +793,35 @@ struct Negotiate {
         if (!cfg.accepts(i)) continue;
         accepted[n++] = names[i];
         bool bound = false;
-        auto f = [&](auto I) { bound = !std::get<decltype(I)::value>(cfg.configs)->channel_binding.empty(); };
+        auto f = [&](auto I) {
+          bound = !std::get<decltype(I)::value>(cfg.configs)->channel_binding.empty();
+        };
         detail::with_index<count>(i, f);
         if (bound && !err_) err_ = own_binding_set(names[i]);
       }
       if (n == 0 && !err_)
-        err_ = error(errc::invalid_argument, "Negotiate accepts no mechanism",
-                     "call AcceptorConfig::accept<M>(config) for each mechanism this server serves");
+        err_ =
+            error(errc::invalid_argument, "Negotiate accepts no mechanism",
+                  "call AcceptorConfig::accept<M>(config) for each mechanism this server serves");
       if (cfg.channel_binding.size() > negotiation::max_channel_binding && !err_)
         err_ = error(errc::invalid_argument, "channel binding longer than 65535 bytes");
       // The refusal is public and outlives wipe(): the core sends it after this side failed.
       negotiation::put_header(bytes_span(refusal_), negotiation::message_type::refusal);
-      refusal_len_ = negotiation::header_size +
-                     negotiation::encode_list(accepted.data(), n, bytes_span(refusal_).subspan(negotiation::header_size));
+      refusal_len_ =
+          negotiation::header_size +
+          negotiation::encode_list(accepted.data(), n,
+                                   bytes_span(refusal_).subspan(negotiation::header_size));
     }
     Acceptor(Acceptor&& o) noexcept
-        : config_(o.config_), refusal_(o.refusal_), refusal_len_(o.refusal_len_), phase_(o.phase_),
-          err_(o.err_), refused_(o.refused_) {
+        : config_(o.config_),
+          refusal_(o.refusal_),
+          refusal_len_(o.refusal_len_),
+          phase_(o.phase_),
+          err_(o.err_),
+          refused_(o.refused_) {
       if (o.started() && !err_)
-        err_ = error(errc::wrong_state, "a negotiated handshake was moved after its first step", hint_moved);
+        err_ = error(errc::wrong_state, "a negotiated handshake was moved after its first step",
+                     hint_moved);
       o.wipe();
     }
     Acceptor& operator=(Acceptor&&) = delete;
@@ -795,10 +843,12 @@ struct Negotiate {
       }
       refused_ = true;
       phase_ = phase::dead;
-      auto accepted = negotiation::parse_list(bytes_view(refusal_.data(), refusal_len_).subspan(negotiation::header_size), 0);
-      return negotiation::mismatch(*accepted, o->offers,
-                                   "give the client credentials for a mechanism this server accepts, or configure "
-                                   "this server for one the client offers");
+      auto accepted = negotiation::parse_list(
+          bytes_view(refusal_.data(), refusal_len_).subspan(negotiation::header_size), 0);
+      return negotiation::mismatch(
+          *accepted, o->offers,
+          "give the client credentials for a mechanism this server accepts, or configure "
+          "this server for one the client offers");
     }
 
     [[nodiscard]] result<Concluded<Negotiate>> conclude() && noexcept {
@@ -820,12 +870,15 @@ struct Negotiate {
    private:
     enum class phase : std::uint8_t { start, running, dead };
 
-    result<mech_step> start(const negotiation::offer_view& o, std::size_t k, std::size_t i) noexcept {
-      cb_ = negotiation::binding(o.offers.encoded, static_cast<std::uint8_t>(k), config_->channel_binding, o.token);
+    result<mech_step> start(const negotiation::offer_view& o, std::size_t k,
+                            std::size_t i) noexcept {
+      cb_ = negotiation::binding(o.offers.encoded, static_cast<std::uint8_t>(k),
+                                 config_->channel_binding, o.token);
       chosen_ = i;
       result<mech_step> r = error(errc::wrong_state);
       auto f = [&](auto I) {
-        auto& s = inner_.template emplace<decltype(I)::value + 1>(*std::get<decltype(I)::value>(config_->configs), bytes_view(cb_));
+        auto& s = inner_.template emplace<decltype(I)::value + 1>(
+            *std::get<decltype(I)::value>(config_->configs), bytes_view(cb_));
         if (k != 0) {
           r = mech_step{reply(k, {}), false};
           return;
@@ -843,7 +896,8 @@ struct Negotiate {
         // The choice carries the answer: a mechanism whose acceptor says nothing to its first
         // token would leave the initiator with nothing to step on.
         if (t->token.empty()) {
-          r = error(errc::mechanism_failure, "the chosen mechanism's acceptor did not answer its first token");
+          r = error(errc::mechanism_failure,
+                    "the chosen mechanism's acceptor did not answer its first token");
           return;
         }
         if (auto c = count_message(s, mechanism_at<decltype(I)::value>::name, bound); !c) {
@@ -870,7 +924,8 @@ struct Negotiate {
     }
 
     const AcceptorConfig* config_;
-    std::array<std::uint8_t, negotiation::header_size + 1 + count * (1 + negotiation::max_name)> refusal_{};
+    std::array<std::uint8_t, negotiation::header_size + 1 + count*(1 + negotiation::max_name)>
+        refusal_{};
     std::size_t refusal_len_ = 0;
     phase phase_ = phase::start;
     error err_{};

@@ -27,12 +27,14 @@ namespace mutauth {
 inline namespace v0 {
 namespace detail {
 
-[[nodiscard]] constexpr std::size_t name_capacity(std::size_t full, std::size_t cap = MUTAUTH_NAME_CAPACITY) noexcept {
+[[nodiscard]] constexpr std::size_t name_capacity(
+    std::size_t full, std::size_t cap = MUTAUTH_NAME_CAPACITY) noexcept {
   return cap == 0 || full < cap ? full : cap;
 }
 inline constexpr std::size_t host_capacity = name_capacity(253);
 inline constexpr std::size_t realm_capacity = name_capacity(255);
-static_assert(MUTAUTH_NAME_CAPACITY == 0 || MUTAUTH_NAME_CAPACITY >= 16, "MUTAUTH_NAME_CAPACITY: 0, or at least 16");
+static_assert(MUTAUTH_NAME_CAPACITY == 0 || MUTAUTH_NAME_CAPACITY >= 16,
+              "MUTAUTH_NAME_CAPACITY: 0, or at least 16");
 
 // Quoted parts of a name in an error detail are bounded so that the rule text before them always
 // fits in error::max_detail, and escaped so that control bytes from hostile input cannot forge log
@@ -129,14 +131,16 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
     return error(errc::name_empty_host, "no host after the service class", hint_form);
   }
   if (looks_like_ipv6(host)) {
-    return name_error(errc::name_ip_literal, "an IPv6 address (a name is for identity, an address for dialling)",
-                      host, hint_ip_literal);
+    return name_error(errc::name_ip_literal,
+                      "an IPv6 address (a name is for identity, an address for dialling)", host,
+                      hint_ip_literal);
   }
   for (char c : host) {
     if (c == '*') {
       // docs/design.md §3: a principal names exactly one host; wildcard matching (RFC 6125 §6.4.3)
       // is deliberately not offered.
-      return name_error(errc::name_wildcard, "'*' stands for many hosts; a principal names exactly one", host);
+      return name_error(errc::name_wildcard,
+                        "'*' stands for many hosts; a principal names exactly one", host);
     }
   }
   // A fully qualified name may end in the root's empty label ("example.com."); one trailing
@@ -148,11 +152,12 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
   }
   // RFC 1035 §2.3.4: 255 octets on the wire is 253 characters in dotted text.
   if (h.size() > 253) {
-    return name_error(errc::name_too_long, "host name longer than 253 octets (RFC 1035 section 2.3.4)",
-                      host);
+    return name_error(errc::name_too_long,
+                      "host name longer than 253 octets (RFC 1035 section 2.3.4)", host);
   }
   if (h.size() > host_capacity) {
-    return name_error(errc::too_large, "host name longer than this build stores (MUTAUTH_NAME_CAPACITY)", host);
+    return name_error(errc::too_large,
+                      "host name longer than this build stores (MUTAUTH_NAME_CAPACITY)", host);
   }
   std::size_t labels = 0;
   std::string_view last;
@@ -161,8 +166,8 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
     const std::size_t dot = rest.find('.');
     const std::string_view label = rest.substr(0, dot);
     if (label.empty()) {
-      return name_error(errc::name_empty_label,
-                        "empty label in host name ('..' or a leading '.')", host);
+      return name_error(errc::name_empty_label, "empty label in host name ('..' or a leading '.')",
+                        host);
     }
     if (label.size() > 63) {
       return name_error(errc::name_label_too_long,
@@ -193,8 +198,8 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
   // alphabetic (RFC 3696 §2: a TLD is never all-numeric). So an all-digit last label means an
   // IPv4 literal in any of the forms inet_aton accepts ("10.1.2.3", "10.1.3", "167837955").
   if (all_digits(last)) {
-    return name_error(errc::name_ip_literal, "an IPv4 address in any inet_aton form",
-                      host, hint_ip_literal);
+    return name_error(errc::name_ip_literal, "an IPv4 address in any inet_aton form", host,
+                      hint_ip_literal);
   }
   if (labels < 2) {
     return name_error(errc::name_single_label,
@@ -241,12 +246,15 @@ inline result<void> check_realm(std::string_view r) noexcept {
     return name_error(errc::name_bad_realm, "realm longer than 255 characters", r, hint_realm);
   }
   if (r.size() > realm_capacity) {
-    return name_error(errc::too_large, "realm longer than this build stores (MUTAUTH_NAME_CAPACITY)", r);
+    return name_error(errc::too_large,
+                      "realm longer than this build stores (MUTAUTH_NAME_CAPACITY)", r);
   }
   for (char c : r) {
     if (!ascii_is_graph(c) || c == '/' || c == '@' || c == ':') {
-      error e(errc::name_bad_realm, "realm character not allowed (printable ASCII without "
-                                    "'/', '@', ':', spaces): ", hint_realm);
+      error e(errc::name_bad_realm,
+              "realm character not allowed (printable ASCII without "
+              "'/', '@', ':', spaces): ",
+              hint_realm);
       append_quoted(e, std::string_view(&c, 1));
       e.append(" in ");
       append_quoted(e, r);
@@ -264,8 +272,10 @@ inline result<void> check_realm(std::string_view r) noexcept {
 class ServicePrincipal {
  public:
   static constexpr std::size_t max_service = 63;
-  static constexpr std::size_t max_host = detail::host_capacity;    // 253 unless MUTAUTH_NAME_CAPACITY
-  static constexpr std::size_t max_realm = detail::realm_capacity;  // 255 unless MUTAUTH_NAME_CAPACITY
+  static constexpr std::size_t max_host =
+      detail::host_capacity;  // 253 unless MUTAUTH_NAME_CAPACITY
+  static constexpr std::size_t max_realm =
+      detail::realm_capacity;  // 255 unless MUTAUTH_NAME_CAPACITY
   /// Longest rendering: service '/' host ':' 65535 '@' realm.
   static constexpr std::size_t max_text = max_service + 1 + max_host + 1 + 5 + 1 + max_realm;
   using name_string = detail::fixed_string<max_text>;
@@ -307,8 +317,8 @@ class ServicePrincipal {
     }
     // Empty parts are reported here, where the whole text can be quoted for context.
     if (service.empty()) {
-      return detail::name_error(errc::name_missing_service,
-                                "no service class before the separator", text, detail::hint_form);
+      return detail::name_error(errc::name_missing_service, "no service class before the separator",
+                                text, detail::hint_form);
     }
     MUTAUTH_TRY(detail::check_service(service));
 
@@ -424,8 +434,8 @@ class ServicePrincipal {
   ServicePrincipal() noexcept = default;
 
   // Only called with validated parts, whose lengths the fixed capacities were sized for.
-  static ServicePrincipal make(std::string_view service, std::string_view host,
-                               std::uint16_t port, std::string_view realm) noexcept {
+  static ServicePrincipal make(std::string_view service, std::string_view host, std::uint16_t port,
+                               std::string_view realm) noexcept {
     ServicePrincipal sp;
     (void)sp.service_.append(service);
     for (char c : host) (void)sp.host_.push_back(detail::ascii_to_lower(c));
@@ -463,7 +473,8 @@ struct Principal {
   /// Key fingerprint as ssh-keygen prints it, e.g. "SHA256:" + 43 base64 characters.
   detail::fixed_string<63> fingerprint{};
 
-  using display_string = detail::fixed_string<ServicePrincipal::max_text + 1 + detail::realm_capacity>;
+  using display_string =
+      detail::fixed_string<ServicePrincipal::max_text + 1 + detail::realm_capacity>;
 
   /// `name@realm` when there is a realm and the name does not already carry one; else `name`.
   [[nodiscard]] display_string to_string() const noexcept {
@@ -626,7 +637,8 @@ class name_table {
                             const ServicePrincipal& service) noexcept {
     clear();
     const bool fits = put(peer, 0) && put(local, 1) && put(service.service(), false, svc_service) &&
-                      put(service.host(), false, svc_host) && put(service.realm(), false, svc_realm);
+                      put(service.host(), false, svc_host) &&
+                      put(service.realm(), false, svc_realm);
     if (!fits) {
       clear();
       return false;

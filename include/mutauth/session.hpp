@@ -209,11 +209,11 @@ class session_base {
   /// (Negotiate<...>, negotiate.hpp) the one negotiated.
   [[nodiscard]] std::string_view mechanism() const noexcept {
     if constexpr (requires(const keys_type& k) {
-                    { k.mechanism_name() } noexcept -> std::convertible_to<std::string_view>;
+                    { k.mechanism_name() }
+                    noexcept->std::convertible_to<std::string_view>;
                   })
       return keys_.mechanism_name();
-    else
-      return M::name;
+    else return M::name;
   }
   [[nodiscard]] bool failed() const noexcept { return static_cast<bool>(err_); }
   /// Why the session died: the code, with a short static text (the call that killed it
@@ -269,7 +269,8 @@ class Session : public detail::session_base<M> {
 
   Session(Session&&) noexcept = default;
   /// The handshake core's constructor (detail::session_passkey): not for callers.
-  Session(detail::session_passkey, role side, Concluded<M>&& c, const detail::session_names& names) noexcept
+  Session(detail::session_passkey, role side, Concluded<M>&& c,
+          const detail::session_names& names) noexcept
       : base(side, std::move(c), names) {}
   Session& operator=(Session&&) noexcept = default;
 
@@ -279,7 +280,8 @@ class Session : public detail::session_base<M> {
   /// is sticky: the session is dead and its keys are wiped (G5).
   [[nodiscard]] result<std::size_t> seal(bytes_view plaintext, bytes_span out) noexcept {
     if (this->err_) return this->err_.get();
-    if (closed_) return error(errc::wrong_state, "seal() after close(): this side has finished sending");
+    if (closed_)
+      return error(errc::wrong_state, "seal() after close(): this side has finished sending");
     return seal_record(content_type::data, plaintext, out);
   }
 
@@ -300,7 +302,8 @@ class Session : public detail::session_base<M> {
     if (this->err_) return this->err_.get();
     // Nothing follows a close in its direction (docs/protocol/mutauth-pk.md §8.1): the peer would
     // refuse the alert as a record after the close.
-    if (closed_) return error(errc::wrong_state, "alert() after close(): this side has finished sending");
+    if (closed_)
+      return error(errc::wrong_state, "alert() after close(): this side has finished sending");
     const std::uint8_t reason = static_cast<std::uint8_t>(why);
     auto r = seal_record(content_type::alert, bytes_view(&reason, 1), out);
     if (r)
@@ -349,14 +352,16 @@ class Session : public detail::session_base<M> {
 
   /// Rekeys this side's sending key (Noise §11.3); the peer must call rekey_inbound() at the
   /// same point of the stream. Failures are sticky.
-  [[nodiscard]] result<void> rekey_outbound() noexcept
-    requires requires(keys_type& k) { k.rekey_outbound(); }
+  [[nodiscard]] result<void> rekey_outbound() noexcept requires requires(keys_type& k) {
+    k.rekey_outbound();
+  }
   {
     if (this->err_) return this->err_.get();
     return this->sticky(this->keys_.rekey_outbound());
   }
-  [[nodiscard]] result<void> rekey_inbound() noexcept
-    requires requires(keys_type& k) { k.rekey_inbound(); }
+  [[nodiscard]] result<void> rekey_inbound() noexcept requires requires(keys_type& k) {
+    k.rekey_inbound();
+  }
   {
     if (this->err_) return this->err_.get();
     return this->sticky(this->keys_.rekey_inbound());
@@ -365,8 +370,10 @@ class Session : public detail::session_base<M> {
   /// Turns this session into a datagram session (explicit nonces, a replay window) for a
   /// transport that drops or reorders; this object is dead afterwards. Call it before any
   /// record, on both sides (docs/protocol/mutauth-pk.md §8.3).
-  [[nodiscard]] result<DatagramSession<M>> into_datagram() && noexcept
-    requires requires(keys_type& k, bytes_view in, bytes_span out) { k.seal_datagram(in, out); }
+  [[nodiscard]] result<DatagramSession<M>> into_datagram() && noexcept requires
+      requires(keys_type& k, bytes_view in, bytes_span out) {
+    k.seal_datagram(in, out);
+  }
   {
     if (this->err_) return this->err_.get();
     if (closed_ || peer_closed_) return error(errc::wrong_state, "into_datagram() after a close");
@@ -388,7 +395,7 @@ class Session : public detail::session_base<M> {
     if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
     const auto type = static_cast<std::uint8_t>(t);
     // A mechanism that can seal `content | type` in one pass is spared the copy below.
-    if constexpr (requires(keys_type& k) { k.seal_with_type(content, type, out); }) {
+    if constexpr (requires(keys_type & k) { k.seal_with_type(content, type, out); }) {
       return this->sticky(this->keys_.seal_with_type(content, type, out));
     } else {
       if (content.data() != out.data() && !content.empty())

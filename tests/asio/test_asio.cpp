@@ -42,11 +42,11 @@ static_assert(!std::is_copy_constructible_v<Stream>);
 
 namespace {
 
-mutauth::testing::PkPeers& peers() {
+mutauth::testing::PkPeers &peers() {
   static mutauth::testing::PkPeers p;
   return p;
 }
-bool deny(const Principal&) noexcept { return false; }
+bool deny(const Principal &) noexcept { return false; }
 
 using mutauth::testing::SocketPair;
 using mutauth::testing::tcp_pair;
@@ -56,7 +56,9 @@ bytes pattern(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i * 131 + (i >> 9));
   return b;
 }
-std::string text(const bytes& b, std::size_t n) { return std::string(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n)); }
+std::string text(const bytes &b, std::size_t n) {
+  return std::string(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n));
+}
 
 #if defined(ASIO_HAS_CO_AWAIT)
 // co_spawn completion: an exception inside the coroutine (a failed REQUIRE) leaves io.run().
@@ -65,7 +67,7 @@ void rethrow(std::exception_ptr e) {
 }
 #endif
 
-bytes export_key(const Session<PK>& s) {
+bytes export_key(const Session<PK> &s) {
   bytes k(32);
   REQUIRE(s.export_keying_material("mutauth asio test", k));
   return k;
@@ -74,8 +76,10 @@ bytes export_key(const Session<PK>& s) {
 }  // namespace
 
 #if defined(ASIO_HAS_CO_AWAIT)
-TEST_CASE("asio: coroutines, both roles, async_read/async_write over 256 KiB, concurrent read and write, clean close is eof",
-          "[pk]") {
+TEST_CASE(
+    "asio: coroutines, both roles, async_read/async_write over 256 KiB, concurrent read and write, "
+    "clean close is eof",
+    "[pk]") {
   ::asio::io_context io;
   SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
   tcp::socket &cs = sp.client, &ss = sp.server;
@@ -88,46 +92,61 @@ TEST_CASE("asio: coroutines, both roles, async_read/async_write over 256 KiB, co
   bool client_done = false, server_done = false;
 
   // The server echoes until the client's sealed close (eof), then closes its side.
-  ::asio::co_spawn(io, [&]() -> ::asio::awaitable<void> {
-    co_await server.async_handshake(::asio::use_awaitable);
-    REQUIRE(server.session() != nullptr);
-    CHECK(server.session()->peer().name.view() == "alice");
-    CHECK(server.side() == role::acceptor);
-    std::array<std::uint8_t, 5000> buf{};
-    for (;;) {
-      std::error_code ec;
-      const std::size_t n = co_await server.async_read_some(::asio::buffer(buf), ::asio::redirect_error(::asio::use_awaitable, ec));
-      if (ec) {
-        server_end = ec;
-        break;
-      }
-      server_bytes += n;
-      co_await ::asio::async_write(server, ::asio::buffer(buf.data(), n), ::asio::use_awaitable);
-    }
-    co_await server.async_shutdown(::asio::use_awaitable);  // the client's close came: ours goes
-    server_done = true;
-  }, rethrow);
+  ::asio::co_spawn(
+      io,
+      [&]() -> ::asio::awaitable<void> {
+        co_await server.async_handshake(::asio::use_awaitable);
+        REQUIRE(server.session() != nullptr);
+        CHECK(server.session()->peer().name.view() == "alice");
+        CHECK(server.side() == role::acceptor);
+        std::array<std::uint8_t, 5000> buf{};
+        for (;;) {
+          std::error_code ec;
+          const std::size_t n = co_await server.async_read_some(
+              ::asio::buffer(buf), ::asio::redirect_error(::asio::use_awaitable, ec));
+          if (ec) {
+            server_end = ec;
+            break;
+          }
+          server_bytes += n;
+          co_await ::asio::async_write(server, ::asio::buffer(buf.data(), n),
+                                       ::asio::use_awaitable);
+        }
+        co_await server.async_shutdown(
+            ::asio::use_awaitable);  // the client's close came: ours goes
+        server_done = true;
+      },
+      rethrow);
 
-  ::asio::co_spawn(io, [&]() -> ::asio::awaitable<void> {
-    co_await client.async_handshake(::asio::use_awaitable);
-    REQUIRE(client.session() != nullptr);
-    CHECK(client.session()->peer().name.view() == "host/server.example.test");
-    CHECK(client.session()->local().name.view() == "alice");
-    // One write outstanding (another coroutine) while this one reads.
-    bool written = false;
-    ::asio::co_spawn(io, [&]() -> ::asio::awaitable<void> {
-      const std::size_t n = co_await ::asio::async_write(client, ::asio::buffer(payload), ::asio::use_awaitable);
-      CHECK(n == payload.size());
-      written = true;
-    }, rethrow);
-    const std::size_t got = co_await ::asio::async_read(client, ::asio::buffer(echoed), ::asio::use_awaitable);
-    CHECK(got == payload.size());
-    CHECK(written);
-    co_await client.async_shutdown(::asio::use_awaitable);  // ok: the server's close came back
-    std::array<std::uint8_t, 16> buf{};
-    (void)co_await client.async_read_some(::asio::buffer(buf), ::asio::redirect_error(::asio::use_awaitable, client_after));
-    client_done = true;
-  }, rethrow);
+  ::asio::co_spawn(
+      io,
+      [&]() -> ::asio::awaitable<void> {
+        co_await client.async_handshake(::asio::use_awaitable);
+        REQUIRE(client.session() != nullptr);
+        CHECK(client.session()->peer().name.view() == "host/server.example.test");
+        CHECK(client.session()->local().name.view() == "alice");
+        // One write outstanding (another coroutine) while this one reads.
+        bool written = false;
+        ::asio::co_spawn(
+            io,
+            [&]() -> ::asio::awaitable<void> {
+              const std::size_t n = co_await ::asio::async_write(client, ::asio::buffer(payload),
+                                                                 ::asio::use_awaitable);
+              CHECK(n == payload.size());
+              written = true;
+            },
+            rethrow);
+        const std::size_t got =
+            co_await ::asio::async_read(client, ::asio::buffer(echoed), ::asio::use_awaitable);
+        CHECK(got == payload.size());
+        CHECK(written);
+        co_await client.async_shutdown(::asio::use_awaitable);  // ok: the server's close came back
+        std::array<std::uint8_t, 16> buf{};
+        (void)co_await client.async_read_some(
+            ::asio::buffer(buf), ::asio::redirect_error(::asio::use_awaitable, client_after));
+        client_done = true;
+      },
+      rethrow);
 
   io.run();
   REQUIRE(client_done);
@@ -142,8 +161,10 @@ TEST_CASE("asio: coroutines, both roles, async_read/async_write over 256 KiB, co
 
 #endif  // ASIO_HAS_CO_AWAIT
 
-TEST_CASE("asio: callbacks, both roles, 256 KiB echoed with a read and a write outstanding together, clean close is eof",
-          "[pk]") {
+TEST_CASE(
+    "asio: callbacks, both roles, 256 KiB echoed with a read and a write outstanding together, "
+    "clean close is eof",
+    "[pk]") {
   ::asio::io_context io;
   SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
   tcp::socket &cs = sp.client, &ss = sp.server;
@@ -170,14 +191,17 @@ TEST_CASE("asio: callbacks, both roles, 256 KiB echoed with a read and a write o
   REQUIRE(es.done);
 }
 
-TEST_CASE("asio: callbacks, a server whose socket closes without the sealed close is truncation for the reader",
-          "[pk]") {
+TEST_CASE(
+    "asio: callbacks, a server whose socket closes without the sealed close is truncation for the "
+    "reader",
+    "[pk]") {
   ::asio::io_context io;
   SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
   tcp::socket &cs = sp.client, &ss = sp.server;
   Stream client(std::move(cs), peers().target, peers().icfg);
   Stream server(std::move(ss), peers().acfg, mutauth::testing::admit_alice);
-  std::error_code chs{make_error_code(errc::malformed)}, shs{make_error_code(errc::malformed)}, first_ec, second_ec, write_ec;
+  std::error_code chs{make_error_code(errc::malformed)}, shs{make_error_code(errc::malformed)},
+      first_ec, second_ec, write_ec;
   bytes buf(64);
   std::size_t first_n = 0;
   const std::string msg = "last words, then the plug is pulled";
@@ -193,11 +217,13 @@ TEST_CASE("asio: callbacks, a server whose socket closes without the sealed clos
   client.async_handshake([&](std::error_code ec) {
     chs = ec;
     if (ec) return;
-    ::asio::async_read(client, ::asio::buffer(buf.data(), msg.size()), [&](std::error_code ec1, std::size_t n) {
-      first_ec = ec1;
-      first_n = n;
-      client.async_read_some(::asio::buffer(buf), [&](std::error_code ec2, std::size_t) { second_ec = ec2; });
-    });
+    ::asio::async_read(
+        client, ::asio::buffer(buf.data(), msg.size()), [&](std::error_code ec1, std::size_t n) {
+          first_ec = ec1;
+          first_n = n;
+          client.async_read_some(::asio::buffer(buf),
+                                 [&](std::error_code ec2, std::size_t) { second_ec = ec2; });
+        });
   });
   io.run();
   REQUIRE_FALSE(chs);
@@ -219,7 +245,9 @@ TEST_CASE("asio: callbacks, a server whose socket closes without the sealed clos
   CHECK(wr == errc::truncation);
 }
 
-TEST_CASE("asio: use_future from another thread, a refused client fails with unauthorized on both sides", "[pk]") {
+TEST_CASE(
+    "asio: use_future from another thread, a refused client fails with unauthorized on both sides",
+    "[pk]") {
   ::asio::io_context io;
   auto work = ::asio::make_work_guard(io);
   std::thread runner([&] { io.run(); });
@@ -236,7 +264,8 @@ TEST_CASE("asio: use_future from another thread, a refused client fails with una
     const std::string ping = "ping over a future";
     bytes in(ping.size());
     auto r = ::asio::async_read(server, ::asio::buffer(in), ::asio::use_future);
-    CHECK(::asio::async_write(client, ::asio::buffer(ping), ::asio::use_future).get() == ping.size());
+    CHECK(::asio::async_write(client, ::asio::buffer(ping), ::asio::use_future).get() ==
+          ping.size());
     CHECK(r.get() == ping.size());
     CHECK(text(in, in.size()) == ping);
     // The server reads while the client shuts down: it sees the client's close as eof.
@@ -247,7 +276,7 @@ TEST_CASE("asio: use_future from another thread, a refused client fails with una
     try {
       srd.get();
       FAIL("the server's read should end with eof");
-    } catch (const std::system_error& e) {
+    } catch (const std::system_error &e) {
       CHECK(e.code() == ::asio::error::eof);
     }
     REQUIRE_NOTHROW(server.async_shutdown(::asio::use_future).get());
@@ -261,8 +290,16 @@ TEST_CASE("asio: use_future from another thread, a refused client fails with una
     auto sh = server.async_handshake(::asio::use_future);
     auto ch = client.async_handshake(::asio::use_future);
     std::error_code cerr, serr;
-    try { ch.get(); } catch (const std::system_error& e) { cerr = e.code(); }
-    try { sh.get(); } catch (const std::system_error& e) { serr = e.code(); }
+    try {
+      ch.get();
+    } catch (const std::system_error &e) {
+      cerr = e.code();
+    }
+    try {
+      sh.get();
+    } catch (const std::system_error &e) {
+      serr = e.code();
+    }
     CHECK(serr == errc::unauthorized);
     CHECK(cerr == errc::unauthorized);  // the server's clear alert, before any message 4
     CHECK(client.session() == nullptr);
@@ -272,7 +309,7 @@ TEST_CASE("asio: use_future from another thread, a refused client fails with una
     try {
       ::asio::async_write(client, ::asio::buffer("x", 1), ::asio::use_future).get();
       FAIL("write after a refused handshake");
-    } catch (const std::system_error& e) {
+    } catch (const std::system_error &e) {
       CHECK(e.code() == errc::unauthorized);
     }
   }
@@ -280,17 +317,23 @@ TEST_CASE("asio: use_future from another thread, a refused client fails with una
   runner.join();
 }
 
-TEST_CASE("asio: a server that vanishes after message 1: the client's handshake fails, no session, nothing sealed",
-          "[pk]") {
+TEST_CASE(
+    "asio: a server that vanishes after message 1: the client's handshake fails, no session, "
+    "nothing sealed",
+    "[pk]") {
   ::asio::io_context io;
   SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
   tcp::socket &cs = sp.client, &ss = sp.server;
   Stream client(std::move(cs), peers().target, peers().icfg);
   // G1 before the handshake: neither read nor write works, and nothing is sent.
   std::error_code early_w, early_r;
-  client.async_write_some(::asio::buffer("secret", 6), [&](std::error_code ec, std::size_t n) { early_w = ec; CHECK(n == 0); });
+  client.async_write_some(::asio::buffer("secret", 6), [&](std::error_code ec, std::size_t n) {
+    early_w = ec;
+    CHECK(n == 0);
+  });
   std::array<std::uint8_t, 8> b8{};
-  client.async_read_some(::asio::buffer(b8), [&](std::error_code ec, std::size_t) { early_r = ec; });
+  client.async_read_some(::asio::buffer(b8),
+                         [&](std::error_code ec, std::size_t) { early_r = ec; });
   io.run();
   io.restart();
   CHECK(early_w == errc::wrong_state);
@@ -314,7 +357,8 @@ TEST_CASE("asio: a server that vanishes after message 1: the client's handshake 
   client.async_handshake([&](std::error_code ec) { hs = ec; });
   io.run();
   CHECK(raw_got > 3);
-  CHECK(raw_type == static_cast<std::uint8_t>(record_type::handshake));  // the first byte on the wire was message 1
+  CHECK(raw_type == static_cast<std::uint8_t>(
+                        record_type::handshake));  // the first byte on the wire was message 1
   CHECK(hs == errc::truncation);
   CHECK(client.session() == nullptr);
   CHECK_FALSE(client.is_established());
@@ -326,7 +370,8 @@ TEST_CASE("asio: a server that vanishes after message 1: the client's handshake 
   CHECK(again == errc::wrong_state);
 }
 
-TEST_CASE("asio: a client that vanishes after message 1: the server's handshake fails, no session", "[pk]") {
+TEST_CASE("asio: a client that vanishes after message 1: the server's handshake fails, no session",
+          "[pk]") {
   ::asio::io_context io;
   SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
   tcp::socket &cs = sp.client, &ss = sp.server;
@@ -348,8 +393,10 @@ TEST_CASE("asio: a client that vanishes after message 1: the server's handshake 
   CHECK(hdr[0] == static_cast<std::uint8_t>(record_type::handshake));
 }
 
-TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the stream goes on, next_layer().cancel() ends a handshake",
-          "[pk]") {
+TEST_CASE(
+    "asio: cancellation — a per-operation slot cancels a read and the stream goes on, "
+    "next_layer().cancel() ends a handshake",
+    "[pk]") {
   ::asio::io_context io;
   SECTION("per-operation cancellation of a read") {
     SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
@@ -364,15 +411,19 @@ TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the st
     server.async_handshake([](std::error_code ec) { REQUIRE_FALSE(ec); });
     client.async_handshake([&](std::error_code ec) {
       REQUIRE_FALSE(ec);
-      client.async_read_some(::asio::buffer(buf),
-                             ::asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code e, std::size_t n) {
-                               read_ec = e;
-                               CHECK(n == 0);
-                               // The stream survives a cancelled read: the next message arrives.
-                               ::asio::async_write(server, ::asio::buffer(later), [](std::error_code, std::size_t) {});
-                               ::asio::async_read(client, ::asio::buffer(buf.data(), later.size()),
-                                                  [&](std::error_code e2, std::size_t n2) { read2_ec = e2; read2_n = n2; });
-                             }));
+      client.async_read_some(
+          ::asio::buffer(buf),
+          ::asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code e, std::size_t n) {
+            read_ec = e;
+            CHECK(n == 0);
+            // The stream survives a cancelled read: the next message arrives.
+            ::asio::async_write(server, ::asio::buffer(later), [](std::error_code, std::size_t) {});
+            ::asio::async_read(client, ::asio::buffer(buf.data(), later.size()),
+                               [&](std::error_code e2, std::size_t n2) {
+                                 read2_ec = e2;
+                                 read2_n = n2;
+                               });
+          }));
       ::asio::post(io, [&] { cancel.emit(::asio::cancellation_type::terminal); });
     });
     io.run();
@@ -407,7 +458,8 @@ TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the st
       REQUIRE_FALSE(ec);
       ::asio::post(io, [&] { cancel.emit(::asio::cancellation_type::terminal); });
     });
-    client.async_handshake(::asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec) { hs = ec; }));
+    client.async_handshake(
+        ::asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec) { hs = ec; }));
     io.run();
     CHECK(hs == ::asio::error::operation_aborted);
     CHECK(client.session() == nullptr);
@@ -423,8 +475,10 @@ TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the st
     client.async_handshake([&](std::error_code ec) {
       REQUIRE_FALSE(ec);
       client.set_shutdown_timeout(std::chrono::seconds(30));  // the cancellation must come first
-      client.async_shutdown(::asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code e) { sd = e; }));
-      ::asio::post(io, [&] { ::asio::post(io, [&] { cancel.emit(::asio::cancellation_type::terminal); }); });
+      client.async_shutdown(
+          ::asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code e) { sd = e; }));
+      ::asio::post(
+          io, [&] { ::asio::post(io, [&] { cancel.emit(::asio::cancellation_type::terminal); }); });
     });
     const auto t0 = std::chrono::steady_clock::now();
     io.run();
@@ -433,8 +487,10 @@ TEST_CASE("asio: cancellation — a per-operation slot cancels a read and the st
   }
 }
 
-TEST_CASE("asio: async_shutdown is bounded: a peer that never closes gives timed_out, and it got our close",
-          "[pk]") {
+TEST_CASE(
+    "asio: async_shutdown is bounded: a peer that never closes gives timed_out, and it got our "
+    "close",
+    "[pk]") {
   ::asio::io_context io;
   SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
   tcp::socket &cs = sp.client, &ss = sp.server;
@@ -453,7 +509,8 @@ TEST_CASE("asio: async_shutdown is bounded: a peer that never closes gives timed
       sd = e;
       took = std::chrono::steady_clock::now() - t0;
       // Only now does the server read: the client's sealed close is there, a clean eof.
-      server.async_read_some(::asio::buffer(buf), [&](std::error_code e2, std::size_t) { server_read = e2; });
+      server.async_read_some(::asio::buffer(buf),
+                             [&](std::error_code e2, std::size_t) { server_read = e2; });
     });
   });
   io.run();
@@ -469,7 +526,8 @@ TEST_CASE("asio: async_shutdown is bounded: a peer that never closes gives timed
   CHECK(wr == errc::wrong_state);
 }
 
-TEST_CASE("asio: a stream moves (the Connection is on the heap), empty buffers complete at once", "[pk]") {
+TEST_CASE("asio: a stream moves (the Connection is on the heap), empty buffers complete at once",
+          "[pk]") {
   ::asio::io_context io;
   SocketPair sp = tcp_pair(io);  // (no structured binding: Clang 14 cannot capture one)
   tcp::socket &cs = sp.client, &ss = sp.server;
@@ -492,15 +550,22 @@ TEST_CASE("asio: a stream moves (the Connection is on the heap), empty buffers c
   bytes in(m.size());
   std::size_t zero_r = 99, zero_w = 99, got = 0;
   bool zero_r_inline = false;
-  moved_client.async_write_some(::asio::const_buffer(), [&](std::error_code ec, std::size_t n) { CHECK_FALSE(ec); zero_w = n; });
+  moved_client.async_write_some(::asio::const_buffer(), [&](std::error_code ec, std::size_t n) {
+    CHECK_FALSE(ec);
+    zero_w = n;
+  });
   moved_server.async_read_some(::asio::mutable_buffer(), [&](std::error_code ec, std::size_t n) {
     CHECK_FALSE(ec);
     zero_r = n;
     zero_r_inline = true;
   });
   CHECK_FALSE(zero_r_inline);  // never inside the initiating call
-  ::asio::async_write(moved_client, ::asio::buffer(m), [](std::error_code ec, std::size_t) { CHECK_FALSE(ec); });
-  ::asio::async_read(moved_server, ::asio::buffer(in), [&](std::error_code ec, std::size_t n) { CHECK_FALSE(ec); got = n; });
+  ::asio::async_write(moved_client, ::asio::buffer(m),
+                      [](std::error_code ec, std::size_t) { CHECK_FALSE(ec); });
+  ::asio::async_read(moved_server, ::asio::buffer(in), [&](std::error_code ec, std::size_t n) {
+    CHECK_FALSE(ec);
+    got = n;
+  });
   io.restart();
   io.run();
   CHECK(zero_w == 0);
@@ -509,8 +574,10 @@ TEST_CASE("asio: a stream moves (the Connection is on the heap), empty buffers c
   CHECK(export_key(*moved_client.session()) == export_key(*moved_server.session()));
 }
 
-TEST_CASE("asio: a peer that drops the stream after our close, without its own, makes async_shutdown report truncation",
-          "[pk]") {
+TEST_CASE(
+    "asio: a peer that drops the stream after our close, without its own, makes async_shutdown "
+    "report truncation",
+    "[pk]") {
   ::asio::io_context io;
   SocketPair sp = tcp_pair(io);
   tcp::socket &cs = sp.client, &ss = sp.server;

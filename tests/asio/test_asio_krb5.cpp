@@ -25,11 +25,12 @@ namespace {
 
 using mutauth::testing::SocketPair;
 using mutauth::testing::tcp_pair;
-bool only_bob(const Principal& p) noexcept { return p.name.view() == "bob@EXAMPLE.TEST"; }
+bool only_bob(const Principal &p) noexcept { return p.name.view() == "bob@EXAMPLE.TEST"; }
 
 }  // namespace
 
-TEST_CASE("asio krb5: both roles, 100 KiB echoed, clean close is eof, then truncation", "[kerberos]") {
+TEST_CASE("asio krb5: both roles, 100 KiB echoed, clean close is eof, then truncation",
+          "[kerberos]") {
   mutauth::testing::Realms realm;
   const ServicePrincipal target = mutauth::testing::spn("host/server.example.test");
   const K::InitiatorConfig icfg{};
@@ -42,7 +43,8 @@ TEST_CASE("asio krb5: both roles, 100 KiB echoed, clean close is eof, then trunc
     Stream client(std::move(cs), target, icfg);
     Stream server(std::move(ss), acfg, mutauth::testing::allow_all);
     std::vector<std::uint8_t> payload(100 * 1024);
-    for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i * 7 + 3);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+      payload[i] = static_cast<std::uint8_t>(i * 7 + 3);
     mutauth::testing::EchoServer<Stream> es{server};
     mutauth::testing::EchoClient<Stream> ec{client, payload};
     es.start();
@@ -88,7 +90,8 @@ TEST_CASE("asio krb5: both roles, 100 KiB echoed, clean close is eof, then trunc
     server.async_handshake([&](std::error_code ec) { s = ec; });
     io.run();
     CHECK(s == errc::unauthorized);
-    CHECK(c == errc::unauthorized);  // the clear alert instead of the AP-REP: the client is not done
+    CHECK(c ==
+          errc::unauthorized);  // the clear alert instead of the AP-REP: the client is not done
     CHECK(client.session() == nullptr);
     CHECK(server.session() == nullptr);
   }

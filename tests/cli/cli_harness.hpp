@@ -77,7 +77,8 @@ inline void ignore_sigpipe() {
 /// Construct Procs on the test's main thread: PR_SET_PDEATHSIG follows the creating thread.
 class Proc {
  public:
-  Proc(const std::vector<std::string>& argv, const std::string& input = "", bool close_input = true) {
+  Proc(const std::vector<std::string>& argv, const std::string& input = "",
+       bool close_input = true) {
     ignore_sigpipe();
     int in[2], out[2], err[2];
     REQUIRE(::pipe2(in, O_CLOEXEC) == 0);
@@ -190,12 +191,14 @@ class Proc {
   /// Waits until stdout holds at least `n` bytes.
   bool wait_for_out(std::size_t n, double seconds) {
     std::unique_lock<std::mutex> l(m_);
-    return cv_.wait_for(l, ms(seconds), [&] { return out_.size() >= n || eof_; }) && out_.size() >= n;
+    return cv_.wait_for(l, ms(seconds), [&] { return out_.size() >= n || eof_; }) &&
+           out_.size() >= n;
   }
 
   static std::size_t count(const std::string& hay, const std::string& needle) {
     std::size_t n = 0;
-    for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + needle.size())) ++n;
+    for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + needle.size()))
+      ++n;
     return n;
   }
 
@@ -288,7 +291,8 @@ inline int free_port() {
 inline Fd tcp_connect(int port, double timeout = 5) {
   Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   REQUIRE(s.fd >= 0);
-  timeval tv{static_cast<time_t>(timeout), static_cast<suseconds_t>((timeout - static_cast<long>(timeout)) * 1e6)};
+  timeval tv{static_cast<time_t>(timeout),
+             static_cast<suseconds_t>((timeout - static_cast<long>(timeout)) * 1e6)};
   ::setsockopt(s.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(s.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_in a = loopback(port);
@@ -351,7 +355,8 @@ struct WireRecord {
 
 /// Splits one direction of the log into records (type | 16-bit length | body). Returns false if
 /// the bytes do not frame (a truncated last record included).
-inline bool split_records(const std::vector<Chunk>& log, bool to_server, std::vector<WireRecord>& out) {
+inline bool split_records(const std::vector<Chunk>& log, bool to_server,
+                          std::vector<WireRecord>& out) {
   bytes pending;
   std::vector<std::size_t> origin;  // chunk index of every pending byte
   for (std::size_t i = 0; i < log.size(); ++i) {
@@ -363,8 +368,9 @@ inline bool split_records(const std::vector<Chunk>& log, bool to_server, std::ve
   while (p + 3 <= pending.size()) {
     const std::size_t len = (std::size_t{pending[p + 1]} << 8) | pending[p + 2];
     if (p + 3 + len > pending.size()) return false;
-    out.push_back({pending[p], bytes(pending.begin() + static_cast<long>(p + 3),
-                                     pending.begin() + static_cast<long>(p + 3 + len)),
+    out.push_back({pending[p],
+                   bytes(pending.begin() + static_cast<long>(p + 3),
+                         pending.begin() + static_cast<long>(p + 3 + len)),
                    origin[p]});
     p += 3 + len;
   }
@@ -377,7 +383,7 @@ struct Tamper {
   std::size_t after_records = 0;  // 0: never act
   bytes inject;                   // sent to the client at that point (e.g. a forged clear alert)
   bool drop_rest = false;         // then forward nothing more to the client
-  bool cut = false;               // then close both TCP connections (no sealed close reaches anyone)
+  bool cut = false;  // then close both TCP connections (no sealed close reaches anyone)
   /// When set, the body of the client's FIRST record is replaced by what this returns before it
   /// reaches the server (e.g. a negotiation offer with an offer stripped); the rest is relayed.
   std::function<bytes(const bytes&)> rewrite_first_to_server;
@@ -389,7 +395,8 @@ struct Tamper {
 /// bytes are logged (they crossed the wire), dropped ones are not.
 class RecordingRelay {
  public:
-  explicit RecordingRelay(int upstream, Tamper tamper = {}) : upstream_(upstream), tamper_(std::move(tamper)) {
+  explicit RecordingRelay(int upstream, Tamper tamper = {})
+      : upstream_(upstream), tamper_(std::move(tamper)) {
     listener_ = Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     REQUIRE(listener_.fd >= 0);
     sockaddr_in a = loopback(0);
@@ -436,11 +443,13 @@ class RecordingRelay {
     Fd client(::accept4(listener_.fd, nullptr, nullptr, SOCK_CLOEXEC));
     Fd server(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_in a = loopback(upstream_);
-    if (client.fd < 0 || ::connect(server.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return finish();
+    if (client.fd < 0 || ::connect(server.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+      return finish();
     bool open[2] = {true, true};  // client->server, server->client
     std::uint8_t buf[8192];
     while ((open[0] || open[1]) && !stop_ && seconds_since(t0) < 20) {
-      pollfd fds[2] = {{open[0] ? client.fd : -1, POLLIN, 0}, {open[1] ? server.fd : -1, POLLIN, 0}};
+      pollfd fds[2] = {{open[0] ? client.fd : -1, POLLIN, 0},
+                       {open[1] ? server.fd : -1, POLLIN, 0}};
       if (::poll(fds, 2, 100) <= 0) continue;
       for (int i = 0; i < 2; ++i) {
         if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -459,8 +468,10 @@ class RecordingRelay {
           if (first_.size() < 3) continue;
           const std::size_t len = (std::size_t{first_[1]} << 8) | first_[2];
           if (first_.size() < 3 + len) continue;
-          const bytes body = tamper_.rewrite_first_to_server(bytes(first_.begin() + 3, first_.begin() + 3 + static_cast<long>(len)));
-          bytes out = {first_[0], static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size())};
+          const bytes body = tamper_.rewrite_first_to_server(
+              bytes(first_.begin() + 3, first_.begin() + 3 + static_cast<long>(len)));
+          bytes out = {first_[0], static_cast<std::uint8_t>(body.size() >> 8),
+                       static_cast<std::uint8_t>(body.size())};
           out.insert(out.end(), body.begin(), body.end());
           out.insert(out.end(), first_.begin() + 3 + static_cast<long>(len), first_.end());
           first_done_ = true;
@@ -469,7 +480,8 @@ class RecordingRelay {
             log_.push_back({true, out});
             tampered_ = true;
           }
-          if (::send(to, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) open[i] = false;
+          if (::send(to, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size()))
+            open[i] = false;
           continue;
         }
         if (i == 1 && tamper_.after_records > 0 && !acted_) {
@@ -496,7 +508,8 @@ class RecordingRelay {
             std::lock_guard<std::mutex> l(m_);
             log_.push_back({i == 0, bytes(buf, buf + forward)});
           }
-          if (::send(to, buf, forward, MSG_NOSIGNAL) != static_cast<ssize_t>(forward)) open[i] = false;
+          if (::send(to, buf, forward, MSG_NOSIGNAL) != static_cast<ssize_t>(forward))
+            open[i] = false;
         }
         if (act) {
           acted_ = true;
@@ -522,7 +535,8 @@ class RecordingRelay {
               std::lock_guard<std::mutex> l(m_);
               log_.push_back({false, bytes(buf + forward, buf + n)});
             }
-            if (::send(to, buf + forward, rest, MSG_NOSIGNAL) != static_cast<ssize_t>(rest)) open[i] = false;
+            if (::send(to, buf + forward, rest, MSG_NOSIGNAL) != static_cast<ssize_t>(rest))
+              open[i] = false;
           }
         }
       }

@@ -56,7 +56,8 @@ void write_text(const std::string& path, const std::string& text) {
 
 /// The SHA256 fingerprint ssh-keygen itself prints for a key: the tool under test must agree.
 std::string fingerprint(const std::string& pub) {
-  std::istringstream in(mutauth::testing::run_capture("ssh-keygen -l -E sha256 -f " + shell_quote(pub)));
+  std::istringstream in(
+      mutauth::testing::run_capture("ssh-keygen -l -E sha256 -f " + shell_quote(pub)));
   std::string bits, fp;
   in >> bits >> fp;
   return fp;
@@ -76,21 +77,24 @@ struct Pki {
       sh("ssh-keygen -q -s " + shell_quote(dir.file(ca)) + " -I " + key + " " + opts + " " +
          shell_quote(dir.file(key + ".pub")));
     };
-    for (const char* n : {"ca", "other-ca", "server", "alice", "mallory", "eve", "rogue", "pin-server",
-                          "pin-alice", "pin-bob", "duo"})
+    for (const char* n : {"ca", "other-ca", "server", "alice", "mallory", "eve", "rogue",
+                          "pin-server", "pin-alice", "pin-bob", "duo"})
       kg(n);
     sign("ca", "server", "-h -n " + spn);
     sign("ca", "alice", "-n alice");
     sign("ca", "mallory", "-n mallory");
     sign("other-ca", "eve", "-n eve");
-    sign("ca", "rogue", "-n " + spn);  // a USER certificate naming the service
+    sign("ca", "rogue", "-n " + spn);   // a USER certificate naming the service
     sign("ca", "duo", "-n ops,alice");  // two principals: the client must say which it asserts
-    write_text(file("known_hosts_ca"), "@cert-authority *.example.test " + key_of(file("ca.pub")) + "\n");
+    write_text(file("known_hosts_ca"),
+               "@cert-authority *.example.test " + key_of(file("ca.pub")) + "\n");
     write_text(file("authorized_keys_ca"), "cert-authority " + key_of(file("ca.pub")) + "\n");
-    write_text(file("authorized_keys_ca_alice"), "cert-authority,principals=\"alice\" " + key_of(file("ca.pub")) + "\n");
+    write_text(file("authorized_keys_ca_alice"),
+               "cert-authority,principals=\"alice\" " + key_of(file("ca.pub")) + "\n");
     write_text(file("known_hosts_pin"), spn + " " + key_of(file("pin-server.pub")) + "\n");
-    write_text(file("authorized_keys_pin"), "principals=\"alice\" " + key_of(file("pin-alice.pub")) +
-                                                "\nprincipals=\"bob\" " + key_of(file("pin-bob.pub")) + "\n");
+    write_text(file("authorized_keys_pin"),
+               "principals=\"alice\" " + key_of(file("pin-alice.pub")) + "\nprincipals=\"bob\" " +
+                   key_of(file("pin-bob.pub")) + "\n");
   }
   std::string file(const std::string& n) const { return dir.file(n); }
 };
@@ -112,7 +116,8 @@ Server start_server(const std::vector<std::string>& args, const std::string& hos
     const auto rc = s.proc->wait_exit(5);
     INFO("server stderr: " << s.proc->err());
     REQUIRE(rc);
-    REQUIRE(s.proc->err().find("cannot listen") != std::string::npos);  // only a port race is retried
+    REQUIRE(s.proc->err().find("cannot listen") !=
+            std::string::npos);  // only a port race is retried
   }
   FAIL("no free port after 5 attempts");
   return {};
@@ -121,7 +126,8 @@ Server start_server(const std::vector<std::string>& args, const std::string& hos
 /// The usual pk server of these tests: admits alice only, echoes.
 Server pk_server(const Pki& p, const std::string& identity, const std::string& trust,
                  std::vector<std::string> extra = {"--allow", "alice", "--echo"}) {
-  std::vector<std::string> args = {"--service", spn, "--identity", p.file(identity), "--trust", p.file(trust),
+  std::vector<std::string> args = {"--service",           spn,       "--identity",
+                                   p.file(identity),      "--trust", p.file(trust),
                                    "--handshake-timeout", "5"};
   args.insert(args.end(), extra.begin(), extra.end());
   return start_server(args);
@@ -133,10 +139,15 @@ struct Run {
 };
 
 /// Runs `mutauth connect` to completion (bounded) with `input` on its stdin.
-Run connect_cli(int port, const std::vector<std::string>& args, const std::string& input, double timeout = 20,
-                const std::string& host = "127.0.0.1") {
-  std::vector<std::string> argv = {cli, "connect", host + ":" + std::to_string(port), "--connect-timeout", "5",
-                                   "--handshake-timeout", "5"};
+Run connect_cli(int port, const std::vector<std::string>& args, const std::string& input,
+                double timeout = 20, const std::string& host = "127.0.0.1") {
+  std::vector<std::string> argv = {cli,
+                                   "connect",
+                                   host + ":" + std::to_string(port),
+                                   "--connect-timeout",
+                                   "5",
+                                   "--handshake-timeout",
+                                   "5"};
   argv.insert(argv.end(), args.begin(), args.end());
   Proc c(argv, input);
   const auto rc = c.wait_exit(timeout);
@@ -145,8 +156,8 @@ Run connect_cli(int port, const std::vector<std::string>& args, const std::strin
   return {*rc, c.out(), c.err()};
 }
 
-std::vector<std::string> pk_client(const Pki& p, const std::string& identity, const std::string& trust,
-                                   const std::string& target = spn) {
+std::vector<std::string> pk_client(const Pki& p, const std::string& identity,
+                                   const std::string& trust, const std::string& target = spn) {
   return {"--target", target, "--identity", p.file(identity), "--trust", p.file(trust)};
 }
 
@@ -165,9 +176,10 @@ std::string re_escape(const std::string& s) {
 
 /// The one success line each side prints (main.cpp report_success).
 std::regex success_line(const std::string& who, const std::string& local, const std::string& peer,
-                        const std::string& mech = "mutauth-pk/1", const std::string& shape = "messages=4 round_trips=2") {
-  return std::regex("mutauth: " + re_escape(who) + "authenticated mech=" + re_escape(mech) + " local=" +
-                    re_escape(local) + " peer=" + re_escape(peer) + " " + shape +
+                        const std::string& mech = "mutauth-pk/1",
+                        const std::string& shape = "messages=4 round_trips=2") {
+  return std::regex("mutauth: " + re_escape(who) + "authenticated mech=" + re_escape(mech) +
+                    " local=" + re_escape(local) + " peer=" + re_escape(peer) + " " + shape +
                     " bytes_sent=[0-9]+ bytes_received=[0-9]+ handshake_ms=[0-9]+\\.[0-9]{2}");
 }
 
@@ -185,7 +197,8 @@ std::size_t field(const std::string& line, const std::string& name) {
 }
 
 std::string listening_line(const Server& s) {
-  return "mutauth: listening on 127.0.0.1:" + std::to_string(s.port) + " as " + spn + " (mech mutauth-pk/1)";
+  return "mutauth: listening on 127.0.0.1:" + std::to_string(s.port) + " as " + spn +
+         " (mech mutauth-pk/1)";
 }
 
 /// Types of the records one direction of a relay log carried; the log must frame exactly.
@@ -279,7 +292,8 @@ void good_pinned_client(const Pki& p, const Server& s, const std::string& tag) {
 
 // ---------------------------------------------------------------- success
 
-TEST_CASE("cli: pinned keys: both sides authenticate, data is echoed sealed, the wire shows G1", "[cli]") {
+TEST_CASE("cli: pinned keys: both sides authenticate, data is echoed sealed, the wire shows G1",
+          "[cli]") {
   Pki p;
   Server s = pk_server(p, "pin-server", "authorized_keys_pin");
   RecordingRelay relay(s.port);
@@ -324,7 +338,8 @@ TEST_CASE("cli: pinned keys: both sides authenticate, data is echoed sealed, the
   REQUIRE(s.proc->stop() == 0);  // SIGTERM is a clean shutdown
 }
 
-TEST_CASE("cli: CA mode: host certificate for the server, user certificate found beside --identity", "[cli]") {
+TEST_CASE("cli: CA mode: host certificate for the server, user certificate found beside --identity",
+          "[cli]") {
   Pki p;
   Server s = pk_server(p, "server", "authorized_keys_ca");
   const Run c = connect_cli(s.port, pk_client(p, "alice", "known_hosts_ca"), "hi\n");
@@ -351,11 +366,11 @@ TEST_CASE("cli: --once pipes stdin both ways and exits after one client", "[cli]
   // --once reads the server's stdin: start it by hand with data on it.
   for (int attempt = 0; attempt < 5 && !s.proc; ++attempt) {
     s.port = free_port();
-    auto proc = std::make_unique<Proc>(std::vector<std::string>{cli, "listen", "127.0.0.1:" + std::to_string(s.port),
-                                                                "--service", spn, "--identity", p.file("server"),
-                                                                "--trust", p.file("authorized_keys_ca"), "--allow",
-                                                                "alice", "--once"},
-                                       "from the server\n");
+    auto proc = std::make_unique<Proc>(
+        std::vector<std::string>{cli, "listen", "127.0.0.1:" + std::to_string(s.port), "--service",
+                                 spn, "--identity", p.file("server"), "--trust",
+                                 p.file("authorized_keys_ca"), "--allow", "alice", "--once"},
+        "from the server\n");
     if (proc->wait_for_err("listening on", 10)) s.proc = std::move(proc);
   }
   REQUIRE(s.proc);
@@ -386,14 +401,15 @@ TEST_CASE("cli: IPv6 loopback", "[cli]") {
   INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
   CHECK(c.rc == 0);
   CHECK(c.out == "over ::1\n");
-  CHECK(lines(s.proc->err())[0] ==
-        "mutauth: listening on [::1]:" + std::to_string(s.port) + " as " + spn + " (mech mutauth-pk/1)");
+  CHECK(lines(s.proc->err())[0] == "mutauth: listening on [::1]:" + std::to_string(s.port) +
+                                       " as " + spn + " (mech mutauth-pk/1)");
   CHECK(s.proc->stop() == 0);
 }
 
 // ---------------------------------------------------------------- refusals
 
-TEST_CASE("cli: a client that demands another name refuses the server before showing its identity", "[cli]") {
+TEST_CASE("cli: a client that demands another name refuses the server before showing its identity",
+          "[cli]") {
   Pki p;
   Server s = pk_server(p, "server", "authorized_keys_ca");
   const Refusal r = refuse(s, pk_client(p, "alice", "known_hosts_ca", "host/other.example.test"));
@@ -406,12 +422,13 @@ TEST_CASE("cli: a client that demands another name refuses the server before sho
   CHECK(types(r.wire.to_server) == T{rec_handshake, rec_alert});
   CHECK(last_alert(r.wire.to_server) == alert_failed);
   CHECK(lines(s.proc->err()) ==
-        std::vector<std::string>{listening_line(s),
-                                 "mutauth: [client 1] handshake failed: the peer sent an alert: the client "
-                                 "refused this server's proof",
-                                 "  hint: the client's log says why; check the name it demands and what it trusts "
-                                 "(mutauth inspect <certificate> --target SPN --trust known_hosts)",
-                                 "mutauth: [client 1] no application data was sent or accepted"});
+        std::vector<std::string>{
+            listening_line(s),
+            "mutauth: [client 1] handshake failed: the peer sent an alert: the client "
+            "refused this server's proof",
+            "  hint: the client's log says why; check the name it demands and what it trusts "
+            "(mutauth inspect <certificate> --target SPN --trust known_hosts)",
+            "mutauth: [client 1] no application data was sent or accepted"});
 }
 
 TEST_CASE("cli: a client certificate from an untrusted CA is refused", "[cli]") {
@@ -425,27 +442,33 @@ TEST_CASE("cli: a client certificate from an untrusted CA is refused", "[cli]") 
   CHECK(lines(s.proc->err()) ==
         std::vector<std::string>{
             listening_line(s),
-            "mutauth: [client 1] handshake failed: certificate issuer not trusted: client certificate: "
-            "certificate signed by CA " + fingerprint(p.file("other-ca.pub")) + ", which is not a trusted user CA",
+            "mutauth: [client 1] handshake failed: certificate issuer not trusted: client "
+            "certificate: "
+            "certificate signed by CA " +
+                fingerprint(p.file("other-ca.pub")) + ", which is not a trusted user CA",
             "  hint: add a cert-authority line for the CA to the authorized_keys trust file",
             "mutauth: [client 1] no application data was sent or accepted"});
   // The client is told its proof was refused, not that it was authenticated and not admitted.
-  CHECK(lines(r.client.err) ==
-        std::vector<std::string>{
-            "mutauth: authentication failed: the peer sent an alert: the peer could not complete the "
-            "authentication",
-            "  hint: the peer's log says why; check that it trusts your key, certificate or principal (mutauth "
-            "inspect --as-client)",
-            "mutauth: no application data was sent or accepted"});
+  CHECK(
+      lines(r.client.err) ==
+      std::vector<std::string>{
+          "mutauth: authentication failed: the peer sent an alert: the peer could not complete the "
+          "authentication",
+          "  hint: the peer's log says why; check that it trusts your key, certificate or "
+          "principal (mutauth "
+          "inspect --as-client)",
+          "mutauth: no application data was sent or accepted"});
 }
 
-TEST_CASE("cli: an authenticated client that is not on the allow list is told it was refused", "[cli]") {
+TEST_CASE("cli: an authenticated client that is not on the allow list is told it was refused",
+          "[cli]") {
   Pki p;
   Server s = pk_server(p, "server", "authorized_keys_ca");
   const Refusal r = refuse(s, pk_client(p, "mallory", "known_hosts_ca"));
   CHECK(lines(r.client.err) ==
         std::vector<std::string>{
-            "mutauth: authentication failed: peer not authorized: the server verified this client as mallory and "
+            "mutauth: authentication failed: peer not authorized: the server verified this client "
+            "as mallory and "
             "its policy refused it",
             "  hint: ask the server's operator to admit your principal (mutauth listen --allow)",
             "mutauth: no application data was sent or accepted"});
@@ -454,18 +477,20 @@ TEST_CASE("cli: an authenticated client that is not on the allow list is told it
   CHECK(types(r.wire.to_client) == T{rec_handshake, rec_alert});
   CHECK(last_alert(r.wire.to_client) == alert_unauthorized);
   CHECK(lines(s.proc->err()) ==
-        std::vector<std::string>{listening_line(s),
-                                 "mutauth: [client 1] handshake failed: peer not authorized: authenticated client "
-                                 "refused by the authorization policy: mallory",
-                                 "mutauth: [client 1] no application data was sent or accepted"});
+        std::vector<std::string>{
+            listening_line(s),
+            "mutauth: [client 1] handshake failed: peer not authorized: authenticated client "
+            "refused by the authorization policy: mallory",
+            "mutauth: [client 1] no application data was sent or accepted"});
 }
 
-TEST_CASE("cli: a server with a user certificate refuses to start (wrong certificate type)", "[cli]") {
+TEST_CASE("cli: a server with a user certificate refuses to start (wrong certificate type)",
+          "[cli]") {
   // It could never prove a service: clients refuse user certificates from servers. Once the CLI
   // started with it and every client refused it; now listen says so before listening.
   Pki p;
-  Proc l({cli, "listen", "127.0.0.1:" + std::to_string(free_port()), "--service", spn, "--identity", p.file("rogue"),
-          "--trust", p.file("authorized_keys_ca"), "--allow", "alice"});
+  Proc l({cli, "listen", "127.0.0.1:" + std::to_string(free_port()), "--service", spn, "--identity",
+          p.file("rogue"), "--trust", p.file("authorized_keys_ca"), "--allow", "alice"});
   REQUIRE(l.wait_exit(10) == 4);
   INFO(l.err());
   CHECK(l.err().find("mutauth: --identity " + p.file("rogue") + " cannot prove --service " + spn +
@@ -478,21 +503,24 @@ TEST_CASE("cli: without --allow the server says nobody is admitted, and admits n
   Server s = pk_server(p, "server", "authorized_keys_ca", {"--echo"});
   const Refusal r = refuse(s, pk_client(p, "alice", "known_hosts_ca"));
   CHECK(lines(r.client.err).front() ==
-        "mutauth: authentication failed: peer not authorized: the server verified this client as alice and its "
+        "mutauth: authentication failed: peer not authorized: the server verified this client as "
+        "alice and its "
         "policy refused it");
   CHECK(last_alert(r.wire.to_client) == alert_unauthorized);
   CHECK(lines(s.proc->err()) ==
-        std::vector<std::string>{"mutauth: warning: no --allow or --allow-file: every client will be refused after "
-                                 "authentication",
-                                 listening_line(s),
-                                 "mutauth: [client 1] handshake failed: peer not authorized: authenticated client "
-                                 "refused by the authorization policy: alice",
-                                 "mutauth: [client 1] no application data was sent or accepted"});
+        std::vector<std::string>{
+            "mutauth: warning: no --allow or --allow-file: every client will be refused after "
+            "authentication",
+            listening_line(s),
+            "mutauth: [client 1] handshake failed: peer not authorized: authenticated client "
+            "refused by the authorization policy: alice",
+            "mutauth: [client 1] no application data was sent or accepted"});
 }
 
 // ---------------------------------------------------------------- closure and truncation
 
-TEST_CASE("cli: a clean session ends with a sealed close each way and neither side logs a failure", "[cli]") {
+TEST_CASE("cli: a clean session ends with a sealed close each way and neither side logs a failure",
+          "[cli]") {
   Pki p;
   Server s = pk_server(p, "server", "authorized_keys_ca");
   RecordingRelay relay(s.port);
@@ -518,10 +546,12 @@ TEST_CASE("cli: a clean session ends with a sealed close each way and neither si
   REQUIRE(sl.size() == 2);
   CHECK(std::regex_match(sl[1], success_line("[client 1] ", spn, "alice")));
   REQUIRE(s.proc->stop() == 0);
-  CHECK(lines(s.proc->err()).back() == "mutauth: stopped after 1 connection(s), 0 of them failed or ended uncleanly");
+  CHECK(lines(s.proc->err()).back() ==
+        "mutauth: stopped after 1 connection(s), 0 of them failed or ended uncleanly");
 }
 
-TEST_CASE("cli: a forged clear-text close after the handshake is refused as a truncation attack", "[cli]") {
+TEST_CASE("cli: a forged clear-text close after the handshake is refused as a truncation attack",
+          "[cli]") {
   Pki p;
   Server s = pk_server(p, "pin-server", "authorized_keys_pin");
   // A man in the middle lets the handshake (messages 2 and 4) and the first echo through, then
@@ -541,12 +571,14 @@ TEST_CASE("cli: a forged clear-text close after the handshake is refused as a tr
   REQUIRE(cl.size() >= 2);
   CHECK(std::regex_match(cl[0], success_line("", "alice", spn)));
   // ... but the end of the stream is not taken as a clean one.
-  CHECK(cl[1].rfind("mutauth: session failed: truncation attack: a clear-text alert arrived after the handshake", 0) ==
-        0);
+  CHECK(cl[1].rfind("mutauth: session failed: truncation attack: a clear-text alert arrived after "
+                    "the handshake",
+                    0) == 0);
   CHECK(c.err.find("the data may have been truncated") != std::string::npos);
 }
 
-TEST_CASE("cli: a connection cut after the handshake is reported as truncation by both sides", "[cli]") {
+TEST_CASE("cli: a connection cut after the handshake is reported as truncation by both sides",
+          "[cli]") {
   Pki p;
   Server s = pk_server(p, "pin-server", "authorized_keys_pin");
   // The relay lets the handshake and the first echo through, then cuts both TCP connections:
@@ -556,8 +588,9 @@ TEST_CASE("cli: a connection cut after the handshake is reported as truncation b
   t.cut = true;
   RecordingRelay relay(s.port, t);
   // The client's stdin stays open: it has not finished sending when the connection dies.
-  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(relay.port()), "--target", spn, "--identity",
-          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(relay.port()), "--target", spn,
+          "--identity", p.file("pin-alice"), "--name", "alice", "--trust",
+          p.file("known_hosts_pin"), "--handshake-timeout", "5"},
          "hi\n", false);
   const auto rc = c.wait_exit(15);
   INFO("client stderr:\n" << c.err() << "server stderr:\n" << s.proc->err());
@@ -578,14 +611,17 @@ TEST_CASE("cli: a connection cut after the handshake is reported as truncation b
   good_pinned_client(p, s, "after the cut");
   REQUIRE(s.proc->wait_for_err("[client 2] authenticated", 10));
   REQUIRE(s.proc->stop() == 0);
-  CHECK(lines(s.proc->err()).back() == "mutauth: stopped after 2 connection(s), 1 of them failed or ended uncleanly");
+  CHECK(lines(s.proc->err()).back() ==
+        "mutauth: stopped after 2 connection(s), 1 of them failed or ended uncleanly");
 }
 
-TEST_CASE("cli: a server that dies after the handshake leaves the client reporting truncation", "[cli]") {
+TEST_CASE("cli: a server that dies after the handshake leaves the client reporting truncation",
+          "[cli]") {
   Pki p;
   Server s = pk_server(p, "pin-server", "authorized_keys_pin");
-  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity", p.file("pin-alice"),
-          "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity",
+          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"),
+          "--handshake-timeout", "5"},
          "hi\n", false);
   REQUIRE(c.wait_for_out(3, 10));  // authenticated, and the echo came back
   s.proc->signal(SIGKILL);         // no sealed close, no alert: the process is just gone
@@ -598,12 +634,14 @@ TEST_CASE("cli: a server that dies after the handshake leaves the client reporti
   CHECK(failed.find(truncated) != std::string::npos);
 }
 
-TEST_CASE("cli: a server stopped mid-session ends it with a sealed alert, not a clean close", "[cli]") {
+TEST_CASE("cli: a server stopped mid-session ends it with a sealed alert, not a clean close",
+          "[cli]") {
   Pki p;
   Server s = pk_server(p, "pin-server", "authorized_keys_pin");
   RecordingRelay relay(s.port);
-  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(relay.port()), "--target", spn, "--identity",
-          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(relay.port()), "--target", spn,
+          "--identity", p.file("pin-alice"), "--name", "alice", "--trust",
+          p.file("known_hosts_pin"), "--handshake-timeout", "5"},
          "hi\n", false);
   REQUIRE(c.wait_for_out(3, 10));
   CHECK(s.proc->stop() == 0);  // SIGTERM: the server aborts the sessions it serves
@@ -616,14 +654,16 @@ TEST_CASE("cli: a server stopped mid-session ends it with a sealed alert, not a 
   c.close_stdin();
   const Wire w = wire_of(relay);
   REQUIRE(!w.to_client.empty());
-  CHECK(w.to_client.back().type == rec_app);  // the alert is sealed ...
+  CHECK(w.to_client.back().type == rec_app);            // the alert is sealed ...
   CHECK(w.to_client.back().body.size() == 1 + 1 + 16);  // ... reason | alert type | tag
   for (const auto& rec : w.to_client) CHECK(rec.type != rec_alert);
 }
 
 // ---------------------------------------------------------------- the asserted principal
 
-TEST_CASE("cli: with two principals in its certificate the client asserts --name, and local= shows it", "[cli]") {
+TEST_CASE(
+    "cli: with two principals in its certificate the client asserts --name, and local= shows it",
+    "[cli]") {
   Pki p;
   Server s = pk_server(p, "server", "authorized_keys_ca");
   // duo's certificate lists ops and alice; the server admits alice only.
@@ -647,28 +687,32 @@ TEST_CASE("cli: with two principals in its certificate the client asserts --name
   CHECK(o.rc == 1);
   CHECK(o.out.empty());
   CHECK(lines(o.err).front() ==
-        "mutauth: authentication failed: peer not authorized: the server verified this client as ops and its "
+        "mutauth: authentication failed: peer not authorized: the server verified this client as "
+        "ops and its "
         "policy refused it");
-  REQUIRE(s.proc->wait_for_err("[client 2] handshake failed: peer not authorized: authenticated client refused by "
-                               "the authorization policy: ops",
-                               10));
+  REQUIRE(s.proc->wait_for_err(
+      "[client 2] handshake failed: peer not authorized: authenticated client refused by "
+      "the authorization policy: ops",
+      10));
 
   // Without --name, a certificate with several principals falls back to the key's comment,
   // which it does not list: a configuration error before any connection.
   const Run d = connect_cli(s.port, pk_client(p, "duo", "known_hosts_ca"), "x\n");
   CHECK(d.rc == 4);
-  CHECK(lines(d.err).front() == "mutauth: certificate " + p.file("duo") +
-                                    "-cert.pub: invalid argument: the certificate does not list the principal this "
-                                    "client asserts, duo (it lists ops,alice)");
+  CHECK(lines(d.err).front() ==
+        "mutauth: certificate " + p.file("duo") +
+            "-cert.pub: invalid argument: the certificate does not list the principal this "
+            "client asserts, duo (it lists ops,alice)");
   CHECK(s.proc->out() == "as alice\n");
   CHECK(s.proc->stop() == 0);
 }
 
-TEST_CASE("cli: inspect --as-client says which principal the client asserts, as the handshake does", "[cli]") {
+TEST_CASE("cli: inspect --as-client says which principal the client asserts, as the handshake does",
+          "[cli]") {
   Pki p;
   auto inspect = [&](const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {cli, "inspect", p.file("duo-cert.pub"), "--as-client", "--trust",
-                                     p.file("authorized_keys_ca_alice")};
+    std::vector<std::string> argv = {cli,           "inspect", p.file("duo-cert.pub"),
+                                     "--as-client", "--trust", p.file("authorized_keys_ca_alice")};
     argv.insert(argv.end(), extra.begin(), extra.end());
     Proc c(argv);
     const auto rc = c.wait_exit(10);
@@ -676,7 +720,8 @@ TEST_CASE("cli: inspect --as-client says which principal the client asserts, as 
     return Run{*rc, c.out(), c.err()};
   };
   // The server trusts the CA for alice only (cert-authority,principals="alice").
-  Server s = pk_server(p, "server", "authorized_keys_ca_alice", {"--allow", "alice", "--allow", "ops", "--echo"});
+  Server s = pk_server(p, "server", "authorized_keys_ca_alice",
+                       {"--allow", "alice", "--allow", "ops", "--echo"});
 
   // Accepted: alice.
   Run r = inspect({"--name", "alice"});
@@ -701,8 +746,9 @@ TEST_CASE("cli: inspect --as-client says which principal the client asserts, as 
   l = lines(r.out);
   REQUIRE(l.size() >= 2);
   CHECK(l[l.size() - 2] == "  client asserts: ops (--name)");
-  CHECK(l.back() == "  verdict: a server would REFUSE this client certificate: name mismatch: "
-                    "principal ops is not in the principals= list of this CA's cert-authority entry");
+  CHECK(l.back() ==
+        "  verdict: a server would REFUSE this client certificate: name mismatch: "
+        "principal ops is not in the principals= list of this CA's cert-authority entry");
   args = pk_client(p, "duo", "known_hosts_ca");
   args.insert(args.end(), {"--name", "ops"});
   RecordingRelay relay(s.port);
@@ -712,7 +758,8 @@ TEST_CASE("cli: inspect --as-client says which principal the client asserts, as 
   CHECK(c.rc == 1);
   CHECK(c.out.empty());
   CHECK(lines(c.err).front() ==
-        "mutauth: authentication failed: the peer sent an alert: the peer could not complete the authentication");
+        "mutauth: authentication failed: the peer sent an alert: the peer could not complete the "
+        "authentication");
   REQUIRE(s.proc->wait_for_err("[client 2] handshake failed: ", 10));
   CHECK(s.proc->err().find("principal ops is not in the principals= list") != std::string::npos);
   for (const auto& rec : w.to_server) CHECK(rec.type != rec_app);
@@ -727,7 +774,8 @@ TEST_CASE("cli: inspect --as-client says which principal the client asserts, as 
   REQUIRE(l.size() >= 2);
   CHECK(l[l.size() - 2] == "  client asserts: duo (the key's comment)");
   CHECK(l.back().rfind("  verdict: a server would REFUSE this client certificate: ", 0) == 0);
-  CHECK(l.back().find("the client asserts principal duo, which its certificate does not list") != std::string::npos);
+  CHECK(l.back().find("the client asserts principal duo, which its certificate does not list") !=
+        std::string::npos);
   c = connect_cli(s.port, pk_client(p, "duo", "known_hosts_ca"), "x\n");
   CHECK(c.rc == 4);
   CHECK(s.proc->out() == "ok\n");
@@ -740,15 +788,18 @@ TEST_CASE("cli: exit codes for usage, configuration and transport errors", "[cli
     Proc c({cli, "connect", "127.0.0.1:1"});
     REQUIRE(c.wait_exit(10) == 2);
     CHECK(lines(c.err()).front() ==
-          "mutauth: --target is required: the service principal you demand, e.g. host/server.example.test");
+          "mutauth: --target is required: the service principal you demand, e.g. "
+          "host/server.example.test");
   }
   SECTION("configuration: a trust file with an unsupported line (4)") {
-    write_text(p.file("bad"), "# ok\n" + key_of(p.file("alice.pub")) + " alice\ncommand=\"/bin/sh\" " +
-                                  key_of(p.file("mallory.pub")) + " mallory\n");
-    Proc c({cli, "listen", "127.0.0.1:" + std::to_string(free_port()), "--service", spn, "--identity",
-            p.file("server"), "--trust", p.file("bad"), "--allow", "alice"});
+    write_text(p.file("bad"), "# ok\n" + key_of(p.file("alice.pub")) +
+                                  " alice\ncommand=\"/bin/sh\" " + key_of(p.file("mallory.pub")) +
+                                  " mallory\n");
+    Proc c({cli, "listen", "127.0.0.1:" + std::to_string(free_port()), "--service", spn,
+            "--identity", p.file("server"), "--trust", p.file("bad"), "--allow", "alice"});
     REQUIRE(c.wait_exit(10) == 4);
-    CHECK(c.err() == "mutauth: trust file " + p.file("bad") + ": malformed input: line 3: option 'command' is not supported\n");
+    CHECK(c.err() == "mutauth: trust file " + p.file("bad") +
+                         ": malformed input: line 3: option 'command' is not supported\n");
   }
   SECTION("transport: nobody listening (3)") {
     const Run c = connect_cli(free_port(), pk_client(p, "alice", "known_hosts_ca"), "x\n");
@@ -773,7 +824,8 @@ TEST_CASE("cli: a peer that drops mid-handshake is logged and the server keeps s
     REQUIRE(read_exact(raw, reply, 3 + ((std::size_t{reply[1]} << 8) | reply[2])));
   }  // ... and we hang up instead of sending message 3
   REQUIRE(s.proc->wait_for_err("[client 1] transport failed", 10));
-  CHECK(lines(s.proc->err())[1] == "mutauth: [client 1] transport failed: I/O error: peer closed the connection");
+  CHECK(lines(s.proc->err())[1] ==
+        "mutauth: [client 1] transport failed: I/O error: peer closed the connection");
   good_pinned_client(p, s, "after the drop");
   CHECK(s.proc->wait_for_err("[client 2] authenticated", 10));
   CHECK(s.proc->stop() == 0);
@@ -784,13 +836,15 @@ TEST_CASE("cli: garbage and an application record before authentication are refu
   Server s = pk_server(p, "pin-server", "authorized_keys_pin");
   const std::string http = "GET / HTTP/1.1\r\nHost: server.example.test\r\n\r\n";
   const std::vector<std::pair<bytes, std::string>> cases = {
-      {bytes(http.begin(), http.end()), "mutauth: [client 1] framing failed: malformed input: unknown record type"},
+      {bytes(http.begin(), http.end()),
+       "mutauth: [client 1] framing failed: malformed input: unknown record type"},
       {[] {
          bytes b = {rec_app, 0, 16};
          b.resize(3 + 16, 0xAA);
          return b;
        }(),
-       "mutauth: [client 2] framing failed: application data before mutual authentication: application record "
+       "mutauth: [client 2] framing failed: application data before mutual authentication: "
+       "application record "
        "before mutual authentication completed"},
       {[] {
          bytes b = first_handshake_record();
@@ -804,7 +858,8 @@ TEST_CASE("cli: garbage and an application record before authentication are refu
     send_all(raw, cases[i].first);
     bytes reply;
     CHECK(read_to_eof(raw, reply));  // the server hangs up ...
-    for (std::size_t k = 0; k + 3 <= reply.size(); k += 3u + ((std::size_t{reply[k + 1]} << 8) | reply[k + 2]))
+    for (std::size_t k = 0; k + 3 <= reply.size();
+         k += 3u + ((std::size_t{reply[k + 1]} << 8) | reply[k + 2]))
       CHECK(reply[k] != rec_app);  // ... having sent at most an alert
     const std::string tag = "[client " + std::to_string(i + 1) + "] ";
     REQUIRE(s.proc->wait_for_err(tag, 10));
@@ -825,14 +880,16 @@ TEST_CASE("cli: garbage and an application record before authentication are refu
 TEST_CASE("cli: a slow-loris peer times out while other clients are served", "[cli]") {
   Pki p;
   // pk_server passes --handshake-timeout 5 first; the later flag wins.
-  Server s = pk_server(p, "pin-server", "authorized_keys_pin", {"--allow", "alice", "--echo", "--handshake-timeout", "1"});
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin",
+                       {"--allow", "alice", "--echo", "--handshake-timeout", "1"});
   const auto t0 = steady::now();
   Fd loris = tcp_connect(s.port, 5);
   send_all(loris, bytes{rec_handshake});  // one byte of a record header, then nothing
   good_pinned_client(p, s, "during the loris");
   // Served while the loris still held its connection (when this machine was quick enough to
   // tell: under heavy load the client above may itself take a second).
-  if (seconds_since(t0) < 0.8) CHECK(s.proc->err().find("[client 1] transport failed") == std::string::npos);
+  if (seconds_since(t0) < 0.8)
+    CHECK(s.proc->err().find("[client 1] transport failed") == std::string::npos);
   REQUIRE(s.proc->wait_for_err("[client 1] transport failed", 5));
   const double waited = seconds_since(t0);
   CHECK(waited >= 0.9);
@@ -842,7 +899,8 @@ TEST_CASE("cli: a slow-loris peer times out while other clients are served", "[c
   CHECK(reply.empty());              // ... without a word
   const auto sl = lines(s.proc->err());
   CHECK(std::count(sl.begin(), sl.end(),
-                   "mutauth: [client 1] transport failed: I/O error: timed out inside a record: the peer sent "
+                   "mutauth: [client 1] transport failed: I/O error: timed out inside a record: "
+                   "the peer sent "
                    "fewer bytes than its record header promised") == 1);
   good_pinned_client(p, s, "after the loris");
   CHECK(s.proc->wait_for_err("authenticated", 10, 2));
@@ -870,9 +928,9 @@ TEST_CASE("cli: 50 clients in a row and 8 at once, each gets its own echo", "[cl
   for (int i = 0; i < 8; ++i) {
     msgs.push_back(payload("concurrent client " + std::to_string(i)));
     clients.push_back(std::make_unique<Proc>(
-        std::vector<std::string>{cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn,
-                                 "--identity", p.file("alice"), "--trust", p.file("known_hosts_ca"),
-                                 "--handshake-timeout", "10"},
+        std::vector<std::string>{cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target",
+                                 spn, "--identity", p.file("alice"), "--trust",
+                                 p.file("known_hosts_ca"), "--handshake-timeout", "10"},
         msgs.back()));
   }
   for (int i = 0; i < 8; ++i) {
@@ -914,7 +972,8 @@ TEST_CASE("cli: inspect keys and certificates, with accepted and refused verdict
 
   Run r = inspect({p.file("alice")});
   CHECK(r.rc == 0);
-  CHECK(r.out == p.file("alice") + ": Ed25519 private key \"alice\", public key " + alice_fp + "\n");
+  CHECK(r.out ==
+        p.file("alice") + ": Ed25519 private key \"alice\", public key " + alice_fp + "\n");
   r = inspect({p.file("alice.pub")});
   CHECK(r.rc == 0);
   CHECK(r.out == p.file("alice.pub") + ": Ed25519 public key " + alice_fp + "\n");
@@ -931,17 +990,21 @@ TEST_CASE("cli: inspect keys and certificates, with accepted and refused verdict
   CHECK(l[6] == "  principals: " + spn);
   CHECK(l[9] == "  verdict: ACCEPTED as proof of " + spn);
 
-  r = inspect({server_cert, "--target", "host/other.example.test", "--trust", p.file("known_hosts_ca")});
+  r = inspect(
+      {server_cert, "--target", "host/other.example.test", "--trust", p.file("known_hosts_ca")});
   CHECK(r.rc == 1);
   CHECK(lines(r.out).back() ==
-        "  verdict: a client demanding host/other.example.test would REFUSE this certificate: name mismatch: "
-        "host certificate does not name host/other.example.test (certificate principals: " + spn + ")");
+        "  verdict: a client demanding host/other.example.test would REFUSE this certificate: name "
+        "mismatch: "
+        "host certificate does not name host/other.example.test (certificate principals: " +
+            spn + ")");
 
   r = inspect({p.file("rogue-cert.pub"), "--target", spn, "--trust", p.file("known_hosts_ca")});
   CHECK(r.rc == 1);
-  CHECK(lines(r.out).back().rfind("  verdict: a client demanding " + spn +
-                                      " would REFUSE this certificate: wrong certificate type for the role",
-                                  0) == 0);
+  CHECK(lines(r.out).back().rfind(
+            "  verdict: a client demanding " + spn +
+                " would REFUSE this certificate: wrong certificate type for the role",
+            0) == 0);
 
   r = inspect({p.file("alice-cert.pub"), "--as-client", "--trust", p.file("authorized_keys_ca")});
   CHECK(r.rc == 0);
@@ -953,9 +1016,12 @@ TEST_CASE("cli: inspect keys and certificates, with accepted and refused verdict
   r = inspect({p.file("eve-cert.pub"), "--as-client", "--trust", p.file("authorized_keys_ca")});
   CHECK(r.rc == 1);
   CHECK(lines(r.out).back() ==
-        "  verdict: a server would REFUSE this client certificate: certificate issuer not trusted: certificate "
-        "signed by CA " + fingerprint(p.file("other-ca.pub")) +
-            ", which is not a trusted user CA (hint: add a cert-authority line for the CA to the authorized_keys trust "
+        "  verdict: a server would REFUSE this client certificate: certificate issuer not trusted: "
+        "certificate "
+        "signed by CA " +
+            fingerprint(p.file("other-ca.pub")) +
+            ", which is not a trusted user CA (hint: add a cert-authority line for the CA to the "
+            "authorized_keys trust "
             "file)");
 }
 
@@ -963,37 +1029,43 @@ TEST_CASE("cli: inspect a KRL, and a certificate it revokes", "[cli]") {
   Pki p;
   // Revoke mallory's certificate by key id, a serial range, and eve's key outright.
   write_text(p.file("spec"), "serial: 1000-2000000\nid: mallory\n");
-  sh("ssh-keygen -q -k -f " + shell_quote(p.file("revoked.krl")) + " -s " + shell_quote(p.file("ca.pub")) + " " +
-     shell_quote(p.file("spec")));
-  sh("ssh-keygen -q -k -u -f " + shell_quote(p.file("revoked.krl")) + " " + shell_quote(p.file("eve.pub")));
+  sh("ssh-keygen -q -k -f " + shell_quote(p.file("revoked.krl")) + " -s " +
+     shell_quote(p.file("ca.pub")) + " " + shell_quote(p.file("spec")));
+  sh("ssh-keygen -q -k -u -f " + shell_quote(p.file("revoked.krl")) + " " +
+     shell_quote(p.file("eve.pub")));
   Proc k({cli, "inspect", p.file("revoked.krl")});
   REQUIRE(k.wait_exit(10) == 0);
   const auto l = lines(k.out());
   REQUIRE(l.size() == 2);
   CHECK(l[0].rfind(p.file("revoked.krl") + ": OpenSSH KRL version ", 0) == 0);
-  CHECK(l[1] == "  revokes: 0 serial(s), 1 serial range(s), 0 serial bitmap(s), 1 key id(s), 1 explicit key(s), 0 "
-                "SHA256 key hash(es)");
+  CHECK(l[1] ==
+        "  revokes: 0 serial(s), 1 serial range(s), 0 serial bitmap(s), 1 key id(s), 1 explicit "
+        "key(s), 0 "
+        "SHA256 key hash(es)");
 
-  Proc m({cli, "inspect", p.file("mallory-cert.pub"), "--as-client", "--trust", p.file("authorized_keys_ca"), "--krl",
-          p.file("revoked.krl")});
+  Proc m({cli, "inspect", p.file("mallory-cert.pub"), "--as-client", "--trust",
+          p.file("authorized_keys_ca"), "--krl", p.file("revoked.krl")});
   REQUIRE(m.wait_exit(10) == 1);
-  CHECK(lines(m.out()).back().rfind("  verdict: a server would REFUSE this client certificate: ", 0) == 0);
+  CHECK(lines(m.out()).back().rfind("  verdict: a server would REFUSE this client certificate: ",
+                                    0) == 0);
   CHECK(lines(m.out()).back().find("revoked") != std::string::npos);
-  Proc a({cli, "inspect", p.file("alice-cert.pub"), "--as-client", "--trust", p.file("authorized_keys_ca"), "--krl",
-          p.file("revoked.krl")});
+  Proc a({cli, "inspect", p.file("alice-cert.pub"), "--as-client", "--trust",
+          p.file("authorized_keys_ca"), "--krl", p.file("revoked.krl")});
   REQUIRE(a.wait_exit(10) == 0);
   CHECK(lines(a.out()).back() == "  verdict: ACCEPTED as client alice");
 }
 
 TEST_CASE("cli: inspect a trust file names the bad line", "[cli]") {
   Pki p;
-  write_text(p.file("authorized_keys"), "# admitted users\ncert-authority " + key_of(p.file("ca.pub")) +
-                                            "\n\nfrom=\"10.0.0.0/8\" " + key_of(p.file("alice.pub")) + " alice\n");
+  write_text(p.file("authorized_keys"), "# admitted users\ncert-authority " +
+                                            key_of(p.file("ca.pub")) + "\n\nfrom=\"10.0.0.0/8\" " +
+                                            key_of(p.file("alice.pub")) + " alice\n");
   Proc c({cli, "inspect", p.file("authorized_keys")});
   REQUIRE(c.wait_exit(10) == 1);
   const auto l = lines(c.out());
   REQUIRE(l.size() == 3);
-  CHECK(l[0] == p.file("authorized_keys") + ": not a key, certificate, KRL or trust file mutauth accepts");
+  CHECK(l[0] ==
+        p.file("authorized_keys") + ": not a key, certificate, KRL or trust file mutauth accepts");
   CHECK(l[1].rfind("  as known_hosts:      ", 0) == 0);
   CHECK(l[2] == "  as authorized_keys:  malformed input: line 4: option 'from' is not supported");
 
@@ -1001,11 +1073,15 @@ TEST_CASE("cli: inspect a trust file names the bad line", "[cli]") {
   Proc g({cli, "inspect", p.file("known_hosts_ca"), p.file("authorized_keys_pin")});
   REQUIRE(g.wait_exit(10) == 0);
   const std::string out = g.out();
-  CHECK(out.find(p.file("known_hosts_ca") + ": known_hosts trust file (for `mutauth connect --trust`): 0 pinned "
-                                            "server key(s), 1 host CA(s)\n  CA      " +
-                 fingerprint(p.file("ca.pub")) + "  for hosts *.example.test\n") != std::string::npos);
-  CHECK(out.find("  pinned  alice  " + fingerprint(p.file("pin-alice.pub")) + "\n") != std::string::npos);
-  CHECK(out.find("  pinned  bob  " + fingerprint(p.file("pin-bob.pub")) + "\n") != std::string::npos);
+  CHECK(out.find(p.file("known_hosts_ca") +
+                 ": known_hosts trust file (for `mutauth connect --trust`): 0 pinned "
+                 "server key(s), 1 host CA(s)\n  CA      " +
+                 fingerprint(p.file("ca.pub")) + "  for hosts *.example.test\n") !=
+        std::string::npos);
+  CHECK(out.find("  pinned  alice  " + fingerprint(p.file("pin-alice.pub")) + "\n") !=
+        std::string::npos);
+  CHECK(out.find("  pinned  bob  " + fingerprint(p.file("pin-bob.pub")) + "\n") !=
+        std::string::npos);
 }
 
 // ---------------------------------------------------------------- Kerberos
@@ -1013,40 +1089,45 @@ TEST_CASE("cli: inspect a trust file names the bad line", "[cli]") {
 #if MUTAUTH_CLI_TEST_KRB5
 TEST_CASE("cli: krb5: both sides authenticate against a real KDC", "[cli][krb5]") {
   mutauth::testing::Realms realms;  // exports KRB5_CONFIG etc.; children inherit them
-  Server s = start_server({"--mech", "krb5", "--service", spn, "--keytab", realms.path("service.keytab"), "--allow",
-                           "alice@EXAMPLE.TEST", "--echo", "--handshake-timeout", "10"});
-  const Run c = connect_cli(s.port, {"--mech", "krb5", "--target", spn, "--keytab", realms.path("client.keytab")},
-                            "hi over kerberos\n");
+  Server s =
+      start_server({"--mech", "krb5", "--service", spn, "--keytab", realms.path("service.keytab"),
+                    "--allow", "alice@EXAMPLE.TEST", "--echo", "--handshake-timeout", "10"});
+  const Run c = connect_cli(
+      s.port, {"--mech", "krb5", "--target", spn, "--keytab", realms.path("client.keytab")},
+      "hi over kerberos\n");
   INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
   REQUIRE(c.rc == 0);
   CHECK(c.out == "hi over kerberos\n");
   const auto cl = lines(c.err);
   REQUIRE(cl.size() == 1);
-  CHECK(std::regex_match(cl[0], success_line("", "alice@EXAMPLE.TEST", spn + "@EXAMPLE.TEST", "krb5",
-                                             "messages=[0-9]+ round_trips=[0-9]+")));
+  CHECK(std::regex_match(cl[0], success_line("", "alice@EXAMPLE.TEST", spn + "@EXAMPLE.TEST",
+                                             "krb5", "messages=[0-9]+ round_trips=[0-9]+")));
   REQUIRE(s.proc->wait_for_err("authenticated", 10));
   CHECK(std::regex_match(lines(s.proc->err()).back(),
-                         success_line("[client 1] ", spn + "@EXAMPLE.TEST", "alice@EXAMPLE.TEST", "krb5",
-                                      "messages=[0-9]+ round_trips=[0-9]+")));
+                         success_line("[client 1] ", spn + "@EXAMPLE.TEST", "alice@EXAMPLE.TEST",
+                                      "krb5", "messages=[0-9]+ round_trips=[0-9]+")));
   CHECK(s.proc->stop() == 0);
 }
 TEST_CASE("cli: krb5: a refused client gets Kerberos hints, not pk ones", "[cli][krb5]") {
   mutauth::testing::Realms realms;
-  Server s = start_server({"--mech", "krb5", "--service", spn, "--keytab", realms.path("service.keytab"), "--allow",
-                           "bob@EXAMPLE.TEST", "--echo", "--handshake-timeout", "10"});
-  const std::vector<std::string> alice = {"--mech", "krb5", "--target", spn, "--keytab", realms.path("client.keytab")};
+  Server s =
+      start_server({"--mech", "krb5", "--service", spn, "--keytab", realms.path("service.keytab"),
+                    "--allow", "bob@EXAMPLE.TEST", "--echo", "--handshake-timeout", "10"});
+  const std::vector<std::string> alice = {"--mech", "krb5",     "--target",
+                                          spn,      "--keytab", realms.path("client.keytab")};
   {  // authenticated, not on the allow list
     const Run c = connect_cli(s.port, alice, "never\n");
     INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
     CHECK(c.rc == 1);
     CHECK(c.out.empty());
     CHECK(lines(c.err) ==
-          std::vector<std::string>{
-              "mutauth: authentication failed: peer not authorized: the server verified this client and its policy "
-              "refused it",
-              "  hint: ask the server's operator to admit your Kerberos principal, realm included (mutauth listen "
-              "--allow user@REALM; klist shows yours)",
-              "mutauth: no application data was sent or accepted"});
+          std::vector<std::string>{"mutauth: authentication failed: peer not authorized: the "
+                                   "server verified this client and its policy "
+                                   "refused it",
+                                   "  hint: ask the server's operator to admit your Kerberos "
+                                   "principal, realm included (mutauth listen "
+                                   "--allow user@REALM; klist shows yours)",
+                                   "mutauth: no application data was sent or accepted"});
   }
   // The service's key changes at the KDC: the server's keytab is stale and it cannot read the
   // client's ticket. The client's hint is about keytabs, not keys and certificates.
@@ -1056,28 +1137,35 @@ TEST_CASE("cli: krb5: a refused client gets Kerberos hints, not pk ones", "[cli]
   CHECK(c.rc == 1);
   const auto cl = lines(c.err);
   REQUIRE(cl.size() == 3);
-  CHECK(cl[0] == "mutauth: authentication failed: the peer sent an alert: the peer could not complete the "
-                 "authentication");
-  CHECK(cl[1] == "  hint: the peer's log says why; check that its keytab holds the current key of the service "
-                 "principal you demand (klist -k on the server, kvno SPN here), that it accepts your realm, and "
-                 "that both clocks agree");
+  CHECK(cl[0] ==
+        "mutauth: authentication failed: the peer sent an alert: the peer could not complete the "
+        "authentication");
+  CHECK(
+      cl[1] ==
+      "  hint: the peer's log says why; check that its keytab holds the current key of the service "
+      "principal you demand (klist -k on the server, kvno SPN here), that it accepts your realm, "
+      "and "
+      "that both clocks agree");
   CHECK(c.err.find("certificate") == std::string::npos);
 }
 
 // ---------------------------------------------------------------- negotiation (issue 15 item 2)
 
-TEST_CASE("cli: negotiate: one listen with a keytab and a host certificate admits pk and krb5 clients",
-          "[cli][krb5]") {
+TEST_CASE(
+    "cli: negotiate: one listen with a keytab and a host certificate admits pk and krb5 clients",
+    "[cli][krb5]") {
   mutauth::testing::Realms realms;
   Pki p;
   // Both credentials and no --mech: the server negotiates (docs/protocol/negotiate.md).
-  Server s = start_server({"--service", spn, "--identity", p.file("server"), "--trust", p.file("authorized_keys_ca"),
-                           "--keytab", realms.path("service.keytab"), "--allow", "alice", "--allow",
-                           "alice@EXAMPLE.TEST", "--echo", "--handshake-timeout", "10"});
+  Server s = start_server({"--service", spn, "--identity", p.file("server"), "--trust",
+                           p.file("authorized_keys_ca"), "--keytab", realms.path("service.keytab"),
+                           "--allow", "alice", "--allow", "alice@EXAMPLE.TEST", "--echo",
+                           "--handshake-timeout", "10"});
   CHECK(s.proc->err().find("(mech mutauth-negotiate/1: mutauth-pk/1, krb5)") != std::string::npos);
   {  // a pk client: --mech auto offers what it has, here a key and certificate
-    const Run c = connect_cli(s.port, {"--mech", "auto", "--target", spn, "--identity", p.file("alice"), "--trust",
-                                       p.file("known_hosts_ca")},
+    const Run c = connect_cli(s.port,
+                              {"--mech", "auto", "--target", spn, "--identity", p.file("alice"),
+                               "--trust", p.file("known_hosts_ca")},
                               "hi over pk\n");
     INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
     REQUIRE(c.rc == 0);
@@ -1085,36 +1173,44 @@ TEST_CASE("cli: negotiate: one listen with a keytab and a host certificate admit
     CHECK(std::regex_match(lines(c.err).back(), success_line("", "alice", spn, "mutauth-pk/1")));
   }
   {  // a krb5 client through the same port
-    const Run c = connect_cli(s.port, {"--mech", "auto", "--target", spn, "--keytab", realms.path("client.keytab")},
-                              "hi over kerberos\n");
+    const Run c = connect_cli(
+        s.port, {"--mech", "auto", "--target", spn, "--keytab", realms.path("client.keytab")},
+        "hi over kerberos\n");
     INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
     REQUIRE(c.rc == 0);
     CHECK(c.out == "hi over kerberos\n");
-    CHECK(std::regex_match(lines(c.err).back(), success_line("", "alice@EXAMPLE.TEST", spn + "@EXAMPLE.TEST", "krb5",
-                                                             "messages=2 round_trips=1")));
+    CHECK(std::regex_match(lines(c.err).back(),
+                           success_line("", "alice@EXAMPLE.TEST", spn + "@EXAMPLE.TEST", "krb5",
+                                        "messages=2 round_trips=1")));
   }
   {  // both credentials, krb5 preferred: the client's order decides
-    const Run c = connect_cli(s.port, {"--mech", "krb5,pk", "--target", spn, "--identity", p.file("alice"), "--trust",
-                                       p.file("known_hosts_ca"), "--keytab", realms.path("client.keytab")},
-                              "x\n");
+    const Run c =
+        connect_cli(s.port,
+                    {"--mech", "krb5,pk", "--target", spn, "--identity", p.file("alice"), "--trust",
+                     p.file("known_hosts_ca"), "--keytab", realms.path("client.keytab")},
+                    "x\n");
     INFO("client stderr:\n" << c.err);
     REQUIRE(c.rc == 0);
     CHECK(c.err.find("authenticated mech=krb5 ") != std::string::npos);
   }
   REQUIRE(s.proc->wait_for_err("authenticated mech=krb5 ", 10));
-  CHECK(s.proc->err().find("[client 1] authenticated mech=mutauth-pk/1 local=" + spn + " peer=alice ") !=
-        std::string::npos);
+  CHECK(s.proc->err().find("[client 1] authenticated mech=mutauth-pk/1 local=" + spn +
+                           " peer=alice ") != std::string::npos);
   CHECK(s.proc->stop() == 0);
 }
 
-TEST_CASE("cli: negotiate: a relay that strips the client's first offer makes both sides fail", "[cli][krb5]") {
+TEST_CASE("cli: negotiate: a relay that strips the client's first offer makes both sides fail",
+          "[cli][krb5]") {
   mutauth::testing::Realms realms;
   Pki p;
-  Server s = start_server({"--service", spn, "--identity", p.file("server"), "--trust", p.file("authorized_keys_ca"),
-                           "--keytab", realms.path("service.keytab"), "--allow", "alice", "--allow",
-                           "alice@EXAMPLE.TEST", "--echo", "--handshake-timeout", "10"});
-  const std::vector<std::string> both = {"--target", spn, "--identity", p.file("alice"), "--trust",
-                                         p.file("known_hosts_ca"), "--keytab", realms.path("client.keytab")};
+  Server s = start_server({"--service", spn, "--identity", p.file("server"), "--trust",
+                           p.file("authorized_keys_ca"), "--keytab", realms.path("service.keytab"),
+                           "--allow", "alice", "--allow", "alice@EXAMPLE.TEST", "--echo",
+                           "--handshake-timeout", "10"});
+  const std::vector<std::string> both = {"--target",   spn,
+                                         "--identity", p.file("alice"),
+                                         "--trust",    p.file("known_hosts_ca"),
+                                         "--keytab",   realms.path("client.keytab")};
   struct Attack {
     const char* order;
     std::vector<std::string_view> left;  // the offers the server is shown
@@ -1125,7 +1221,9 @@ TEST_CASE("cli: negotiate: a relay that strips the client's first offer makes bo
   for (const Attack& a : {Attack{"pk,krb5", {"krb5"}}, Attack{"krb5,pk", {"krb5"}}}) {
     INFO(a.order);
     Tamper t;
-    t.rewrite_first_to_server = [&](const bytes& body) { return mutauth::testing::with_offers(body, a.left); };
+    t.rewrite_first_to_server = [&](const bytes& body) {
+      return mutauth::testing::with_offers(body, a.left);
+    };
     RecordingRelay relay(s.port, t);
     std::vector<std::string> args = {"--mech", a.order};
     args.insert(args.end(), both.begin(), both.end());
@@ -1143,24 +1241,30 @@ TEST_CASE("cli: negotiate: a relay that strips the client's first offer makes bo
   REQUIRE(s.proc->wait_for_err("GSS_S_BAD_BINDINGS", 10));
   CHECK(s.proc->err().find("authenticated mech=") == std::string::npos);
   // The same client without the man in the middle: authenticated.
-  const Run ok = connect_cli(s.port, [&] {
-    std::vector<std::string> args = {"--mech", "pk,krb5"};
-    args.insert(args.end(), both.begin(), both.end());
-    return args;
-  }(), "yes\n");
+  const Run ok = connect_cli(
+      s.port,
+      [&] {
+        std::vector<std::string> args = {"--mech", "pk,krb5"};
+        args.insert(args.end(), both.begin(), both.end());
+        return args;
+      }(),
+      "yes\n");
   CHECK(ok.rc == 0);
   CHECK(ok.out == "yes\n");
   CHECK(s.proc->stop() == 0);
 }
 
-TEST_CASE("cli: negotiate: a mechanism mismatch says what the server accepts and what the client offered",
-          "[cli][krb5]") {
+TEST_CASE(
+    "cli: negotiate: a mechanism mismatch says what the server accepts and what the client offered",
+    "[cli][krb5]") {
   mutauth::testing::Realms realms;
   Pki p;
-  Server s = start_server({"--mech", "auto", "--service", spn, "--keytab", realms.path("service.keytab"), "--allow",
-                           "alice@EXAMPLE.TEST", "--handshake-timeout", "10"});
-  const Run c = connect_cli(s.port, {"--mech", "auto", "--target", spn, "--identity", p.file("alice"), "--trust",
-                                     p.file("known_hosts_ca")},
+  Server s =
+      start_server({"--mech", "auto", "--service", spn, "--keytab", realms.path("service.keytab"),
+                    "--allow", "alice@EXAMPLE.TEST", "--handshake-timeout", "10"});
+  const Run c = connect_cli(s.port,
+                            {"--mech", "auto", "--target", spn, "--identity", p.file("alice"),
+                             "--trust", p.file("known_hosts_ca")},
                             "never\n");
   INFO("client stderr:\n" << c.err << "server stderr:\n" << s.proc->err());
   CHECK(c.rc == 1);
@@ -1175,13 +1279,16 @@ TEST_CASE("cli: negotiate: a mechanism mismatch says what the server accepts and
 
 // ---------------------------------------------------------------- idle timeouts (issue 13)
 
-TEST_CASE("cli: an idle client is reaped after --idle-timeout (above one second) and told so", "[cli]") {
+TEST_CASE("cli: an idle client is reaped after --idle-timeout (above one second) and told so",
+          "[cli]") {
   Pki p;
-  Server s = pk_server(p, "pin-server", "authorized_keys_pin", {"--allow", "alice", "--echo", "--idle-timeout", "2"});
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin",
+                       {"--allow", "alice", "--echo", "--idle-timeout", "2"});
   const auto t0 = steady::now();
   // The client's stdin stays open and silent: an authenticated session with no traffic.
-  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity", p.file("pin-alice"),
-          "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity",
+          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"),
+          "--handshake-timeout", "5"},
          "", false);
   const auto rc = c.wait_exit(8);
   INFO("client stderr:\n" << c.err() << "server stderr:\n" << s.proc->err());
@@ -1195,7 +1302,8 @@ TEST_CASE("cli: an idle client is reaped after --idle-timeout (above one second)
   good_pinned_client(p, s, "after the reaping");
 }
 
-TEST_CASE("cli: a record header promising more bytes than arrive times out instead of hanging", "[cli]") {
+TEST_CASE("cli: a record header promising more bytes than arrive times out instead of hanging",
+          "[cli]") {
   Pki p;
   Server s = pk_server(p, "pin-server", "authorized_keys_pin");
   // After messages 2 and 4, a man in the middle sends a record header promising 256 bytes, two of
@@ -1206,9 +1314,9 @@ TEST_CASE("cli: a record header promising more bytes than arrive times out inste
   t.drop_rest = true;
   RecordingRelay relay(s.port, t);
   const auto t0 = steady::now();
-  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(relay.port()), "--target", spn, "--identity",
-          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5",
-          "--idle-timeout", "2"},
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(relay.port()), "--target", spn,
+          "--identity", p.file("pin-alice"), "--name", "alice", "--trust",
+          p.file("known_hosts_pin"), "--handshake-timeout", "5", "--idle-timeout", "2"},
          "", false);
   const auto rc = c.wait_exit(8);
   INFO("client stderr:\n" << c.err() << "server stderr:\n" << s.proc->err());
@@ -1217,7 +1325,8 @@ TEST_CASE("cli: a record header promising more bytes than arrive times out inste
   CHECK(seconds_since(t0) >= 1.9);
   CHECK(*rc == 3);
   CHECK(line_starting(c.err(), "mutauth: transport failed: ") ==
-        "mutauth: transport failed: I/O error: timed out inside a record: the peer sent fewer bytes than its "
+        "mutauth: transport failed: I/O error: timed out inside a record: the peer sent fewer "
+        "bytes than its "
         "record header promised");
 }
 
@@ -1233,9 +1342,10 @@ TEST_CASE("cli: out of descriptors, accept() fails and the server keeps listenin
   for (int attempt = 0; attempt < 5 && !s.proc; ++attempt) {
     s.port = free_port();
     auto proc = std::make_unique<Proc>(std::vector<std::string>{
-        "/bin/sh", "-c", "ulimit -n 12 && exec \"$0\" \"$@\"", cli, "listen", "127.0.0.1:" + std::to_string(s.port),
-        "--service", spn, "--identity", p.file("pin-server"), "--trust", p.file("authorized_keys_pin"), "--allow",
-        "alice", "--echo", "--handshake-timeout", "3"});
+        "/bin/sh", "-c", "ulimit -n 12 && exec \"$0\" \"$@\"", cli, "listen",
+        "127.0.0.1:" + std::to_string(s.port), "--service", spn, "--identity", p.file("pin-server"),
+        "--trust", p.file("authorized_keys_pin"), "--allow", "alice", "--echo",
+        "--handshake-timeout", "3"});
     if (proc->wait_for_err("mutauth: listening on ", 10)) s.proc = std::move(proc);
   }
   REQUIRE(s.proc);
@@ -1245,7 +1355,7 @@ TEST_CASE("cli: out of descriptors, accept() fails and the server keeps listenin
     INFO("server stderr:\n" << s.proc->err());
     REQUIRE(s.proc->wait_for_err("mutauth: accept: Too many open files (still listening)", 5));
     CHECK(!s.proc->wait_exit(0.3));  // still running
-  }  // the idle connections go away: their descriptors come back
+  }                                  // the idle connections go away: their descriptors come back
   REQUIRE(s.proc->wait_for_err("closed before any handshake record", 5, 8));
   good_pinned_client(p, s, "after EMFILE");
   INFO("server stderr:\n" << s.proc->err());
@@ -1283,7 +1393,9 @@ bool read_record(const Fd& s, bytes& rec) {
 }
 }  // namespace
 
-TEST_CASE("cli: a server that dies after message 3 is a transport failure for the client, not a refusal", "[cli]") {
+TEST_CASE(
+    "cli: a server that dies after message 3 is a transport failure for the client, not a refusal",
+    "[cli]") {
   Pki p;
   const bool reset = GENERATE(false, true);
   INFO((reset ? "the server's connection is reset" : "the server's connection is closed"));
@@ -1295,8 +1407,9 @@ TEST_CASE("cli: a server that dies after message 3 is a transport failure for th
   REQUIRE(::listen(l.fd, 1) == 0);
   socklen_t len = sizeof a;
   REQUIRE(::getsockname(l.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(ntohs(a.sin_port)), "--target", spn, "--identity",
-          p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin"), "--handshake-timeout", "5"},
+  Proc c({cli, "connect", "127.0.0.1:" + std::to_string(ntohs(a.sin_port)), "--target", spn,
+          "--identity", p.file("pin-alice"), "--name", "alice", "--trust",
+          p.file("known_hosts_pin"), "--handshake-timeout", "5"},
          "never sent\n", false);
   pollfd pl{l.fd, POLLIN, 0};
   REQUIRE(::poll(&pl, 1, 5000) == 1);
@@ -1308,12 +1421,14 @@ TEST_CASE("cli: a server that dies after message 3 is a transport failure for th
   REQUIRE(key);
   auto service = mutauth::ServicePrincipal::parse(spn);
   REQUIRE(service);
-  mutauth::pk::AcceptorConfig cfg{.identity = {&*key, {}, {}}, .service = *service, .trust = {}, .channel_binding = {}};
+  mutauth::pk::AcceptorConfig cfg{
+      .identity = {&*key, {}, {}}, .service = *service, .trust = {}, .channel_binding = {}};
   auto admit_all = [](const mutauth::Principal&) { return true; };
   mutauth::Acceptor<mutauth::pk::PublicKey> hs(cfg, mutauth::Authorizer(admit_all));
   bytes rec;
   REQUIRE(read_record(conn, rec));  // message 1
-  auto r = mutauth::feed_record(hs, mutauth::record{mutauth::record_type::handshake, mutauth::bytes_view(rec).subspan(3)});
+  auto r = mutauth::feed_record(
+      hs, mutauth::record{mutauth::record_type::handshake, mutauth::bytes_view(rec).subspan(3)});
   REQUIRE(r.st == mutauth::status::send);
   bytes out(mutauth::record_header_size + r.token.size());
   REQUIRE(mutauth::encode_record(mutauth::record_type::handshake, r.token, out));
@@ -1338,7 +1453,8 @@ TEST_CASE("cli: a server that dies after message 3 is a transport failure for th
 
 // ---------------------------------------------------------------- inspect --allow (issue 13)
 
-TEST_CASE("cli: inspect --as-client --allow says whether the server would admit the client", "[cli]") {
+TEST_CASE("cli: inspect --as-client --allow says whether the server would admit the client",
+          "[cli]") {
   Pki p;
   auto inspect = [&](const std::vector<std::string>& extra) {
     std::vector<std::string> argv = {cli, "inspect", p.file("alice-cert.pub")};
@@ -1348,7 +1464,8 @@ TEST_CASE("cli: inspect --as-client --allow says whether the server would admit 
     REQUIRE(rc);
     return Run{*rc, c.out(), c.err()};
   };
-  const std::vector<std::string> as_client = {"--as-client", "--trust", p.file("authorized_keys_ca")};
+  const std::vector<std::string> as_client = {"--as-client", "--trust",
+                                              p.file("authorized_keys_ca")};
   auto with = [&](std::vector<std::string> extra) {
     extra.insert(extra.begin(), as_client.begin(), as_client.end());
     return extra;
@@ -1362,7 +1479,8 @@ TEST_CASE("cli: inspect --as-client --allow says whether the server would admit 
   INFO(r.out << r.err);
   CHECK(r.rc == 1);
   CHECK(lines(r.out).back() ==
-        "  admission: REFUSED: alice is not on the allow list (the server would answer \"peer not authorized\")");
+        "  admission: REFUSED: alice is not on the allow list (the server would answer \"peer not "
+        "authorized\")");
 
   write_text(p.file("allow.txt"), "# admitted\nalice\n");
   r = inspect(with({"--allow-file", p.file("allow.txt")}));
@@ -1377,7 +1495,8 @@ TEST_CASE("cli: inspect --as-client --allow says whether the server would admit 
   CHECK(r.out.empty());
   REQUIRE(!r.err.empty());
   CHECK(lines(r.err).front() ==
-        "mutauth: inspect takes --allow/--allow-file only with --as-client: whether a client certificate's "
+        "mutauth: inspect takes --allow/--allow-file only with --as-client: whether a client "
+        "certificate's "
         "principal would be admitted");
 }
 
@@ -1411,29 +1530,36 @@ std::string server_key_with(const Pki& p, const std::string& name, const std::st
 TEST_CASE("cli: listen refuses to start with credentials that can never prove --service", "[cli]") {
   Pki p;
   auto listen_args = [&](const std::string& identity, const std::string& service = spn) {
-    return std::vector<std::string>{"--service", service, "--identity", identity, "--trust",
-                                    p.file("authorized_keys_ca"), "--allow", "alice"};
+    return std::vector<std::string>{"--service", service,   "--identity",
+                                    identity,    "--trust", p.file("authorized_keys_ca"),
+                                    "--allow",   "alice"};
   };
   const std::string cannot = " cannot prove --service " + spn + ": ";
   SECTION("a certificate for another key") {
     sh("cp " + shell_quote(p.file("alice")) + " " + shell_quote(p.file("wrongkey")) + " && cp " +
        shell_quote(p.file("server-cert.pub")) + " " + shell_quote(p.file("wrongkey-cert.pub")));
-    refuses_to_start(listen_args(p.file("wrongkey")), p.file("wrongkey") + cannot + "certificate key does not match the proof key: the certificate certifies ");
+    refuses_to_start(
+        listen_args(p.file("wrongkey")),
+        p.file("wrongkey") + cannot +
+            "certificate key does not match the proof key: the certificate certifies ");
   }
   SECTION("an expired certificate") {
     const auto k = server_key_with(p, "expired", "-n " + spn + " -V 20200101:20200102");
-    refuses_to_start(listen_args(k), k + cannot + "credential expired: certificate expired at 2020-01-02");
+    refuses_to_start(listen_args(k),
+                     k + cannot + "credential expired: certificate expired at 2020-01-02");
   }
   SECTION("a certificate not yet valid") {
     const auto k = server_key_with(p, "future", "-n " + spn + " -V +52w:+104w");
     refuses_to_start(listen_args(k), k + cannot);
-    Proc l({cli, "listen", "127.0.0.1:" + std::to_string(free_port()), "--service", spn, "--identity", k});
+    Proc l({cli, "listen", "127.0.0.1:" + std::to_string(free_port()), "--service", spn,
+            "--identity", k});
     REQUIRE(l.wait_exit(10) == 4);
     CHECK(l.err().find("certificate is valid only from ") != std::string::npos);
   }
   SECTION("a certificate for another service") {
     const auto k = server_key_with(p, "othersvc", "-n host/other.example.test");
-    refuses_to_start(listen_args(k), k + cannot + "name mismatch: the host certificate does not name " + spn);
+    refuses_to_start(listen_args(k),
+                     k + cannot + "name mismatch: the host certificate does not name " + spn);
   }
   SECTION("a bare host name proves host/<host> only, unless --host-wide") {
     const auto k = server_key_with(p, "bare", "-n server.example.test");
@@ -1446,7 +1572,8 @@ TEST_CASE("cli: listen refuses to start with credentials that can never prove --
     REQUIRE(refused.wait_exit(10) == 4);
     CHECK(refused.err().find("accept host-wide credentials (--host-wide)") != std::string::npos);
     CHECK(refused.err().find("::") == std::string::npos);
-    Server ok = start_server(listen_args(k, spn));  // host/server.example.test: the bare name proves it
+    Server ok =
+        start_server(listen_args(k, spn));  // host/server.example.test: the bare name proves it
     CHECK(ok.proc->stop() == 0);
     auto wide = listen_args(k, svc);
     wide.push_back("--host-wide");
@@ -1455,7 +1582,8 @@ TEST_CASE("cli: listen refuses to start with credentials that can never prove --
   }
 }
 
-TEST_CASE("pk::validate: the library's startup check of acceptor and initiator configurations", "[cli]") {
+TEST_CASE("pk::validate: the library's startup check of acceptor and initiator configurations",
+          "[cli]") {
   Pki p;
   auto key = mutauth::pk::load_private_key_file(p.file("server").c_str());
   auto alice = mutauth::pk::load_private_key_file(p.file("alice").c_str());
@@ -1472,8 +1600,8 @@ TEST_CASE("pk::validate: the library's startup check of acceptor and initiator c
   REQUIRE(other);
   using mutauth::errc;
 
-  mutauth::pk::AcceptorConfig a{.identity = {&*key, {}, *host_cert}, .service = *service, .trust = {},
-                                .channel_binding = {}};
+  mutauth::pk::AcceptorConfig a{
+      .identity = {&*key, {}, *host_cert}, .service = *service, .trust = {}, .channel_binding = {}};
   CHECK(mutauth::pk::validate(a));
   a.service = *other;
   REQUIRE_FALSE(mutauth::pk::validate(a));
@@ -1485,7 +1613,8 @@ TEST_CASE("pk::validate: the library's startup check of acceptor and initiator c
   CHECK(mutauth::pk::validate(a).error_value().code() == errc::wrong_certificate_type);
   std::array<std::uint8_t, mutauth::pk::max_certificate_size> eb{};
   auto expired = mutauth::pk::load_certificate_file(
-      (server_key_with(p, "expired", "-n " + spn + " -V 20200101:20200102") + "-cert.pub").c_str(), eb);
+      (server_key_with(p, "expired", "-n " + spn + " -V 20200101:20200102") + "-cert.pub").c_str(),
+      eb);
   REQUIRE(expired);
   a.identity = {&*key, {}, *expired};
   CHECK(mutauth::pk::validate(a).error_value().code() == errc::expired);
@@ -1527,7 +1656,8 @@ TEST_CASE("cli: krb5: listen refuses to start with a keytab that lacks --service
 
 namespace {
 const std::string busy_line =
-    "mutauth: server busy: the server is overloaded and refused this connection before authentication; try again "
+    "mutauth: server busy: the server is overloaded and refused this connection before "
+    "authentication; try again "
     "later";
 
 /// A client the server sheds: exit 3 (not an authentication failure), "server busy", nothing sent.
@@ -1550,7 +1680,8 @@ void expect_busy_alert(const Fd& raw) {
 }
 }  // namespace
 
-TEST_CASE("cli: beyond --max-preauth-per-source a connection is told busy, and the client says so", "[cli]") {
+TEST_CASE("cli: beyond --max-preauth-per-source a connection is told busy, and the client says so",
+          "[cli]") {
   Pki p;
   Server s = pk_server(p, "pin-server", "authorized_keys_pin",
                        {"--allow", "alice", "--echo", "--max-preauth-per-source", "2"});
@@ -1559,9 +1690,10 @@ TEST_CASE("cli: beyond --max-preauth-per-source a connection is told busy, and t
   // Wait until the server holds both: a third raw connection is refused at once.
   Fd third = tcp_connect(s.port);
   expect_busy_alert(third);
-  REQUIRE(s.proc->wait_for_err("[client 3] refused: server busy: 2 unauthenticated connections from 127.0.0.1 "
-                               "already (--max-preauth-per-source)",
-                               10));
+  REQUIRE(s.proc->wait_for_err(
+      "[client 3] refused: server busy: 2 unauthenticated connections from 127.0.0.1 "
+      "already (--max-preauth-per-source)",
+      10));
   const Run c = connect_cli(s.port, pin_alice(p), "never sent\n");
   expect_busy(c);
   REQUIRE(s.proc->wait_for_err("[client 4] refused: server busy: ", 10));
@@ -1573,13 +1705,15 @@ TEST_CASE("cli: beyond --max-preauth-per-source a connection is told busy, and t
   CHECK(s.proc->stop() == 0);
 }
 
-TEST_CASE("cli: --max-startups drops unauthenticated connections, never authenticated sessions", "[cli]") {
+TEST_CASE("cli: --max-startups drops unauthenticated connections, never authenticated sessions",
+          "[cli]") {
   Pki p;
   // START 1, RATE 100: with one unauthenticated connection held, every new one is dropped.
-  Server s = pk_server(p, "pin-server", "authorized_keys_pin", {"--allow", "alice", "--echo", "--max-startups", "1:100:5"});
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin",
+                       {"--allow", "alice", "--echo", "--max-startups", "1:100:5"});
   // An authenticated session first: it does not count as unauthenticated, so others still get in.
-  Proc held({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity", p.file("pin-alice"),
-             "--name", "alice", "--trust", p.file("known_hosts_pin")},
+  Proc held({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity",
+             p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin")},
             "held\n", false);
   REQUIRE(held.wait_for_out(5, 10));
   good_pinned_client(p, s, "beside the held session");
@@ -1589,7 +1723,8 @@ TEST_CASE("cli: --max-startups drops unauthenticated connections, never authenti
     Fd probe = tcp_connect(s.port);
     (void)probe;
   }
-  REQUIRE(s.proc->wait_for_err("refused: server busy: 1 unauthenticated connections (--max-startups 1:100:5)", 10));
+  REQUIRE(s.proc->wait_for_err(
+      "refused: server busy: 1 unauthenticated connections (--max-startups 1:100:5)", 10));
   const Run c = connect_cli(s.port, pin_alice(p), "never sent\n");
   expect_busy(c);
   // The held session lives on through all of it, and ends cleanly.
@@ -1601,30 +1736,45 @@ TEST_CASE("cli: --max-startups drops unauthenticated connections, never authenti
   CHECK(s.proc->stop() == 0);
 }
 
-TEST_CASE("cli: beyond --max-clients authenticated sessions a new connection is told busy", "[cli]") {
+TEST_CASE("cli: beyond --max-clients authenticated sessions a new connection is told busy",
+          "[cli]") {
   Pki p;
-  Server s = pk_server(p, "pin-server", "authorized_keys_pin", {"--allow", "alice", "--echo", "--max-clients", "1"});
-  Proc held({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity", p.file("pin-alice"),
-             "--name", "alice", "--trust", p.file("known_hosts_pin")},
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin",
+                       {"--allow", "alice", "--echo", "--max-clients", "1"});
+  Proc held({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity",
+             p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin")},
             "held\n", false);
   REQUIRE(held.wait_for_out(5, 10));
   const Run c = connect_cli(s.port, pin_alice(p), "never sent\n");
   expect_busy(c);
-  CHECK(s.proc->err().find("refused: server busy: 1 authenticated sessions already being served (--max-clients)") !=
-        std::string::npos);
+  CHECK(
+      s.proc->err().find(
+          "refused: server busy: 1 authenticated sessions already being served (--max-clients)") !=
+      std::string::npos);
   held.close_stdin();
   REQUIRE(held.wait_exit(10) == 0);
   good_pinned_client(p, s, "after the held session");
   CHECK(s.proc->stop() == 0);
 }
 
-TEST_CASE("cli: pre-auth options are checked, and --preauth-timeout cuts a silent connection without a word", "[cli]") {
+TEST_CASE(
+    "cli: pre-auth options are checked, and --preauth-timeout cuts a silent connection without a "
+    "word",
+    "[cli]") {
   Pki p;
-  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
-           {"--max-startups", "10:30"}, {"--max-startups", "10:101:20"}, {"--max-startups", "20:30:10"},
-           {"--max-preauth-per-source", "0"}, {"--preauth-timeout", "soon"}}) {
-    std::vector<std::string> argv = {cli, "listen", "127.0.0.1:" + std::to_string(free_port()), "--service", spn,
-                                     "--identity", p.file("pin-server")};
+  for (const std::vector<std::string>& bad :
+       std::vector<std::vector<std::string>>{{"--max-startups", "10:30"},
+                                             {"--max-startups", "10:101:20"},
+                                             {"--max-startups", "20:30:10"},
+                                             {"--max-preauth-per-source", "0"},
+                                             {"--preauth-timeout", "soon"}}) {
+    std::vector<std::string> argv = {cli,
+                                     "listen",
+                                     "127.0.0.1:" + std::to_string(free_port()),
+                                     "--service",
+                                     spn,
+                                     "--identity",
+                                     p.file("pin-server")};
     argv.insert(argv.end(), bad.begin(), bad.end());
     Proc l(argv);
     INFO(bad[0] << " " << bad[1] << ": " << l.err());
@@ -1632,7 +1782,8 @@ TEST_CASE("cli: pre-auth options are checked, and --preauth-timeout cuts a silen
     CHECK(l.err().rfind("mutauth: " + bad[0], 0) == 0);
   }
   // --preauth-timeout 1: an idle connection is cut after a second, without a word.
-  Server s = pk_server(p, "pin-server", "authorized_keys_pin", {"--allow", "alice", "--preauth-timeout", "1"});
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin",
+                       {"--allow", "alice", "--preauth-timeout", "1"});
   const auto t0 = steady::now();
   Fd idle = tcp_connect(s.port);
   bytes reply;
@@ -1640,6 +1791,7 @@ TEST_CASE("cli: pre-auth options are checked, and --preauth-timeout cuts a silen
   CHECK(reply.empty());
   CHECK(seconds_since(t0) >= 0.9);
   CHECK(seconds_since(t0) < 3);
-  REQUIRE(s.proc->wait_for_err("[client 1] transport failed: I/O error: timed out waiting for the peer", 5));
+  REQUIRE(s.proc->wait_for_err(
+      "[client 1] transport failed: I/O error: timed out waiting for the peer", 5));
   CHECK(s.proc->stop() == 0);
 }

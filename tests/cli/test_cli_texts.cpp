@@ -35,14 +35,16 @@ void names_flags_only(const std::string& hint, const std::string& flag) {
 
 TEST_CASE("cli texts: library hints become hints about the tool's flags", "[cli]") {
   mutauth::testing::TempDir dir("mutauth-cli-texts");
-  auto key = pk::load_private_key_file(mutauth::testing::keygen(dir, "alice", "-t ed25519", "alice").c_str());
+  auto key = pk::load_private_key_file(
+      mutauth::testing::keygen(dir, "alice", "-t ed25519", "alice").c_str());
   REQUIRE(key);
 
   // No key at all: pk::validate and the handshake itself.
   pk::InitiatorConfig keyless;
   const auto no_key = pk::validate(keyless);
   REQUIRE_FALSE(no_key);
-  CHECK(no_key.error_value().hint().find("InitiatorConfig::identity.key") != std::string_view::npos);
+  CHECK(no_key.error_value().hint().find("InitiatorConfig::identity.key") !=
+        std::string_view::npos);
   names_flags_only(cli_hint(no_key.error_value().hint()), "--identity");
   Initiator<pk::PublicKey> hs(spn("host/server.example.test"), keyless);
   CHECK(hs.step().st == status::failed);
@@ -72,14 +74,16 @@ TEST_CASE("cli texts: library hints become hints about the tool's flags", "[cli]
 
   // The line itself is the library's, hint apart and rewritten.
   const std::string text = mutauth::cli::error_text(no_name.error_value());
-  CHECK(text.rfind(std::string(message(no_name.error_value()).view()) + "\n  hint: give --name", 0) == 0);
+  CHECK(text.rfind(std::string(message(no_name.error_value()).view()) + "\n  hint: give --name",
+                   0) == 0);
 }
 
 TEST_CASE("cli texts: every rewrite names a flag, wherever the phrase stands", "[cli]") {
   for (const auto& r : mutauth::cli::hint_rewrites) {
     INFO(r.library << " -> " << r.cli);
     CHECK(r.cli.find("--") != std::string_view::npos);
-    CHECK(cli_hint(std::string("before ") + std::string(r.library) + " after").find(r.cli) != std::string::npos);
+    CHECK(cli_hint(std::string("before ") + std::string(r.library) + " after").find(r.cli) !=
+          std::string::npos);
   }
   CHECK(cli_hint("nothing to rewrite here") == "nothing to rewrite here");
 }

@@ -135,31 +135,31 @@ int main() {
   int admitted = 0;
   auto counting = [&admitted](const Principal&) { return ++admitted > 0; };
   Acceptor<Scripted> by_reference(Scripted::AcceptorConfig{}, counting);
-#elif CASE == 1  // mutual_authentication = false
+#elif CASE == 1   // mutual_authentication = false
   Initiator<NotMutual> hs(target, icfg);
-#elif CASE == 2  // no mutual_authentication declaration at all
+#elif CASE == 2   // no mutual_authentication declaration at all
   Initiator<Undeclared> hs(target, icfg);
-#elif CASE == 3  // declared but not implemented: no way to conclude with a verified peer
+#elif CASE == 3   // declared but not implemented: no way to conclude with a verified peer
   Initiator<DeclaresOnly> hs(target, icfg);
-#elif CASE == 4  // application data cannot be sealed through a handshake
+#elif CASE == 4   // application data cannot be sealed through a handshake
   Initiator<Scripted> hs(target, icfg);
   std::uint8_t buf[64] = {};
   (void)hs.seal(bytes_view(buf, 4), bytes_span(buf));
-#elif CASE == 5  // ... nor opened
+#elif CASE == 5   // ... nor opened
   Acceptor<Scripted> hs(Scripted::AcceptorConfig{}, Authorizer::deny_all());
   std::uint8_t buf[64] = {};
   (void)hs.open(bytes_view(buf, 16), bytes_span(buf));
-#elif CASE == 6  // a Session cannot be made except by finish()
+#elif CASE == 6   // a Session cannot be made except by finish()
   Initiator<Scripted> hs(target, icfg);
   Concluded<Scripted>* c = nullptr;
   detail::session_names names;
   Session<Scripted> s(role::initiator, std::move(*c), names);
-#elif CASE == 7  // nor default-constructed
+#elif CASE == 7   // nor default-constructed
   Session<Scripted> s;
-#elif CASE == 8  // finish() only on an rvalue: the handshake is consumed
+#elif CASE == 8   // finish() only on an rvalue: the handshake is consumed
   Initiator<Scripted> hs(target, icfg);
   auto s = hs.finish();
-#elif CASE == 9  // an acceptor cannot be built without an authorization policy (G3)
+#elif CASE == 9   // an acceptor cannot be built without an authorization policy (G3)
   Acceptor<Scripted> hs(Scripted::AcceptorConfig{});
 #elif CASE == 10  // a temporary stateful policy would dangle: refused
   int n = 0;

@@ -102,7 +102,8 @@ class BlockingConnection {
   void events() {
     for (auto ev = c_.next_event(); ev.kind != connection_event::none; ev = c_.next_event()) {
       if (ev.kind == connection_event::established) established_ = true;
-      if (ev.kind == connection_event::data) data_.insert(data_.end(), ev.data.begin(), ev.data.end());
+      if (ev.kind == connection_event::data)
+        data_.insert(data_.end(), ev.data.begin(), ev.data.end());
       if (ev.kind == connection_event::peer_closed) peer_closed_ = true;
     }
   }

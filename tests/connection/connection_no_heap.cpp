@@ -61,7 +61,8 @@ int main() {
     EXPECT(deliver(client, server, st, 7));
     EXPECT(deliver(server, client, ct, 7));
   }
-  EXPECT(client.is_established() && server.is_established() && ct.established == 1 && st.established == 1);
+  EXPECT(client.is_established() && server.is_established() && ct.established == 1 &&
+         st.established == 1);
   EXPECT(server.session()->peer().name.view() == "alice");
 
   static std::uint8_t pt[4096];
@@ -81,7 +82,9 @@ int main() {
   EXPECT(client.receive_eof() && server.receive_eof());
   mutauth::testing::g_forbid_heap = false;
   EXPECT(mutauth::testing::g_allocations == before);
-  std::printf("connection no-heap handshake + 100 records each way (sizeof(Connection<pk>) = %zu): 1 passed, 0 failed\n",
-              sizeof(Conn));
+  std::printf(
+      "connection no-heap handshake + 100 records each way (sizeof(Connection<pk>) = %zu): 1 "
+      "passed, 0 failed\n",
+      sizeof(Conn));
   return 0;
 }

@@ -45,7 +45,8 @@ struct Wire {
   Side c, s;
   bytes c2s, s2c;
   std::size_t sent[2] = {0, 0};
-  std::function<void(int, std::size_t, std::uint8_t&)> tamper = [](int, std::size_t, std::uint8_t&) {};
+  std::function<void(int, std::size_t, std::uint8_t&)> tamper = [](int, std::size_t,
+                                                                   std::uint8_t&) {};
   Split split = [](std::size_t left) { return left; };
 
   explicit Wire(Authorizer authz = mutauth::testing::admit_alice) {
@@ -62,7 +63,8 @@ struct Wire {
     from.conn->consume_output(p.size());
   }
   static void events(Side& x) {
-    for (auto ev = x.conn->next_event(); ev.kind != connection_event::none; ev = x.conn->next_event()) {
+    for (auto ev = x.conn->next_event(); ev.kind != connection_event::none;
+         ev = x.conn->next_event()) {
       switch (ev.kind) {
         case connection_event::established: ++x.established; break;
         case connection_event::data:
@@ -83,7 +85,8 @@ struct Wire {
     bool moved = false;
     std::size_t off = 0;
     while (off < in.size() && !to.conn->failed()) {
-      const std::size_t n = std::max<std::size_t>(1, std::min(split(in.size() - off), in.size() - off));
+      const std::size_t n =
+          std::max<std::size_t>(1, std::min(split(in.size() - off), in.size() - off));
       auto r = to.conn->receive(bytes_view(in.data() + off, n));
       events(to);
       if (!r) break;
@@ -183,8 +186,9 @@ TEST_CASE("connection: sizes of the fixed buffers (pk)", "[connection]") {
   STATIC_REQUIRE(Conn::max_handshake_body == PK::max_token_size);
   STATIC_REQUIRE(Conn::output_capacity < 17 * 1024);
   STATIC_REQUIRE(Conn::plaintext_capacity == 16640);
-  WARN("sizeof(Connection<pk::PublicKey>) = " << sizeof(Conn) << " bytes; sizeof(Initiator<pk>) = "
-       << sizeof(Initiator<PK>) << ", sizeof(Acceptor<pk>) = " << sizeof(Acceptor<PK>)
+  WARN("sizeof(Connection<pk::PublicKey>) = "
+       << sizeof(Conn) << " bytes; sizeof(Initiator<pk>) = " << sizeof(Initiator<PK>)
+       << ", sizeof(Acceptor<pk>) = " << sizeof(Acceptor<PK>)
        << ", sizeof(Session<pk>) = " << sizeof(Session<PK>) << ", max token " << PK::max_token_size
        << ", decoder body " << Conn::max_record_body << ", output " << Conn::output_capacity
        << ", plaintext " << Conn::plaintext_capacity);
@@ -210,7 +214,8 @@ TEST_CASE("connection: a pk server refuses a handshake record above 16640 bytes 
   // One byte less is a record the decoder takes (and the handshake then judges).
   const std::size_t ok_len = default_max_record_body;
   RecordDecoder<Conn::max_record_body> d;
-  const bytes ok_header{0x16, static_cast<std::uint8_t>(ok_len >> 8), static_cast<std::uint8_t>(ok_len)};
+  const bytes ok_header{0x16, static_cast<std::uint8_t>(ok_len >> 8),
+                        static_cast<std::uint8_t>(ok_len)};
   auto h = d.decode(ok_header);
   REQUIRE(h);
   CHECK(h->consumed == 3);
@@ -234,7 +239,8 @@ TEST_CASE("connection: bytes delivered in random splits", "[connection]") {
   }
 }
 
-TEST_CASE("connection: a refused client gets unauthorized and never an established event", "[connection]") {
+TEST_CASE("connection: a refused client gets unauthorized and never an established event",
+          "[connection]") {
   Wire w(deny);
   w.handshake();
   REQUIRE(w.c.established == 0);
@@ -247,13 +253,15 @@ TEST_CASE("connection: a refused client gets unauthorized and never an establish
   REQUIRE(w.c.conn->write(pattern(3, 0)).error_value().code() == errc::unauthorized);  // sticky
 }
 
-TEST_CASE("connection: write and close before established are wrong_state and seal nothing", "[connection]") {
+TEST_CASE("connection: write and close before established are wrong_state and seal nothing",
+          "[connection]") {
   Wire w;
   REQUIRE(w.c.conn->write(pattern(3, 0)).error_value().code() == errc::wrong_state);
   REQUIRE(w.s.conn->write(pattern(3, 0)).error_value().code() == errc::wrong_state);
   REQUIRE(w.c.conn->close().error_value().code() == errc::wrong_state);
   REQUIRE(w.c.conn->pending_output().empty());
-  REQUIRE(w.c.conn->receive(pattern(3, 0)).error_value().code() == errc::wrong_state);  // before start()
+  REQUIRE(w.c.conn->receive(pattern(3, 0)).error_value().code() ==
+          errc::wrong_state);  // before start()
   REQUIRE(w.c.conn->start());
   REQUIRE(w.c.conn->start().error_value().code() == errc::wrong_state);
   // Mid-handshake (message 1 out, message 2 not yet in): still refused.
@@ -263,7 +271,9 @@ TEST_CASE("connection: write and close before established are wrong_state and se
   REQUIRE(w.c.conn->is_established());
 }
 
-TEST_CASE("connection: tampering with any byte of the stream fails the connection and forges no data", "[connection]") {
+TEST_CASE(
+    "connection: tampering with any byte of the stream fails the connection and forges no data",
+    "[connection]") {
   // The honest stream once, to learn its length per direction.
   const bytes up = pattern(300, 5), down = pattern(200, 6);
   auto script = [&](Wire& w) {
@@ -319,7 +329,8 @@ TEST_CASE("connection: tampering with any byte of the stream fails the connectio
   REQUIRE(runs == len[0] + len[1]);
 }
 
-TEST_CASE("connection: a clear alert after the handshake is a forgery: truncation", "[connection]") {
+TEST_CASE("connection: a clear alert after the handshake is a forgery: truncation",
+          "[connection]") {
   Wire w;
   w.handshake();
   REQUIRE(w.c.conn->is_established());
@@ -348,7 +359,8 @@ TEST_CASE("connection: EOF before the sealed close is truncation", "[connection]
   // EOF inside a record after the peer's close would also be caught by the decoder: not idle.
 }
 
-TEST_CASE("connection: an application record during the handshake ends it without an alert", "[connection]") {
+TEST_CASE("connection: an application record during the handshake ends it without an alert",
+          "[connection]") {
   Wire w;
   REQUIRE(w.c.conn->start());
   w.s2c.insert(w.s2c.end(), {0x17, 0x00, 0x01, 0x00});
@@ -368,7 +380,10 @@ TEST_CASE("connection: over a socketpair with a blocking helper", "[connection]"
   std::thread server([&] {
     Conn conn(as_server, peers().acfg, mutauth::testing::admit_alice);
     mutauth::testing::BlockingConnection<PK> io(conn, fds[1]);
-    if (!io.handshake()) { server_err = io.error(); return; }
+    if (!io.handshake()) {
+      server_err = io.error();
+      return;
+    }
     // Echo until the client's close, then close.
     bytes buf;
     while (io.read(buf)) got_by_server.insert(got_by_server.end(), buf.begin(), buf.end());

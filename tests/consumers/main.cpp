@@ -50,11 +50,12 @@ int main() {
     namespace nz = mutauth::noise;
     auto ini = nz::HandshakeState::create(nz::Role::initiator, {});
     auto res = nz::HandshakeState::create(nz::Role::responder, {});
-    std::uint8_t m1[nz::HandshakeState::message1_size]{}, m2[nz::HandshakeState::message2_overhead]{};
+    std::uint8_t m1[nz::HandshakeState::message1_size]{},
+        m2[nz::HandshakeState::message2_overhead]{};
     bool ok = ini && res && ini->write_message({}, m1) && res->read_message(m1, {}) &&
               res->write_message({}, m2) && ini->read_message(m2, {});
-    ok = ok && std::memcmp(ini->handshake_hash().data(), res->handshake_hash().data(),
-                           nz::hashlen) == 0;
+    ok = ok &&
+         std::memcmp(ini->handshake_hash().data(), res->handshake_hash().data(), nz::hashlen) == 0;
     std::printf("%.*s handshake: %s\n", static_cast<int>(nz::HandshakeState::protocol_name.size()),
                 nz::HandshakeState::protocol_name.data(), ok ? "same hash" : "FAILED");
     if (!ok) ++failures;

@@ -71,7 +71,8 @@ TEST_CASE("error texts: every errc has a short plain-ASCII name and a line that 
     error wrapped(restated.code(), "identity certificate: ");
     wrapped.append(restated.detail());
     CHECK(message(wrapped).view() == wrapped.detail());  // it says the name after its context
-    for (const error& e : {error(c), error(c, name), restated, rule, lower, wrapped}) check_error_text(e);
+    for (const error& e : {error(c), error(c, name), restated, rule, lower, wrapped})
+      check_error_text(e);
     // Case and a following word do not fool the rule: "bad port" is not "bad portion".
     CHECK(message(error(c, mutauth::testing::lower(name))).view() == mutauth::testing::lower(name));
   }
@@ -80,18 +81,22 @@ TEST_CASE("error texts: every errc has a short plain-ASCII name and a line that 
 
 TEST_CASE("error texts: the repetition check itself finds what it must", "[errors]") {
   // The text issue 16 quotes, as the CLI printed it before error_message.
-  CHECK_FALSE(repetition("single-label (NetBIOS-style) host name: single-label (NetBIOS-style) host "
-                         "name; a service host must be a fully qualified DNS name: 'srv01'")
-                  .empty());
+  CHECK_FALSE(
+      repetition("single-label (NetBIOS-style) host name: single-label (NetBIOS-style) host "
+                 "name; a service host must be a fully qualified DNS name: 'srv01'")
+          .empty());
   CHECK_FALSE(repetition("decryption failed: record: decryption failed").empty());
-  CHECK(repetition("name mismatch: the host certificate does not name host/a.example.test").empty());
-  CHECK(mutauth::testing::restates_name("encrypted private key not supported: encrypted private keys are not "
-                                        "supported", "encrypted private key not supported"));
-  CHECK(mutauth::testing::restates_name("wildcard in host name: wildcard '*' in host name; name one host",
-                                        "wildcard in host name"));
+  CHECK(
+      repetition("name mismatch: the host certificate does not name host/a.example.test").empty());
+  CHECK(mutauth::testing::restates_name(
+      "encrypted private key not supported: encrypted private keys are not "
+      "supported",
+      "encrypted private key not supported"));
+  CHECK(mutauth::testing::restates_name(
+      "wildcard in host name: wildcard '*' in host name; name one host", "wildcard in host name"));
   CHECK_FALSE(mutauth::testing::restates_name("bad port: port outside 1..65535: '0'", "bad port"));
-  CHECK_FALSE(mutauth::testing::restates_name("principal name has no host: no host after the service class",
-                                              "principal name has no host"));
+  CHECK_FALSE(mutauth::testing::restates_name(
+      "principal name has no host: no host after the service class", "principal name has no host"));
 }
 
 TEST_CASE("error texts: every name rule, reached through ServicePrincipal::parse", "[errors]") {
@@ -130,7 +135,8 @@ TEST_CASE("error texts: every name rule, reached through ServicePrincipal::parse
   auto single = ServicePrincipal::parse("host/srv01");
   REQUIRE_FALSE(single);
   CHECK(single.error_value().detail().find("docs/design.md section 3") != std::string_view::npos);
-  CHECK(message(single.error_value()).view().substr(0, 39) == "single-label (NetBIOS-style) host name;");
+  CHECK(message(single.error_value()).view().substr(0, 39) ==
+        "single-label (NetBIOS-style) host name;");
   // Bytes from the caller's input are escaped, and only they are.
   auto utf8 = ServicePrincipal::parse("host/b\xc3\xa4r.example.com");
   REQUIRE_FALSE(utf8);
@@ -179,6 +185,7 @@ TEST_CASE("error texts: the library's and the tool's string literals are plain A
   CHECK(files > 30);
   std::string where;
   for (const auto& o : offenders) where += "\n  " + o;
-  INFO("string literals with non-ASCII bytes (write 'section 9.4', not the section sign):" << where);
+  INFO(
+      "string literals with non-ASCII bytes (write 'section 9.4', not the section sign):" << where);
   CHECK(offenders.empty());
 }

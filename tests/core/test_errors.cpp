@@ -48,7 +48,8 @@ TEST_CASE("std::error_code interop", "[unit][error]") {
   CHECK(ec.message() == "clock skew too great");
 }
 
-TEST_CASE("error details are safe to log: bytes outside printable ASCII are escaped", "[unit][error]") {
+TEST_CASE("error details are safe to log: bytes outside printable ASCII are escaped",
+          "[unit][error]") {
   // A Kerberos ticket's server name or a certificate key id can carry any byte an attacker
   // chooses; it must not reach a log as a raw control character (fuzz finding, krb5_acceptor).
   error e(errc::malformed, std::string_view("fuzz/serv\0\x01\x86\n", 13));

@@ -22,7 +22,9 @@ std::vector<std::uint8_t> rec(record_type t, std::vector<std::uint8_t> body) {
 // The positive control of test_framing_only.cpp's check that framing.hpp alone does not
 // declare feed_record: with handshake.hpp included, ADL finds it.
 template <class T>
-concept has_feed_record = requires(T& t, const record& r) { feed_record(t, r); };
+concept has_feed_record = requires(T& t, const record& r) {
+  feed_record(t, r);
+};
 static_assert(has_feed_record<Acceptor<Scripted>>);
 static_assert(has_feed_record<RecordDecoder<>>);  // unconstrained: what the other TU refutes
 
@@ -46,8 +48,8 @@ struct Collected {
 };
 // Feeds `stream` in chunks of `chunk` bytes; collects every record.
 template <std::size_t N>
-result<void> feed_all(RecordDecoder<N>& d, const std::vector<std::uint8_t>& stream, std::size_t chunk,
-                      std::vector<Collected>& got) {
+result<void> feed_all(RecordDecoder<N>& d, const std::vector<std::uint8_t>& stream,
+                      std::size_t chunk, std::vector<Collected>& got) {
   std::size_t pos = 0;
   while (pos < stream.size()) {
     const std::size_t n = std::min(chunk, stream.size() - pos);
@@ -64,7 +66,8 @@ result<void> feed_all(RecordDecoder<N>& d, const std::vector<std::uint8_t>& stre
 }
 }  // namespace
 
-TEST_CASE("the decoder reassembles records arriving a byte at a time or many at once", "[unit][framing]") {
+TEST_CASE("the decoder reassembles records arriving a byte at a time or many at once",
+          "[unit][framing]") {
   std::vector<std::uint8_t> stream;
   std::vector<std::vector<std::uint8_t>> bodies;
   std::mt19937 rng(42);
@@ -90,7 +93,8 @@ TEST_CASE("the decoder reassembles records arriving a byte at a time or many at 
   }
 }
 
-TEST_CASE("application records are refused before a session exists, at the header", "[unit][framing]") {
+TEST_CASE("application records are refused before a session exists, at the header",
+          "[unit][framing]") {
   RecordDecoder<> d;
   auto stream = rec(record_type::application, {1, 2, 3});
   auto r = d.decode(bytes_view(stream.data(), 3));  // only the header
@@ -104,7 +108,8 @@ TEST_CASE("an established session opens the gate for application records", "[uni
   Scripted::InitiatorConfig ic{2};
   Scripted::AcceptorConfig ac{2};
   Initiator<Scripted> init(*ServicePrincipal::parse("host/server.example.test"), ic);
-  Acceptor<Scripted> acc(ac, +[](const Principal&) noexcept { return true; });
+  Acceptor<Scripted> acc(
+      ac, +[](const Principal&) noexcept { return true; });
   auto r1 = init.step();
   std::vector<std::uint8_t> t1(r1.token.begin(), r1.token.end());
   auto r2 = acc.step(t1);
@@ -122,11 +127,14 @@ TEST_CASE("an established session opens the gate for application records", "[uni
 }
 
 TEST_CASE("an application record fed to a handshake kills it", "[unit][framing]") {
-  Acceptor<Scripted> acc(Scripted::AcceptorConfig{}, +[](const Principal&) noexcept { return true; });
+  Acceptor<Scripted> acc(
+      Scripted::AcceptorConfig{}, +[](const Principal&) noexcept { return true; });
   std::uint8_t b = 1;
-  CHECK(feed_record(acc, record{record_type::application, {&b, 1}}).code == errc::app_data_before_auth);
+  CHECK(feed_record(acc, record{record_type::application, {&b, 1}}).code ==
+        errc::app_data_before_auth);
   CHECK(acc.is_failed());
-  Acceptor<Scripted> acc2(Scripted::AcceptorConfig{}, +[](const Principal&) noexcept { return true; });
+  Acceptor<Scripted> acc2(
+      Scripted::AcceptorConfig{}, +[](const Principal&) noexcept { return true; });
   CHECK(feed_record(acc2, record{record_type::alert, {&b, 1}}).code == errc::peer_alert);
 }
 
@@ -160,7 +168,8 @@ TEST_CASE("malformed framing is refused with its own error", "[unit][framing]") 
   }
 }
 
-TEST_CASE("after the handshake, a clear alert record is refused as a forgery (truncation)", "[unit][framing]") {
+TEST_CASE("after the handshake, a clear alert record is refused as a forgery (truncation)",
+          "[unit][framing]") {
   auto session = make_session();
   REQUIRE(session);
   for (std::uint8_t reason : {1, 2, 3, 4, 0, 0xFF}) {
@@ -219,7 +228,8 @@ TEST_CASE("after the handshake, a clear alert record is refused as a forgery (tr
 TEST_CASE("a clear alert record fed to a handshake maps its reason", "[unit][framing]") {
   Acceptor<Scripted> acc(Scripted::AcceptorConfig{}, testing::allow_all);
   const std::uint8_t unauthorized = 3;
-  CHECK(feed_record(acc, record{record_type::alert, {&unauthorized, 1}}).code == errc::unauthorized);
+  CHECK(feed_record(acc, record{record_type::alert, {&unauthorized, 1}}).code ==
+        errc::unauthorized);
   const Scripted::InitiatorConfig icfg{};
   Initiator<Scripted> init(*ServicePrincipal::parse("host/server.example.test"), icfg);
   (void)init.step();

@@ -15,13 +15,16 @@ namespace {
 // Found by ADL (record and RecordDecoder live in mutauth) if anything declared it; the positive
 // control is in test_framing.cpp, which includes handshake.hpp and asserts the opposite.
 template <class T>
-concept has_feed_record = requires(T& t, const record& r) { feed_record(t, r); };
+concept has_feed_record = requires(T& t, const record& r) {
+  feed_record(t, r);
+};
 }  // namespace
 
 static_assert(!has_feed_record<RecordDecoder<>>, "framing.hpp must not define feed_record");
 static_assert(!has_feed_record<record>, "framing.hpp must not define feed_record");
 
-TEST_CASE("framing.hpp alone: encode and decode a handshake and an alert record", "[unit][framing]") {
+TEST_CASE("framing.hpp alone: encode and decode a handshake and an alert record",
+          "[unit][framing]") {
   std::array<std::uint8_t, 32> wire{};
   const std::array<std::uint8_t, 3> body{1, 2, 3};
   auto n = encode_record(record_type::handshake, body, wire);

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "mutauth/handshake.hpp"
-#include "support/scripted_mechanism.hpp"
 #include "support/names.hpp"
+#include "support/scripted_mechanism.hpp"
 
 using namespace mutauth;
 using mutauth::testing::allow_all;
@@ -51,7 +51,8 @@ int run(Pair& p) {
 
 }  // namespace
 
-TEST_CASE("full scripted handshakes of 2..8 messages, then sealed data both ways", "[unit][handshake]") {
+TEST_CASE("full scripted handshakes of 2..8 messages, then sealed data both ways",
+          "[unit][handshake]") {
   for (std::uint8_t n = 2; n <= 8; n = static_cast<std::uint8_t>(n + 2)) {
     CAPTURE(n);
     Pair p({n}, {n});
@@ -97,7 +98,8 @@ TEST_CASE("full scripted handshakes of 2..8 messages, then sealed data both ways
   }
 }
 
-TEST_CASE("an odd message count would end on the initiator's token: the core refuses it", "[unit][handshake][admission]") {
+TEST_CASE("an odd message count would end on the initiator's token: the core refuses it",
+          "[unit][handshake][admission]") {
   for (std::uint8_t n = 3; n <= 7; n = static_cast<std::uint8_t>(n + 2)) {
     CAPTURE(n);
     Pair p({n}, {n});
@@ -109,7 +111,8 @@ TEST_CASE("an odd message count would end on the initiator's token: the core ref
   }
 }
 
-TEST_CASE("the client refuses a server that proves another name (G2 in the core)", "[unit][handshake]") {
+TEST_CASE("the client refuses a server that proves another name (G2 in the core)",
+          "[unit][handshake]") {
   Scripted::AcceptorConfig ac;
   ac.service_name = "host/evil.example.test";
   Pair p({}, ac);
@@ -120,7 +123,8 @@ TEST_CASE("the client refuses a server that proves another name (G2 in the core)
   CHECK(s.code() == errc::name_mismatch);
 }
 
-TEST_CASE("the acceptor asks its authorization policy and releases nothing on refusal", "[unit][handshake]") {
+TEST_CASE("the acceptor asks its authorization policy and releases nothing on refusal",
+          "[unit][handshake]") {
   SECTION("2 messages: the acceptor's final token is withheld") {
     Scripted::InitiatorConfig ic{2, "mallory", misbehave::none};
     Pair p(ic, {2}, allow_alice);
@@ -145,7 +149,10 @@ TEST_CASE("the acceptor asks its authorization policy and releases nothing on re
   }
   SECTION("a stateful policy object") {
     int calls = 0;
-    auto policy = [&calls](const Principal& who) { ++calls; return who.name.view() == "alice"; };
+    auto policy = [&calls](const Principal& who) {
+      ++calls;
+      return who.name.view() == "alice";
+    };
     Pair p({}, {}, Authorizer(policy));
     run(p);
     CHECK(calls == 1);
@@ -158,7 +165,8 @@ TEST_CASE("the acceptor asks its authorization policy and releases nothing on re
   }
 }
 
-TEST_CASE("application data in any handshake state kills the handshake (G1 on the wire)", "[unit][handshake]") {
+TEST_CASE("application data in any handshake state kills the handshake (G1 on the wire)",
+          "[unit][handshake]") {
   for (int stage = 0; stage < 3; ++stage) {
     CAPTURE(stage);
     Pair p({5}, {5});
@@ -265,7 +273,8 @@ TEST_CASE("finish() after finish() returns an error, not a second session", "[un
   CHECK(s2.code() == errc::handshake_not_finished);
 }
 
-TEST_CASE("a short output buffer reports the size it needs and changes nothing", "[unit][handshake]") {
+TEST_CASE("a short output buffer reports the size it needs and changes nothing",
+          "[unit][handshake]") {
   Pair p({}, {});
   std::array<std::uint8_t, 8> small{};
   step_result r = p.init.step({}, small);
@@ -327,7 +336,9 @@ TEST_CASE("session failures are sticky and wipe the keys, misuse is not", "[unit
 
 namespace {
 
-bool mentions(const error& e, std::string_view what) { return e.detail().find(what) != std::string_view::npos; }
+bool mentions(const error& e, std::string_view what) {
+  return e.detail().find(what) != std::string_view::npos;
+}
 
 // Brings a fresh pair to the point where both handshakes are done (not finished).
 void run_to_done(Pair& p) {
@@ -360,7 +371,8 @@ void check_dead_moved_from(Handshake& a) {
 
 }  // namespace
 
-TEST_CASE("the admission rule: an acceptor that completes without a token fails", "[unit][handshake][admission]") {
+TEST_CASE("the admission rule: an acceptor that completes without a token fails",
+          "[unit][handshake][admission]") {
   SECTION("the acceptor's mechanism skips its last (admission) token, 4 messages") {
     Scripted::AcceptorConfig ac{4, "host/server.example.test", misbehave::complete_silently};
     Pair p({4}, ac);
@@ -410,7 +422,8 @@ TEST_CASE("the admission rule: an acceptor that completes without a token fails"
   }
 }
 
-TEST_CASE("the admission rule: an initiator that completes while sending fails", "[unit][handshake][admission]") {
+TEST_CASE("the admission rule: an initiator that completes while sending fails",
+          "[unit][handshake][admission]") {
   Scripted::InitiatorConfig ic{4, "alice", misbehave::complete_while_sending};
   Pair p(ic, {4});
   step_result r = p.init.step();
@@ -511,7 +524,8 @@ TEST_CASE("a moved-from handshake is dead and never yields a Session", "[unit][h
   }
 }
 
-TEST_CASE("on_alert maps the peer's reason: unauthorized, or peer_alert naming the reason", "[unit][handshake][alert]") {
+TEST_CASE("on_alert maps the peer's reason: unauthorized, or peer_alert naming the reason",
+          "[unit][handshake][alert]") {
   struct Case {
     alert_reason why;
     errc code;
@@ -565,7 +579,8 @@ TEST_CASE("on_alert maps the peer's reason: unauthorized, or peer_alert naming t
     Pair p({4}, {4});
     (void)p.init.step();
     const std::uint8_t unauthorized = 3, aborted = 4;
-    CHECK(feed_record(p.init, record{record_type::alert, {&unauthorized, 1}}).code == errc::unauthorized);
+    CHECK(feed_record(p.init, record{record_type::alert, {&unauthorized, 1}}).code ==
+          errc::unauthorized);
     CHECK(feed_record(p.acc, record{record_type::alert, {&aborted, 1}}).code == errc::peer_alert);
     CHECK(mentions(p.acc.last_error(), "aborted"));
   }
@@ -573,9 +588,13 @@ TEST_CASE("on_alert maps the peer's reason: unauthorized, or peer_alert naming t
 
 // G1 as a property of the types: no way to seal or open through a handshake object.
 template <class H>
-concept can_seal = requires(H& h, bytes_view in, bytes_span out) { h.seal(in, out); };
+concept can_seal = requires(H& h, bytes_view in, bytes_span out) {
+  h.seal(in, out);
+};
 template <class H>
-concept can_open = requires(H& h, bytes_view in, bytes_span out) { h.open(in, out); };
+concept can_open = requires(H& h, bytes_view in, bytes_span out) {
+  h.open(in, out);
+};
 static_assert(!can_seal<Initiator<Scripted>> && !can_open<Initiator<Scripted>>);
 static_assert(!can_seal<Acceptor<Scripted>> && !can_open<Acceptor<Scripted>>);
 static_assert(can_seal<Session<Scripted>> && can_open<Session<Scripted>>);

@@ -23,7 +23,8 @@ constexpr bool constexpr_fixed_string_works() {
   if (s.append("toolong")) return false;  // 5 + 7 > 8
   return s == std::string_view("abc42") && s.size() == 5;
 }
-static_assert(constexpr_fixed_string_works(), "fixed_string must be usable in constant expressions");
+static_assert(constexpr_fixed_string_works(),
+              "fixed_string must be usable in constant expressions");
 static_assert(sizeof(fixed_string<255>) <= 257, "a 255-char fixed_string has a one-byte length");
 static_assert(std::is_trivially_copyable_v<fixed_string<63>>);
 

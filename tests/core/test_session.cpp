@@ -39,7 +39,8 @@ Sessions make_sessions() {
   const auto target = ServicePrincipal::parse("host/server.example.test");
   REQUIRE(target);
   static const Scripted::InitiatorConfig icfg{2, "alice", testing::misbehave::none};
-  static const Scripted::AcceptorConfig acfg{2, "host/server.example.test", testing::misbehave::none};
+  static const Scripted::AcceptorConfig acfg{2, "host/server.example.test",
+                                             testing::misbehave::none};
   Initiator<Scripted> init(*target, icfg);
   Acceptor<Scripted> acc(acfg, allow_all);
   step_result r = init.step();
@@ -108,7 +109,9 @@ bytes forge(std::uint64_t seq, const bytes& inner) {
   return rec;
 }
 
-bool mentions(const error& e, std::string_view what) { return e.detail().find(what) != std::string_view::npos; }
+bool mentions(const error& e, std::string_view what) {
+  return e.detail().find(what) != std::string_view::npos;
+}
 
 // A dead session refuses everything with `code`.
 void check_dead(S& s, errc code) {
@@ -128,7 +131,8 @@ void check_dead(S& s, errc code) {
 
 }  // namespace
 
-TEST_CASE("the scripted toy keys seal and open in place, and so does the Session", "[unit][session]") {
+TEST_CASE("the scripted toy keys seal and open in place, and so does the Session",
+          "[unit][session]") {
   // SessionKeysConcept: seal() and open() MUST work with in.data() == out.data().
   Scripted::SessionKeys tx(0x5A), rx(0x5A);
   const bytes msg = text("in place, please");
@@ -152,7 +156,11 @@ TEST_CASE("the scripted toy keys seal and open in place, and so does the Session
   auto sealed = c.seal(bytes_view(rec.data(), msg.size()), rec);
   REQUIRE(sealed);
   CHECK(*sealed == msg.size() + S::seal_overhead);
-  CHECK(forge(0, [&] { bytes i = msg; i.push_back(1); return i; }()) == rec);  // content | 0x01
+  CHECK(forge(0, [&] {
+          bytes i = msg;
+          i.push_back(1);
+          return i;
+        }()) == rec);  // content | 0x01
   auto opened = s.open(bytes_view(rec.data(), *sealed), rec);
   REQUIRE(opened);
   CHECK(opened->type == content_type::data);
@@ -162,7 +170,8 @@ TEST_CASE("the scripted toy keys seal and open in place, and so does the Session
   CHECK(S::open_overhead == Scripted::SessionKeys::seal_overhead);
 }
 
-TEST_CASE("a sealed close ends one direction, and a record after it is refused, stickily", "[unit][session][close]") {
+TEST_CASE("a sealed close ends one direction, and a record after it is refused, stickily",
+          "[unit][session][close]") {
   auto [c, s] = make_sessions();
   const bytes before = seal(c, text("last words"));
   const bytes fin = close(c);
@@ -285,7 +294,8 @@ TEST_CASE("a sealed alert ends the session for both sides", "[unit][session][ale
   }
 }
 
-TEST_CASE("a tampered or unknown content type kills the session, stickily", "[unit][session][tamper]") {
+TEST_CASE("a tampered or unknown content type kills the session, stickily",
+          "[unit][session][tamper]") {
   SECTION("a flipped type byte fails the integrity check") {
     auto [c, s] = make_sessions();
     bytes rec = seal(c, text("data"));
@@ -303,10 +313,8 @@ TEST_CASE("a tampered or unknown content type kills the session, stickily", "[un
     bytes inner;
   };
   const Bad bad[] = {
-      {"an unknown content type", {'h', 'i', 7}},
-      {"content type zero", {'h', 'i', 0}},
-      {"a close with content", {'x', 2}},
-      {"an empty alert", {3}},
+      {"an unknown content type", {'h', 'i', 7}}, {"content type zero", {'h', 'i', 0}},
+      {"a close with content", {'x', 2}},         {"an empty alert", {3}},
       {"an alert of two bytes", {4, 4, 3}},
   };
   for (const Bad& b : bad) {

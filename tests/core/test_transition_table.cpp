@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "mutauth/handshake.hpp"
-#include "support/scripted_mechanism.hpp"
 #include "support/names.hpp"
+#include "support/scripted_mechanism.hpp"
 
 using namespace mutauth;
 using mutauth::testing::allow_all;
@@ -148,8 +148,10 @@ TEST_CASE("application data and alerts fail in every state for both roles", "[un
     }
   }
   // Every state and event has a name (the diagnostics rely on it).
-  for (std::size_t i = 0; i < hs_state_count; ++i) CHECK(to_string(static_cast<hs_state>(i)) != "?");
-  for (std::size_t i = 0; i < hs_event_count; ++i) CHECK(to_string(static_cast<hs_event>(i)) != "?");
+  for (std::size_t i = 0; i < hs_state_count; ++i)
+    CHECK(to_string(static_cast<hs_state>(i)) != "?");
+  for (std::size_t i = 0; i < hs_event_count; ++i)
+    CHECK(to_string(static_cast<hs_event>(i)) != "?");
 }
 
 // on_alert() does not consult the table's rows (no state accepts an alert, G1): in every state,
@@ -176,7 +178,8 @@ void sweep_alerts(Make make) {
       if (s == hs_state::failed) {
         CHECK(r.code == before);  // sticky: the alert does not overwrite the first error
       } else {
-        CHECK(r.code == (why == alert_reason::unauthorized ? errc::unauthorized : errc::peer_alert));
+        CHECK(r.code ==
+              (why == alert_reason::unauthorized ? errc::unauthorized : errc::peer_alert));
       }
       CHECK(p.dispatch(hs_event::handshake_token, tok).code == r.code);
       CHECK_FALSE(std::move(p).finish());

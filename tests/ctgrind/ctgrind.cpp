@@ -146,7 +146,8 @@ int crypto_scalarmult_curve25519_base(unsigned char* q, const unsigned char* n) 
   return r;
 }
 
-int crypto_sign_ed25519_seed_keypair(unsigned char* pk, unsigned char* sk, const unsigned char* seed) {
+int crypto_sign_ed25519_seed_keypair(unsigned char* pk, unsigned char* sk,
+                                     const unsigned char* seed) {
   using fn = decltype(&crypto_sign_ed25519_seed_keypair);
   static const fn f = real<fn>("crypto_sign_ed25519_seed_keypair");
   int r = f(pk, sk, seed);
@@ -213,7 +214,8 @@ void check_tag_comparison() {
   nz::CipherState sender(key), receiver(key);
   static constexpr std::string_view msg = "a record under a secret key";
   std::array<std::uint8_t, msg.size() + nz::taglen> ct{};
-  auto n = sender.encrypt_with_ad({}, bytes_view(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), ct);
+  auto n = sender.encrypt_with_ad(
+      {}, bytes_view(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), ct);
   expect(n && *n == ct.size(), "CipherState encrypt");
   std::array<std::uint8_t, msg.size()> pt{};
   for (int tamper = 1; tamper >= 0; --tamper) {
@@ -221,7 +223,8 @@ void check_tag_comparison() {
     if (tamper) copy[copy.size() - 1] ^= 0x01;
     secret(copy.data() + msg.size(), nz::taglen);  // the tag, marked secret
     auto r = receiver.decrypt_with_ad({}, copy, pt);
-    expect(static_cast<bool>(r) == !tamper, tamper ? "tampered tag refused" : "genuine tag accepted");
+    expect(static_cast<bool>(r) == !tamper,
+           tamper ? "tampered tag refused" : "genuine tag accepted");
   }
 }
 
@@ -233,8 +236,10 @@ void check_handshake() {
   const ServicePrincipal target = *ServicePrincipal::parse("host/server.example.test");
   const std::array<pk::PinnedServer, 1> server_pins{{{target, server.public_key()}}};
   const std::array<pk::PinnedClient, 1> client_pins{{{"alice", client.public_key()}}};
-  const pk::InitiatorConfig icfg{.identity = {&client, "alice"}, .trust = {server_pins}, .channel_binding = {}};
-  const pk::AcceptorConfig acfg{.identity = {&server, {}}, .service = target, .trust = {client_pins}, .channel_binding = {}};
+  const pk::InitiatorConfig icfg{
+      .identity = {&client, "alice"}, .trust = {server_pins}, .channel_binding = {}};
+  const pk::AcceptorConfig acfg{
+      .identity = {&server, {}}, .service = target, .trust = {client_pins}, .channel_binding = {}};
   auto i = std::make_unique<Initiator<pk::PublicKey>>(target, icfg);
   auto a = std::make_unique<Acceptor<pk::PublicKey>>(acfg, allow_alice);
 
@@ -260,10 +265,12 @@ void check_handshake() {
   for (int k = 0; k < 3; ++k) {
     static constexpr std::string_view msg = "record";
     std::array<std::uint8_t, msg.size() + Session<pk::PublicKey>::seal_overhead> rec{};
-    auto n = cs->seal(bytes_view(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), rec);
+    auto n =
+        cs->seal(bytes_view(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()), rec);
     expect(static_cast<bool>(n), "seal");
     std::array<std::uint8_t, msg.size() + Session<pk::PublicKey>::seal_overhead -
-                                 Session<pk::PublicKey>::open_overhead> out{};
+                                 Session<pk::PublicKey>::open_overhead>
+        out{};
     auto m = ss->open(wire(bytes_view(rec.data(), n ? *n : 0)), out);
     expect(m && m->type == content_type::data && m->size == msg.size() &&
                std::memcmp(out.data(), msg.data(), msg.size()) == 0,
@@ -283,7 +290,8 @@ void check_handshake() {
 // The negative control: an early-exit comparison, the textbook timing leak. Valgrind must
 // report a conditional jump on uninitialised values in this function (CTest checks its name).
 __attribute__((noinline)) bool ctgrind_negative_control_branch(const std::uint8_t* a,
-                                                               const std::uint8_t* b, std::size_t n) {
+                                                               const std::uint8_t* b,
+                                                               std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
     if (a[i] != b[i]) return false;
   return true;
@@ -305,13 +313,15 @@ int main(int argc, char** argv) {
     secret(b.data(), b.size());
     bool eq = ctgrind_negative_control_branch(a.data(), b.data(), a.size());
     declassify(eq);
-    std::printf("ctgrind_check: negative control ran (equal: %d); valgrind must have flagged it\n", eq);
+    std::printf("ctgrind_check: negative control ran (equal: %d); valgrind must have flagged it\n",
+                eq);
     return 0;
   }
   check_key_comparison();
   check_tag_comparison();
   check_handshake();
   if (g_failures != 0) return 1;
-  std::puts("ctgrind_check: all checks ran; valgrind decides whether secrets stayed out of branches");
+  std::puts(
+      "ctgrind_check: all checks ran; valgrind decides whether secrets stayed out of branches");
   return 0;
 }

@@ -19,16 +19,16 @@
 #include "mutauth/connection.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/krb5/krb5.hpp"
-#include "support/names.hpp"
 #include "support/hex.hpp"
+#include "support/names.hpp"
 
 using namespace mutauth;
-using mutauth::testing::hex;
-using mutauth::testing::unhex;
 using mutauth::testing::allow_all;
-using mutauth::testing::spn;
 using mutauth::testing::Child;
+using mutauth::testing::hex;
 using mutauth::testing::Realms;
+using mutauth::testing::spn;
+using mutauth::testing::unhex;
 using K = mutauth::krb5::Kerberos;
 using bytes = std::vector<std::uint8_t>;
 
@@ -120,7 +120,8 @@ bytes seal(Session<K>& s, std::string_view msg) {
 
 // Opens one record into `plain` (resized to the data it carried; empty for close and alert).
 result<received> open(Session<K>& s, const bytes& rec, bytes& plain) {
-  plain.assign(rec.size() >= Session<K>::open_overhead ? rec.size() - Session<K>::open_overhead : 0, 0);
+  plain.assign(rec.size() >= Session<K>::open_overhead ? rec.size() - Session<K>::open_overhead : 0,
+               0);
   auto n = s.open(rec, plain);
   if (n) plain.resize(n->size);
   return n;
@@ -274,7 +275,8 @@ TEST_CASE("krb5: replayed, reordered and tampered records kill the session", "[k
   }
 }
 
-TEST_CASE("krb5: a sealed close ends one direction and a record after it is refused", "[kerberos]") {
+TEST_CASE("krb5: a sealed close ends one direction and a record after it is refused",
+          "[kerberos]") {
   Realms realm;
   const K::InitiatorConfig icfg{};
   const K::AcceptorConfig acfg{server()};
@@ -373,8 +375,9 @@ TEST_CASE("krb5: a sealed alert ends the session on both sides", "[kerberos]") {
   CHECK(c.channel_binding().empty());
 }
 
-TEST_CASE("krb5: exporter with a context: both sides agree, the context matters, empty = label only",
-          "[kerberos]") {
+TEST_CASE(
+    "krb5: exporter with a context: both sides agree, the context matters, empty = label only",
+    "[kerberos]") {
   Realms realm;
   const K::InitiatorConfig icfg{};
   const K::AcceptorConfig acfg{server()};
@@ -503,8 +506,9 @@ TEST_CASE("krb5: the authorization policy refuses before the AP-REP leaves", "[k
   std::printf("[error] acceptor: %s\n", text_of(a.last_error()).c_str());
 }
 
-TEST_CASE("krb5: a refused client: no AP-REP, the unauthorized alert fails the initiator, no session",
-          "[kerberos]") {
+TEST_CASE(
+    "krb5: a refused client: no AP-REP, the unauthorized alert fails the initiator, no session",
+    "[kerberos]") {
   Realms realm;
   const K::InitiatorConfig icfg{};
   const K::AcceptorConfig acfg{server()};
@@ -595,7 +599,8 @@ TEST_CASE("krb5: stale keytab (service re-keyed after the keytab was written)", 
   const K::AcceptorConfig acfg{server(), old_kt};
   auto f = fails(server(), icfg, acfg);
   CHECK(f.code == errc::stale_keytab);
-  CHECK(f.text.find("kvno 3 not found in keytab; keytab is likely out of date") != std::string::npos);
+  CHECK(f.text.find("kvno 3 not found in keytab; keytab is likely out of date") !=
+        std::string::npos);
   CHECK(f.text.rfind("gss_accept_sec_context: ", 0) == 0);
 }
 
@@ -647,7 +652,9 @@ TEST_CASE("krb5: KDC unreachable", "[kerberos]") {
   const K::AcceptorConfig acfg{server()};
   const auto t0 = std::chrono::steady_clock::now();
   auto f = fails(server(), icfg, acfg);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   CHECK(f.code == errc::kdc_unreachable);
   CHECK(f.text.find("Cannot contact any KDC for realm 'EXAMPLE.TEST'") != std::string::npos);
   CHECK(ms < 5000);
@@ -896,14 +903,17 @@ TEST_CASE("krb5: interop with python3-gssapi as acceptor", "[kerberos]") {
   expect_close_and_exporter(peer, *s);
 }
 
-TEST_CASE("krb5: an enctype with a larger wrap overhead (aes256-sha384) keeps the seal/open contract",
-          "[kerberos]") {
+TEST_CASE(
+    "krb5: an enctype with a larger wrap overhead (aes256-sha384) keeps the seal/open contract",
+    "[kerberos]") {
   Realms realm;
   const std::string e = "-e aes256-cts-hmac-sha384-192:normal";
   realm.kadmin("EXAMPLE.TEST", "addprinc -randkey " + e + " host/sha2.example.test");
-  realm.kadmin("EXAMPLE.TEST", "ktadd -k " + realm.path("sha2.keytab") + " " + e + " host/sha2.example.test");
+  realm.kadmin("EXAMPLE.TEST",
+               "ktadd -k " + realm.path("sha2.keytab") + " " + e + " host/sha2.example.test");
   // The ticket session key enctype follows the service's session_enctypes attribute.
-  realm.kadmin("EXAMPLE.TEST", "setstr host/sha2.example.test session_enctypes aes256-cts-hmac-sha384-192");
+  realm.kadmin("EXAMPLE.TEST",
+               "setstr host/sha2.example.test session_enctypes aes256-cts-hmac-sha384-192");
   // The GSS context keys with the acceptor subkey, whose enctype the acceptor picks from the
   // client's preference list (RFC 4537): a client that prefers aes-sha2.
   auto conf = testing::read_file(realm.env("KRB5_CONFIG"));
@@ -959,7 +969,8 @@ TEST_CASE("krb5: a server's handshakes can share one acceptor credential", "[ker
 
 namespace {
 struct KConnEnd {
-  std::unique_ptr<Connection<K>> conn;  // ~192 KiB of inline buffers (64 KiB tokens): not on the stack
+  std::unique_ptr<Connection<K>>
+      conn;  // ~192 KiB of inline buffers (64 KiB tokens): not on the stack
   bytes data;
   int established = 0, peer_closed = 0;
 };
@@ -970,9 +981,11 @@ void kdeliver(KConnEnd& from, KConnEnd& to, std::size_t chunk) {
   from.conn->consume_output(p.size());
   for (std::size_t off = 0; off < wire.size() && !to.conn->failed();) {
     auto n = to.conn->receive(bytes_view(wire.data() + off, std::min(chunk, wire.size() - off)));
-    for (auto ev = to.conn->next_event(); ev.kind != connection_event::none; ev = to.conn->next_event()) {
+    for (auto ev = to.conn->next_event(); ev.kind != connection_event::none;
+         ev = to.conn->next_event()) {
       if (ev.kind == connection_event::established) ++to.established;
-      if (ev.kind == connection_event::data) to.data.insert(to.data.end(), ev.data.begin(), ev.data.end());
+      if (ev.kind == connection_event::data)
+        to.data.insert(to.data.end(), ev.data.begin(), ev.data.end());
       if (ev.kind == connection_event::peer_closed) ++to.peer_closed;
     }
     INFO((n ? std::string() : text_of(n.error_value())));
@@ -1065,7 +1078,8 @@ TEST_CASE("krb5: channel bindings on both sides: accepted, and the acceptor repo
   CHECK(open_data(srv, seal(client, "bound")) == "bound");
 }
 
-TEST_CASE("krb5: an acceptor with channel bindings refuses a client that bound none", "[kerberos]") {
+TEST_CASE("krb5: an acceptor with channel bindings refuses a client that bound none",
+          "[kerberos]") {
   Realms realm;
   const bytes cb = cb_bytes("tls-server-end-point hash");
   const K::InitiatorConfig icfg{};
@@ -1079,7 +1093,8 @@ TEST_CASE("krb5: an acceptor with channel bindings refuses a client that bound n
   CHECK_FALSE(i.is_done());
   CHECK(a.last_error().code() == errc::decrypt_failed);
   CHECK(text_of(a.last_error()).find("channel bindings missing") != std::string::npos);
-  CHECK(std::string(a.last_error().hint()).find("InitiatorConfig::channel_binding") != std::string::npos);
+  CHECK(std::string(a.last_error().hint()).find("InitiatorConfig::channel_binding") !=
+        std::string::npos);
   // No AP-REP left the acceptor: the client never got the server's proof.
   CHECK(x.tokens.size() == 1);
   std::printf("[error] acceptor: %s\n", text_of(a.last_error()).c_str());
@@ -1135,25 +1150,29 @@ result<void> anonymity_of(const std::string& text, gss_OID type, OM_uint32 flags
 }
 }  // namespace
 
-TEST_CASE("krb5: anonymous clients are refused (ANON flag, anonymous name type, WELLKNOWN/ANONYMOUS)",
-          "[kerberos]") {
+TEST_CASE(
+    "krb5: anonymous clients are refused (ANON flag, anonymous name type, WELLKNOWN/ANONYMOUS)",
+    "[kerberos]") {
   // Anonymous PKINIT needs a KDC with PKINIT keys, which the fixture does not set up: the check
   // is exercised on real GSS names and flags instead of a full anonymous exchange.
   using krb5::detail::is_anonymous_name;
   const auto named = anonymity_of("alice@EXAMPLE.TEST", GSS_KRB5_NT_PRINCIPAL_NAME, 0);
   CHECK(named);
   // GSS_C_ANON_FLAG in ret_flags alone refuses, whatever the name.
-  const auto flagged = anonymity_of("alice@EXAMPLE.TEST", GSS_KRB5_NT_PRINCIPAL_NAME, GSS_C_ANON_FLAG);
+  const auto flagged =
+      anonymity_of("alice@EXAMPLE.TEST", GSS_KRB5_NT_PRINCIPAL_NAME, GSS_C_ANON_FLAG);
   REQUIRE_FALSE(flagged);
   CHECK(flagged.code() == errc::unauthorized);
   CHECK(std::string(flagged.error_value().detail()).find("GSS_C_ANON_FLAG") != std::string::npos);
   // RFC 6112 §3: the fully anonymous principal, and realm-preserving anonymity.
-  for (const char* anon : {"WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS", "WELLKNOWN/ANONYMOUS@EXAMPLE.TEST"}) {
+  for (const char* anon :
+       {"WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS", "WELLKNOWN/ANONYMOUS@EXAMPLE.TEST"}) {
     INFO(anon);
     const auto r = anonymity_of(anon, GSS_KRB5_NT_PRINCIPAL_NAME, 0);
     REQUIRE_FALSE(r);
     CHECK(r.code() == errc::unauthorized);
-    CHECK(std::string(r.error_value().detail()).find("anonymous client refused") != std::string::npos);
+    CHECK(std::string(r.error_value().detail()).find("anonymous client refused") !=
+          std::string::npos);
   }
   // The GSS anonymous name type (what MIT's gss_display_name reports for the anonymous principal).
   const auto typed = anonymity_of("WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS", GSS_C_NT_ANONYMOUS, 0);
@@ -1200,7 +1219,8 @@ TEST_CASE("krb5: [domain_realm] lookup follows krb5.conf only, most specific ent
   const auto moved = check_mapped_realm("host/server.example.test@OTHER.TEST", "EXAMPLE.TEST");
   REQUIRE_FALSE(moved);
   CHECK(moved.code() == errc::target_rewritten);
-  CHECK(std::string(moved.error_value().detail()).find("maps its host to 'EXAMPLE.TEST'") != std::string::npos);
+  CHECK(std::string(moved.error_value().detail()).find("maps its host to 'EXAMPLE.TEST'") !=
+        std::string::npos);
   CHECK_FALSE(check_mapped_realm("host/server.example.test", "EXAMPLE.TEST"));
 }
 
@@ -1267,7 +1287,8 @@ TEST_CASE("krb5: a realm-less target without a [domain_realm] mapping shows the 
   auto c = std::move(i).finish();
   REQUIRE(c);
   std::printf("[referral] client proved peer %s (realm '%s')\n",
-              std::string(c->peer().name.view()).c_str(), std::string(c->peer().realm.view()).c_str());
+              std::string(c->peer().name.view()).c_str(),
+              std::string(c->peer().realm.view()).c_str());
   // MIT's inquired target shows the referral realm (empty); the realm comes from the ticket.
   CHECK(c->peer().realm.view() == "EXAMPLE.TEST");
   CHECK(c->peer().name.view() == "host/server.example.test@EXAMPLE.TEST");

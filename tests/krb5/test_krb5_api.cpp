@@ -88,7 +88,8 @@ TEST_CASE("krb5: the Authorizer takes functions, pointers, lambdas and functors,
   REQUIRE(seen.size() == 1);
   CHECK(seen[0] == "alice@EXAMPLE.TEST");
 
-  const Outcome refused = run([](const Principal& who) { return who.name.view() == "bob@EXAMPLE.TEST"; });
+  const Outcome refused =
+      run([](const Principal& who) { return who.name.view() == "bob@EXAMPLE.TEST"; });
   CHECK(refused.reply.st == status::failed);
   CHECK(refused.reply.code == errc::unauthorized);
   CHECK(refused.reply.token.empty());

@@ -70,7 +70,8 @@ bytes grown(const bytes& tok, std::size_t size) {
   const std::size_t content_len = size - 4;  // 0x60 0x82 hi lo
   REQUIRE(content_len <= 0xFFFF);
   content.resize(content_len, 0x00);
-  bytes out{0x60, 0x82, static_cast<std::uint8_t>(content_len >> 8), static_cast<std::uint8_t>(content_len)};
+  bytes out{0x60, 0x82, static_cast<std::uint8_t>(content_len >> 8),
+            static_cast<std::uint8_t>(content_len)};
   out.insert(out.end(), content.begin(), content.end());
   REQUIRE(out.size() == size);
   return out;
@@ -109,8 +110,9 @@ std::string describe(const Verdict& v) {
 
 }  // namespace
 
-TEST_CASE("krb5: a 48000+ byte handshake record reaches gss_accept_sec_context, not a framing limit",
-          "[kerberos]") {
+TEST_CASE(
+    "krb5: a 48000+ byte handshake record reaches gss_accept_sec_context, not a framing limit",
+    "[kerberos]") {
   Realms realm;
   for (const std::size_t size : {std::size_t{48000}, std::size_t{60000}, std::size_t{0xFFFF}}) {
     for (const std::size_t chunk : {std::size_t{1} << 20, std::size_t{1000}}) {
@@ -146,8 +148,7 @@ TEST_CASE("krb5: a 48000+ byte handshake record reaches gss_accept_sec_context, 
   CHECK(std::string(bad.err.detail()).rfind("gss_accept_sec_context", 0) == 0);
 }
 
-TEST_CASE("krb5: the decoder takes a 65535-byte handshake body",
-          "[kerberos]") {
+TEST_CASE("krb5: the decoder takes a 65535-byte handshake body", "[kerberos]") {
   STATIC_REQUIRE(K::max_token_size == 0xFFFF);
   STATIC_REQUIRE(Connection<K>::max_handshake_body == 0xFFFF);
   STATIC_REQUIRE(Connection<K>::max_record_body == 0xFFFF);
@@ -164,7 +165,8 @@ TEST_CASE("krb5: the decoder takes a 65535-byte handshake body",
     auto d2 = std::make_unique<RecordDecoder<Connection<K>::max_record_body>>();
     std::size_t off = 0, got = 0;
     while (off < wire.size()) {
-      auto p = d2->decode(bytes_view(wire.data() + off, std::min<std::size_t>(4096, wire.size() - off)));
+      auto p =
+          d2->decode(bytes_view(wire.data() + off, std::min<std::size_t>(4096, wire.size() - off)));
       REQUIRE(p);
       off += p->consumed;
       if (p->has_record) got = p->rec.body.size();
@@ -186,8 +188,8 @@ TEST_CASE("krb5: the CLI server takes a 48000-byte AP-REQ record over 127.0.0.1"
     port = ct::free_port();
     auto p = std::make_unique<ct::Proc>(std::vector<std::string>{
         MUTAUTH_CLI, "listen", "127.0.0.1:" + std::to_string(port), "--mech", "krb5", "--service",
-        "host/server.example.test", "--keytab", realm.path("service.keytab"), "--allow", "alice@EXAMPLE.TEST",
-        "--handshake-timeout", "10"});
+        "host/server.example.test", "--keytab", realm.path("service.keytab"), "--allow",
+        "alice@EXAMPLE.TEST", "--handshake-timeout", "10"});
     if (p->wait_for_err("mutauth: listening on ", 10)) srv = std::move(p);
   }
   REQUIRE(srv);

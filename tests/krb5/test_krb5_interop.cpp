@@ -76,7 +76,8 @@ TEST_CASE("krb5 interop: python3-gssapi initiator with channel bindings against 
     bytes out(rec.size());
     auto got = s->open(rec, out);
     REQUIRE(got);
-    CHECK(std::string(out.begin(), out.begin() + static_cast<long>(got->size)) == "ping from python-gssapi");
+    CHECK(std::string(out.begin(), out.begin() + static_cast<long>(got->size)) ==
+          "ping from python-gssapi");
   }
   SECTION("other bytes: refused, channel bindings differ") {
     Child peer = python("initiate", exporter_like(8));

@@ -76,7 +76,8 @@ struct Keys {
     for (const char* n : {"server", "alice"})
       sh("ssh-keygen -q -t ed25519 -N '' -C " + std::string(n) + " -f " + shell_quote(dir.file(n)));
     std::ofstream(dir.file("known_hosts")) << spn << " " << key_of(dir.file("server.pub")) << "\n";
-    std::ofstream(dir.file("authorized_keys")) << "principals=\"alice\" " << key_of(dir.file("alice.pub")) << "\n";
+    std::ofstream(dir.file("authorized_keys"))
+        << "principals=\"alice\" " << key_of(dir.file("alice.pub")) << "\n";
     auto k = pk::load_private_key_file(dir.file("alice").c_str());
     REQUIRE(k);
     alice.emplace(std::move(*k));
@@ -98,10 +99,22 @@ Server start_server(const Keys& k, const std::vector<std::string>& extra) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     Server s;
     s.port = free_port();
-    std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" >/dev/null", cli, "listen",
-                                     "127.0.0.1:" + std::to_string(s.port), "--service", spn, "--identity",
-                                     k.file("server"), "--trust", k.file("authorized_keys"), "--allow", "alice",
-                                     "--echo", "--quiet"};
+    std::vector<std::string> argv = {"/bin/sh",
+                                     "-c",
+                                     "exec \"$0\" \"$@\" >/dev/null",
+                                     cli,
+                                     "listen",
+                                     "127.0.0.1:" + std::to_string(s.port),
+                                     "--service",
+                                     spn,
+                                     "--identity",
+                                     k.file("server"),
+                                     "--trust",
+                                     k.file("authorized_keys"),
+                                     "--allow",
+                                     "alice",
+                                     "--echo",
+                                     "--quiet"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     s.proc = std::make_unique<Proc>(argv);
     // --quiet drops the "listening" line: wait until the port answers instead.
@@ -136,14 +149,15 @@ Usage usage_of(pid_t pid) {
 /// Samples a process's usage every 20 ms and keeps the peaks.
 class Sampler {
  public:
-  explicit Sampler(pid_t pid) : pid_(pid), t_([this] {
-      while (!stop_) {
-        const Usage u = usage_of(pid_);
-        peak_rss_ = std::max<long>(peak_rss_, u.rss_kib);
-        peak_threads_ = std::max<long>(peak_threads_, u.threads);
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    }) {}
+  explicit Sampler(pid_t pid)
+      : pid_(pid), t_([this] {
+          while (!stop_) {
+            const Usage u = usage_of(pid_);
+            peak_rss_ = std::max<long>(peak_rss_, u.rss_kib);
+            peak_threads_ = std::max<long>(peak_threads_, u.threads);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          }
+        }) {}
   ~Sampler() { finish(); }
   void finish() {
     stop_ = true;
@@ -228,7 +242,8 @@ struct Flood {
 
 void flood(Flood& f, int port, int count, int sources) {
   for (int i = 0; i < count; ++i) {
-    const std::string from = sources == 1 ? "127.0.0.2" : "127.0.0." + std::to_string(10 + i % sources);
+    const std::string from =
+        sources == 1 ? "127.0.0.2" : "127.0.0." + std::to_string(10 + i % sources);
     const int fd = connect_from(from, port);
     REQUIRE(fd >= 0);
     f.fds.push_back(fd);
@@ -262,11 +277,11 @@ class EchoClient {
   EchoClient(const Keys& k, int port, bytes payload, std::string from = "127.0.0.1")
       : k_(k), port_(port), payload_(std::move(payload)), from_(std::move(from)) {}
 
-  bool hold = false;         // authenticate, but send nothing until released
+  bool hold = false;  // authenticate, but send nothing until released
   int attempts = 0;
   bool ok = false, done = false;
   std::string why;
-  double handshake_ms = 0;   // connect() to the established event, of the attempt that got through
+  double handshake_ms = 0;  // connect() to the established event, of the attempt that got through
 
   int fd() const { return fd_.fd; }
   bool established() const { return established_; }
@@ -305,12 +320,14 @@ class EchoClient {
     const ssize_t r = ::recv(fd_.fd, buf, sizeof buf, 0);
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (r <= 0) {
-      if (conn_->receive_eof() && peer_closed_) return finish(echoed_ == payload_.size(), "incomplete echo");
+      if (conn_->receive_eof() && peer_closed_)
+        return finish(echoed_ == payload_.size(), "incomplete echo");
       return failed_now();
     }
     bytes_view in(buf, static_cast<std::size_t>(r));
     for (;;) {
-      for (auto ev = conn_->next_event(); ev.kind != connection_event::none; ev = conn_->next_event()) {
+      for (auto ev = conn_->next_event(); ev.kind != connection_event::none;
+           ev = conn_->next_event()) {
         switch (ev.kind) {
           case connection_event::established:
             established_ = true;
@@ -318,7 +335,8 @@ class EchoClient {
             break;
           case connection_event::data:
             if (echoed_ + ev.data.size() > payload_.size() ||
-                !std::equal(ev.data.begin(), ev.data.end(), payload_.begin() + static_cast<std::ptrdiff_t>(echoed_)))
+                !std::equal(ev.data.begin(), ev.data.end(),
+                            payload_.begin() + static_cast<std::ptrdiff_t>(echoed_)))
               return finish(false, "the echo differs from what this client sent");
             echoed_ += ev.data.size();
             break;
@@ -339,7 +357,8 @@ class EchoClient {
         }
       }
     }
-    if (peer_closed_ && closed_ && !conn_->wants_write()) finish(echoed_ == payload_.size(), "incomplete echo");
+    if (peer_closed_ && closed_ && !conn_->wants_write())
+      finish(echoed_ == payload_.size(), "incomplete echo");
   }
 
  private:
@@ -366,7 +385,8 @@ class EchoClient {
   }
   void failed_now() {
     const auto& err = conn_->last_error();
-    const bool busy = err.code() == errc::peer_alert && err.detail().find("busy") != std::string_view::npos;
+    const bool busy =
+        err.code() == errc::peer_alert && err.detail().find("busy") != std::string_view::npos;
     if (busy && attempts < 200) {
       fd_ = Fd();
       retry_at_ = steady::now() + std::chrono::milliseconds(5 + attempts % 20);
@@ -434,28 +454,34 @@ void drive(std::vector<std::unique_ptr<EchoClient>>& cs, double timeout,
 std::vector<std::unique_ptr<EchoClient>> legitimate_clients(const Keys& k, int port, int n) {
   std::vector<std::unique_ptr<EchoClient>> cs;
   for (int i = 0; i < n; ++i)
-    cs.push_back(std::make_unique<EchoClient>(k, port, random_bytes(payload_size, 1000 + static_cast<std::uint64_t>(i))));
+    cs.push_back(std::make_unique<EchoClient>(
+        k, port, random_bytes(payload_size, 1000 + static_cast<std::uint64_t>(i))));
   drive(cs, 60);
   return cs;
 }
 
-void check_legitimate(const std::string& name, const std::vector<std::unique_ptr<EchoClient>>& r, double seconds) {
+void check_legitimate(const std::string& name, const std::vector<std::unique_ptr<EchoClient>>& r,
+                      double seconds) {
   Stats hs;
   int retries = 0;
   for (std::size_t i = 0; i < r.size(); ++i) {
-    INFO(name << ": client " << i << ": " << r[i]->why << " after " << r[i]->attempts << " attempt(s)");
+    INFO(name << ": client " << i << ": " << r[i]->why << " after " << r[i]->attempts
+              << " attempt(s)");
     CHECK(r[i]->ok);
     CHECK(r[i]->handshake_ms < handshake_bound_ms);
     hs.v.push_back(r[i]->handshake_ms);
     retries += r[i]->attempts - 1;
   }
-  std::printf("%s: %zu clients x %zu bytes echoed in %.2f s; handshake ms p50 %.2f p99 %.2f max %.2f; "
-              "busy retries %d\n",
-              name.c_str(), r.size(), payload_size, seconds, hs.pct(0.5), hs.pct(0.99), hs.pct(1.0), retries);
+  std::printf(
+      "%s: %zu clients x %zu bytes echoed in %.2f s; handshake ms p50 %.2f p99 %.2f max %.2f; "
+      "busy retries %d\n",
+      name.c_str(), r.size(), payload_size, seconds, hs.pct(0.5), hs.pct(0.99), hs.pct(1.0),
+      retries);
 }
 
 void check_usage(const std::string& name, const Sampler& s) {
-  std::printf("%s: server peak RSS %ld KiB, peak threads %ld\n", name.c_str(), s.rss(), s.threads());
+  std::printf("%s: server peak RSS %ld KiB, peak threads %ld\n", name.c_str(), s.rss(),
+              s.threads());
   if (!sanitized) CHECK(s.rss() < rss_bound_kib);
   CHECK(s.threads() < threads_bound);
   CHECK(s.rss() > 0);
@@ -463,19 +489,22 @@ void check_usage(const std::string& name, const Sampler& s) {
 
 }  // namespace
 
-TEST_CASE("load: 1,000 idle connections from 127.0.0.2 while 50 clients from 127.0.0.1 echo their data", "[load]") {
+TEST_CASE(
+    "load: 1,000 idle connections from 127.0.0.2 while 50 clients from 127.0.0.1 echo their data",
+    "[load]") {
   raise_nofile();
   Keys k;
   // 50 clients at once from one address need a per-source limit of 50; the flood from
   // 127.0.0.2 gets the same limit, and the total stays under --max-startups' start.
-  Server s = start_server(k, {"--preauth-timeout", "20", "--max-preauth-per-source", "50", "--max-startups",
-                              "110:30:1000"});
+  Server s = start_server(k, {"--preauth-timeout", "20", "--max-preauth-per-source", "50",
+                              "--max-startups", "110:30:1000"});
   Sampler sampler(s.proc->pid());
   const auto t0 = steady::now();
   Flood f;
   flood(f, s.port, 1000, 1);
   const std::size_t busy = f.busy(10, 950);
-  std::printf("one-source flood: %zu of 1000 idle connections refused busy in %.2f s\n", busy, seconds_since(t0));
+  std::printf("one-source flood: %zu of 1000 idle connections refused busy in %.2f s\n", busy,
+              seconds_since(t0));
   CHECK(busy == 950);  // all but the per-source limit's 50
   const auto t1 = steady::now();
   const auto r = legitimate_clients(k, s.port, 50);
@@ -487,7 +516,8 @@ TEST_CASE("load: 1,000 idle connections from 127.0.0.2 while 50 clients from 127
   CHECK(s.proc->stop() == 0);
 }
 
-TEST_CASE("load: 1,000 idle connections from 100 addresses (random early drop), sessions survive", "[load]") {
+TEST_CASE("load: 1,000 idle connections from 100 addresses (random early drop), sessions survive",
+          "[load]") {
   raise_nofile();
   Keys k;
   Server s = start_server(k, {"--preauth-timeout", "20", "--idle-timeout", "60"});
@@ -497,7 +527,8 @@ TEST_CASE("load: 1,000 idle connections from 100 addresses (random early drop), 
   // would have had them dropped.
   std::vector<std::unique_ptr<EchoClient>> held;
   for (int i = 0; i < 10; ++i) {
-    held.push_back(std::make_unique<EchoClient>(k, s.port, random_bytes(64 * 1024, 77 + static_cast<std::uint64_t>(i))));
+    held.push_back(std::make_unique<EchoClient>(
+        k, s.port, random_bytes(64 * 1024, 77 + static_cast<std::uint64_t>(i))));
     held.back()->hold = true;
   }
   drive(held, 10, [&] {
@@ -510,8 +541,9 @@ TEST_CASE("load: 1,000 idle connections from 100 addresses (random early drop), 
   Flood f;
   flood(f, s.port, 1000, 100);
   const std::size_t busy = f.busy(3, 1000);
-  std::printf("100-source flood: %zu of 1000 idle connections refused busy (random early drop) in %.2f s\n", busy,
-              seconds_since(t0));
+  std::printf(
+      "100-source flood: %zu of 1000 idle connections refused busy (random early drop) in %.2f s\n",
+      busy, seconds_since(t0));
   // Beyond 100 unauthenticated connections some are dropped, at random: neither none nor all.
   CHECK(busy > 0);
   CHECK(busy < 900);
@@ -549,9 +581,11 @@ TEST_CASE("load: sequential handshakes, none fails", "[load]") {
     hs.v.push_back(one[0]->handshake_ms);
   }
   const double secs = seconds_since(t0);
-  std::printf("sequential: %d handshakes in %.2f s (%.0f/s), %d failures; handshake ms p50 %.2f p99 %.2f max %.2f\n",
-              sequential_handshakes, secs, sequential_handshakes / secs, failures, hs.pct(0.5), hs.pct(0.99),
-              hs.pct(1.0));
+  std::printf(
+      "sequential: %d handshakes in %.2f s (%.0f/s), %d failures; handshake ms p50 %.2f p99 %.2f "
+      "max %.2f\n",
+      sequential_handshakes, secs, sequential_handshakes / secs, failures, hs.pct(0.5),
+      hs.pct(0.99), hs.pct(1.0));
   INFO("first failure: " << first_failure);
   CHECK(failures == 0);
   sampler.finish();
@@ -605,7 +639,8 @@ TEST_CASE("load: slow-loris peers are cut at --preauth-timeout and do not hurt o
     ::close(loris[i]);
   }
   std::printf("slow-loris: 8 peers cut at %.2f..%.2f s (--preauth-timeout 2)\n",
-              *std::min_element(cut_at.begin(), cut_at.end()), *std::max_element(cut_at.begin(), cut_at.end()));
+              *std::min_element(cut_at.begin(), cut_at.end()),
+              *std::max_element(cut_at.begin(), cut_at.end()));
   CHECK(Proc::count(s.proc->err(), "timed out inside a record") == 8);
   CHECK(s.proc->stop() == 0);
 }
@@ -618,9 +653,9 @@ TEST_CASE("load: clients killed with SIGKILL mid-stream do not hurt the others",
   std::vector<std::unique_ptr<Proc>> victims;
   for (int i = 0; i < 10; ++i) {
     victims.push_back(std::make_unique<Proc>(
-        std::vector<std::string>{cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn,
-                                 "--identity", k.file("alice"), "--name", "alice", "--trust", k.file("known_hosts"),
-                                 "--quiet"},
+        std::vector<std::string>{cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target",
+                                 spn, "--identity", k.file("alice"), "--name", "alice", "--trust",
+                                 k.file("known_hosts"), "--quiet"},
         "", false));
   }
   const std::string chunk(4096, 'x');

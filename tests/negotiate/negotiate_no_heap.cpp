@@ -62,7 +62,8 @@ int main() {
     EXPECT(deliver(server, client, ct));
   }
   EXPECT(ct.established == 1 && st.established == 1);
-  EXPECT(client.session()->mechanism() == "alt-pk/1" && server.session()->mechanism() == "alt-pk/1");
+  EXPECT(client.session()->mechanism() == "alt-pk/1" &&
+         server.session()->mechanism() == "alt-pk/1");
   static std::uint8_t pt[1000];
   for (int i = 0; i < 50; ++i) {
     pt[0] = static_cast<std::uint8_t>(i);
@@ -82,11 +83,15 @@ int main() {
   (void)deliver(c2, s2, s2t);
   (void)deliver(s2, c2, c2t);
   EXPECT(c2.failed() && s2.failed());
-  EXPECT(c2.last_error().code() == errc::no_common_mechanism && s2.last_error().code() == errc::no_common_mechanism);
+  EXPECT(c2.last_error().code() == errc::no_common_mechanism &&
+         s2.last_error().code() == errc::no_common_mechanism);
 
   mutauth::testing::g_forbid_heap = false;
   EXPECT(mutauth::testing::g_allocations == before);
-  std::printf("negotiate no-heap: negotiated handshake + 50 records each way + refusal (sizeof(Connection<N>) = %zu): "
-              "1 passed, 0 failed\n", sizeof(Conn));
+  std::printf(
+      "negotiate no-heap: negotiated handshake + 50 records each way + refusal "
+      "(sizeof(Connection<N>) = %zu): "
+      "1 passed, 0 failed\n",
+      sizeof(Conn));
   return 0;
 }

@@ -18,13 +18,13 @@
 #include "support/pk_alias.hpp"
 
 using namespace mutauth;
-using mutauth::testing::AltPk;
-using mutauth::testing::PkPeers;
-using mutauth::testing::WireEnd;
 using mutauth::testing::admit_alice;
+using mutauth::testing::AltPk;
 using mutauth::testing::detail_of;
+using mutauth::testing::PkPeers;
 using mutauth::testing::run_handshake;
 using mutauth::testing::wire_bytes;
+using mutauth::testing::WireEnd;
 using mutauth::testing::with_offers;
 using N = Negotiate<pk::PublicKey, AltPk>;
 using N1 = Negotiate<pk::PublicKey>;
@@ -34,7 +34,8 @@ namespace {
 template <class M>
 struct Pair {
   WireEnd<M> c, s;
-  Pair(const ServicePrincipal& target, const typename M::InitiatorConfig& ic, const typename M::AcceptorConfig& ac) {
+  Pair(const ServicePrincipal& target, const typename M::InitiatorConfig& ic,
+       const typename M::AcceptorConfig& ac) {
     c.conn = std::make_unique<Connection<M>>(as_client, target, ic);
     s.conn = std::make_unique<Connection<M>>(as_server, ac, admit_alice);
   }
@@ -52,7 +53,8 @@ void require_both_failed(Pair<M>& p) {
 
 }  // namespace
 
-TEST_CASE("negotiate: pk alone, optimistic: four messages, the session names the mechanism", "[unit]") {
+TEST_CASE("negotiate: pk alone, optimistic: four messages, the session names the mechanism",
+          "[unit]") {
   PkPeers peers;
   N1::InitiatorConfig ic;
   ic.offer<pk::PublicKey>(peers.icfg);
@@ -79,11 +81,13 @@ TEST_CASE("negotiate: pk alone, optimistic: four messages, the session names the
   mutauth::testing::deliver(p.c, p.s, true, {});
   CHECK(p.s.data == hello);
   // Both computed the same channel binding, and it is not the caller-visible negotiation hash.
-  const bytes_view a = p.c.conn->session()->channel_binding(), b = p.s.conn->session()->channel_binding();
+  const bytes_view a = p.c.conn->session()->channel_binding(),
+                   b = p.s.conn->session()->channel_binding();
   CHECK((!a.empty() && wire_bytes(a.begin(), a.end()) == wire_bytes(b.begin(), b.end())));
 }
 
-TEST_CASE("negotiate: the client's preference decides; a later offer costs one round trip", "[unit]") {
+TEST_CASE("negotiate: the client's preference decides; a later offer costs one round trip",
+          "[unit]") {
   PkPeers peers;
   SECTION("both accepted: the first offer wins, whichever it is") {
     for (bool alt_first : {false, true}) {
@@ -118,15 +122,18 @@ TEST_CASE("negotiate: the client's preference decides; a later offer costs one r
     REQUIRE(p.c.established == 1);
     REQUIRE(p.s.established == 1);
     CHECK(messages == 6);
-    CHECK(from_server.front() == wire_bytes{0x4E, 0x01, 0x02, 0x01});  // choice: offer 1, nothing else
+    CHECK(from_server.front() ==
+          wire_bytes{0x4E, 0x01, 0x02, 0x01});  // choice: offer 1, nothing else
     CHECK(p.c.conn->session()->mechanism() == "alt-pk/1");
     CHECK(p.s.conn->session()->mechanism() == "alt-pk/1");
     CHECK(p.c.conn->session()->mechanism_info().index() == 1);
   }
 }
 
-TEST_CASE("negotiate: a relay that strips, reorders or replaces offers, or changes the choice, fails both sides",
-          "[unit]") {
+TEST_CASE(
+    "negotiate: a relay that strips, reorders or replaces offers, or changes the choice, fails "
+    "both sides",
+    "[unit]") {
   PkPeers peers;
   N::InitiatorConfig ic;
   ic.offer<pk::PublicKey>(peers.icfg).offer<AltPk>(peers.icfg);
@@ -136,8 +143,14 @@ TEST_CASE("negotiate: a relay that strips, reorders or replaces offers, or chang
   // only the negotiation's binding can tell.
   const std::vector<std::pair<const char*, std::function<void(wire_bytes&)>>> attacks = {
       {"strip the first offer", [](wire_bytes& m) { m = with_offers(m, {"alt-pk/1"}); }},
-      {"reorder the offers", [](wire_bytes& m) { m = with_offers(m, {"alt-pk/1", "mutauth-pk/1"}); }},
-      {"replace the second offer", [](wire_bytes& m) { m = with_offers(m, {"mutauth-pk/1", "rot13/1"}); }},
+      {"reorder the offers",
+       [](wire_bytes& m) {
+         m = with_offers(m, {"alt-pk/1", "mutauth-pk/1"});
+       }},
+      {"replace the second offer",
+       [](wire_bytes& m) {
+         m = with_offers(m, {"mutauth-pk/1", "rot13/1"});
+       }},
       {"strip the second offer", [](wire_bytes& m) { m = with_offers(m, {"mutauth-pk/1"}); }},
   };
   for (const auto& a : attacks) {
@@ -149,7 +162,8 @@ TEST_CASE("negotiate: a relay that strips, reorders or replaces offers, or chang
       return true;
     });
     require_both_failed(p);
-    CHECK(p.c.conn->last_error().code() == errc::decrypt_failed);  // message 2 under another prologue
+    CHECK(p.c.conn->last_error().code() ==
+          errc::decrypt_failed);  // message 2 under another prologue
     CHECK(p.s.conn->last_error().code() == errc::peer_alert);
   }
   SECTION("the choice changed on its way back") {
@@ -178,7 +192,8 @@ TEST_CASE("negotiate: a relay that strips, reorders or replaces offers, or chang
     alt_only.accept<AltPk>(peers.acfg);
     Pair<N> p(peers.target, ic, alt_only);
     run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
-      if (from_client && i == 0) body.back() ^= 1;  // inside pk's message 1, which alt-pk/1 never reads
+      if (from_client && i == 0)
+        body.back() ^= 1;  // inside pk's message 1, which alt-pk/1 never reads
       return true;
     });
     require_both_failed(p);
@@ -191,8 +206,9 @@ TEST_CASE("negotiate: a relay that strips, reorders or replaces offers, or chang
   }
 }
 
-TEST_CASE("negotiate: no common mechanism: both sides say what the server accepts and what was offered",
-          "[unit]") {
+TEST_CASE(
+    "negotiate: no common mechanism: both sides say what the server accepts and what was offered",
+    "[unit]") {
   PkPeers peers;
   N::InitiatorConfig ic;
   ic.offer<pk::PublicKey>(peers.icfg);
@@ -213,7 +229,8 @@ TEST_CASE("negotiate: no common mechanism: both sides say what the server accept
   CHECK_THAT(std::string(p.c.conn->last_error().hint()), Catch::Contains("not authenticated"));
   // The refusal, then the clear alert (protocol category: unexpected_message).
   REQUIRE(from_server.size() == 2);
-  CHECK(from_server[0] == wire_bytes{0x4E, 0x01, 0x03, 0x01, 0x08, 'a', 'l', 't', '-', 'p', 'k', '/', '1'});
+  CHECK(from_server[0] ==
+        wire_bytes{0x4E, 0x01, 0x03, 0x01, 0x08, 'a', 'l', 't', '-', 'p', 'k', '/', '1'});
   CHECK(from_server[1] == wire_bytes{0x02});
 
   SECTION("several on each side") {
@@ -223,8 +240,10 @@ TEST_CASE("negotiate: no common mechanism: both sides say what the server accept
     alt.offer<AltPk>(peers.icfg);
     Pair<N> q(peers.target, alt, none_of_them);
     run_handshake(q.c, q.s);
-    CHECK(detail_of(q.s.conn->last_error()) == "the server accepts mutauth-pk/1 only; this client offered alt-pk/1");
-    CHECK(detail_of(q.c.conn->last_error()) == "the server accepts mutauth-pk/1 only; this client offered alt-pk/1");
+    CHECK(detail_of(q.s.conn->last_error()) ==
+          "the server accepts mutauth-pk/1 only; this client offered alt-pk/1");
+    CHECK(detail_of(q.c.conn->last_error()) ==
+          "the server accepts mutauth-pk/1 only; this client offered alt-pk/1");
   }
 }
 
@@ -273,7 +292,8 @@ TEST_CASE("negotiate: configuration errors and misuse", "[unit]") {
     CHECK(a.step(wire_bytes{0x4E, 1, 1}).st == status::failed);
     CHECK(a.last_error().code() == errc::invalid_argument);
   }
-  SECTION("a mechanism's own channel binding is refused: it would not be bound with the transcript") {
+  SECTION(
+      "a mechanism's own channel binding is refused: it would not be bound with the transcript") {
     pk::InitiatorConfig own = peers.icfg;
     const wire_bytes cb = {9};
     own.channel_binding = cb;
@@ -325,16 +345,19 @@ TEST_CASE("negotiate: message parser bounds", "[unit]") {
   CHECK(parse_offer(ok)->token.size() == 1);
   CHECK(parse_offer(wire_bytes{0x4E, 1}).code() == errc::truncated);
   CHECK(parse_offer(wire_bytes{0x4E, 2, 1, 1, 1, 'a', 0}).code() == errc::version_mismatch);
-  CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 0, 0}).code() == errc::malformed);           // no offer
-  CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 9}).code() == errc::too_large);              // 9 offers
-  CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 1, 33}).code() == errc::malformed);          // 33-byte name
+  CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 0, 0}).code() == errc::malformed);   // no offer
+  CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 9}).code() == errc::too_large);      // 9 offers
+  CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 1, 33}).code() == errc::malformed);  // 33-byte name
   CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 1, 4, 'k', 'r'}).code() == errc::truncated);
   CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 1, 2, 'a', ' ', 0}).code() == errc::bad_encoding);
-  CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 2, 1, 'a', 1, 'a', 0}).code() == errc::malformed);  // twice
-  CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 1, 1, 'a'}).code() == errc::truncated);      // no token
+  CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 2, 1, 'a', 1, 'a', 0}).code() ==
+        errc::malformed);                                                           // twice
+  CHECK(parse_offer(wire_bytes{0x4E, 1, 1, 1, 1, 'a'}).code() == errc::truncated);  // no token
   CHECK(parse_offer(wire_bytes{0x4E, 1, 2, 0, 1}).code() == errc::unexpected_message);
-  CHECK(parse_reply(wire_bytes{0x4E, 1, 2, 0}).code() == errc::malformed);      // choice 0 needs the answer
-  CHECK(parse_reply(wire_bytes{0x4E, 1, 2, 1, 5}).code() == errc::malformed);   // a later choice carries none
+  CHECK(parse_reply(wire_bytes{0x4E, 1, 2, 0}).code() ==
+        errc::malformed);  // choice 0 needs the answer
+  CHECK(parse_reply(wire_bytes{0x4E, 1, 2, 1, 5}).code() ==
+        errc::malformed);  // a later choice carries none
   CHECK(parse_reply(wire_bytes{0x4E, 1, 2, 8}).code() == errc::malformed);
   CHECK(parse_reply(wire_bytes{0x4E, 1, 3, 0}));
   CHECK(parse_reply(wire_bytes{0x4E, 1, 3, 0, 0}).code() == errc::trailing_bytes);
@@ -355,7 +378,8 @@ TEST_CASE("negotiate: SHA-256 (FIPS 180-4 examples) under the binding", "[unit]"
         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
-TEST_CASE("negotiate: the worked vector in docs/protocol/negotiate.md is what the code computes", "[unit]") {
+TEST_CASE("negotiate: the worked vector in docs/protocol/negotiate.md is what the code computes",
+          "[unit]") {
   std::ifstream f(std::string(MUTAUTH_SOURCE_DIR) + "/docs/protocol/negotiate.md");
   REQUIRE(f);
   std::stringstream doc;
@@ -366,5 +390,6 @@ TEST_CASE("negotiate: the worked vector in docs/protocol/negotiate.md is what th
   const auto b = text.find(begin), e = text.find(end);
   REQUIRE(b != std::string::npos);
   REQUIRE(e != std::string::npos);
-  CHECK(text.substr(b + begin.size(), e - b - begin.size()) == mutauth::testing::negotiate_vector());
+  CHECK(text.substr(b + begin.size(), e - b - begin.size()) ==
+        mutauth::testing::negotiate_vector());
 }

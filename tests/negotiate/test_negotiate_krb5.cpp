@@ -17,12 +17,12 @@
 #include "support/names.hpp"
 
 using namespace mutauth;
+using mutauth::testing::detail_of;
 using mutauth::testing::PkPeers;
 using mutauth::testing::Realms;
-using mutauth::testing::WireEnd;
-using mutauth::testing::detail_of;
 using mutauth::testing::run_handshake;
 using mutauth::testing::wire_bytes;
+using mutauth::testing::WireEnd;
 using mutauth::testing::with_offers;
 using K = krb5::Kerberos;
 using PK = pk::PublicKey;
@@ -51,8 +51,9 @@ void require_both_failed(Pair& p) {
 
 }  // namespace
 
-TEST_CASE("negotiate+krb5: one acceptor admits pk and Kerberos clients; the client's preference decides",
-          "[kerberos]") {
+TEST_CASE(
+    "negotiate+krb5: one acceptor admits pk and Kerberos clients; the client's preference decides",
+    "[kerberos]") {
   Realms realm;
   PkPeers peers;  // host/server.example.test, the name the fixture's keytab holds too
   const K::InitiatorConfig kic{};
@@ -77,7 +78,8 @@ TEST_CASE("negotiate+krb5: one acceptor admits pk and Kerberos clients; the clie
     }
     Pair p(peers.target, ic, ac);
     run_handshake(p.c, p.s);
-    INFO("client: " << detail_of(p.c.conn->last_error()) << " server: " << detail_of(p.s.conn->last_error()));
+    INFO("client: " << detail_of(p.c.conn->last_error())
+                    << " server: " << detail_of(p.s.conn->last_error()));
     REQUIRE(p.c.established == 1);
     REQUIRE(p.s.established == 1);
     CHECK(p.c.conn->session()->mechanism() == c.mech);
@@ -91,7 +93,8 @@ TEST_CASE("negotiate+krb5: one acceptor admits pk and Kerberos clients; the clie
   }
 }
 
-TEST_CASE("negotiate+krb5: a server with a keytab only takes the client's second offer", "[kerberos]") {
+TEST_CASE("negotiate+krb5: a server with a keytab only takes the client's second offer",
+          "[kerberos]") {
   Realms realm;
   PkPeers peers;
   const K::InitiatorConfig kic{};
@@ -112,7 +115,8 @@ TEST_CASE("negotiate+krb5: a server with a keytab only takes the client's second
   CHECK(p.c.conn->session()->mechanism() == "krb5");
   CHECK(p.c.conn->session()->mechanism_info().get<K>() != nullptr);
   // The Kerberos acceptor saw the negotiation's binding bound by the client.
-  CHECK((p.s.conn->session()->mechanism_info().get<K>()->flags() & krb5::detail::channel_bound_flag) != 0);
+  CHECK((p.s.conn->session()->mechanism_info().get<K>()->flags() &
+         krb5::detail::channel_bound_flag) != 0);
 }
 
 TEST_CASE("negotiate+krb5: a relay that strips, reorders or replaces offers makes both sides fail",
@@ -141,7 +145,8 @@ TEST_CASE("negotiate+krb5: a relay that strips, reorders or replaces offers make
     CHECK_THAT(detail_of(p.s.conn->last_error()), Catch::Contains("GSS_S_BAD_BINDINGS"));
     CHECK(p.c.conn->last_error().code() == errc::peer_alert);
   }
-  SECTION("replace the first offer: the server takes krb5 as offer 1 of a list the client never sent") {
+  SECTION(
+      "replace the first offer: the server takes krb5 as offer 1 of a list the client never sent") {
     Pair p(peers.target, pk_first, krb5_only);
     run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
       if (from_client && i == 0) body = with_offers(body, {"mutauth-pk/2", "krb5"});

@@ -21,7 +21,8 @@ using record_tamper = std::function<bool(bool, int, record_type, wire_bytes&)>;
 
 template <Mechanism M>
 struct WireEnd {
-  std::unique_ptr<Connection<M>> conn;  // Negotiate with krb5 holds 64 KiB buffers: not on the stack
+  std::unique_ptr<Connection<M>>
+      conn;  // Negotiate with krb5 holds 64 KiB buffers: not on the stack
   int established = 0, failed = 0, records_out = 0;
   wire_bytes data;
 };
@@ -36,7 +37,8 @@ void deliver(WireEnd<M>& from, WireEnd<M>& to, bool from_client, const record_ta
   for (std::size_t off = 0; off + 3 <= out.size();) {
     const auto type = static_cast<record_type>(out[off]);
     const std::size_t len = (std::size_t{out[off + 1]} << 8) | out[off + 2];
-    wire_bytes body(out.begin() + static_cast<long>(off + 3), out.begin() + static_cast<long>(off + 3 + len));
+    wire_bytes body(out.begin() + static_cast<long>(off + 3),
+                    out.begin() + static_cast<long>(off + 3 + len));
     off += 3 + len;
     if (tamper && !tamper(from_client, from.records_out++, type, body)) continue;
     wire.push_back(static_cast<std::uint8_t>(type));
@@ -46,10 +48,12 @@ void deliver(WireEnd<M>& from, WireEnd<M>& to, bool from_client, const record_ta
   }
   for (std::size_t off = 0; off < wire.size() && !to.conn->failed();) {
     auto n = to.conn->receive(bytes_view(wire.data() + off, wire.size() - off));
-    for (auto ev = to.conn->next_event(); ev.kind != connection_event::none; ev = to.conn->next_event()) {
+    for (auto ev = to.conn->next_event(); ev.kind != connection_event::none;
+         ev = to.conn->next_event()) {
       if (ev.kind == connection_event::established) ++to.established;
       if (ev.kind == connection_event::failed) ++to.failed;
-      if (ev.kind == connection_event::data) to.data.insert(to.data.end(), ev.data.begin(), ev.data.end());
+      if (ev.kind == connection_event::data)
+        to.data.insert(to.data.end(), ev.data.begin(), ev.data.end());
     }
     if (!n) break;
     off += *n;
@@ -69,7 +73,8 @@ void run_handshake(WireEnd<M>& c, WireEnd<M>& s, const record_tamper& tamper = {
   }
   // A side that failed reports it once through next_event(); collect it for both.
   for (auto* e : {&c, &s})
-    for (auto ev = e->conn->next_event(); ev.kind != connection_event::none; ev = e->conn->next_event())
+    for (auto ev = e->conn->next_event(); ev.kind != connection_event::none;
+         ev = e->conn->next_event())
       if (ev.kind == connection_event::failed) ++e->failed;
 }
 

@@ -53,7 +53,8 @@ struct CaMaterial {
 std::string sh_quote(const std::string& s) { return "'" + s + "'"; }
 
 void run(const std::string& cmd) {
-  if (std::system((cmd + " </dev/null >/dev/null").c_str()) != 0) throw std::runtime_error("failed: " + cmd);
+  if (std::system((cmd + " </dev/null >/dev/null").c_str()) != 0)
+    throw std::runtime_error("failed: " + cmd);
 }
 
 bytes blob_of_pub_file(const std::string& path) {
@@ -82,8 +83,8 @@ CaMaterial make_certificates(const bytes& server_pub, const bytes& client_pub) {
   run("TZ=UTC ssh-keygen -q -s " + sh_quote(dir + "/ca") +
       " -I server.example.test -h -n host/server.example.test -V 20260101:20360101 -z 1 " +
       sh_quote(dir + "/server.pub"));
-  run("TZ=UTC ssh-keygen -q -s " + sh_quote(dir + "/ca") + " -I alice -n alice,bob -V 20260101:20360101 -z 2 " +
-      sh_quote(dir + "/alice.pub"));
+  run("TZ=UTC ssh-keygen -q -s " + sh_quote(dir + "/ca") +
+      " -I alice -n alice,bob -V 20260101:20360101 -z 2 " + sh_quote(dir + "/alice.pub"));
   CaMaterial m;
   const bytes ca_blob = blob_of_pub_file(dir + "/ca.pub");
   m.ca_key.assign(ca_blob.end() - 32, ca_blob.end());
@@ -101,8 +102,8 @@ struct Scenario {
 
 void check_equal(const std::string& what, const bytes& model, const bytes& library) {
   if (model != library)
-    throw std::runtime_error("SPEC/CODE DISAGREEMENT in " + what + ":\n  model   " + hex(model) + "\n  library " +
-                             hex(library));
+    throw std::runtime_error("SPEC/CODE DISAGREEMENT in " + what + ":\n  model   " + hex(model) +
+                             "\n  library " + hex(library));
 }
 
 std::string header(const std::string& vector, unsigned mode) {
@@ -113,11 +114,13 @@ std::string header(const std::string& vector, unsigned mode) {
     h += "# A full handshake with pinned raw keys (credential type 1 both ways) and a non-empty\n"
          "# channel binding, the key schedule, exporter outputs and the first stream records.\n";
   if (vector == "ca")
-    h += "# A full handshake in CA mode: both sides present OpenSSH certificates (credential type 2)\n"
+    h += "# A full handshake in CA mode: both sides present OpenSSH certificates (credential type "
+         "2)\n"
          "# signed by one CA, verified at the fixed clock; empty channel binding.\n";
   if (vector == "refused")
-    h += "# The client is verified (pinned key) and then refused by the server's authorization\n"
-         "# policy: messages 1-3, no message 4, the clear alert 15 00 01 03; no keys are derived.\n";
+    h +=
+        "# The client is verified (pinned key) and then refused by the server's authorization\n"
+        "# policy: messages 1-3, no message 4, the clear alert 15 00 01 03; no keys are derived.\n";
   h += "#\n"
        "# Format: UTF-8/ASCII lines. A line starting with '#' is a comment; blank lines are\n"
        "# ignored. Every other line is `name = value`, one per field, in the order below, each\n"
@@ -206,8 +209,10 @@ void write_vector(const std::string& dir, const Scenario& s) {
       v[p + "length"] = std::to_string(e.length);
       v[p + "output"] = hex(lib.exporter_outputs[i]);
     }
-    check_equal("record_i2r", pkspec::seal_record(d.k_i2r, 0, s.li.i2r_plaintext, 1), lib.record_i2r);
-    check_equal("record_r2i", pkspec::seal_record(d.k_r2i, 0, s.li.r2i_plaintext, 1), lib.record_r2i);
+    check_equal("record_i2r", pkspec::seal_record(d.k_i2r, 0, s.li.i2r_plaintext, 1),
+                lib.record_i2r);
+    check_equal("record_r2i", pkspec::seal_record(d.k_r2i, 0, s.li.r2i_plaintext, 1),
+                lib.record_r2i);
     check_equal("record_i2r_close", pkspec::seal_record(d.k_i2r, 1, {}, 2), lib.record_i2r_close);
     H("record_i2r_plaintext", s.li.i2r_plaintext);
     H("record_i2r", lib.record_i2r);
@@ -235,7 +240,8 @@ void write_vector(const std::string& dir, const Scenario& s) {
 
 int main(int argc, char** argv) {
   try {
-    const std::string dir = argc > 1 ? argv[1] : std::string(MUTAUTH_SOURCE_DIR) + "/tests/pk/vectors";
+    const std::string dir =
+        argc > 1 ? argv[1] : std::string(MUTAUTH_SOURCE_DIR) + "/tests/pk/vectors";
     if (sodium_init() < 0) throw std::runtime_error("sodium_init");
     const bytes server_seed = fill(0x40), client_seed = fill(0x20), mallory_seed = fill(0xa0);
     const pkspec::Ed25519 server(server_seed), client(client_seed), mallory(mallory_seed);

@@ -10,9 +10,9 @@
 #include <new>
 
 #include "mutauth/handshake.hpp"
-#include "support/heap_guard.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "mutauth/mech/pk/trust_file.hpp"
+#include "support/heap_guard.hpp"
 
 using namespace mutauth;
 using PK = pk::PublicKey;
@@ -50,12 +50,17 @@ int main() {
   EXPECT(run("ssh-keygen -q -t ed25519 -N '' -C server -f server"));
   EXPECT(run("ssh-keygen -q -t ed25519 -N '' -C alice -f alice"));
   EXPECT(run("ssh-keygen -q -t ed25519 -N '' -C bob -f bob"));
-  EXPECT(run("ssh-keygen -q -s host_ca -I server-id -h -z 7 -n server.example.test,host/server.example.test -V -5m:+1h server.pub"));
+  EXPECT(
+      run("ssh-keygen -q -s host_ca -I server-id -h -z 7 -n "
+          "server.example.test,host/server.example.test -V -5m:+1h server.pub"));
   EXPECT(run("ssh-keygen -q -s user_ca -I alice-id -z 42 -n alice alice.pub"));
   EXPECT(run("ssh-keygen -q -s user_ca -I bob-id -z 43 -n alice bob.pub"));
   EXPECT(run("{ printf '@cert-authority *.example.test '; cat host_ca.pub; } > known_hosts"));
-  EXPECT(run("{ printf 'cert-authority,principals=\"alice\" '; cat user_ca.pub; } > authorized_keys"));
-  EXPECT(run("printf 'serial: 43\\nserial: 1000-2000\\nid: carol-id\\n' > spec && ssh-keygen -q -k -f krl -s user_ca.pub spec"));
+  EXPECT(
+      run("{ printf 'cert-authority,principals=\"alice\" '; cat user_ca.pub; } > authorized_keys"));
+  EXPECT(
+      run("printf 'serial: 43\\nserial: 1000-2000\\nid: carol-id\\n' > spec && ssh-keygen -q -k -f "
+          "krl -s user_ca.pub spec"));
 
   auto server_key = pk::load_private_key_file(path("server"));
   auto alice_key = pk::load_private_key_file(path("alice"));
@@ -83,8 +88,10 @@ int main() {
   icfg.identity = {&*alice_key, "alice", *alice_cert};
   icfg.trust = known_hosts.trust();
   icfg.trust.revoked = &*krl;
-  pk::AcceptorConfig acfg{.identity = {&*server_key, {}, *server_cert}, .service = *target,
-                          .trust = authorized.trust(), .channel_binding = {}};
+  pk::AcceptorConfig acfg{.identity = {&*server_key, {}, *server_cert},
+                          .service = *target,
+                          .trust = authorized.trust(),
+                          .channel_binding = {}};
   acfg.trust.revoked = &*krl;
 
   static Initiator<PK> client(*target, icfg);

@@ -6,8 +6,8 @@
 #include <new>
 
 #include "mutauth/handshake.hpp"
-#include "support/heap_guard.hpp"
 #include "mutauth/mech/pk/pk.hpp"
+#include "support/heap_guard.hpp"
 
 using namespace mutauth;
 using PK = pk::PublicKey;
@@ -28,7 +28,8 @@ int main() {
   pk::InitiatorConfig icfg;
   icfg.identity = {&*client_key, "alice"};
   icfg.trust.pinned = server_pins;
-  pk::AcceptorConfig acfg{.identity = {&*server_key, {}}, .service = *target, .trust = {}, .channel_binding = {}};
+  pk::AcceptorConfig acfg{
+      .identity = {&*server_key, {}}, .service = *target, .trust = {}, .channel_binding = {}};
   acfg.trust.pinned = client_pins;
 
   mutauth::testing::g_forbid_heap = true;
@@ -51,8 +52,8 @@ int main() {
     auto n = tx.seal(bytes_view(pt, 100 + i % 900), rec);
     EXPECT(n);
     auto m = rx.open(bytes_view(rec, *n), out);
-    EXPECT(m && m->type == content_type::data && m->size == static_cast<std::size_t>(100 + i % 900) &&
-           out[5] == pt[5]);
+    EXPECT(m && m->type == content_type::data &&
+           m->size == static_cast<std::size_t>(100 + i % 900) && out[5] == pt[5]);
   }
   std::array<std::uint8_t, 32> e1{}, e2{};
   EXPECT(cs->export_keying_material("x", e1) && ss->export_keying_material("x", e2) && e1 == e2);

@@ -32,13 +32,13 @@ struct World {
     keygen(dir, "server", "-t ed25519", "server");
     keygen(dir, "alice", "-t ed25519", "alice");
   }
-  std::string cert(const std::string& label, const std::string& opts, const std::string& key = "alice",
-                   const std::string& ca = "ca") {
+  std::string cert(const std::string& label, const std::string& opts,
+                   const std::string& key = "alice", const std::string& ca = "ca") {
     return sign(dir, ca, key, label, opts);
   }
   // A certificate blob that lives as long as the world (views point into it).
-  const bytes& blob(const std::string& label, const std::string& opts, const std::string& key = "alice",
-                    const std::string& ca = "ca") {
+  const bytes& blob(const std::string& label, const std::string& opts,
+                    const std::string& key = "alice", const std::string& ca = "ca") {
     return blobs_.emplace_back(cert_blob(cert(label, opts, key, ca)));
   }
   std::deque<bytes> blobs_;
@@ -63,7 +63,8 @@ World& world() {
   return w;
 }
 
-bytes craft_cert(std::size_t principals, std::uint64_t after = 0, std::uint64_t before = ~std::uint64_t{0},
+bytes craft_cert(std::size_t principals, std::uint64_t after = 0,
+                 std::uint64_t before = ~std::uint64_t{0},
                  const pk::Ed25519PublicKey* ca_key = nullptr) {
   Writer w;
   w.str("ssh-ed25519-cert-v01@openssh.com");
@@ -103,7 +104,9 @@ pk::CertificateView parsed(const bytes& b) {
 TEST_CASE("certs: a host certificate from ssh-keygen parses field by field", "[pk][certs]") {
   World& w = world();
   const auto before = static_cast<std::uint64_t>(std::time(nullptr));
-  const bytes blob = cert_blob(w.cert("host1", "-I host-key-id -h -z 7 -n server.example.test,host/server.example.test -V -5m:+1h", "server"));
+  const bytes blob = cert_blob(w.cert(
+      "host1", "-I host-key-id -h -z 7 -n server.example.test,host/server.example.test -V -5m:+1h",
+      "server"));
   const auto c = parsed(blob);
   CHECK(c.type == certificate_type::host);
   CHECK(c.key == pub(w.dir, "server"));
@@ -144,16 +147,19 @@ TEST_CASE("certs: a user certificate's serial, principals, options and extension
   const auto clear = parsed(w.blob("user-clear", "-I x -n alice -O clear"));
   CHECK(pk::CertificateOptions(clear.extensions).empty());
 
-  const auto crit = parsed(w.blob("user-crit", "-I x -n alice -O force-command=/bin/true -O source-address=10.0.0.0/8"));
+  const auto crit = parsed(
+      w.blob("user-crit", "-I x -n alice -O force-command=/bin/true -O source-address=10.0.0.0/8"));
   std::vector<std::string> names;
   pk::CertificateOptions ci(crit.critical_options);
   while (ci.next(o)) names.emplace_back(o.name);
   CHECK(names == std::vector<std::string>{"force-command", "source-address"});
 }
 
-TEST_CASE("certs: a good certificate verifies for its role and yields its principal", "[pk][certs]") {
+TEST_CASE("certs: a good certificate verifies for its role and yields its principal",
+          "[pk][certs]") {
   World& w = world();
-  const auto host = parsed(w.blob("host2", "-I hk -h -z 9 -n server.example.test,host/server.example.test", "server"));
+  const auto host = parsed(
+      w.blob("host2", "-I hk -h -z 9 -n server.example.test,host/server.example.test", "server"));
   auto v = pk::verify_host_certificate(host, spn("host/server.example.test"), w.server_trust());
   REQUIRE(v);
   CHECK(v->key == pub(w.dir, "server"));
@@ -196,16 +202,22 @@ TEST_CASE("certs: each refusal has its own error", "[pk][certs]") {
     CHECK(b.code() == errc::wrong_certificate_type);
   }
   SECTION("a CA that is not trusted, or not for this host") {
-    const auto other = parsed(w.blob("host-other", "-I hk -h -n server.example.test", "server", "other_ca"));
-    CHECK(pk::verify_host_certificate(other, target, w.server_trust()).code() == errc::untrusted_issuer);
+    const auto other =
+        parsed(w.blob("host-other", "-I hk -h -n server.example.test", "server", "other_ca"));
+    CHECK(pk::verify_host_certificate(other, target, w.server_trust()).code() ==
+          errc::untrusted_issuer);
     const auto u = parsed(w.blob("user-other", "-I x -n alice", "alice", "other_ca"));
-    CHECK(pk::verify_user_certificate(u, w.client_trust(), "alice").code() == errc::untrusted_issuer);
+    CHECK(pk::verify_user_certificate(u, w.client_trust(), "alice").code() ==
+          errc::untrusted_issuer);
     auto t = w.server_trust("*.example.test,!server.example.test");
     auto r = pk::verify_host_certificate(host, target, t);
     CHECK(r.code() == errc::untrusted_issuer);
-    CHECK(r.error_value().detail().find("not trusted for host server.example.test") != std::string_view::npos);
-    CHECK(pk::verify_host_certificate(host, target, w.server_trust("*.other.test")).code() == errc::untrusted_issuer);
-    CHECK(pk::verify_host_certificate(host, target, w.server_trust("")).code() == errc::untrusted_issuer);
+    CHECK(r.error_value().detail().find("not trusted for host server.example.test") !=
+          std::string_view::npos);
+    CHECK(pk::verify_host_certificate(host, target, w.server_trust("*.other.test")).code() ==
+          errc::untrusted_issuer);
+    CHECK(pk::verify_host_certificate(host, target, w.server_trust("")).code() ==
+          errc::untrusted_issuer);
     CHECK(pk::verify_host_certificate(host, target, w.server_trust("SERVER.example.test")));
     CHECK(pk::verify_host_certificate(host, target, w.server_trust("*.example.test")));
     CHECK(pk::verify_host_certificate(host, target, w.server_trust("s?rver.*.test")));
@@ -213,13 +225,15 @@ TEST_CASE("certs: each refusal has its own error", "[pk][certs]") {
   SECTION("RSA and ECDSA certificate authorities are refused at parse time") {
     for (const char* ca : {"rsa_ca", "ecdsa_ca"}) {
       INFO(ca);
-      const bytes b = raw_blob(w.cert(std::string("host-") + ca, "-I hk -h -n server.example.test", "server", ca));
+      const bytes b = raw_blob(
+          w.cert(std::string("host-") + ca, "-I hk -h -n server.example.test", "server", ca));
       auto c = pk::parse_certificate(b);
       CHECK(c.code() == errc::unsupported_key_type);
       CHECK(c.error_value().detail().find("CA key type") != std::string_view::npos);
       std::array<std::uint8_t, 4096> buf{};
-      CHECK(pk::load_certificate_file(w.dir.file(std::string("host-") + ca + "-cert.pub").c_str(), buf).code() ==
-            errc::unsupported_key_type);
+      CHECK(pk::load_certificate_file(w.dir.file(std::string("host-") + ca + "-cert.pub").c_str(),
+                                      buf)
+                .code() == errc::unsupported_key_type);
     }
   }
   SECTION("a certificate of an RSA key is refused") {
@@ -248,10 +262,10 @@ TEST_CASE("certs: each refusal has its own error", "[pk][certs]") {
     CHECK(r.code() == errc::name_mismatch);
     CHECK(r.error_value().detail().find("host/db.example.test") != std::string_view::npos);
     // A bare host name stands for host/<host> only, with no port.
-    CHECK(pk::verify_host_certificate(host, spn("ldap/server.example.test"), w.server_trust()).code() ==
-          errc::name_mismatch);
-    CHECK(pk::verify_host_certificate(host, spn("host/server.example.test:2222"), w.server_trust()).code() ==
-          errc::name_mismatch);
+    CHECK(pk::verify_host_certificate(host, spn("ldap/server.example.test"), w.server_trust())
+              .code() == errc::name_mismatch);
+    CHECK(pk::verify_host_certificate(host, spn("host/server.example.test:2222"), w.server_trust())
+              .code() == errc::name_mismatch);
   }
   SECTION("a bad CA signature") {
     bytes b = cert_blob(w.cert("host-sig", "-I abcdef -h -n server.example.test", "server"));
@@ -269,26 +283,36 @@ TEST_CASE("certs: host-wide bare host names only when the policy allows them", "
   const auto bare = parsed(w.blob("host-bare", "-I hk -h -n Server.Example.Test", "server"));
   auto t = w.server_trust();
   CHECK(pk::verify_host_certificate(bare, spn("host/server.example.test"), t));  // host/<host>
-  CHECK(pk::verify_host_certificate(bare, spn("ldap/server.example.test"), t).code() == errc::name_mismatch);
+  CHECK(pk::verify_host_certificate(bare, spn("ldap/server.example.test"), t).code() ==
+        errc::name_mismatch);
   t.allow_host_wide_credentials = true;
   auto ok = pk::verify_host_certificate(bare, spn("ldap/server.example.test:636"), t);
   REQUIRE(ok);
   CHECK(ok->principal == "Server.Example.Test");
-  CHECK(pk::verify_host_certificate(bare, spn("ldap/other.example.test"), t).code() == errc::name_mismatch);
+  CHECK(pk::verify_host_certificate(bare, spn("ldap/other.example.test"), t).code() ==
+        errc::name_mismatch);
 
   // An SPN principal is exact: service class, host, and port.
-  const auto spnc = parsed(w.blob("host-spn", "-I hk -h -n ldap/server.example.test:636", "server"));
+  const auto spnc =
+      parsed(w.blob("host-spn", "-I hk -h -n ldap/server.example.test:636", "server"));
   auto t2 = w.server_trust();
   CHECK(pk::verify_host_certificate(spnc, spn("ldap/server.example.test:636"), t2));
   CHECK(pk::verify_host_certificate(spnc, spn("ldap/SERVER.example.test:636"), t2));
-  CHECK(pk::verify_host_certificate(spnc, spn("ldap/server.example.test"), t2).code() == errc::name_mismatch);
-  CHECK(pk::verify_host_certificate(spnc, spn("ldap/server.example.test:389"), t2).code() == errc::name_mismatch);
-  CHECK(pk::verify_host_certificate(spnc, spn("LDAP/server.example.test:636"), t2).code() == errc::name_mismatch);
+  CHECK(pk::verify_host_certificate(spnc, spn("ldap/server.example.test"), t2).code() ==
+        errc::name_mismatch);
+  CHECK(pk::verify_host_certificate(spnc, spn("ldap/server.example.test:389"), t2).code() ==
+        errc::name_mismatch);
+  CHECK(pk::verify_host_certificate(spnc, spn("LDAP/server.example.test:636"), t2).code() ==
+        errc::name_mismatch);
   t2.allow_host_wide_credentials = true;  // does not widen an SPN principal
-  CHECK(pk::verify_host_certificate(spnc, spn("http/server.example.test:636"), t2).code() == errc::name_mismatch);
+  CHECK(pk::verify_host_certificate(spnc, spn("http/server.example.test:636"), t2).code() ==
+        errc::name_mismatch);
   // No wildcard principals.
-  const auto wild = parsed(w.blob("host-wild", "-I hk -h -n *.example.test,host/*.example.test", "server"));
-  CHECK(pk::verify_host_certificate(wild, spn("host/server.example.test"), w.server_trust()).code() == errc::name_mismatch);
+  const auto wild =
+      parsed(w.blob("host-wild", "-I hk -h -n *.example.test,host/*.example.test", "server"));
+  CHECK(
+      pk::verify_host_certificate(wild, spn("host/server.example.test"), w.server_trust()).code() ==
+      errc::name_mismatch);
 }
 
 TEST_CASE("certs: validity window against an injectable clock, with skew", "[pk][certs]") {
@@ -307,12 +331,12 @@ TEST_CASE("certs: validity window against an injectable clock, with skew", "[pk]
     std::uint64_t now, skew;
     errc want;
   };
-  for (const Case k : {Case{from, 0, errc::ok}, Case{from - 1, 0, errc::not_yet_valid},
-                       Case{from - 300, 300, errc::ok}, Case{from - 301, 300, errc::not_yet_valid},
-                       Case{to - 1, 0, errc::ok}, Case{to, 0, errc::expired},
-                       Case{to + 299, 300, errc::ok}, Case{to + 300, 300, errc::expired},
-                       Case{to + 86400, 300, errc::expired}, Case{0, 300, errc::not_yet_valid},
-                       Case{~std::uint64_t{0}, 300, errc::expired}}) {
+  for (const Case k :
+       {Case{from, 0, errc::ok}, Case{from - 1, 0, errc::not_yet_valid},
+        Case{from - 300, 300, errc::ok}, Case{from - 301, 300, errc::not_yet_valid},
+        Case{to - 1, 0, errc::ok}, Case{to, 0, errc::expired}, Case{to + 299, 300, errc::ok},
+        Case{to + 300, 300, errc::expired}, Case{to + 86400, 300, errc::expired},
+        Case{0, 300, errc::not_yet_valid}, Case{~std::uint64_t{0}, 300, errc::expired}}) {
     g_now = k.now;
     t.clock_skew = k.skew;
     INFO("now " << k.now << " skew " << k.skew);
@@ -347,10 +371,12 @@ TEST_CASE("certs: verification follows the docs/protocol/mutauth-pk.md §11 orde
   World& w = world();
   // Untrusted CA AND wrong type AND expired: the issuer is checked first.
   const auto a = parsed(w.blob("o1", "-I x -n alice -V 20000101Z:20010101Z", "alice", "other_ca"));
-  CHECK(pk::verify_host_certificate(a, spn("host/server.example.test"), w.server_trust()).code() == errc::untrusted_issuer);
+  CHECK(pk::verify_host_certificate(a, spn("host/server.example.test"), w.server_trust()).code() ==
+        errc::untrusted_issuer);
   // Wrong type AND expired: type first.
   const auto b = parsed(w.blob("o2", "-I x -n alice -V 20000101Z:20010101Z"));
-  CHECK(pk::verify_host_certificate(b, spn("host/server.example.test"), w.server_trust()).code() == errc::wrong_certificate_type);
+  CHECK(pk::verify_host_certificate(b, spn("host/server.example.test"), w.server_trust()).code() ==
+        errc::wrong_certificate_type);
   // Expired AND no principals: validity first.
   const auto c = parsed(w.blob("o3", "-I x -V 20000101Z:20010101Z"));
   CHECK(pk::verify_user_certificate(c, w.client_trust(), "alice").code() == errc::expired);
@@ -362,12 +388,14 @@ TEST_CASE("certs: verification follows the docs/protocol/mutauth-pk.md §11 orde
   auto pos = std::search(e.begin(), e.end(), std::begin("qqqqqq"), std::end("qqqqqq") - 1);
   REQUIRE(pos != e.end());
   *pos = 'z';
-  CHECK(pk::verify_user_certificate(parsed(e), w.client_trust(), "alice").code() == errc::unknown_critical_option);
+  CHECK(pk::verify_user_certificate(parsed(e), w.client_trust(), "alice").code() ==
+        errc::unknown_critical_option);
 }
 
 TEST_CASE("certs: every truncation, padding and bit flip is refused", "[pk][certs]") {
   World& w = world();
-  const bytes good = cert_blob(w.cert("host-fuzz", "-I hk -h -z 3 -n server.example.test", "server"));
+  const bytes good =
+      cert_blob(w.cert("host-fuzz", "-I hk -h -z 3 -n server.example.test", "server"));
   const auto target = spn("host/server.example.test");
   auto trust = w.server_trust();
   REQUIRE(pk::verify_host_certificate(parsed(good), target, trust));
@@ -404,14 +432,16 @@ TEST_CASE("certs: structural bounds", "[pk][certs]") {
   CHECK(c256.principals().size() == 256);
   CHECK(c256.principals()[255] == "u255");
 
-  const bytes big = raw_blob(w.cert("user-big", "-I x -n " + std::string(1000, 'a') + "," + std::string(1000, 'b') + "," +
-                                                    std::string(1000, 'c') + "," + std::string(1000, 'd') + "," +
-                                                    std::string(1000, 'e')));
+  const bytes big =
+      raw_blob(w.cert("user-big", "-I x -n " + std::string(1000, 'a') + "," +
+                                      std::string(1000, 'b') + "," + std::string(1000, 'c') + "," +
+                                      std::string(1000, 'd') + "," + std::string(1000, 'e')));
   CHECK(big.size() > 4096);
   CHECK(pk::parse_certificate(big).code() == errc::too_large);
   const bytes longid = raw_blob(w.cert("user-longid", "-I " + std::string(128, 'k') + " -n alice"));
   CHECK(pk::parse_certificate(longid).code() == errc::too_large);
-  CHECK(pk::parse_certificate(raw_blob(w.cert("user-id127", "-I " + std::string(127, 'k') + " -n alice"))));
+  CHECK(pk::parse_certificate(
+      raw_blob(w.cert("user-id127", "-I " + std::string(127, 'k') + " -n alice"))));
   // A plain public key is not a certificate.
   CHECK(pk::parse_certificate(raw_blob(w.dir.file("alice.pub"))).code() == errc::bad_encoding);
 }
@@ -426,11 +456,14 @@ TEST_CASE("certs: load_certificate_file reads -cert.pub lines into caller storag
   CHECK(bytes(b->begin(), b->end()) == raw_blob(path));
   std::array<std::uint8_t, 64> small{};
   CHECK(pk::load_certificate_file(path.c_str(), small).code() == errc::buffer_too_small);
-  CHECK(pk::load_certificate_file(w.dir.file("alice.pub").c_str(), buf).code() == errc::unsupported_key_type);
-  CHECK(pk::load_certificate_file(w.dir.file("nope-cert.pub").c_str(), buf).code() == errc::io_error);
+  CHECK(pk::load_certificate_file(w.dir.file("alice.pub").c_str(), buf).code() ==
+        errc::unsupported_key_type);
+  CHECK(pk::load_certificate_file(w.dir.file("nope-cert.pub").c_str(), buf).code() ==
+        errc::io_error);
   const std::string text = read_text(path);
   CHECK(pk::parse_certificate_line(text, buf));
-  CHECK(pk::parse_certificate_line("ssh-ed25519-cert-v01@openssh.com AAAA!!!!", buf).code() == errc::bad_encoding);
+  CHECK(pk::parse_certificate_line("ssh-ed25519-cert-v01@openssh.com AAAA!!!!", buf).code() ==
+        errc::bad_encoding);
   std::string two = text + text;
   CHECK(pk::parse_certificate_line(two, buf).code() == errc::malformed);
   // The type in the text must match the blob: an Ed25519 key blob under the certificate type.

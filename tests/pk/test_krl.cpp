@@ -124,7 +124,9 @@ TEST_CASE("krl: serial list, range and bitmap sections from ssh-keygen -k", "[pk
     CHECK(k.check_certificate(w.other_ca, 3000, "id"));
   }
   SECTION("a serial bitmap") {
-    const auto k = parsed(w.krl("bitmap", "serial: 5\nserial: 10-20\nserial: 100\nserial: 102\nserial: 104\nserial: 106\n"));
+    const auto k = parsed(
+        w.krl("bitmap",
+              "serial: 5\nserial: 10-20\nserial: 100\nserial: 102\nserial: 104\nserial: 106\n"));
     CHECK(k.summary().serial_bitmaps >= 1);
     CHECK(k.summary().serials == 0);
     for (std::uint64_t s : {5u, 10u, 15u, 20u, 100u, 102u, 104u, 106u}) {
@@ -168,12 +170,14 @@ TEST_CASE("krl: key id, explicit key and SHA256 sections", "[pk][krl]") {
     CHECK(r.error_value().detail().find("explicit key") != std::string_view::npos);
     CHECK(k.check_key(w.alice));
     // A plain .pub given to ssh-keygen -k is an explicit key too.
-    sh("ssh-keygen -k -f " + shell_quote(w.dir.file("bypub")) + " " + shell_quote(w.dir.file("alice.pub")));
+    sh("ssh-keygen -k -f " + shell_quote(w.dir.file("bypub")) + " " +
+       shell_quote(w.dir.file("alice.pub")));
     const bytes& b = w.keep.emplace_back(read_bytes(w.dir.file("bypub")));
     CHECK(parsed(b).check_key(w.alice).code() == errc::revoked);
   }
   SECTION("a SHA256 hash") {
-    const auto k = parsed(w.krl("sha256", "sha256: " + w.key_line("bob") + "\nsha256: " + w.key_line("ca") + "\n", false));
+    const auto k = parsed(w.krl(
+        "sha256", "sha256: " + w.key_line("bob") + "\nsha256: " + w.key_line("ca") + "\n", false));
     CHECK(k.summary().sha256_hashes == 2);
     auto r = k.check_key(w.bob);
     CHECK(r.code() == errc::revoked);
@@ -188,7 +192,8 @@ TEST_CASE("krl: key id, explicit key and SHA256 sections", "[pk][krl]") {
     CHECK(k.error_value().detail().find("SHA1") != std::string_view::npos);
   }
   SECTION("the header fields") {
-    sh("ssh-keygen -k -z 12 -f " + shell_quote(w.dir.file("hdr")) + " " + shell_quote(w.dir.file("bob.pub")));
+    sh("ssh-keygen -k -z 12 -f " + shell_quote(w.dir.file("hdr")) + " " +
+       shell_quote(w.dir.file("bob.pub")));
     const bytes& b = w.keep.emplace_back(read_bytes(w.dir.file("hdr")));
     const auto k = parsed(b);
     CHECK(k.version() == 12);
@@ -198,7 +203,8 @@ TEST_CASE("krl: key id, explicit key and SHA256 sections", "[pk][krl]") {
 
 TEST_CASE("krl: every truncation and padding is refused", "[pk][krl]") {
   World& w = world();
-  const bytes& good = w.krl("fuzz", "serial: 5\nserial: 10-20\nserial: 1000-5000\nserial: 9000000\nid: x\n");
+  const bytes& good =
+      w.krl("fuzz", "serial: 5\nserial: 10-20\nserial: 1000-5000\nserial: 9000000\nid: x\n");
   REQUIRE(pk::Krl::parse(good));
   // The header alone (44 bytes with an empty comment) is a valid KRL that revokes nothing:
   // PROTOCOL.krl allows zero sections, and an unsigned format cannot tell a cut at a section

@@ -72,7 +72,9 @@ concept has_fixed_ephemeral_hook = requires(H& h, std::span<const std::uint8_t, 
   h.set_fixed_ephemeral_for_testing_only(k);
 };
 template <class H>
-concept has_first_payload_hook = requires(H& h) { h.allow_first_message_payload_for_testing_only(); };
+concept has_first_payload_hook = requires(H& h) {
+  h.allow_first_message_payload_for_testing_only();
+};
 static_assert(!has_fixed_ephemeral_hook<noise::HandshakeState>);
 static_assert(!has_first_payload_hook<noise::HandshakeState>);
 
@@ -82,32 +84,33 @@ TEST_CASE("HMAC-BLAKE2b matches RFC 2104 computed independently", "[noise][hmac]
   SECTION("short key") {
     auto h = hmac(from_str("key"), {from_str("The quick brown fox jumps over the lazy dog")});
     CHECK(to_vec(h) == unhex("92294f92c0dfb9b00ec9ae8bd94d7e7d8a036b885a499f149dfe2fd2199394aa"
-                                "af6b8894a1730cccb2cd050f9bcf5062a38b51b0dab33207f8ef35ae2c9df51b"));
+                             "af6b8894a1730cccb2cd050f9bcf5062a38b51b0dab33207f8ef35ae2c9df51b"));
   }
   SECTION("64-byte key (HASHLEN, as Noise uses it), empty message") {
     bytes key(64);
     for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(i);
     auto h = hmac(key, {});
     CHECK(to_vec(h) == unhex("ea1896ab7c8319a824482f757c038b70089765501b1f8bdb78153d195915bd33"
-                                "0bde7a8c0fb6dbf3de09277662ba661fde80017dc277309eedfe05bdf5b27e18"));
+                             "0bde7a8c0fb6dbf3de09277662ba661fde80017dc277309eedfe05bdf5b27e18"));
   }
   SECTION("key of exactly one block (128 bytes) is not hashed") {
     auto h = hmac(bytes(128, 0x0b), {from_str("Hi There")});
     CHECK(to_vec(h) == unhex("72de85b5dfc13a4a2e72ad43b491621cf6f5c43b532c49e140b2e9640d271e9f"
-                                "d199c7aed0f8e81341f12e870d0fe247de7ee1d21f12406098b2fe4ad4b8cdb9"));
+                             "d199c7aed0f8e81341f12e870d0fe247de7ee1d21f12406098b2fe4ad4b8cdb9"));
   }
   SECTION("key longer than a block is hashed first; message given in parts") {
     auto a = from_str("Test Using Larger Than Block-");
     auto b = from_str("Size Key - Hash Key First");
     auto h = hmac(bytes(131, 0xaa), {a, b});
     CHECK(to_vec(h) == unhex("a54b2943b2a20227d41ca46c0945af09bc1faefb2f49894c23aebc557fb79c48"
-                                "89dca74408dc865086667aedee4a3185c53a49c80b814c4c5813ea0c8b38a8f8"));
+                             "89dca74408dc865086667aedee4a3185c53a49c80b814c4c5813ea0c8b38a8f8"));
   }
   SECTION("is not libsodium's keyed BLAKE2b") {
     auto key = from_str("key");
     auto msg = from_str("m");
     std::array<std::uint8_t, 64> keyed{};
-    crypto_generichash_blake2b(keyed.data(), keyed.size(), msg.data(), msg.size(), key.data(), key.size());
+    crypto_generichash_blake2b(keyed.data(), keyed.size(), msg.data(), msg.size(), key.data(),
+                               key.size());
     CHECK(to_vec(hmac(key, {msg})) != to_vec(keyed));
   }
 }
@@ -118,12 +121,15 @@ TEST_CASE("HKDF follows Noise §4.3", "[noise][hkdf]") {
   noise::hash_bytes ck{};
   for (size_t i = 0; i < ck.size(); ++i) ck[i] = static_cast<std::uint8_t>(i);
   auto ikm = from_str("input key material");
-  const auto o1 = unhex("a94ec1ceaa5ac0280eafc97980003e4019176e4bf7c914c45fb0bbda0b22a995"
-                           "4d01f3697bbf32817ed0fccbf6dd1ebd24c0b05611051e63dc56e131af4f7c10");
-  const auto o2 = unhex("f9d83f6c5d34695529eb8e35c8a2ed78658092e7c3b38fdf0cea2a2096b6f6e5"
-                           "42af644e298508f37da08860db285a8ad4b604c1f160f23356df6b28c183508d");
-  const auto o3 = unhex("bb6f14b645bac5dd79c98ce583e3357b43b431c22400c9b79d690c1d2fe2d391"
-                           "ab8372b0b08553b56e802dc6badace75398c1b8a973d0aab18d857d431c3a48f");
+  const auto o1 = unhex(
+      "a94ec1ceaa5ac0280eafc97980003e4019176e4bf7c914c45fb0bbda0b22a995"
+      "4d01f3697bbf32817ed0fccbf6dd1ebd24c0b05611051e63dc56e131af4f7c10");
+  const auto o2 = unhex(
+      "f9d83f6c5d34695529eb8e35c8a2ed78658092e7c3b38fdf0cea2a2096b6f6e5"
+      "42af644e298508f37da08860db285a8ad4b604c1f160f23356df6b28c183508d");
+  const auto o3 = unhex(
+      "bb6f14b645bac5dd79c98ce583e3357b43b431c22400c9b79d690c1d2fe2d391"
+      "ab8372b0b08553b56e802dc6badace75398c1b8a973d0aab18d857d431c3a48f");
   std::array<noise::hash_bytes, 2> two{};
   noise::hkdf(ck, ikm, two);
   CHECK(to_vec(two[0]) == o1);
@@ -135,7 +141,8 @@ TEST_CASE("HKDF follows Noise §4.3", "[noise][hkdf]") {
   CHECK(to_vec(three[2]) == o3);
 }
 
-TEST_CASE("CipherState nonce is 32 zero bits then little-endian n (Noise §12.3)", "[noise][cipher]") {
+TEST_CASE("CipherState nonce is 32 zero bits then little-endian n (Noise §12.3)",
+          "[noise][cipher]") {
   std::array<std::uint8_t, 32> key{};
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(0x40 + i);
   noise::CipherState cs(key);
@@ -327,7 +334,8 @@ TEST_CASE("CipherState move wipes the source", "[noise][cipher]") {
   CHECK(a.nonce() == 0);
 }
 
-TEST_CASE("SymmetricState: EncryptAndHash/DecryptAndHash in place and h bookkeeping", "[noise][symmetric]") {
+TEST_CASE("SymmetricState: EncryptAndHash/DecryptAndHash in place and h bookkeeping",
+          "[noise][symmetric]") {
   noise::SymmetricState a(noise::HandshakeState::protocol_name);
   noise::SymmetricState b(noise::HandshakeState::protocol_name);
   // InitializeSymmetric: a name of <= 64 bytes is zero-padded (Noise §5.2).
@@ -431,7 +439,8 @@ TEST_CASE("Flipping any bit of message 2 makes read_message fail", "[noise][hand
   Pair p1;
   auto m2 = run_nn(p1, payload);
   bytes pl(64);
-  CHECK(p1.ini.read_message(std::span(m2.data(), m2.size() - 1), pl).code() == errc::decrypt_failed);
+  CHECK(p1.ini.read_message(std::span(m2.data(), m2.size() - 1), pl).code() ==
+        errc::decrypt_failed);
   Pair p2;
   m2 = run_nn(p2, payload);
   m2.push_back(0);
@@ -536,7 +545,8 @@ TEST_CASE("Handshake misuse and bounds fail closed", "[noise][handshake]") {
   SECTION("moved-from handshake is dead") {
     auto ini = make(noise::Role::initiator);
     auto other = std::move(ini);
-    CHECK(ini.write_message({}, buf).code() == errc::wrong_state);  // NOLINT(bugprone-use-after-move)
+    CHECK(ini.write_message({}, buf).code() ==
+          errc::wrong_state);  // NOLINT(bugprone-use-after-move)
     CHECK(other.write_message({}, buf).has_value());
   }
 }
@@ -549,7 +559,8 @@ using noise::token;
 
 // NN exactly as Noise §7.5 writes it: no pre-messages, "-> e", "<- e, ee".
 static_assert(noise::patterns::NN.name == "NN");
-static_assert(noise::patterns::NN.initiator_pre.empty() && noise::patterns::NN.responder_pre.empty());
+static_assert(noise::patterns::NN.initiator_pre.empty() &&
+              noise::patterns::NN.responder_pre.empty());
 static_assert(noise::patterns::NN.message_count == 2);
 static_assert(noise::patterns::NN.messages[0] == noise::token_list{token::e});
 static_assert(noise::patterns::NN.messages[1] == noise::token_list{token::e, token::ee});
@@ -567,8 +578,8 @@ static_assert(noise::engine_can_run(noise::patterns::NN));
 static_assert(!noise::engine_can_run(noise::patterns::XX));
 static_assert(!noise::engine_can_run(noise::patterns::IK));
 // Noise §7.3 rules the table checker enforces.
-static_assert(!noise::is_well_formed({"EE1", {{token::ee}, {token::e}}}));      // DH before keys
-static_assert(!noise::is_well_formed({"EE2", {{token::e}, {token::ee}}}));      // no responder e
+static_assert(!noise::is_well_formed({"EE1", {{token::ee}, {token::e}}}));  // DH before keys
+static_assert(!noise::is_well_formed({"EE2", {{token::e}, {token::ee}}}));  // no responder e
 static_assert(!noise::is_well_formed({"E2", {{token::e, token::e}, {token::e, token::ee}}}));
 static_assert(!noise::is_well_formed({"EE3", {{token::e}, {token::e, token::ee, token::ee}}}));
 static_assert(!noise::is_well_formed({"PRE", {token::ee}, {}, {{token::e}}}));  // DH in pre-message
@@ -619,7 +630,8 @@ TEST_CASE("HandshakeState runs the NN token table: message 1 is e, h as computed
   CHECK(to_vec(p.res.handshake_hash()) == to_vec(h));
 }
 
-TEST_CASE("Two engine instances from equal NN tables interoperate byte for byte", "[noise][pattern]") {
+TEST_CASE("Two engine instances from equal NN tables interoperate byte for byte",
+          "[noise][pattern]") {
   // The vector replay proves the NN engine's bytes; this proves a table, not the type, drives it.
   auto prologue = from_str("prologue");
   auto ini = NNCopy::create(noise::Role::initiator, prologue);
@@ -696,15 +708,15 @@ TEST_CASE("split_with_transcript equals HKDF(ck, h, 3) by hand and differs from 
   std::memcpy(h.data(), noise::HandshakeState::protocol_name.data(),
               noise::HandshakeState::protocol_name.size());
   noise::hash_bytes ck = h;
-  noise::hash(h, {h, prologue});                        // MixHash(prologue)
-  std::array<noise::hash_bytes, 2> mk{};                // MixKey(ikm)
+  noise::hash(h, {h, prologue});          // MixHash(prologue)
+  std::array<noise::hash_bytes, 2> mk{};  // MixKey(ikm)
   noise::hkdf(ck, ikm, mk);
   ck = mk[0];
-  noise::hash(h, {h, ct_a});                            // EncryptAndHash: MixHash(ciphertext)
+  noise::hash(h, {h, ct_a});  // EncryptAndHash: MixHash(ciphertext)
   REQUIRE(to_vec(a.handshake_hash()) == to_vec(h));
-  std::array<noise::hash_bytes, 3> expect{};            // HKDF(ck, h, 3)
+  std::array<noise::hash_bytes, 3> expect{};  // HKDF(ck, h, 3)
   noise::hkdf(ck, h, expect);
-  std::array<noise::hash_bytes, 2> plain{};             // Split(): HKDF(ck, zerolen, 2)
+  std::array<noise::hash_bytes, 2> plain{};  // Split(): HKDF(ck, zerolen, 2)
   noise::hkdf(ck, noise::bytes_view(), plain);
 
   noise::hash_bytes third{};
@@ -738,7 +750,8 @@ TEST_CASE("split_with_transcript equals HKDF(ck, h, 3) by hand and differs from 
 // The record layer seals `content | type` in one pass (docs/protocol/mutauth-pk.md §8.1):
 // encrypt_with_ad_and_trailer must give exactly the AEAD of the concatenation, for every length
 // around ChaCha20's 64-byte blocks and Poly1305's 16-byte padding, in place or not.
-TEST_CASE("CipherState: encrypt_with_ad_and_trailer equals EncryptWithAd over plaintext | trailer", "[noise]") {
+TEST_CASE("CipherState: encrypt_with_ad_and_trailer equals EncryptWithAd over plaintext | trailer",
+          "[noise]") {
   std::array<std::uint8_t, noise::keylen> key{};
   for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(7 * i + 1);
   std::vector<std::size_t> lengths;
@@ -767,7 +780,8 @@ TEST_CASE("CipherState: encrypt_with_ad_and_trailer equals EncryptWithAd over pl
       // In place: the plaintext already sits at the front of the output buffer.
       bytes inplace(joined.size() + noise::taglen);
       std::copy(pt.begin(), pt.end(), inplace.begin());
-      REQUIRE(c.encrypt_with_ad_and_trailer(ad, mutauth::bytes_view(inplace.data(), n), trailer, inplace));
+      REQUIRE(c.encrypt_with_ad_and_trailer(ad, mutauth::bytes_view(inplace.data(), n), trailer,
+                                            inplace));
       CHECK(inplace == want);
     }
   }

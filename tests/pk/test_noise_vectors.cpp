@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <sodium.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include "mutauth/noise/handshake_state.hpp"
 #include "support/hex.hpp"
@@ -35,7 +35,9 @@ concept has_fixed_ephemeral_hook = requires(H& h, std::span<const std::uint8_t, 
   h.set_fixed_ephemeral_for_testing_only(k);
 };
 template <class H>
-concept has_first_payload_hook = requires(H& h) { h.allow_first_message_payload_for_testing_only(); };
+concept has_first_payload_hook = requires(H& h) {
+  h.allow_first_message_payload_for_testing_only();
+};
 static_assert(has_fixed_ephemeral_hook<noise::HandshakeState>);
 static_assert(has_first_payload_hook<noise::HandshakeState>);
 
@@ -88,7 +90,8 @@ noise::HandshakeState start(noise::Role role, const bytes& prologue, const bytes
   REQUIRE(r.has_value());
   noise::HandshakeState hs = std::move(r).value();
   REQUIRE(ephemeral.size() == 32);
-  REQUIRE(hs.set_fixed_ephemeral_for_testing_only(std::span<const std::uint8_t, 32>(ephemeral.data(), 32))
+  REQUIRE(hs.set_fixed_ephemeral_for_testing_only(
+                std::span<const std::uint8_t, 32>(ephemeral.data(), 32))
               .has_value());
   hs.allow_first_message_payload_for_testing_only();
   return hs;
@@ -162,11 +165,11 @@ TEST_CASE("A malformed vector file is refused, not half-read", "[noise][vectors]
                   json::parse_error);
   CHECK_THROWS(load_nn_vectors(write("novectors.json", R"({"other": []})")));
   // The protocol we replay, with a field missing: an error, not a vector with an empty prologue.
-  CHECK_THROWS(load_nn_vectors(write("nofield.json",
-                                     std::string(R"({"vectors": [{"protocol_name": ")") + kProtocol +
-                                         R"("}]})")));
+  CHECK_THROWS(load_nn_vectors(write(
+      "nofield.json", std::string(R"({"vectors": [{"protocol_name": ")") + kProtocol + R"("}]})")));
   // Another protocol is skipped, whatever it holds.
-  CHECK(load_nn_vectors(write("other.json", R"({"vectors": [{"name": "Noise_XX_448_AESGCM_SHA512"}]})"))
+  CHECK(load_nn_vectors(
+            write("other.json", R"({"vectors": [{"name": "Noise_XX_448_AESGCM_SHA512"}]})"))
             .empty());
   std::filesystem::remove_all(dir);
 }

@@ -46,7 +46,7 @@ Keys& keys() {
 }
 
 struct Outcome {
-  step_result last;       // the acceptor's answer to message 3
+  step_result last;  // the acceptor's answer to message 3
   bool client_done = false;
   error server_error;
 };
@@ -57,7 +57,8 @@ Outcome run(Authorizer policy) {
   pk::InitiatorConfig ic;
   ic.identity = {&k.alice, "alice"};
   ic.trust.pinned = k.server_pins;
-  pk::AcceptorConfig ac{.identity = {&k.server, "server"}, .service = spn("host/server.example.test")};
+  pk::AcceptorConfig ac{.identity = {&k.server, "server"},
+                        .service = spn("host/server.example.test")};
   ac.trust.pinned = k.client_pins;
   Initiator<PK> client(spn("host/server.example.test"), ic);
   Acceptor<PK> server(ac, policy);
@@ -143,7 +144,8 @@ TEST_CASE("pk: the Authorizer takes functions, pointers, lambdas and functors, n
     CHECK(o.last.st == status::failed);
     CHECK(o.last.code == errc::unauthorized);
     CHECK(o.last.token.empty());
-    CHECK(o.server_error.detail().find("refused by the authorization policy") != std::string_view::npos);
+    CHECK(o.server_error.detail().find("refused by the authorization policy") !=
+          std::string_view::npos);
   }
 }
 
@@ -175,11 +177,13 @@ TEST_CASE("pk: local() and peer() of both roles are the proven principals", "[pk
   ic.identity = {&k.alice, "alice"};
   ic.trust.pinned = k.server_pins;
   // Identity::name "server" is free text a server never proves: its local() must not be it.
-  pk::AcceptorConfig ac{.identity = {&k.server, "server"}, .service = spn("host/server.example.test")};
+  pk::AcceptorConfig ac{.identity = {&k.server, "server"},
+                        .service = spn("host/server.example.test")};
   ac.trust.pinned = k.client_pins;
   Initiator<PK> client(spn("host/server.example.test"), ic);
   Acceptor<PK> server(ac, mutauth::testing::allow_all);
-  (void)mutauth::testing::relay_handshake(client, server, [](int, bytes&) {}, 4);
+  (void)mutauth::testing::relay_handshake(
+      client, server, [](int, bytes&) {}, 4);
   auto cs = std::move(client).finish();
   auto ss = std::move(server).finish();
   REQUIRE(cs);

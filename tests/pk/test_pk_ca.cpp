@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "ca_tools.hpp"
-#include "support/relay.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "mutauth/mech/pk/trust_file.hpp"
-#include "support/names.hpp"
 #include "support/hex.hpp"
+#include "support/names.hpp"
+#include "support/relay.hpp"
 
 #ifndef MUTAUTH_TESTING_ONLY_HOOKS
 #error "test_pk_ca needs MUTAUTH_TESTING_ONLY_HOOKS (see certs.cmake)"
@@ -41,8 +41,7 @@ struct World {
     keygen(d, name, "-t ed25519", name);
     return secret(d, name);
   }
-  World()
-      : server(make(dir, "server")), alice(make(dir, "alice")), mallory(make(dir, "mallory")) {
+  World() : server(make(dir, "server")), alice(make(dir, "alice")), mallory(make(dir, "mallory")) {
     for (const char* n : {"host_ca", "user_ca", "other_ca"}) keygen(dir, n, "-t ed25519", n);
     keygen(dir, "rsa_ca", "-t rsa -b 2048", "rsa_ca");
     keygen(dir, "ecdsa_ca", "-t ecdsa -b 256", "ecdsa_ca");
@@ -50,9 +49,11 @@ struct World {
     user_ca = pub(dir, "user_ca");
     host_cas = {{{host_ca, "*.example.test"}}};
     user_cas = {{{user_ca, {}}}};
-    server_cert = cert_blob(sign(dir, "host_ca", "server", "server-main",
-                                 "-I server-id -h -z 7 -n server.example.test,host/server.example.test -V -5m:+1h"));
-    alice_cert = cert_blob(sign(dir, "user_ca", "alice", "alice-main", "-I alice-id -z 42 -n alice"));
+    server_cert = cert_blob(
+        sign(dir, "host_ca", "server", "server-main",
+             "-I server-id -h -z 7 -n server.example.test,host/server.example.test -V -5m:+1h"));
+    alice_cert =
+        cert_blob(sign(dir, "user_ca", "alice", "alice-main", "-I alice-id -z 42 -n alice"));
   }
   // A certificate that lives as long as the world.
   bytes_view cert(const std::string& label, const std::string& opts, const std::string& key,
@@ -69,10 +70,13 @@ struct World {
     c.trust.authorities = host_cas;
     return c;
   }
-  pk::AcceptorConfig server_cfg(std::string_view name = "host/server.example.test", bytes_view cert = {},
-                                const pk::Ed25519SecretKey* key = nullptr) {
-    pk::AcceptorConfig c{.identity = {key ? key : &server, {}, cert.data() ? cert : bytes_view(server_cert)},
-                         .service = spn(name), .trust = {}, .channel_binding = {}};
+  pk::AcceptorConfig server_cfg(std::string_view name = "host/server.example.test",
+                                bytes_view cert = {}, const pk::Ed25519SecretKey* key = nullptr) {
+    pk::AcceptorConfig c{
+        .identity = {key ? key : &server, {}, cert.data() ? cert : bytes_view(server_cert)},
+        .service = spn(name),
+        .trust = {},
+        .channel_binding = {}};
     c.trust.authorities = user_cas;
     return c;
   }
@@ -96,7 +100,8 @@ struct Pair {
   Probe<Initiator<PK>> client;
   Probe<Acceptor<PK>> server;
   std::vector<bytes> transcript;
-  Pair(pk::InitiatorConfig ic, pk::AcceptorConfig ac, std::string_view target = "host/server.example.test")
+  Pair(pk::InitiatorConfig ic, pk::AcceptorConfig ac,
+       std::string_view target = "host/server.example.test")
       : icfg(ic), acfg(ac), client(spn(target), icfg), server(acfg, allow_all) {}
   Pair() : Pair(world().client_cfg(), world().server_cfg()) {}
 
@@ -114,7 +119,8 @@ struct Pair {
 
 }  // namespace
 
-TEST_CASE("pk-ca: a CA-mode handshake both ways yields principals from the certificates", "[pk][ca]") {
+TEST_CASE("pk-ca: a CA-mode handshake both ways yields principals from the certificates",
+          "[pk][ca]") {
   World& w = world();
   Pair p;
   p.run();
@@ -130,8 +136,9 @@ TEST_CASE("pk-ca: a CA-mode handshake both ways yields principals from the certi
   CHECK(p.transcript[3].size() == 2 + 3 + 5 + 16);
   if (std::getenv("MUTAUTH_PRINT_SIZES"))
     WARN("message sizes: " << p.transcript[0].size() << " " << p.transcript[1].size() << " "
-                           << p.transcript[2].size() << " " << p.transcript[3].size() << " (host cert "
-                           << w.server_cert.size() << ", user cert " << w.alice_cert.size() << ")");
+                           << p.transcript[2].size() << " " << p.transcript[3].size()
+                           << " (host cert " << w.server_cert.size() << ", user cert "
+                           << w.alice_cert.size() << ")");
   auto cs = std::move(p.client).finish();
   auto ss = std::move(p.server).finish();
   REQUIRE(cs);
@@ -158,7 +165,8 @@ TEST_CASE("pk-ca: a CA-mode handshake both ways yields principals from the certi
 TEST_CASE("pk-ca: certificates and pinned keys mix per direction", "[pk][ca]") {
   World& w = world();
   SECTION("client certificate, server pinned raw key") {
-    const std::array<pk::PinnedServer, 1> pins{{{spn("host/server.example.test"), w.server.public_key()}}};
+    const std::array<pk::PinnedServer, 1> pins{
+        {{spn("host/server.example.test"), w.server.public_key()}}};
     auto ic = w.client_cfg();
     ic.trust.pinned = pins;
     auto ac = w.server_cfg();
@@ -206,7 +214,8 @@ TEST_CASE("pk-ca: each refusal has its own error", "[pk][ca]") {
     Pair p(w.client_cfg(), w.server_cfg("host/db.example.test"), "host/db.example.test");
     p.run();
     CHECK(p.client_error() == errc::name_mismatch);
-    CHECK(p.client.last_error().detail().find("does not name host/db.example.test") != std::string_view::npos);
+    CHECK(p.client.last_error().detail().find("does not name host/db.example.test") !=
+          std::string_view::npos);
     CHECK(p.transcript.size() == 2);  // the client never sent its own certificate
   }
   SECTION("wrong target name: the server proves another name") {
@@ -215,7 +224,8 @@ TEST_CASE("pk-ca: each refusal has its own error", "[pk][ca]") {
     CHECK(p.client_error() == errc::name_mismatch);
   }
   SECTION("a user certificate presented by a server") {
-    const auto c = w.cert("srv-as-user", "-I s -n server.example.test,host/server.example.test", "server", "host_ca");
+    const auto c = w.cert("srv-as-user", "-I s -n server.example.test,host/server.example.test",
+                          "server", "host_ca");
     Pair p(w.client_cfg(), w.server_cfg("host/server.example.test", c));
     p.run();
     CHECK(p.client_error() == errc::wrong_certificate_type);
@@ -238,8 +248,10 @@ TEST_CASE("pk-ca: each refusal has its own error", "[pk][ca]") {
     q.run();
     CHECK(q.server_error() == errc::untrusted_issuer);
     // The host CA is trusted for *.example.test only.
-    const auto h = w.cert("srv-elsewhere", "-I s -h -n host/server.elsewhere.test", "server", "host_ca");
-    Pair r(w.client_cfg(), w.server_cfg("host/server.elsewhere.test", h), "host/server.elsewhere.test");
+    const auto h =
+        w.cert("srv-elsewhere", "-I s -h -n host/server.elsewhere.test", "server", "host_ca");
+    Pair r(w.client_cfg(), w.server_cfg("host/server.elsewhere.test", h),
+           "host/server.elsewhere.test");
     r.run();
     CHECK(r.client_error() == errc::untrusted_issuer);
   }
@@ -247,7 +259,8 @@ TEST_CASE("pk-ca: each refusal has its own error", "[pk][ca]") {
     for (const char* ca : {"rsa_ca", "ecdsa_ca"}) {
       INFO(ca);
       // The sender's own check refuses such a certificate at once...
-      const auto c = w.raw(std::string("srv-") + ca, "-I s -h -n host/server.example.test", "server", ca);
+      const auto c =
+          w.raw(std::string("srv-") + ca, "-I s -h -n host/server.example.test", "server", ca);
       Pair local(w.client_cfg(), w.server_cfg("host/server.example.test", c));
       local.run();
       CHECK(local.server_error() == errc::unsupported_key_type);
@@ -264,11 +277,13 @@ TEST_CASE("pk-ca: each refusal has its own error", "[pk][ca]") {
     }
   }
   SECTION("expired and not yet valid, and clock skew inside and outside the allowance") {
-    const auto old = w.cert("srv-old", "-I s -h -n host/server.example.test -V 20000101Z:20010101Z", "server", "host_ca");
+    const auto old = w.cert("srv-old", "-I s -h -n host/server.example.test -V 20000101Z:20010101Z",
+                            "server", "host_ca");
     Pair a(w.client_cfg(), w.server_cfg("host/server.example.test", old));
     a.run();
     CHECK(a.client_error() == errc::expired);
-    const auto future = w.cert("alice-future", "-I a -n alice -V 20300101Z:20310101Z", "alice", "user_ca");
+    const auto future =
+        w.cert("alice-future", "-I a -n alice -V 20300101Z:20310101Z", "alice", "user_ca");
     Pair b(w.client_cfg(future), w.server_cfg());
     b.run();
     CHECK(b.server_error() == errc::not_yet_valid);
@@ -319,7 +334,8 @@ TEST_CASE("pk-ca: each refusal has its own error", "[pk][ca]") {
       Pair p(w.client_cfg(u), w.server_cfg());
       p.run();
       CHECK(p.server_error() == errc::unknown_critical_option);
-      CHECK(p.server.last_error().detail().find(opt.substr(0, opt.find('='))) != std::string_view::npos);
+      CHECK(p.server.last_error().detail().find(opt.substr(0, opt.find('='))) !=
+            std::string_view::npos);
     }
   }
   SECTION("a CA restricted to other principals") {
@@ -349,7 +365,8 @@ TEST_CASE("pk-ca: each refusal has its own error", "[pk][ca]") {
 
 TEST_CASE("pk-ca: revocation by serial, range, key id and explicit key", "[pk][ca]") {
   World& w = world();
-  auto krl_of = [&](const std::string& name, const std::string& spec, const std::string& ca) -> pk::Krl {
+  auto krl_of = [&](const std::string& name, const std::string& spec,
+                    const std::string& ca) -> pk::Krl {
     write_text(w.dir.file(name + ".spec"), spec);
     sh("ssh-keygen -k -f " + shell_quote(w.dir.file(name)) +
        (ca.empty() ? std::string() : " -s " + shell_quote(w.dir.file(ca + ".pub"))) + " " +
@@ -366,11 +383,12 @@ TEST_CASE("pk-ca: revocation by serial, range, key id and explicit key", "[pk][c
     const char* needle;
   };
   const std::string bob_line = read_text(w.dir.file("mallory.pub"));
-  for (const Case& k : {Case{"by-serial", "serial: 42\n", "user_ca", "serial 42"},
-                        Case{"by-range", "serial: 1-1000000\n", "user_ca", "serial range"},
-                        Case{"by-id", "id: alice-id\n", "user_ca", "key id \"alice-id\""},
-                        Case{"by-key", "key: " + read_text(w.dir.file("alice.pub")), "", "certificate key"},
-                        Case{"by-ca-key", "key: " + read_text(w.dir.file("user_ca.pub")), "", "CA key"}}) {
+  for (const Case& k :
+       {Case{"by-serial", "serial: 42\n", "user_ca", "serial 42"},
+        Case{"by-range", "serial: 1-1000000\n", "user_ca", "serial range"},
+        Case{"by-id", "id: alice-id\n", "user_ca", "key id \"alice-id\""},
+        Case{"by-key", "key: " + read_text(w.dir.file("alice.pub")), "", "certificate key"},
+        Case{"by-ca-key", "key: " + read_text(w.dir.file("user_ca.pub")), "", "CA key"}}) {
     INFO(k.name);
     const pk::Krl krl = krl_of(k.name, k.spec, k.ca);
     auto ac = w.server_cfg();
@@ -380,8 +398,9 @@ TEST_CASE("pk-ca: revocation by serial, range, key id and explicit key", "[pk][c
     CHECK(p.server_error() == errc::revoked);
     CHECK(p.server.last_error().detail().find(k.needle) != std::string_view::npos);
     // A KRL about others lets the client in.
-    const pk::Krl other = krl_of(std::string(k.name) + "-other",
-                                 std::string(k.ca).empty() ? "key: " + bob_line : "serial: 43\nid: bob-id\n", k.ca);
+    const pk::Krl other =
+        krl_of(std::string(k.name) + "-other",
+               std::string(k.ca).empty() ? "key: " + bob_line : "serial: 43\nid: bob-id\n", k.ca);
     ac.trust.revoked = &other;
     Pair q(w.client_cfg(), ac);
     q.run();
@@ -400,7 +419,8 @@ TEST_CASE("pk-ca: revocation by serial, range, key id and explicit key", "[pk][c
     q.run();
     CHECK(q.client_error() == errc::revoked);
     // The same KRL applies to a pinned raw key.
-    const std::array<pk::PinnedServer, 1> pins{{{spn("host/server.example.test"), w.server.public_key()}}};
+    const std::array<pk::PinnedServer, 1> pins{
+        {{spn("host/server.example.test"), w.server.public_key()}}};
     ic.trust.pinned = pins;
     auto ac = w.server_cfg();
     ac.identity.certificate = {};
@@ -469,7 +489,8 @@ TEST_CASE("pk-ca: host-wide bare host-name certificates only when allowed", "[pk
   a.run();
   CHECK(a.established());
   // Another service class: refused by default...
-  Pair b(w.client_cfg(), w.server_cfg("ldap/server.example.test:636", bare), "ldap/server.example.test:636");
+  Pair b(w.client_cfg(), w.server_cfg("ldap/server.example.test:636", bare),
+         "ldap/server.example.test:636");
   b.run();
   CHECK(b.client_error() == errc::name_mismatch);
   CHECK_FALSE(b.client.last_error().hint().empty());
@@ -483,16 +504,20 @@ TEST_CASE("pk-ca: host-wide bare host-name certificates only when allowed", "[pk
   REQUIRE(cs);
   CHECK(cs->peer().name.view() == "ldap/server.example.test:636");
   // An exact SPN principal with a port needs no policy.
-  const auto exact = w.cert("srv-ldap", "-I s -h -n ldap/server.example.test:636", "server", "host_ca");
-  Pair d(w.client_cfg(), w.server_cfg("ldap/server.example.test:636", exact), "ldap/server.example.test:636");
+  const auto exact =
+      w.cert("srv-ldap", "-I s -h -n ldap/server.example.test:636", "server", "host_ca");
+  Pair d(w.client_cfg(), w.server_cfg("ldap/server.example.test:636", exact),
+         "ldap/server.example.test:636");
   d.run();
   CHECK(d.established());
 }
 
 TEST_CASE("pk-ca: trust files feed a CA-mode handshake", "[pk][ca]") {
   World& w = world();
-  const std::string known_hosts = "# CA for our hosts\n@cert-authority *.example.test " + read_text(w.dir.file("host_ca.pub"));
-  const std::string authorized = "cert-authority,principals=\"alice\" " + read_text(w.dir.file("user_ca.pub"));
+  const std::string known_hosts =
+      "# CA for our hosts\n@cert-authority *.example.test " + read_text(w.dir.file("host_ca.pub"));
+  const std::string authorized =
+      "cert-authority,principals=\"alice\" " + read_text(w.dir.file("user_ca.pub"));
   pk::KnownHosts<1, 1> kh;
   pk::AuthorizedKeys<1, 1> ak;
   REQUIRE(kh.parse(known_hosts));
@@ -519,9 +544,13 @@ TEST_CASE("pk-ca: flipping any bit of a CA-mode message never yields a session",
     const std::size_t stride = target == 1 ? 3 : 1;
     for (std::size_t bit = 0; bit < bits; bit += stride) {
       Pair p;
-      p.run([&](int i, bytes& m) { if (i == target) m[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8)); });
-      if (p.client.is_done()) FAIL("bit " << bit << " of message " << target + 1 << " still established");
+      p.run([&](int i, bytes& m) {
+        if (i == target) m[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+      });
+      if (p.client.is_done())
+        FAIL("bit " << bit << " of message " << target + 1 << " still established");
     }
   }
-  if (std::getenv("MUTAUTH_PRINT_SIZES")) WARN("message 2: " << hex(ref.transcript[1]).substr(0, 80) << "...");
+  if (std::getenv("MUTAUTH_PRINT_SIZES"))
+    WARN("message 2: " << hex(ref.transcript[1]).substr(0, 80) << "...");
 }

@@ -15,7 +15,8 @@
 #include "support/relay.hpp"
 
 #if MUTAUTH_PK_TRUST_CERTIFICATES != 0 || MUTAUTH_ERROR_TEXT != 0
-#error "test_pk_compact is built with MUTAUTH_PK_TRUST_CERTIFICATES=0 MUTAUTH_ERROR_TEXT=0 (see certs.cmake)"
+#error \
+    "test_pk_compact is built with MUTAUTH_PK_TRUST_CERTIFICATES=0 MUTAUTH_ERROR_TEXT=0 (see certs.cmake)"
 #endif
 
 using namespace mutauth;
@@ -35,16 +36,18 @@ TEST_CASE("compact build: an error is its code, what() the code's name", "[pk][c
   CHECK(error(errc::buffer_too_small).with_required_size(16640).required_size() == 16640);
 }
 
-TEST_CASE("pinned-only build: proofs carry raw keys, and the messages shrink to them", "[pk][compact]") {
+TEST_CASE("pinned-only build: proofs carry raw keys, and the messages shrink to them",
+          "[pk][compact]") {
   STATIC_REQUIRE_FALSE(pk::certificates_trusted);
   STATIC_REQUIRE(pk::detail::max_credential_size == 32);
-  STATIC_REQUIRE(PK::max_token_size == 2 + 32 + (1 + 1 + 2 + 32 + 2 + ServicePrincipal::max_text + 64) + 16);
+  STATIC_REQUIRE(PK::max_token_size ==
+                 2 + 32 + (1 + 1 + 2 + 32 + 2 + ServicePrincipal::max_text + 64) + 16);
   // A proof that carries a certificate is refused by its type, before its length.
   std::array<std::uint8_t, pk::detail::max_proof_size + 512> buf{};
   const std::array<std::uint8_t, 300> fake_cert{};
   const std::array<std::uint8_t, 64> sig{};
-  const std::size_t n = pk::detail::encode_proof(pk::detail::credential_type::openssh_certificate, fake_cert,
-                                                 "host/a.example.test", sig, buf);
+  const std::size_t n = pk::detail::encode_proof(pk::detail::credential_type::openssh_certificate,
+                                                 fake_cert, "host/a.example.test", sig, buf);
   auto p = pk::detail::parse_proof(bytes_view(buf.data(), n));
   REQUIRE_FALSE(p);
   CHECK(p.error_value().code() == errc::untrusted_issuer);
@@ -56,17 +59,22 @@ TEST_CASE("pinned-only build: a pinned handshake completes both ways", "[pk][com
   keygen(dir, "alice", "-t ed25519", "alice");
   const auto server_key = secret(dir, "server");
   const auto alice_key = secret(dir, "alice");
-  const std::array<pk::PinnedServer, 1> pins{{{spn("host/server.example.test"), pub(dir, "server")}}};
+  const std::array<pk::PinnedServer, 1> pins{
+      {{spn("host/server.example.test"), pub(dir, "server")}}};
   const std::array<pk::PinnedClient, 1> clients{{{"alice", pub(dir, "alice")}}};
   pk::InitiatorConfig icfg;
   icfg.identity = {&alice_key, "alice", {}};
   icfg.trust.pinned = pins;
-  pk::AcceptorConfig acfg{.identity = {&server_key, {}, {}}, .service = spn("host/server.example.test"),
-                          .trust = {}, .channel_binding = {}};
+  pk::AcceptorConfig acfg{.identity = {&server_key, {}, {}},
+                          .service = spn("host/server.example.test"),
+                          .trust = {},
+                          .channel_binding = {}};
   acfg.trust.pinned = clients;
   Initiator<PK> client(spn("host/server.example.test"), icfg);
   Acceptor<PK> server(acfg, allow_all);
-  CHECK(relay_handshake(client, server, [](int, bytes&) {}, 4).size() == 4);
+  CHECK(relay_handshake(
+            client, server, [](int, bytes&) {}, 4)
+            .size() == 4);
   REQUIRE(client.is_done());
   REQUIRE(server.is_done());
   auto cs = std::move(client).finish();
@@ -84,7 +92,8 @@ TEST_CASE("pinned-only build: a pinned handshake completes both ways", "[pk][com
   CHECK(std::string(back.begin(), back.begin() + static_cast<long>(opened->size)) == "hello");
 }
 
-TEST_CASE("pinned-only build: certificate trust configured is refused, not ignored", "[pk][compact]") {
+TEST_CASE("pinned-only build: certificate trust configured is refused, not ignored",
+          "[pk][compact]") {
   TempDir dir{"mutauth-pk-compact"};
   keygen(dir, "ca", "-t ed25519", "ca");
   keygen(dir, "alice", "-t ed25519", "alice");

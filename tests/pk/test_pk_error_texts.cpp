@@ -30,7 +30,8 @@ struct Files {
     keygen(dir, "server", "-t ed25519", "server");
     keygen(dir, "alice", "-t ed25519", "alice");
     keygen(dir, "ecdsa", "-t ecdsa", "ecdsa");
-    sh("ssh-keygen -q -t ed25519 -N secret-passphrase -C locked -f " + shell_quote(dir.file("locked")));
+    sh("ssh-keygen -q -t ed25519 -N secret-passphrase -C locked -f " +
+       shell_quote(dir.file("locked")));
     keygen(dir, "ca", "-t ed25519", "ca");
     server_line = first_two_words(read_text(dir.file("server.pub")));
     alice_line = first_two_words(read_text(dir.file("alice.pub")));
@@ -64,7 +65,8 @@ TEST_CASE("pk error texts: keys and certificates from files", "[pk]") {
   auto garbage = pk::parse_private_key("-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64 at all\n");
   REQUIRE_FALSE(garbage);
   errors.push_back(garbage.error_value());
-  auto pem = pk::parse_private_key("-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n");
+  auto pem = pk::parse_private_key(
+      "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n");
   REQUIRE_FALSE(pem);
   errors.push_back(pem.error_value());
   std::array<std::uint8_t, pk::max_certificate_size> buf{};
@@ -104,7 +106,8 @@ TEST_CASE("pk error texts: trust files and KRLs, with their line numbers", "[pk]
 
   const std::vector<std::string> authorized_keys = {
       "command=\"/bin/sh\" " + f.alice_line + " alice",
-      "principals=\"alice\" " + f.alice_line + " alice\n" + "principals=\"bob\" " + f.alice_line + " bob",
+      "principals=\"alice\" " + f.alice_line + " alice\n" + "principals=\"bob\" " + f.alice_line +
+          " bob",
       f.alice_line + " alice,bob",
       "cert-authority,from=\"10.0.0.1\" " + f.alice_line,
   };
@@ -129,7 +132,8 @@ TEST_CASE("pk error texts: handshakes and sessions tampered with on the wire", "
   auto alice_key = pk::load_private_key_file(f.dir.file("alice").c_str());
   REQUIRE(server_key);
   REQUIRE(alice_key);
-  const std::array<pk::PinnedServer, 1> server_pins{{{spn("host/server.example.test"), server_key->public_key()}}};
+  const std::array<pk::PinnedServer, 1> server_pins{
+      {{spn("host/server.example.test"), server_key->public_key()}}};
   const std::array<pk::PinnedClient, 1> client_pins{{{"alice", alice_key->public_key()}}};
   pk::InitiatorConfig ic;
   ic.identity = {&*alice_key, "alice"};
@@ -139,7 +143,7 @@ TEST_CASE("pk error texts: handshakes and sessions tampered with on the wire", "
 
   struct Case {
     const char* what;
-    int message;    // which message to change (0-based), -1 for none
+    int message;     // which message to change (0-based), -1 for none
     std::size_t at;  // offset of the byte to flip
     const char* target;
     errc expected;
@@ -154,9 +158,12 @@ TEST_CASE("pk error texts: handshakes and sessions tampered with on the wire", "
     INFO(c.what);
     Initiator<PK> client(spn(c.target), ic);
     Acceptor<PK> server(ac, allow_all);
-    (void)relay_handshake(client, server, [&](int i, std::vector<std::uint8_t>& m) {
-      if (i == c.message && c.at < m.size()) m[c.at] ^= 0x01;
-    }, 4);
+    (void)relay_handshake(
+        client, server,
+        [&](int i, std::vector<std::uint8_t>& m) {
+          if (i == c.message && c.at < m.size()) m[c.at] ^= 0x01;
+        },
+        4);
     const error& e = client.is_failed() ? client.last_error() : server.last_error();
     CHECK(e.code() == c.expected);
     check_error_text(e);
@@ -165,10 +172,12 @@ TEST_CASE("pk error texts: handshakes and sessions tampered with on the wire", "
   // The refused client: the server's error and the client's (from the unauthorized alert).
   Initiator<PK> client(spn("host/server.example.test"), ic);
   Acceptor<PK> server(ac, Authorizer::deny_all());
-  (void)relay_handshake(client, server, [](int, std::vector<std::uint8_t>&) {}, 4);
+  (void)relay_handshake(
+      client, server, [](int, std::vector<std::uint8_t>&) {}, 4);
   CHECK(server.last_error().code() == errc::unauthorized);
   check_error_text(server.last_error());
-  CHECK(feed_record(client, record{record_type::alert, to_bytes("\x03")}).code == errc::unauthorized);
+  CHECK(feed_record(client, record{record_type::alert, to_bytes("\x03")}).code ==
+        errc::unauthorized);
   check_error_text(client.last_error());
   Initiator<PK> other(spn("host/server.example.test"), ic);
   (void)other.step();
@@ -181,7 +190,8 @@ TEST_CASE("pk error texts: handshakes and sessions tampered with on the wire", "
   check_error_text(pk::validate(keyless).error_value());
   Initiator<PK> c2(spn("host/server.example.test"), ic);
   Acceptor<PK> s2(ac, allow_all);
-  (void)relay_handshake(c2, s2, [](int, std::vector<std::uint8_t>&) {}, 4);
+  (void)relay_handshake(
+      c2, s2, [](int, std::vector<std::uint8_t>&) {}, 4);
   auto cs = std::move(c2).finish();
   auto ss = std::move(s2).finish();
   REQUIRE(cs);

@@ -8,13 +8,13 @@
 #include "mutauth/framing.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
-#include "support/ssh_tools.hpp"
-#include "support/relay.hpp"
 #include "support/names.hpp"
+#include "support/relay.hpp"
+#include "support/ssh_tools.hpp"
 
 using namespace mutauth;
-using mutauth::testing::spn;
 using mutauth::testing::allow_all;
+using mutauth::testing::spn;
 using mutauth::testing::TempDir;
 using PK = pk::PublicKey;
 using bytes = std::vector<std::uint8_t>;
@@ -49,7 +49,8 @@ struct World {
     return c;
   }
   pk::AcceptorConfig server_cfg(const pk::Ed25519SecretKey& key, std::string_view name) const {
-    pk::AcceptorConfig c{.identity = {&key, {}}, .service = spn(name), .trust = {}, .channel_binding = {}};
+    pk::AcceptorConfig c{
+        .identity = {&key, {}}, .service = spn(name), .trust = {}, .channel_binding = {}};
     c.trust.pinned = client_pins;
     return c;
   }
@@ -67,9 +68,12 @@ struct Pair {
   Initiator<PK> client;
   Acceptor<PK> server;
   std::vector<bytes> transcript;
-  Pair(pk::InitiatorConfig ic, pk::AcceptorConfig ac, std::string_view target = "host/server.example.test")
+  Pair(pk::InitiatorConfig ic, pk::AcceptorConfig ac,
+       std::string_view target = "host/server.example.test")
       : icfg(ic), acfg(ac), client(spn(target), icfg), server(acfg, allow_all) {}
-  Pair() : Pair(world().client_cfg(world().alice), world().server_cfg(world().server, "host/server.example.test")) {}
+  Pair()
+      : Pair(world().client_cfg(world().alice),
+             world().server_cfg(world().server, "host/server.example.test")) {}
 
   // Runs to the end (or the first failure). `tamper(index, msg)` may change each message.
   template <class F>
@@ -106,7 +110,8 @@ bytes to_message3(C& client, S& server) {
 
 }  // namespace
 
-TEST_CASE("pk: a full mutual handshake, data both ways, exporter and channel binding agree", "[pk]") {
+TEST_CASE("pk: a full mutual handshake, data both ways, exporter and channel binding agree",
+          "[pk]") {
   Pair p;
   p.run();
   REQUIRE(p.client.is_done());
@@ -170,7 +175,8 @@ TEST_CASE("pk: two handshakes between the same keys give different sessions", "[
   auto sb = std::move(b.client).finish();
   REQUIRE(sa);
   REQUIRE(sb);
-  CHECK(!std::equal(sa->channel_binding().begin(), sa->channel_binding().end(), sb->channel_binding().begin()));
+  CHECK(!std::equal(sa->channel_binding().begin(), sa->channel_binding().end(),
+                    sb->channel_binding().begin()));
 }
 
 TEST_CASE("pk: rekey in each direction keeps both sides in step", "[pk]") {
@@ -193,11 +199,13 @@ TEST_CASE("pk: rekey in each direction keeps both sides in step", "[pk]") {
   REQUIRE(ss.rekey_inbound());
   auto n2 = cs.seal(msg, rec);
   REQUIRE(n2);
-  CHECK(ss.open(bytes(rec.begin(), rec.begin() + static_cast<long>(*n2)), out).code() == errc::decrypt_failed);
+  CHECK(ss.open(bytes(rec.begin(), rec.begin() + static_cast<long>(*n2)), out).code() ==
+        errc::decrypt_failed);
   CHECK(ss.failed());
 }
 
-TEST_CASE("pk: datagram mode accepts reordering once and refuses replays and stale records", "[pk]") {
+TEST_CASE("pk: datagram mode accepts reordering once and refuses replays and stale records",
+          "[pk]") {
   auto [cs, ss] = established();
   auto txr = std::move(cs).into_datagram();
   auto rxr = std::move(ss).into_datagram();
@@ -212,7 +220,8 @@ TEST_CASE("pk: datagram mode accepts reordering once and refuses replays and sta
   CHECK(rx.peer().name.view() == "alice");
   std::vector<bytes> d;
   for (int i = 0; i < 100; ++i) {
-    bytes msg = as_bytes("dgram " + std::to_string(i)), rec(msg.size() + DatagramSession<PK>::overhead);
+    bytes msg = as_bytes("dgram " + std::to_string(i)),
+          rec(msg.size() + DatagramSession<PK>::overhead);
     auto n = tx.seal(msg, rec);
     REQUIRE(n);
     d.push_back(rec);
@@ -243,7 +252,8 @@ TEST_CASE("pk: datagram mode accepts reordering once and refuses replays and sta
 TEST_CASE("pk: each refusal has its own error", "[pk]") {
   World& w = world();
   SECTION("the client expects another name than the server proves") {
-    Pair p(w.client_cfg(w.alice), w.server_cfg(w.server, "host/server.example.test"), "host/db.example.test");
+    Pair p(w.client_cfg(w.alice), w.server_cfg(w.server, "host/server.example.test"),
+           "host/db.example.test");
     p.run();
     CHECK(p.client.last_error().code() == errc::name_mismatch);
     CHECK(p.client.last_error().detail().find("host/db.example.test") != std::string_view::npos);
@@ -262,7 +272,8 @@ TEST_CASE("pk: each refusal has its own error", "[pk]") {
     CHECK(p.transcript.size() == 2);
   }
   SECTION("no pin at all for the target") {
-    Pair p(w.client_cfg(w.alice), w.server_cfg(w.server, "host/new.example.test"), "host/new.example.test");
+    Pair p(w.client_cfg(w.alice), w.server_cfg(w.server, "host/new.example.test"),
+           "host/new.example.test");
     p.run();
     CHECK(p.client.last_error().code() == errc::unknown_peer_key);
     CHECK(p.client.last_error().detail().find("no key is pinned") != std::string_view::npos);
@@ -275,15 +286,21 @@ TEST_CASE("pk: each refusal has its own error", "[pk]") {
   }
   SECTION("a non-empty message 1 payload") {
     Pair p;
-    p.run([](int i, bytes& m) { if (i == 0) m.push_back(0x41); });
+    p.run([](int i, bytes& m) {
+      if (i == 0) m.push_back(0x41);
+    });
     CHECK(p.server.last_error().code() == errc::nonempty_first_payload);
   }
   SECTION("another protocol version") {
     Pair p;
-    p.run([](int i, bytes& m) { if (i == 0) m[0] = 2; });
+    p.run([](int i, bytes& m) {
+      if (i == 0) m[0] = 2;
+    });
     CHECK(p.server.last_error().code() == errc::version_mismatch);
     Pair q;
-    q.run([](int i, bytes& m) { if (i == 1) m[0] = 7; });
+    q.run([](int i, bytes& m) {
+      if (i == 1) m[0] = 7;
+    });
     CHECK(q.client.last_error().code() == errc::version_mismatch);
   }
   SECTION("different channel bindings") {
@@ -306,7 +323,8 @@ TEST_CASE("pk: each refusal has its own error", "[pk]") {
   }
 }
 
-TEST_CASE("pk: flipping any bit or truncating any handshake message never yields a session", "[pk]") {
+TEST_CASE("pk: flipping any bit or truncating any handshake message never yields a session",
+          "[pk]") {
   // Record a genuine transcript's sizes first.
   Pair ref;
   ref.run();
@@ -315,16 +333,22 @@ TEST_CASE("pk: flipping any bit or truncating any handshake message never yields
     const std::size_t bits = ref.transcript[static_cast<std::size_t>(target)].size() * 8;
     for (std::size_t bit = 0; bit < bits; ++bit) {
       Pair p;
-      p.run([&](int i, bytes& m) { if (i == target) m[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8)); });
+      p.run([&](int i, bytes& m) {
+        if (i == target) m[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+      });
       // The client is the one who finishes last: a flipped message 4 leaves a done server (which
       // has already released its admission) with a client that refuses it.
-      if (p.client.is_done()) FAIL("bit " << bit << " of message " << target + 1 << " still established");
+      if (p.client.is_done())
+        FAIL("bit " << bit << " of message " << target + 1 << " still established");
       if (target < 3) CHECK_FALSE(std::move(p.server).finish().has_value());
       CHECK_FALSE(std::move(p.client).finish().has_value());
     }
-    for (std::size_t len = 0; len < ref.transcript[static_cast<std::size_t>(target)].size(); ++len) {
+    for (std::size_t len = 0; len < ref.transcript[static_cast<std::size_t>(target)].size();
+         ++len) {
       Pair p;
-      p.run([&](int i, bytes& m) { if (i == target) m.resize(len); });
+      p.run([&](int i, bytes& m) {
+        if (i == target) m.resize(len);
+      });
       CHECK_FALSE(p.client.is_done());
       if (target < 3) CHECK_FALSE(std::move(p.server).finish().has_value());
       CHECK_FALSE(std::move(p.client).finish().has_value());
@@ -381,7 +405,8 @@ TEST_CASE("pk: active attacks are refused", "[pk]") {
     bytes m1(r.token.begin(), r.token.end());
     (void)p.server.step(m1);
     std::array<std::uint8_t, 1> b{0};
-    CHECK(feed_record(p.server, record{record_type::application, b}).code == errc::app_data_before_auth);
+    CHECK(feed_record(p.server, record{record_type::application, b}).code ==
+          errc::app_data_before_auth);
     CHECK(p.server.is_failed());
     RecordDecoder<> dec;
     std::array<std::uint8_t, 8> wire{0x17, 0, 5, 1, 2, 3, 4, 5};
@@ -456,11 +481,13 @@ namespace {
 bytes old_public_exporter(bytes_view h, std::string_view label, std::size_t n) {
   namespace nz = mutauth::noise;
   static constexpr std::string_view ctx = "mutauth-pk/1 exporter";
-  const std::uint8_t len[2] = {static_cast<std::uint8_t>(label.size() >> 8), static_cast<std::uint8_t>(label.size())};
+  const std::uint8_t len[2] = {static_cast<std::uint8_t>(label.size() >> 8),
+                               static_cast<std::uint8_t>(label.size())};
   nz::hash_bytes prk{}, t{};
-  nz::hmac_blake2b(prk, h, {bytes_view(reinterpret_cast<const std::uint8_t*>(ctx.data()), ctx.size()),
-                            bytes_view(len, 2),
-                            bytes_view(reinterpret_cast<const std::uint8_t*>(label.data()), label.size())});
+  nz::hmac_blake2b(prk, h,
+                   {bytes_view(reinterpret_cast<const std::uint8_t*>(ctx.data()), ctx.size()),
+                    bytes_view(len, 2),
+                    bytes_view(reinterpret_cast<const std::uint8_t*>(label.data()), label.size())});
   bytes out;
   for (std::uint8_t i = 1; out.size() < n; ++i) {
     if (i == 1) nz::hmac_blake2b(t, prk, {bytes_view(&i, 1)});
@@ -475,16 +502,18 @@ bytes exporter_with(bytes_view prk, std::string_view label, bytes_view context, 
   namespace nz = mutauth::noise;
   static constexpr std::string_view info = "mutauth-pk/1 exporter";
   const std::uint8_t ll = static_cast<std::uint8_t>(label.size());
-  const std::uint8_t cl[2] = {static_cast<std::uint8_t>(context.size() >> 8), static_cast<std::uint8_t>(context.size())};
+  const std::uint8_t cl[2] = {static_cast<std::uint8_t>(context.size() >> 8),
+                              static_cast<std::uint8_t>(context.size())};
   const std::uint8_t ol[2] = {static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
   nz::hash_bytes t{};
   bytes out;
   for (std::uint8_t i = 1; out.size() < n; ++i) {
-    nz::hmac_blake2b(t, prk, {i == 1 ? bytes_view() : bytes_view(t),
-                              bytes_view(reinterpret_cast<const std::uint8_t*>(info.data()), info.size()),
-                              bytes_view(&ll, 1),
-                              bytes_view(reinterpret_cast<const std::uint8_t*>(label.data()), label.size()),
-                              bytes_view(cl, 2), context, bytes_view(ol, 2), bytes_view(&i, 1)});
+    nz::hmac_blake2b(t, prk,
+                     {i == 1 ? bytes_view() : bytes_view(t),
+                      bytes_view(reinterpret_cast<const std::uint8_t*>(info.data()), info.size()),
+                      bytes_view(&ll, 1),
+                      bytes_view(reinterpret_cast<const std::uint8_t*>(label.data()), label.size()),
+                      bytes_view(cl, 2), context, bytes_view(ol, 2), bytes_view(&i, 1)});
     out.insert(out.end(), t.begin(), t.end());
   }
   out.resize(n);
@@ -653,10 +682,11 @@ TEST_CASE("pk: a proof's signature covers the signer's own credential", "[pk]") 
   h.fill(7);
   const auto& key = w.alice.public_key().bytes;
   std::array<std::uint8_t, pd::max_signed_size> a{}, b{};
-  const std::size_t na = pd::signed_data(role::initiator, h, pd::credential_type::raw_ed25519, key, "alice", a);
+  const std::size_t na =
+      pd::signed_data(role::initiator, h, pd::credential_type::raw_ed25519, key, "alice", a);
   const bytes fake_cert(200, 0x42);
-  const std::size_t nb =
-      pd::signed_data(role::initiator, h, pd::credential_type::openssh_certificate, fake_cert, "alice", b);
+  const std::size_t nb = pd::signed_data(
+      role::initiator, h, pd::credential_type::openssh_certificate, fake_cert, "alice", b);
   std::array<std::uint8_t, 64> sig{};
   REQUIRE(w.alice.sign(bytes_view(a.data(), na), sig));
   CHECK(crypto_sign_ed25519_verify_detached(sig.data(), a.data(), na, key.data()) == 0);
@@ -672,7 +702,8 @@ TEST_CASE("pk: a Session fits in 512 bytes, two handshake buffers fewer (issue 1
   STATIC_REQUIRE(sizeof(Acceptor<pk::PublicKey>) < pk::PublicKey::max_token_size + 5 * 1024);
 }
 
-TEST_CASE("pk: names that do not fit the session's name table fail the handshake, not the session") {
+TEST_CASE(
+    "pk: names that do not fit the session's name table fail the handshake, not the session") {
   // 120 characters of client name + two 50-character fingerprints + the service name exceed the
   // default 176-byte table (session.hpp, MUTAUTH_SESSION_NAME_BYTES).
   static const std::string long_name(120, 'a');

@@ -35,7 +35,8 @@ struct SshReader {
   const bytes& b;
   std::size_t at = 0;
   std::uint64_t uint(int n) {
-    if (at + static_cast<std::size_t>(n) > b.size()) throw std::runtime_error("certificate truncated");
+    if (at + static_cast<std::size_t>(n) > b.size())
+      throw std::runtime_error("certificate truncated");
     std::uint64_t v = 0;
     for (int i = 0; i < n; ++i) v = v << 8 | b[at++];
     return v;
@@ -43,7 +44,8 @@ struct SshReader {
   bytes str() {
     const std::size_t n = static_cast<std::size_t>(uint(4));
     if (at + n > b.size()) throw std::runtime_error("certificate truncated");
-    bytes s(b.begin() + static_cast<std::ptrdiff_t>(at), b.begin() + static_cast<std::ptrdiff_t>(at + n));
+    bytes s(b.begin() + static_cast<std::ptrdiff_t>(at),
+            b.begin() + static_cast<std::ptrdiff_t>(at + n));
     at += n;
     return s;
   }
@@ -52,9 +54,11 @@ struct SshReader {
 // PROTOCOL.certkeys layout (§11.1): the certified key, the type, a principal, the validity at
 // `clock`, no critical options, the CA key and a CA signature that verifies.
 std::string check_certificate(const bytes& blob, const bytes& key, std::uint32_t type,
-                              const std::string& principal, std::uint64_t clock, const bytes& ca_key) {
+                              const std::string& principal, std::uint64_t clock,
+                              const bytes& ca_key) {
   SshReader r{blob};
-  if (r.str() != pkspec::text("ssh-ed25519-cert-v01@openssh.com")) return "not an ssh-ed25519 certificate";
+  if (r.str() != pkspec::text("ssh-ed25519-cert-v01@openssh.com"))
+    return "not an ssh-ed25519 certificate";
   (void)r.str();  // nonce
   if (r.str() != key) return "certifies another key than the identity key";
   (void)r.uint(8);  // serial
@@ -77,7 +81,8 @@ std::string check_certificate(const bytes& blob, const bytes& key, std::uint32_t
   SshReader s{sig};
   if (s.str() != pkspec::text("ssh-ed25519")) return "signature is not ssh-ed25519";
   const bytes raw = s.str();
-  if (!pkspec::VERIFY(ca_key, bytes(blob.begin(), blob.begin() + static_cast<std::ptrdiff_t>(signed_len)), raw))
+  if (!pkspec::VERIFY(
+          ca_key, bytes(blob.begin(), blob.begin() + static_cast<std::ptrdiff_t>(signed_len)), raw))
     return "CA signature does not verify";
   return {};
 }
@@ -88,8 +93,8 @@ struct Problems {
   void same(const std::string& field, const bytes& computed, const char* by) {
     const bytes file = v.hex(field);
     if (file != computed)
-      list.push_back(field + " differs from the " + by + ":\n    file     " + hex(file) + "\n    computed " +
-                     hex(computed));
+      list.push_back(field + " differs from the " + by + ":\n    file     " + hex(file) +
+                     "\n    computed " + hex(computed));
   }
   void require(bool ok, const std::string& what) {
     if (!ok) list.push_back(what);
@@ -147,8 +152,10 @@ void check_model(const VectorFile& v, Problems& p) {
   if (m2.size() >= 50 && m3.size() >= 18) {
     try {
       const bytes c2(m2.begin() + 34, m2.end()), c3(m3.begin() + 2, m3.end());
-      p.same("proof_server", pkspec::DECRYPT(d.k_handshake, 0, d.h_server_signs, c2), "decryption of msg2");
-      p.same("proof_client", pkspec::DECRYPT(d.k_handshake, 1, d.h_after_msg2, c3), "decryption of msg3");
+      p.same("proof_server", pkspec::DECRYPT(d.k_handshake, 0, d.h_server_signs, c2),
+             "decryption of msg2");
+      p.same("proof_client", pkspec::DECRYPT(d.k_handshake, 1, d.h_after_msg2, c3),
+             "decryption of msg3");
     } catch (const std::exception& e) {
       p.require(false, std::string("committed messages do not decrypt: ") + e.what());
     }
@@ -157,12 +164,16 @@ void check_model(const VectorFile& v, Problems& p) {
   if (mode == C) {
     const bytes ca = v.hex("ca_public_key");
     const std::uint64_t clock = v.integer("clock");
-    p.require(kh.find(ssh_key_text(ca)) != std::string::npos, "known_hosts_line does not hold ca_public_key");
-    p.require(ak.find(ssh_key_text(ca)) != std::string::npos, "authorized_keys_line does not hold ca_public_key");
+    p.require(kh.find(ssh_key_text(ca)) != std::string::npos,
+              "known_hosts_line does not hold ca_public_key");
+    p.require(ak.find(ssh_key_text(ca)) != std::string::npos,
+              "authorized_keys_line does not hold ca_public_key");
     try {
-      const std::string h = check_certificate(in.server_cert, d.server_pub, 2, in.target, clock, ca);
+      const std::string h =
+          check_certificate(in.server_cert, d.server_pub, 2, in.target, clock, ca);
       p.require(h.empty(), "host_certificate: " + h);
-      const std::string u = check_certificate(in.client_cert, d.client_pub, 1, in.client_name, clock, ca);
+      const std::string u =
+          check_certificate(in.client_cert, d.client_pub, 1, in.client_name, clock, ca);
       p.require(u.empty(), "user_certificate: " + u);
     } catch (const std::exception& e) {
       p.require(false, std::string("certificate: ") + e.what());
@@ -170,14 +181,16 @@ void check_model(const VectorFile& v, Problems& p) {
   } else {
     p.require(kh.find(ssh_key_text(d.server_pub)) != std::string::npos,
               "known_hosts_line does not pin server_public_key");
-    p.require(ak.find("principals=\"" + in.client_name + "\" " + ssh_key_text(d.client_pub)) != std::string::npos,
+    p.require(ak.find("principals=\"" + in.client_name + "\" " + ssh_key_text(d.client_pub)) !=
+                  std::string::npos,
               "authorized_keys_line does not pin client_public_key for client_name");
   }
 
   if (mode == R) {
     p.require(v.text("outcome") == "unauthorized", "outcome is not \"unauthorized\"");
     p.same("alert_record", bytes{0x15, 0x00, 0x01, 0x03}, "spec (§9.2)");
-    p.require(v.text("admitted_principal") != in.client_name, "admitted_principal must not be client_name");
+    p.require(v.text("admitted_principal") != in.client_name,
+              "admitted_principal must not be client_name");
     return;
   }
   p.same("admission", d.admission, by);
@@ -196,9 +209,13 @@ void check_model(const VectorFile& v, Problems& p) {
     has_empty_context = has_empty_context || ctx.empty();
     has_long = has_long || len > 64;
     p.require(len >= 1 && len <= 16320, n + "length out of range");
-    p.same(n + "output", pkspec::exporter(d.exporter_secret, v.text(n + "label"), ctx, static_cast<std::size_t>(len)), by);
+    p.same(n + "output",
+           pkspec::exporter(d.exporter_secret, v.text(n + "label"), ctx,
+                            static_cast<std::size_t>(len)),
+           by);
   }
-  p.require(has_empty_context && has_long, "the exporter triples need an empty context and a length over 64");
+  p.require(has_empty_context && has_long,
+            "the exporter triples need an empty context and a length over 64");
   p.same("record_i2r", pkspec::seal_record(d.k_i2r, 0, v.hex("record_i2r_plaintext"), 1), by);
   p.same("record_r2i", pkspec::seal_record(d.k_r2i, 0, v.hex("record_r2i_plaintext"), 1), by);
   p.same("record_i2r_close", pkspec::seal_record(d.k_i2r, 1, {}, 2), by);
@@ -216,7 +233,8 @@ void check_library(const VectorFile& v, Problems& p) {
   if (mode != R) {
     for (int i = 1; i <= 3; ++i) {
       const std::string n = "exporter_" + std::to_string(i) + "_";
-      li.exporters.push_back({v.text(n + "label"), v.hex(n + "context"), static_cast<std::size_t>(v.integer(n + "length"))});
+      li.exporters.push_back({v.text(n + "label"), v.hex(n + "context"),
+                              static_cast<std::size_t>(v.integer(n + "length"))});
     }
     li.i2r_plaintext = v.hex("record_i2r_plaintext");
     li.r2i_plaintext = v.hex("record_r2i_plaintext");
@@ -233,7 +251,8 @@ void check_library(const VectorFile& v, Problems& p) {
   p.same("msg4", lib.msg4, by);
   p.same("channel_binding", lib.channel_binding, by);
   for (int i = 1; i <= 3; ++i)
-    p.same("exporter_" + std::to_string(i) + "_output", lib.exporter_outputs[static_cast<std::size_t>(i - 1)], by);
+    p.same("exporter_" + std::to_string(i) + "_output",
+           lib.exporter_outputs[static_cast<std::size_t>(i - 1)], by);
   p.same("record_i2r", lib.record_i2r, by);
   p.same("record_r2i", lib.record_r2i, by);
   p.same("record_i2r_close", lib.record_i2r_close, by);
@@ -266,7 +285,8 @@ VectorFile load(const std::string& name) {
     if (f.modes & mode_of(name)) REQUIRE(v.has(f.name));
   // The header comment describes every field.
   for (const field& f : fields())
-    if (f.modes & mode_of(name)) CHECK(text.find("#   " + std::string(f.name) + " (") != std::string::npos);
+    if (f.modes & mode_of(name))
+      CHECK(text.find("#   " + std::string(f.name) + " (") != std::string::npos);
   return v;
 }
 
@@ -279,9 +299,15 @@ void check_file(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("pk vectors: pinned.txt (raw keys, channel binding)", "[pk][vectors]") { check_file("pinned"); }
-TEST_CASE("pk vectors: ca.txt (OpenSSH certificates, fixed clock)", "[pk][vectors]") { check_file("ca"); }
-TEST_CASE("pk vectors: refused.txt (verified, then refused: alert 3)", "[pk][vectors]") { check_file("refused"); }
+TEST_CASE("pk vectors: pinned.txt (raw keys, channel binding)", "[pk][vectors]") {
+  check_file("pinned");
+}
+TEST_CASE("pk vectors: ca.txt (OpenSSH certificates, fixed clock)", "[pk][vectors]") {
+  check_file("ca");
+}
+TEST_CASE("pk vectors: refused.txt (verified, then refused: alert 3)", "[pk][vectors]") {
+  check_file("refused");
+}
 
 TEST_CASE("pk vectors: the check notices a change in any field", "[pk][vectors]") {
   for (const char* name : {"pinned", "ca", "refused"}) {
@@ -298,7 +324,8 @@ TEST_CASE("pk vectors: the check notices a change in any field", "[pk][vectors]"
       // admitted principal other than client_name give the same vector. Move them out of it.
       if (f == "clock") s = "1";
       else if (f == "admitted_principal") s = v.text("client_name");
-      else if (meta->type == kind::hex) s = s.empty() ? "00" : std::string(1, s[0] == '0' ? '1' : '0') + s.substr(1);
+      else if (meta->type == kind::hex)
+        s = s.empty() ? "00" : std::string(1, s[0] == '0' ? '1' : '0') + s.substr(1);
       else if (meta->type == kind::integer) s = std::to_string(std::stoull(s) + 1);
       else s = s.empty() ? "x" : (s[0] == 'X' ? "Y" : "X") + s.substr(1);
       INFO(name << ".txt, field " << f << " changed to " << s);

@@ -55,11 +55,14 @@ struct World {
     user_cas = {{{ca, {}}}};
     other_user_cas = {{{other_ca, {}}}};
     // Valid from 2020-01-01 to 2030-01-01, so the test clock can step outside the window.
-    alice_cert = cert_blob(sign(dir, "ca", "alice", "alice-main", "-I alice-id -z 42 -n alice -V 20200101:20300101"));
-    server_cert = cert_blob(sign(dir, "ca", "server", "server-main",
-                                 "-I server-id -h -z 7 -n host/server.example.test -V 20200101:20300101"));
+    alice_cert = cert_blob(
+        sign(dir, "ca", "alice", "alice-main", "-I alice-id -z 42 -n alice -V 20200101:20300101"));
+    server_cert =
+        cert_blob(sign(dir, "ca", "server", "server-main",
+                       "-I server-id -h -z 7 -n host/server.example.test -V 20200101:20300101"));
   }
-  bytes_view cert(const std::string& label, const std::string& opts, const std::string& key = "alice") {
+  bytes_view cert(const std::string& label, const std::string& opts,
+                  const std::string& key = "alice") {
     return blobs.emplace_back(cert_blob(sign(dir, "ca", key, label, opts)));
   }
   pk::ClientTrust user_trust(pk::VerifyCache* cache) const {
@@ -116,9 +119,11 @@ TEST_CASE("verify cache: the second verification of a certificate is a hit", "[p
   CHECK(cache.size() == 1);
 
   // The host side goes through the same cache (one cache may serve both roles' stores).
-  auto h = pk::verify_host_certificate(parsed(w.server_cert), spn("host/server.example.test"), w.host_trust(&cache));
+  auto h = pk::verify_host_certificate(parsed(w.server_cert), spn("host/server.example.test"),
+                                       w.host_trust(&cache));
   REQUIRE(h);
-  h = pk::verify_host_certificate(parsed(w.server_cert), spn("host/server.example.test"), w.host_trust(&cache));
+  h = pk::verify_host_certificate(parsed(w.server_cert), spn("host/server.example.test"),
+                                  w.host_trust(&cache));
   REQUIRE(h);
   CHECK(h->serial == 7);
   CHECK(cache.hits() == 4);
@@ -152,7 +157,8 @@ TEST_CASE("verify cache: a hit skips the CA signature, and nothing else", "[pk][
   CHECK(verify_user(forged, w.user_trust(&other)) == errc::bad_signature);
   CHECK(other.hits() == 0);
   // A certificate with a critical option is refused before the cache is asked, even if planted.
-  const bytes_view forced = w.cert("forced", "-I forced -n alice -O force-command=/bin/true -V 20200101:20300101");
+  const bytes_view forced =
+      w.cert("forced", "-I forced -n alice -O force-command=/bin/true -V 20200101:20300101");
   cache.remember_unverified_for_testing_only(forced, w.ca);
   const auto hits = cache.hits();
   CHECK(verify_user(forced, t) == errc::unknown_critical_option);
@@ -201,8 +207,8 @@ TEST_CASE("verify cache: expired, revoked and wrong-principal certificates are r
   SECTION("revoked by serial, by key id, by key") {
     for (std::string spec : {"serial: 42\n", "id: alice-id\n"}) {
       write_text(w.dir.file("krl.spec"), spec);
-      sh("ssh-keygen -k -f " + shell_quote(w.dir.file("krl")) + " -s " + shell_quote(w.dir.file("ca.pub")) + " " +
-         shell_quote(w.dir.file("krl.spec")));
+      sh("ssh-keygen -k -f " + shell_quote(w.dir.file("krl")) + " -s " +
+         shell_quote(w.dir.file("ca.pub")) + " " + shell_quote(w.dir.file("krl.spec")));
       const bytes krl_bytes = read_bytes(w.dir.file("krl"));
       auto krl = pk::Krl::parse(krl_bytes);
       REQUIRE(krl);
@@ -239,12 +245,14 @@ TEST_CASE("verify cache: a CA removed from trust makes an entry useless", "[pk][
   CHECK(verify_user(w.alice_cert, reloaded) == errc::untrusted_issuer);
   CHECK(cache.hits() == 0);
   // Host side: the CA is known but no longer trusted for this host's name.
-  auto h = pk::verify_host_certificate(parsed(w.server_cert), spn("host/server.example.test"), w.host_trust(&cache));
+  auto h = pk::verify_host_certificate(parsed(w.server_cert), spn("host/server.example.test"),
+                                       w.host_trust(&cache));
   REQUIRE(h);
   const std::array<pk::HostCertAuthority, 1> elsewhere{{{w.ca, "*.example.org"}}};
   pk::ServerTrust st = w.host_trust(&cache);
   st.authorities = elsewhere;
-  auto refused = pk::verify_host_certificate(parsed(w.server_cert), spn("host/server.example.test"), st);
+  auto refused =
+      pk::verify_host_certificate(parsed(w.server_cert), spn("host/server.example.test"), st);
   REQUIRE_FALSE(refused);
   CHECK(refused.error_value().code() == errc::untrusted_issuer);
   CHECK(cache.hits() == 0);
@@ -261,7 +269,8 @@ TEST_CASE("verify cache: bounded, least recently used entry replaced", "[pk][ver
   g_now = in_window;
   std::vector<bytes_view> certs;
   for (int i = 0; i < 5; ++i)
-    certs.push_back(w.cert("lru" + std::to_string(i), "-I lru" + std::to_string(i) + " -n alice -V 20200101:20300101"));
+    certs.push_back(w.cert("lru" + std::to_string(i),
+                           "-I lru" + std::to_string(i) + " -n alice -V 20200101:20300101"));
   pk::FixedVerifyCache<4> cache;
   static_assert(pk::FixedVerifyCache<4>::max_entries == 4);
   // A bounded object, no heap: entries of about 100 bytes each live inside it.
@@ -293,12 +302,15 @@ TEST_CASE("verify cache: handshakes hit on both sides, and the proof signature i
   pk::InitiatorConfig ic;
   ic.identity = {&w.alice, "alice", w.alice_cert};
   ic.trust = w.host_trust(&client_cache);
-  pk::AcceptorConfig ac{.identity = {&w.server, {}, w.server_cert}, .service = spn("host/server.example.test"),
-                        .trust = w.user_trust(&server_cache), .channel_binding = {}};
+  pk::AcceptorConfig ac{.identity = {&w.server, {}, w.server_cert},
+                        .service = spn("host/server.example.test"),
+                        .trust = w.user_trust(&server_cache),
+                        .channel_binding = {}};
   for (int i = 0; i < 3; ++i) {
     Initiator<PK> client(spn("host/server.example.test"), ic);
     Acceptor<PK> server(ac, allow_all);
-    relay_handshake(client, server, [](int, bytes&) {}, 4);
+    relay_handshake(
+        client, server, [](int, bytes&) {}, 4);
     INFO(client.last_error().detail() << " / " << server.last_error().detail());
     REQUIRE(client.is_done());
     REQUIRE(server.is_done());
@@ -323,7 +335,8 @@ TEST_CASE("verify cache: handshakes hit on both sides, and the proof signature i
   Probe mallory(spn("host/server.example.test"), mc);
   mallory.send_unchecked();
   Acceptor<PK> server(ac, allow_all);
-  relay_handshake(mallory, server, [](int, bytes&) {}, 4);
+  relay_handshake(
+      mallory, server, [](int, bytes&) {}, 4);
   CHECK_FALSE(server.is_done());
   CHECK(server.last_error().code() == errc::bad_signature);
   CHECK(server_cache.hits() == 3);
@@ -344,8 +357,9 @@ TEST_CASE("verify cache: shared by threads, every verification is right", "[pk][
       for (int r = 0; r < rounds; ++r) {
         const bool good = (r + i) % 3 != 0;
         const errc e = [&] {
-          auto v = pk::verify_user_certificate(*pk::parse_certificate(good ? bytes_view(w.alice_cert) : bytes_view(forged)), t,
-                                               "alice");
+          auto v = pk::verify_user_certificate(
+              *pk::parse_certificate(good ? bytes_view(w.alice_cert) : bytes_view(forged)), t,
+              "alice");
           return v ? errc{} : v.error_value().code();
         }();
         if (e != (good ? errc{} : errc::bad_signature)) ++wrong;

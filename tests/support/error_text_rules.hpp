@@ -45,7 +45,8 @@ inline std::string repetition(std::string_view text) {
     if (p[i].size() < 8) continue;
     for (std::size_t j = i + 1; j < p.size(); ++j) {
       if (lower(p[j]) == lower(p[i])) return "phrase said twice: '" + p[i] + "'";
-      if (i == 0 && lower(p[j]).rfind(lower(p[0]), 0) == 0) return "later phrase starts with the first: '" + p[0] + "'";
+      if (i == 0 && lower(p[j]).rfind(lower(p[0]), 0) == 0)
+        return "later phrase starts with the first: '" + p[0] + "'";
     }
   }
   return {};
@@ -106,7 +107,8 @@ inline std::string check_error_text(const error& e, bool peer_bytes_escaped = fa
   CHECK(repetition(line).empty());
   CHECK_FALSE(restates_name(line, name));
   // The code's name appears once at most (it may be absent when the detail says more).
-  CHECK((line.find(name) == std::string::npos || line.find(name, line.find(name) + 1) == std::string::npos));
+  CHECK((line.find(name) == std::string::npos ||
+         line.find(name, line.find(name) + 1) == std::string::npos));
   // Our own words are plain ASCII: no section sign, escaped or not.
   CHECK(line.find("\\xc2\\xa7") == std::string::npos);
   CHECK(printable_ascii(line));

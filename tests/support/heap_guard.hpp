@@ -20,7 +20,8 @@ inline unsigned long g_allocations = 0;
 void* operator new(std::size_t n) {
   ++mutauth::testing::g_allocations;
   if (mutauth::testing::g_forbid_heap) {
-    std::fputs("FAIL: heap allocation where the heap is forbidden (handshake or session path)\n", stderr);
+    std::fputs("FAIL: heap allocation where the heap is forbidden (handshake or session path)\n",
+               stderr);
     std::abort();
   }
   void* p = std::malloc(n ? n : 1);

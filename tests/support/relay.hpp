@@ -13,8 +13,8 @@ namespace mutauth::testing {
 /// passed. `tamper(index, message)` may change each message before delivery. Returns what was
 /// delivered, in order.
 template <class Initiator, class Acceptor, class Tamper>
-std::vector<std::vector<std::uint8_t>> relay_handshake(Initiator& client, Acceptor& server, Tamper tamper,
-                                                       int max_messages) {
+std::vector<std::vector<std::uint8_t>> relay_handshake(Initiator& client, Acceptor& server,
+                                                       Tamper tamper, int max_messages) {
   std::vector<std::vector<std::uint8_t>> delivered;
   step_result r = client.step();
   bool to_server = true;

@@ -28,12 +28,12 @@ namespace mutauth::testing {
 
 enum class misbehave : std::uint8_t {
   none,
-  oversized_token,      // emit a token above max_token_size
-  never_complete,       // keep sending, never complete
-  complete_on_first,    // initiator claims completion with its first token
-  wrong_index,          // emit the wrong message index
-  complete_silently,    // complete where the last token is due, but emit none (the admission
-                        // rule, mechanism.hpp (c): an acceptor must complete WITH a token)
+  oversized_token,         // emit a token above max_token_size
+  never_complete,          // keep sending, never complete
+  complete_on_first,       // initiator claims completion with its first token
+  wrong_index,             // emit the wrong message index
+  complete_silently,       // complete where the last token is due, but emit none (the admission
+                           // rule, mechanism.hpp (c): an acceptor must complete WITH a token)
   complete_while_sending,  // claim completion with every token after the first (an initiator
                            // must complete only on a received token, with nothing to send)
 };
@@ -70,9 +70,15 @@ struct ScriptedMechanism {
     static constexpr std::size_t seal_overhead = 9;  // 8-byte sequence + 1-byte checksum
     SessionKeys() noexcept = default;
     explicit SessionKeys(std::uint8_t key) noexcept : key_(key) {}
-    SessionKeys(SessionKeys&& o) noexcept : key_(o.key_), send_(o.send_), recv_(o.recv_) { o.wipe(); }
+    SessionKeys(SessionKeys&& o) noexcept : key_(o.key_), send_(o.send_), recv_(o.recv_) {
+      o.wipe();
+    }
     SessionKeys& operator=(SessionKeys&& o) noexcept {
-      key_ = o.key_; send_ = o.send_; recv_ = o.recv_; o.wipe(); return *this;
+      key_ = o.key_;
+      send_ = o.send_;
+      recv_ = o.recv_;
+      o.wipe();
+      return *this;
     }
     // In place too (`in.data() == out.data()`, SessionKeysConcept): the body moves back by the
     // 8-byte sequence, so it is written from the end, and the sequence last.
@@ -95,7 +101,8 @@ struct ScriptedMechanism {
     // In place too: the body moves forward, so reading in[8 + i] after writing out[i] is safe.
     result<std::size_t> open(bytes_view in, bytes_span out) noexcept {
       if (key_ == 0) return error(errc::wrong_state, "keys wiped");
-      if (in.size() < seal_overhead) return error(errc::truncated, "record shorter than its overhead");
+      if (in.size() < seal_overhead)
+        return error(errc::truncated, "record shorter than its overhead");
       if (out.size() < in.size() - seal_overhead)
         return error(errc::buffer_too_small).with_required_size(in.size() - seal_overhead);
       std::uint64_t seq = 0;
@@ -124,7 +131,10 @@ struct ScriptedMechanism {
       return ok();
     }
     bytes_view channel_binding() const noexcept { return {&key_, 1}; }
-    void wipe() noexcept { key_ = 0; send_ = recv_ = 0; }
+    void wipe() noexcept {
+      key_ = 0;
+      send_ = recv_ = 0;
+    }
     std::uint8_t key() const noexcept { return key_; }
 
    private:
@@ -176,7 +186,8 @@ struct ScriptedMechanism {
       if (in[2] == static_cast<std::uint8_t>(self_))
         return error(errc::unexpected_message, "token from my own role (reflection)");
       if (in[1] != next_) return error(errc::unexpected_message, "wrong message index");
-      if (in[3] != total_) return error(errc::version_mismatch, "peer expects another message count");
+      if (in[3] != total_)
+        return error(errc::version_mismatch, "peer expects another message count");
       if (in.size() != 5u + in[4]) return error(errc::trailing_bytes, "token length mismatch");
       peer_name_len_ = in[4];
       std::memcpy(peer_name_.data(), &in[5], peer_name_len_);
@@ -202,8 +213,9 @@ struct ScriptedMechanism {
       (void)local.name.append(my_name());
       (void)client_name;
       wipe();  // handshake secrets are no longer needed once the keys exist
-      return Concluded<ScriptedMechanism>{PeerVerified<ScriptedMechanism>::assert_peer_verified(peer),
-                                          local, *sp, SessionKeys(0x5A)};
+      return Concluded<ScriptedMechanism>{
+          PeerVerified<ScriptedMechanism>::assert_peer_verified(peer), local, *sp,
+          SessionKeys(0x5A)};
     }
 
     role self_;

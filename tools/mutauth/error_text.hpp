@@ -41,14 +41,17 @@ inline constexpr hint_rewrite hint_rewrites[] = {
 inline std::string cli_hint(std::string_view library_hint) {
   std::string h(library_hint);
   for (const auto& r : hint_rewrites) {
-    for (auto at = h.find(r.library); at != std::string::npos; at = h.find(r.library, at + r.cli.size()))
+    for (auto at = h.find(r.library); at != std::string::npos;
+         at = h.find(r.library, at + r.cli.size()))
       h.replace(at, r.library.size(), r.cli);
   }
   return h;
 }
 
 /// One line: what failed and why (no hint).
-inline std::string error_line(const mutauth::error& e) { return std::string(mutauth::message(e).view()); }
+inline std::string error_line(const mutauth::error& e) {
+  return std::string(mutauth::message(e).view());
+}
 
 /// The line, then the hint on its own indented line when there is one.
 inline std::string error_text(const mutauth::error& e) {

@@ -40,15 +40,16 @@
 namespace mutauth::cli {
 
 /// The clear alert a refused connection gets before the close: `15 00 01 05` (§9.2, §9.4).
-inline constexpr std::uint8_t busy_alert_record[4] = {static_cast<std::uint8_t>(record_type::alert), 0, 1,
-                                                      static_cast<std::uint8_t>(alert_reason::busy)};
+inline constexpr std::uint8_t busy_alert_record[4] = {
+    static_cast<std::uint8_t>(record_type::alert), 0, 1,
+    static_cast<std::uint8_t>(alert_reason::busy)};
 
 struct ServerOptions {
-  double preauth_timeout = 5;   // seconds from accept to a finished handshake (0: none)
-  double idle_timeout = 300;    // seconds without traffic in a session (0: none)
+  double preauth_timeout = 5;  // seconds from accept to a finished handshake (0: none)
+  double idle_timeout = 300;   // seconds without traffic in a session (0: none)
   int max_preauth_per_source = 10;
   int startups_start = 100, startups_rate = 30, startups_full = 1000;  // --max-startups
-  int max_clients = 64;         // authenticated sessions at once
+  int max_clients = 64;  // authenticated sessions at once
   bool echo = false, quiet = false;
 };
 
@@ -62,7 +63,12 @@ class EventServer {
  public:
   EventServer(const ServerOptions& o, const typename M::AcceptorConfig& cfg, Authorizer authorize,
               Log& log, Socket& listener)
-      : o_(o), cfg_(cfg), authorize_(authorize), log_(log), listener_(listener), rng_(std::random_device{}()) {}
+      : o_(o),
+        cfg_(cfg),
+        authorize_(authorize),
+        log_(log),
+        listener_(listener),
+        rng_(std::random_device{}()) {}
 
   /// Serves until SIGINT/SIGTERM (g_stop). Returns the number of connections that failed or
   /// ended uncleanly; `served` is every accepted connection.
@@ -94,7 +100,8 @@ class EventServer {
             continue;
           }
           Peer* p = find(evs[i].data.u64);
-          if (p == nullptr || evs[i].events == 0 || (p->ph == phase::session) != (pass == 1)) continue;
+          if (p == nullptr || evs[i].events == 0 || (p->ph == phase::session) != (pass == 1))
+            continue;
           const std::uint32_t ev = evs[i].events;
           evs[i].events = 0;  // handled once, whatever phase it moves to
           on_event(*p, ev);
@@ -145,7 +152,9 @@ class EventServer {
     bool clean_end = false;
   };
 
-  [[nodiscard]] std::uint64_t key(const Peer& p) const { return (std::uint64_t{p.gen} << 32) | std::uint32_t(p.fd); }
+  [[nodiscard]] std::uint64_t key(const Peer& p) const {
+    return (std::uint64_t{p.gen} << 32) | std::uint32_t(p.fd);
+  }
   Peer* find(std::uint64_t k) {
     const int fd = static_cast<int>(k & 0xffffffffu);
     if (fd < 0 || static_cast<std::size_t>(fd) >= peers_.size() || !peers_[fd]) return nullptr;
@@ -159,7 +168,8 @@ class EventServer {
     for (int burst = 0; burst < 256; ++burst) {
       sockaddr_storage sa{};
       socklen_t len = sizeof sa;
-      const int fd = ::accept4(listener_.fd(), reinterpret_cast<sockaddr*>(&sa), &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      const int fd = ::accept4(listener_.fd(), reinterpret_cast<sockaddr*>(&sa), &len,
+                               SOCK_CLOEXEC | SOCK_NONBLOCK);
       if (fd < 0) {
         const int err = errno;
         if (err == EAGAIN || err == EWOULDBLOCK) return;
@@ -204,7 +214,8 @@ class EventServer {
     std::string why;
     int& from_source = per_source_[source];
     if (authenticated_ >= o_.max_clients) {
-      why = std::to_string(authenticated_) + " authenticated sessions already being served (--max-clients)";
+      why = std::to_string(authenticated_) +
+            " authenticated sessions already being served (--max-clients)";
     } else if (from_source >= o_.max_preauth_per_source) {
       why = std::to_string(from_source) + " unauthenticated connections from " + source +
             " already (--max-preauth-per-source)";
@@ -213,7 +224,8 @@ class EventServer {
       bool drop = preauth_ >= o_.startups_full;
       if (!drop) {
         const double span = std::max(1, o_.startups_full - o_.startups_start);
-        const double p = o_.startups_rate + (100.0 - o_.startups_rate) * (preauth_ - o_.startups_start) / span;
+        const double p =
+            o_.startups_rate + (100.0 - o_.startups_rate) * (preauth_ - o_.startups_start) / span;
         drop = std::uniform_real_distribution<double>(0, 100)(rng_) < p;
       }
       if (drop)
@@ -233,7 +245,8 @@ class EventServer {
     p->who = "[client " + std::to_string(id) + "] ";
     p->source = source;
     p->t0 = clock::now();
-    p->deadline = o_.preauth_timeout > 0 ? p->t0 + to_duration(o_.preauth_timeout) : clock::time_point::max();
+    p->deadline =
+        o_.preauth_timeout > 0 ? p->t0 + to_duration(o_.preauth_timeout) : clock::time_point::max();
     p->counted_preauth = true;
     ++from_source;
     ++preauth_;
@@ -296,7 +309,8 @@ class EventServer {
   }
   void flush_refusals(clock::time_point now) {
     if (refusals_suppressed_ > 0)
-      log_.line("mutauth: " + std::to_string(refusals_suppressed_) + " more connection(s) refused as busy");
+      log_.line("mutauth: " + std::to_string(refusals_suppressed_) +
+                " more connection(s) refused as busy");
     refusals_suppressed_ = 0;
     refusals_logged_ = 0;
     refusal_window_ = now;
@@ -358,7 +372,8 @@ class EventServer {
   }
 
   clock::time_point idle_deadline() const {
-    return o_.idle_timeout > 0 ? clock::now() + to_duration(o_.idle_timeout) : clock::time_point::max();
+    return o_.idle_timeout > 0 ? clock::now() + to_duration(o_.idle_timeout)
+                               : clock::time_point::max();
   }
 
   // Feeds the held input to the connection, acting on every event, until the input is used up
@@ -375,7 +390,8 @@ class EventServer {
       if (c.failed()) return true;  // on_connection_event moved it to lingering
       if (!p.backlog.empty()) {
         auto w = c.write(p.backlog);
-        if (w) p.backlog.erase(p.backlog.begin(), p.backlog.begin() + static_cast<std::ptrdiff_t>(*w));
+        if (w)
+          p.backlog.erase(p.backlog.begin(), p.backlog.begin() + static_cast<std::ptrdiff_t>(*w));
         see_output(p);
         if (!p.backlog.empty()) {
           if (!flush(p)) return false;
@@ -436,7 +452,8 @@ class EventServer {
         st.millis = std::chrono::duration<double, std::milli>(clock::now() - p.t0).count();
         if (authenticated_ > o_.max_clients) {
           // Several handshakes finished at once past the limit: this one is told busy, sealed.
-          log_refusal("mutauth: " + p.who + "refused: server busy: " + std::to_string(o_.max_clients) +
+          log_refusal("mutauth: " + p.who +
+                      "refused: server busy: " + std::to_string(o_.max_clients) +
                       " authenticated sessions already being served (--max-clients)");
           (void)c.abort(mutauth::error(errc::io_error, "server busy"), alert_reason::busy);
           (void)c.next_event();  // the failure: reported here already
@@ -457,13 +474,12 @@ class EventServer {
         if (o_.echo) {
           auto w = c.write(e.data);
           const std::size_t took = w ? *w : 0;
-          if (took < e.data.size()) p.backlog.assign(e.data.begin() + static_cast<std::ptrdiff_t>(took), e.data.end());
+          if (took < e.data.size())
+            p.backlog.assign(e.data.begin() + static_cast<std::ptrdiff_t>(took), e.data.end());
         }
         return true;
       case connection_event::peer_closed: return !maybe_finish(p);
-      case connection_event::failed:
-        connection_failed(p);
-        return false;
+      case connection_event::failed: connection_failed(p); return false;
     }
     return true;
   }
@@ -622,7 +638,8 @@ class EventServer {
       lev.data.u64 = listener_key;
       ::epoll_ctl(ep_, EPOLL_CTL_MOD, listener_.fd(), &lev);
     }
-    if (now - refusal_window_ >= std::chrono::seconds(1) && refusals_suppressed_ > 0) flush_refusals(now);
+    if (now - refusal_window_ >= std::chrono::seconds(1) && refusals_suppressed_ > 0)
+      flush_refusals(now);
     for (std::size_t i = 0; i < peers_.size(); ++i) {
       Peer* p = peers_[i].get();
       if (p == nullptr || now < p->deadline) continue;
@@ -630,10 +647,11 @@ class EventServer {
         case phase::lingering: destroy(*p); break;
         case phase::preauth: {
           // The pre-authentication deadline: no alert (§16.2: a transport failure), just the close.
-          Failure f{mutauth::error(errc::io_error, p->rx.inside()
-                                                       ? "timed out inside a record: the peer sent fewer bytes "
-                                                         "than its record header promised"
-                                                       : "timed out waiting for the peer"),
+          Failure f{mutauth::error(errc::io_error,
+                                   p->rx.inside()
+                                       ? "timed out inside a record: the peer sent fewer bytes "
+                                         "than its record header promised"
+                                       : "timed out waiting for the peer"),
                     "transport", true};
           leave_preauth(*p);
           ++failures_;
@@ -643,7 +661,8 @@ class EventServer {
           break;
         }
         case phase::session: {
-          mutauth::error e(errc::io_error, "idle timeout: no traffic for --idle-timeout seconds; session aborted");
+          mutauth::error e(errc::io_error,
+                           "idle timeout: no traffic for --idle-timeout seconds; session aborted");
           --authenticated_;
           ++failures_;
           log_.failure(p->who, {e, "transport", true});

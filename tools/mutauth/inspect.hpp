@@ -60,9 +60,11 @@ struct Trust {
 // --identity KEY` loads), else the certificate line's own comment (ssh-keygen copies the key's).
 inline std::string key_comment_for(const std::string& cert_path, const std::string& cert_text) {
   const std::string suffix = "-cert.pub";
-  if (cert_path.size() > suffix.size() && cert_path.compare(cert_path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+  if (cert_path.size() > suffix.size() &&
+      cert_path.compare(cert_path.size() - suffix.size(), suffix.size(), suffix) == 0) {
     bool ok = false;
-    const std::string key_text = read_file(cert_path.substr(0, cert_path.size() - suffix.size()), ok);
+    const std::string key_text =
+        read_file(cert_path.substr(0, cert_path.size() - suffix.size()), ok);
     if (ok) {
       auto k = pk::parse_private_key(key_text);
       if (k) return std::string(k->comment());
@@ -72,19 +74,22 @@ inline std::string key_comment_for(const std::string& cert_path, const std::stri
   std::string type, b64, comment;
   in >> type >> b64;
   std::getline(in, comment);
-  while (!comment.empty() && (comment.front() == ' ' || comment.front() == '\t')) comment.erase(0, 1);
-  while (!comment.empty() && (comment.back() == ' ' || comment.back() == '\r' || comment.back() == '\n'))
+  while (!comment.empty() && (comment.front() == ' ' || comment.front() == '\t'))
+    comment.erase(0, 1);
+  while (!comment.empty() &&
+         (comment.back() == ' ' || comment.back() == '\r' || comment.back() == '\n'))
     comment.pop_back();
   return comment;
 }
 
 inline int explain_certificate(const std::string& path, const std::string& text, bytes_view blob,
-                               const std::string& target_text, bool as_server, bool as_client, Trust& t,
-                               bool host_wide, const std::string& client_name,
+                               const std::string& target_text, bool as_server, bool as_client,
+                               Trust& t, bool host_wide, const std::string& client_name,
                                const std::vector<std::string>* allow) {
   auto c = pk::parse_certificate(blob);
   if (!c) {
-    std::printf("%s: OpenSSH certificate, REFUSED by the parser: %s\n", path.c_str(), err(c.error_value()).c_str());
+    std::printf("%s: OpenSSH certificate, REFUSED by the parser: %s\n", path.c_str(),
+                err(c.error_value()).c_str());
     return 1;
   }
   const bool host = c->type == pk::certificate_type::host;
@@ -94,7 +99,8 @@ inline int explain_certificate(const std::string& path, const std::string& text,
   std::printf("  signing CA: %s\n", std::string(pk::fingerprint(c->signature_key).view()).c_str());
   std::printf("  key id:     \"%.*s\"\n", static_cast<int>(c->key_id.size()), c->key_id.data());
   std::printf("  serial:     %llu\n", static_cast<unsigned long long>(c->serial));
-  std::printf("  valid:      %s .. %s\n", utc(c->valid_after).c_str(), utc(c->valid_before).c_str());
+  std::printf("  valid:      %s .. %s\n", utc(c->valid_after).c_str(),
+              utc(c->valid_before).c_str());
   std::printf("  principals:");
   if (c->principals().empty()) std::printf(" (none: refused, CVE-2024-7594)");
   for (auto p : c->principals()) std::printf(" %.*s", static_cast<int>(p.size()), p.data());
@@ -106,7 +112,8 @@ inline int explain_certificate(const std::string& path, const std::string& text,
     std::printf(" %.*s", static_cast<int>(opt.name.size()), opt.name.data());
     any = true;
   }
-  std::printf("%s\n  extensions:", any ? "  (mutauth refuses certificates with critical options)" : " (none)");
+  std::printf("%s\n  extensions:",
+              any ? "  (mutauth refuses certificates with critical options)" : " (none)");
   pk::CertificateOptions ext(c->extensions);
   if (ext.empty()) std::printf(" (none)");
   while (ext.next(opt)) std::printf(" %.*s", static_cast<int>(opt.name.size()), opt.name.data());
@@ -120,7 +127,8 @@ inline int explain_certificate(const std::string& path, const std::string& text,
     }
     auto target = ServicePrincipal::parse(target_text);
     if (!target) {
-      std::printf("  verdict: the target itself is refused: %s\n", err(target.error_value()).c_str());
+      std::printf("  verdict: the target itself is refused: %s\n",
+                  err(target.error_value()).c_str());
       return 1;
     }
     pk::ServerTrust st;
@@ -132,8 +140,8 @@ inline int explain_certificate(const std::string& path, const std::string& text,
     if (t.krl) st.revoked = &*t.krl;
     auto v = pk::verify_host_certificate(*c, *target, st);
     if (!v) {
-      std::printf("  verdict: a client demanding %s would REFUSE this certificate: %s\n", target_text.c_str(),
-                  err(v.error_value()).c_str());
+      std::printf("  verdict: a client demanding %s would REFUSE this certificate: %s\n",
+                  target_text.c_str(), err(v.error_value()).c_str());
       return 1;
     }
     std::printf("  verdict: ACCEPTED as proof of %s%s\n", target_text.c_str(),
@@ -153,8 +161,10 @@ inline int explain_certificate(const std::string& path, const std::string& text,
     source = "the key's comment";
   }
   if (name.empty()) {
-    std::printf("  verdict: a client would assert no principal (the certificate lists several and the key has no "
-                "comment): give --name NAME\n");
+    std::printf(
+        "  verdict: a client would assert no principal (the certificate lists several and the key "
+        "has no "
+        "comment): give --name NAME\n");
     return 1;
   }
   std::printf("  client asserts: %s (%s)\n", name.c_str(), source);
@@ -165,10 +175,12 @@ inline int explain_certificate(const std::string& path, const std::string& text,
   if (t.krl) ct.revoked = &*t.krl;
   auto v = pk::verify_user_certificate(*c, ct, name);
   if (!v) {
-    std::printf("  verdict: a server would REFUSE this client certificate: %s\n", err(v.error_value()).c_str());
+    std::printf("  verdict: a server would REFUSE this client certificate: %s\n",
+                err(v.error_value()).c_str());
     return 1;
   }
-  std::printf("  verdict: ACCEPTED as client %.*s%s\n", static_cast<int>(v->principal.size()), v->principal.data(),
+  std::printf("  verdict: ACCEPTED as client %.*s%s\n", static_cast<int>(v->principal.size()),
+              v->principal.data(),
               t.have_users ? "" : " (CA trust not checked: no --trust authorized_keys file given)");
   if (allow == nullptr) return 0;
   // What `mutauth listen --allow` would do with the authenticated principal.
@@ -178,8 +190,10 @@ inline int explain_certificate(const std::string& path, const std::string& text,
       std::printf("  admission: ADMITTED: %s is on the allow list\n", a.c_str());
       return 0;
     }
-  std::printf("  admission: REFUSED: %s is not on the allow list (the server would answer \"peer not authorized\")\n",
-              who.c_str());
+  std::printf(
+      "  admission: REFUSED: %s is not on the allow list (the server would answer \"peer not "
+      "authorized\")\n",
+      who.c_str());
   return 1;
 }
 
@@ -189,22 +203,29 @@ inline int explain_trust_file(const std::string& path, const std::string& text) 
   pk::AuthorizedKeys<256, 32> ak;
   auto b = ak.parse(text);
   if (a) {
-    std::printf("%s: known_hosts trust file (for `mutauth connect --trust`): %zu pinned server key(s), %zu host CA(s)\n",
-                path.c_str(), a->pinned, a->authorities);
+    std::printf(
+        "%s: known_hosts trust file (for `mutauth connect --trust`): %zu pinned server key(s), %zu "
+        "host CA(s)\n",
+        path.c_str(), a->pinned, a->authorities);
     for (const auto& p : kh.pinned())
-      std::printf("  pinned  %s  %s\n", p.name.to_string().c_str(), std::string(pk::fingerprint(p.key).view()).c_str());
+      std::printf("  pinned  %s  %s\n", p.name.to_string().c_str(),
+                  std::string(pk::fingerprint(p.key).view()).c_str());
     for (const auto& ca : kh.authorities())
-      std::printf("  CA      %s  for hosts %.*s\n", std::string(pk::fingerprint(ca.key).view()).c_str(),
+      std::printf("  CA      %s  for hosts %.*s\n",
+                  std::string(pk::fingerprint(ca.key).view()).c_str(),
                   static_cast<int>(ca.host_patterns.size()), ca.host_patterns.data());
   }
   if (b) {
-    std::printf("%s: authorized_keys trust file (for `mutauth listen --trust`): %zu pinned client key(s), %zu user CA(s)\n",
-                path.c_str(), b->pinned, b->authorities);
+    std::printf(
+        "%s: authorized_keys trust file (for `mutauth listen --trust`): %zu pinned client key(s), "
+        "%zu user CA(s)\n",
+        path.c_str(), b->pinned, b->authorities);
     for (const auto& p : ak.pinned())
       std::printf("  pinned  %.*s  %s\n", static_cast<int>(p.principal.size()), p.principal.data(),
                   std::string(pk::fingerprint(p.key).view()).c_str());
     for (const auto& ca : ak.authorities())
-      std::printf("  CA      %s  principals %s\n", std::string(pk::fingerprint(ca.key).view()).c_str(),
+      std::printf("  CA      %s  principals %s\n",
+                  std::string(pk::fingerprint(ca.key).view()).c_str(),
                   ca.principals.empty() ? "(any)" : std::string(ca.principals).c_str());
   }
   if (a || b) return 0;
@@ -219,9 +240,10 @@ inline int explain_trust_file(const std::string& path, const std::string& text) 
 /// `client_name`: with --as-client, the principal the client would assert (--name); empty: the
 /// same default as `mutauth connect`. `allow`: with --as-client, the names `mutauth listen
 /// --allow` would admit (null: admission not judged).
-inline int inspect(const std::vector<std::string>& files, const std::string& target, bool as_server, bool as_client,
-                   const std::string& trust_path, const std::string& krl_path, bool host_wide,
-                   const std::string& client_name = {}, const std::vector<std::string>* allow = nullptr) {
+inline int inspect(const std::vector<std::string>& files, const std::string& target, bool as_server,
+                   bool as_client, const std::string& trust_path, const std::string& krl_path,
+                   bool host_wide, const std::string& client_name = {},
+                   const std::vector<std::string>* allow = nullptr) {
   using namespace inspect_detail;
   Trust t;
   if (!trust_path.empty()) {
@@ -253,22 +275,27 @@ inline int inspect(const std::vector<std::string>& files, const std::string& tar
       std::printf("%s: cannot read\n", path.c_str());
       rc = 2;
     } else if (text.rfind("SSHKRL\n", 0) == 0) {
-      auto k = pk::Krl::parse(bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+      auto k = pk::Krl::parse(
+          bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
       if (!k) {
         std::printf("%s: OpenSSH KRL, REFUSED: %s\n", path.c_str(), err(k.error_value()).c_str());
         rc = 1;
       } else {
         auto s = k->summary();
         std::printf("%s: OpenSSH KRL version %llu, generated %s\n", path.c_str(),
-                    static_cast<unsigned long long>(k->version()), utc(k->generated_date()).c_str());
-        std::printf("  revokes: %zu serial(s), %zu serial range(s), %zu serial bitmap(s), %zu key id(s), "
-                    "%zu explicit key(s), %zu SHA256 key hash(es)\n",
-                    s.serials, s.serial_ranges, s.serial_bitmaps, s.key_ids, s.explicit_keys, s.sha256_hashes);
+                    static_cast<unsigned long long>(k->version()),
+                    utc(k->generated_date()).c_str());
+        std::printf(
+            "  revokes: %zu serial(s), %zu serial range(s), %zu serial bitmap(s), %zu key id(s), "
+            "%zu explicit key(s), %zu SHA256 key hash(es)\n",
+            s.serials, s.serial_ranges, s.serial_bitmaps, s.key_ids, s.explicit_keys,
+            s.sha256_hashes);
       }
     } else if (text.rfind("-----BEGIN OPENSSH PRIVATE KEY-----", 0) == 0) {
       auto k = pk::parse_private_key(text);
       if (!k) {
-        std::printf("%s: OpenSSH private key, REFUSED: %s\n", path.c_str(), err(k.error_value()).c_str());
+        std::printf("%s: OpenSSH private key, REFUSED: %s\n", path.c_str(),
+                    err(k.error_value()).c_str());
         rc = 1;
       } else {
         std::printf("%s: Ed25519 private key \"%.*s\", public key %s\n", path.c_str(),
@@ -279,10 +306,12 @@ inline int inspect(const std::vector<std::string>& files, const std::string& tar
       std::array<std::uint8_t, pk::max_certificate_size> buf{};
       auto blob = pk::parse_certificate_line(text, buf);
       if (!blob) {
-        std::printf("%s: OpenSSH certificate, REFUSED: %s\n", path.c_str(), err(blob.error_value()).c_str());
+        std::printf("%s: OpenSSH certificate, REFUSED: %s\n", path.c_str(),
+                    err(blob.error_value()).c_str());
         rc = 1;
       } else {
-        rc = explain_certificate(path, text, *blob, target, as_server, as_client, t, host_wide, client_name, allow);
+        rc = explain_certificate(path, text, *blob, target, as_server, as_client, t, host_wide,
+                                 client_name, allow);
       }
     } else if (text.rfind("ssh-", 0) == 0 || text.rfind("ecdsa-", 0) == 0) {
       auto k = pk::parse_public_key_line(text);
@@ -290,7 +319,8 @@ inline int inspect(const std::vector<std::string>& files, const std::string& tar
         std::printf("%s: public key, REFUSED: %s\n", path.c_str(), err(k.error_value()).c_str());
         rc = 1;
       } else {
-        std::printf("%s: Ed25519 public key %s\n", path.c_str(), std::string(pk::fingerprint(*k).view()).c_str());
+        std::printf("%s: Ed25519 public key %s\n", path.c_str(),
+                    std::string(pk::fingerprint(*k).view()).c_str());
       }
     } else {
       rc = explain_trust_file(path, text);

@@ -10,19 +10,19 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "inspect.hpp"
 #include "mutauth/handshake.hpp"
-#include "mutauth/negotiate.hpp"
 #include "mutauth/mech/pk/certificate.hpp"
 #include "mutauth/mech/pk/krl.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "mutauth/mech/pk/trust_file.hpp"
+#include "mutauth/negotiate.hpp"
 #include "mutauth/version.hpp"
 #if MUTAUTH_CLI_WITH_KRB5
 #include "mutauth/mech/krb5/krb5.hpp"
@@ -43,46 +43,69 @@ const char* usage_text =
     "usage:\n"
     "  mutauth listen ADDR:PORT --service SPN [--allow PRINCIPAL]... [options]\n"
     "  mutauth connect ADDR:PORT --target SPN [options]\n"
-    "  mutauth inspect FILE... [--target SPN | --as-server | --as-client [--name NAME] [--allow PRINCIPAL]...]\n"
+    "  mutauth inspect FILE... [--target SPN | --as-server | --as-client [--name NAME] [--allow "
+    "PRINCIPAL]...]\n"
     "                  [--trust FILE] [--krl FILE]\n"
     "  mutauth --version\n"
     "\n"
-    "mechanism:   --mech pk|krb5|auto|pk,krb5|krb5,pk   (default pk; listen with --identity and --keytab,\n"
-    "                                              or connect with --identity and --keytab/--ccache: pk,krb5)\n"
-    "                                              a list negotiates (docs/protocol/negotiate.md): connect\n"
-    "                                              offers them in that order, listen admits each; auto: those\n"
+    "mechanism:   --mech pk|krb5|auto|pk,krb5|krb5,pk   (default pk; listen with --identity and "
+    "--keytab,\n"
+    "                                              or connect with --identity and "
+    "--keytab/--ccache: pk,krb5)\n"
+    "                                              a list negotiates (docs/protocol/negotiate.md): "
+    "connect\n"
+    "                                              offers them in that order, listen admits each; "
+    "auto: those\n"
     "                                              this side has credentials for\n"
-    "pk:          --identity KEYFILE               Ed25519 key from ssh-keygen; KEYFILE-cert.pub is used when present\n"
-    "             --trust FILE                     known_hosts syntax (connect) / authorized_keys syntax (listen)\n"
+    "pk:          --identity KEYFILE               Ed25519 key from ssh-keygen; KEYFILE-cert.pub "
+    "is used when present\n"
+    "             --trust FILE                     known_hosts syntax (connect) / authorized_keys "
+    "syntax (listen)\n"
     "             --krl FILE                       OpenSSH key revocation list (ssh-keygen -k)\n"
-    "             --host-wide                      a bare host-name certificate principal proves any service on that host\n"
-    "krb5:        --keytab FILE                    service keytab (listen) / client keytab (connect)\n"
+    "             --host-wide                      a bare host-name certificate principal proves "
+    "any service on that host\n"
+    "krb5:        --keytab FILE                    service keytab (listen) / client keytab "
+    "(connect)\n"
     "             --ccache NAME                    credential cache (connect)\n"
     "server:      --service SPN                    the service principal this server proves\n"
     "             --allow PRINCIPAL, --allow-file FILE   who is admitted (nobody without them)\n"
     "             --echo                           send back what each client sends\n"
-    "             --once                           serve one client, with stdin/stdout piped, then exit\n"
-    "             --max-clients N                  authenticated sessions served at once (default 64)\n"
-    "pre-auth:    --preauth-timeout S              a connection must authenticate within S seconds (5;\n"
+    "             --once                           serve one client, with stdin/stdout piped, then "
+    "exit\n"
+    "             --max-clients N                  authenticated sessions served at once (default "
+    "64)\n"
+    "pre-auth:    --preauth-timeout S              a connection must authenticate within S seconds "
+    "(5;\n"
     "                                              --handshake-timeout is its alias for listen)\n"
-    "             --max-preauth-per-source N       unauthenticated connections per source address (10)\n"
-    "             --max-startups START:RATE:FULL   beyond START unauthenticated connections, drop new ones with\n"
-    "                                              probability RATE% rising to 100% at FULL (100:30:1000)\n"
-    "             a dropped connection is told `busy` (the client says \"server busy ... try again later\");\n"
+    "             --max-preauth-per-source N       unauthenticated connections per source address "
+    "(10)\n"
+    "             --max-startups START:RATE:FULL   beyond START unauthenticated connections, drop "
+    "new ones with\n"
+    "                                              probability RATE% rising to 100% at FULL "
+    "(100:30:1000)\n"
+    "             a dropped connection is told `busy` (the client says \"server busy ... try again "
+    "later\");\n"
     "             authenticated sessions are never dropped for pre-authentication pressure\n"
-    "client:      --target SPN                     the service principal you demand (never derived from ADDR)\n"
-    "             --name NAME, --as NAME           pk: the principal this client asserts (the server verifies it\n"
-    "                                              against its certificate or pinned key, then its --allow list);\n"
-    "                                              default: the certificate's principal if it lists exactly one,\n"
+    "client:      --target SPN                     the service principal you demand (never derived "
+    "from ADDR)\n"
+    "             --name NAME, --as NAME           pk: the principal this client asserts (the "
+    "server verifies it\n"
+    "                                              against its certificate or pinned key, then its "
+    "--allow list);\n"
+    "                                              default: the certificate's principal if it "
+    "lists exactly one,\n"
     "                                              else the key's comment (ssh-keygen -C)\n"
     "timeouts:    --connect-timeout S (10)  --handshake-timeout S (10; listen: --preauth-timeout)\n"
     "             --idle-timeout S (300, 0 = none)\n"
     "             -q, --quiet                      no success line on stderr\n"
     "\n"
-    "After the handshake every record is sealed, closes and alerts included: a connection that ends\n"
+    "After the handshake every record is sealed, closes and alerts included: a connection that "
+    "ends\n"
     "without the peer's sealed close may have been truncated, and is reported as a failure.\n"
-    "exit status: 0 ok; 1 authentication, authorization or session failure (a peer's alert, a forged\n"
-    "record); 2 usage; 3 transport (including a connection cut before the peer's sealed close, and a\n"
+    "exit status: 0 ok; 1 authentication, authorization or session failure (a peer's alert, a "
+    "forged\n"
+    "record); 2 usage; 3 transport (including a connection cut before the peer's sealed close, and "
+    "a\n"
     "server too busy to take the connection);\n"
     "4 configuration\n";
 
@@ -93,7 +116,8 @@ struct Options {
   bool mech_given = false;
   std::string identity, trust, krl, keytab, ccache, service, target, allow_file, name;
   std::vector<std::string> allow;
-  bool echo = false, once = false, host_wide = false, quiet = false, as_server = false, as_client = false;
+  bool echo = false, once = false, host_wide = false, quiet = false, as_server = false,
+       as_client = false;
   int max_clients = 64;
   int max_preauth_per_source = 10, startups_start = 100, startups_rate = 30, startups_full = 1000;
   double connect_timeout = 10, handshake_timeout = 10, idle_timeout = 300;
@@ -122,10 +146,11 @@ Options parse_args(int argc, char** argv) {
   }
   if (o.command == "--version" || o.command == "version") {
     // The library's version, then the wire protocols this build speaks (each versioned on its own).
-    std::printf("mutauth %s (%.*s", mutauth::version_string, static_cast<int>(pk::PublicKey::name.size()),
-                pk::PublicKey::name.data());
+    std::printf("mutauth %s (%.*s", mutauth::version_string,
+                static_cast<int>(pk::PublicKey::name.size()), pk::PublicKey::name.data());
 #if MUTAUTH_CLI_WITH_KRB5
-    std::printf(", %.*s", static_cast<int>(krb5::Kerberos::name.size()), krb5::Kerberos::name.data());
+    std::printf(", %.*s", static_cast<int>(krb5::Kerberos::name.size()),
+                krb5::Kerberos::name.data());
 #else
     std::printf("; built without krb5");
 #endif
@@ -147,8 +172,7 @@ Options parse_args(int argc, char** argv) {
     if (a == "--mech") {
       o.mech = value();
       o.mech_given = true;
-    }
-    else if (a == "--identity") o.identity = value();
+    } else if (a == "--identity") o.identity = value();
     else if (a == "--trust") o.trust = value();
     else if (a == "--krl") o.krl = value();
     else if (a == "--keytab") o.keytab = value();
@@ -158,8 +182,7 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--name" || a == "--as") {
       o.name = value();
       if (o.name.empty()) usage_error(a + " needs a non-empty principal");
-    }
-    else if (a == "--allow") o.allow.push_back(value());
+    } else if (a == "--allow") o.allow.push_back(value());
     else if (a == "--allow-file") o.allow_file = value();
     else if (a == "--echo") o.echo = true;
     else if (a == "--once") o.once = true;
@@ -171,43 +194,52 @@ Options parse_args(int argc, char** argv) {
       o.max_clients = std::atoi(value().c_str());
       if (o.max_clients < 1) usage_error("--max-clients takes a positive number");
     } else if (a == "--connect-timeout") o.connect_timeout = parse_seconds(a, value());
-    else if (a == "--handshake-timeout") o.handshake_timeout = o.preauth_timeout = parse_seconds(a, value());
-    else if (a == "--preauth-timeout") o.handshake_timeout = o.preauth_timeout = parse_seconds(a, value());
+    else if (a == "--handshake-timeout")
+      o.handshake_timeout = o.preauth_timeout = parse_seconds(a, value());
+    else if (a == "--preauth-timeout")
+      o.handshake_timeout = o.preauth_timeout = parse_seconds(a, value());
     else if (a == "--max-preauth-per-source") {
       o.max_preauth_per_source = std::atoi(value().c_str());
-      if (o.max_preauth_per_source < 1) usage_error("--max-preauth-per-source takes a positive number");
+      if (o.max_preauth_per_source < 1)
+        usage_error("--max-preauth-per-source takes a positive number");
     } else if (a == "--max-startups") {
       const std::string v = value();
       int st = 0, rate = 0, full = 0;
       char tail = 0;
-      if (std::sscanf(v.c_str(), "%d:%d:%d%c", &st, &rate, &full, &tail) != 3 || st < 1 || rate < 0 || rate > 100 ||
-          full < st)
-        usage_error("--max-startups takes START:RATE:FULL (1 <= START <= FULL, 0 <= RATE <= 100), e.g. 100:30:1000");
+      if (std::sscanf(v.c_str(), "%d:%d:%d%c", &st, &rate, &full, &tail) != 3 || st < 1 ||
+          rate < 0 || rate > 100 || full < st)
+        usage_error(
+            "--max-startups takes START:RATE:FULL (1 <= START <= FULL, 0 <= RATE <= 100), e.g. "
+            "100:30:1000");
       o.startups_start = st;
       o.startups_rate = rate;
       o.startups_full = full;
-    }
-    else if (a == "--idle-timeout") o.idle_timeout = parse_seconds(a, value());
+    } else if (a == "--idle-timeout") o.idle_timeout = parse_seconds(a, value());
     else if (!a.empty() && a[0] == '-') usage_error("unknown option " + a);
     else if (o.command == "inspect") o.files.push_back(a);
     else if (o.address.empty()) o.address = a;
     else usage_error("unexpected argument '" + a + "'");
   }
-  if (o.mech != "pk" && o.mech != "krb5" && o.mech != "auto" && o.mech != "pk,krb5" && o.mech != "krb5,pk")
+  if (o.mech != "pk" && o.mech != "krb5" && o.mech != "auto" && o.mech != "pk,krb5" &&
+      o.mech != "krb5,pk")
     usage_error("--mech is pk, krb5, auto, pk,krb5 or krb5,pk");
   if (o.command != "inspect" && o.address.empty()) usage_error("no ADDR:PORT");
   if (o.command == "connect" && o.target.empty())
-    usage_error("--target is required: the service principal you demand, e.g. host/server.example.test");
+    usage_error(
+        "--target is required: the service principal you demand, e.g. host/server.example.test");
   if (o.command == "listen" && o.service.empty())
     usage_error("--service is required: the service principal this server proves");
   if (o.command == "inspect" && o.files.empty()) usage_error("inspect needs at least one file");
   if (o.command == "inspect" && (!o.allow.empty() || !o.allow_file.empty()) && !o.as_client)
-    usage_error("inspect takes --allow/--allow-file only with --as-client: whether a client certificate's "
-                "principal would be admitted");
+    usage_error(
+        "inspect takes --allow/--allow-file only with --as-client: whether a client certificate's "
+        "principal would be admitted");
   if (!o.name.empty() && o.command == "listen")
     usage_error("--name is for clients: a server proves its --service");
   if (!o.name.empty() && o.mech == "krb5")
-    usage_error("--name is for --mech pk: a Kerberos client is the principal of its ticket (--keytab, --ccache)");
+    usage_error(
+        "--name is for --mech pk: a Kerberos client is the principal of its ticket (--keytab, "
+        "--ccache)");
   return o;
 }
 
@@ -236,7 +268,7 @@ std::string slurp(const std::string& path) {
 }
 
 bool exists(const std::string& p) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(p.c_str(), &st) == 0;
 }
 
@@ -301,9 +333,11 @@ std::string client_principal(const Options& o, const PkMaterial& m) {
   if (name.empty() && cert && cert->principal_count == 1) name = std::string(cert->principals()[0]);
   if (name.empty()) name = std::string(m.key->comment());
   if (name.empty())
-    config_error("identity " + o.identity,
-                 mutauth::error(errc::invalid_argument, "this client asserts no principal: its key has no comment",
-                                "give --name NAME, the principal the server knows this key or certificate by"));
+    config_error(
+        "identity " + o.identity,
+        mutauth::error(
+            errc::invalid_argument, "this client asserts no principal: its key has no comment",
+            "give --name NAME, the principal the server knows this key or certificate by"));
   if (cert) {
     bool listed = false;
     std::string all;
@@ -314,7 +348,8 @@ std::string client_principal(const Options& o, const PkMaterial& m) {
       all += p;
     }
     if (!listed) {
-      mutauth::error e(errc::invalid_argument, "the certificate does not list the principal this client asserts, ");
+      mutauth::error e(errc::invalid_argument,
+                       "the certificate does not list the principal this client asserts, ");
       e.append(name);
       e.append(" (it lists ");
       e.append(all);
@@ -394,18 +429,19 @@ void report_success(const std::string& who, const Session<M>& s, const cli::Hand
   std::fprintf(stderr,
                "mutauth: %sauthenticated mech=%.*s local=%s peer=%s messages=%zu round_trips=%zu "
                "bytes_sent=%zu bytes_received=%zu handshake_ms=%.2f\n",
-               who.c_str(), static_cast<int>(s.mechanism().size()), s.mechanism().data(), s.local().to_string().c_str(),
-               s.peer().to_string().c_str(), st.messages, round_trips, st.bytes_sent, st.bytes_received,
-               st.millis);
+               who.c_str(), static_cast<int>(s.mechanism().size()), s.mechanism().data(),
+               s.local().to_string().c_str(), s.peer().to_string().c_str(), st.messages,
+               round_trips, st.bytes_sent, st.bytes_received, st.millis);
 }
 
 // ---------------- client ----------------
 // `self`: the principal this client asserts, for messages (empty when only the mechanism knows it).
 template <class M>
-int run_client(const Options& o, const ServicePrincipal& target, const typename M::InitiatorConfig& cfg,
-               const std::string& self = {}) {
+int run_client(const Options& o, const ServicePrincipal& target,
+               const typename M::InitiatorConfig& cfg, const std::string& self = {}) {
   cli::Endpoint ep;
-  if (!cli::parse_endpoint(o.address, ep)) usage_error("bad address '" + o.address + "' (HOST:PORT or [IPv6]:PORT)");
+  if (!cli::parse_endpoint(o.address, ep))
+    usage_error("bad address '" + o.address + "' (HOST:PORT or [IPv6]:PORT)");
   std::string why;
   cli::Socket s = cli::connect_to(ep, cli::Deadline::in_seconds(o.connect_timeout), why);
   if (!s.valid()) {
@@ -425,13 +461,14 @@ int run_client(const Options& o, const ServicePrincipal& target, const typename 
   po.kerberos = M::name == std::string_view("krb5");
   bool established = false;
   cli::Failure f;
-  const bool ok = cli::drive(conn, s, po,
-                             [&](const Session<M>& session, const cli::HandshakeStats& st) {
-                               established = true;
-                               // Flights the client waited for: the server's handshake replies.
-                               if (!o.quiet) report_success("", session, st, st.messages / 2 + st.messages % 2);
-                             },
-                             f);
+  const bool ok = cli::drive(
+      conn, s, po,
+      [&](const Session<M>& session, const cli::HandshakeStats& st) {
+        established = true;
+        // Flights the client waited for: the server's handshake replies.
+        if (!o.quiet) report_success("", session, st, st.messages / 2 + st.messages % 2);
+      },
+      f);
   if (ok) return exit_ok;
   report_failure("", f);
   // A transport failure before the server's admission (message 4 / the AP-REP) is not a
@@ -458,7 +495,8 @@ struct CliServerLog {
 
 // --once: one client, this process's stdin and stdout piped through its session.
 template <class M>
-bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig& cfg, AllowList& allow) {
+bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig& cfg,
+               AllowList& allow) {
   const std::string who = "[client 1] ";
   Connection<M> conn(as_server, cfg, Authorizer(allow));
   cli::PumpOptions po;
@@ -470,11 +508,12 @@ bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig
   po.client = false;
   po.kerberos = M::name == std::string_view("krb5");
   cli::Failure f;
-  const bool ok = cli::drive(conn, s, po,
-                             [&](const Session<M>& session, const cli::HandshakeStats& st) {
-                               if (!o.quiet) report_success(who, session, st, (st.messages + 1) / 2);
-                             },
-                             f);
+  const bool ok = cli::drive(
+      conn, s, po,
+      [&](const Session<M>& session, const cli::HandshakeStats& st) {
+        if (!o.quiet) report_success(who, session, st, (st.messages + 1) / 2);
+      },
+      f);
   if (ok) return true;
   if (f.io && s.received == 0) {
     // A connection that closes before saying anything (a port probe) is not worth an alarm.
@@ -506,7 +545,8 @@ std::string mech_list(const typename M::AcceptorConfig& cfg) {
 template <class M>
 int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
   cli::Endpoint ep;
-  if (!cli::parse_endpoint(o.address, ep)) usage_error("bad address '" + o.address + "' (HOST:PORT or [IPv6]:PORT)");
+  if (!cli::parse_endpoint(o.address, ep))
+    usage_error("bad address '" + o.address + "' (HOST:PORT or [IPv6]:PORT)");
   std::string why;
   cli::Socket l = cli::listen_on(ep, why);
   if (!l.valid()) {
@@ -515,8 +555,8 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
   }
   AllowList allow = make_allow_list(o);
   if (!o.quiet)
-    std::fprintf(stderr, "mutauth: listening on %s as %s (mech %s)\n", o.address.c_str(), o.service.c_str(),
-                 mech_list<M>(cfg).c_str());
+    std::fprintf(stderr, "mutauth: listening on %s as %s (mech %s)\n", o.address.c_str(),
+                 o.service.c_str(), mech_list<M>(cfg).c_str());
   if (o.once) {
     for (;;) {
       cli::Socket c = cli::accept_one(l, why);
@@ -540,15 +580,16 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
   std::size_t served = 0;
   const std::size_t failures = server.run(served);
   if (!o.quiet)
-    std::fprintf(stderr, "mutauth: stopped after %zu connection(s), %zu of them failed or ended uncleanly\n", served,
-                 failures);
+    std::fprintf(
+        stderr, "mutauth: stopped after %zu connection(s), %zu of them failed or ended uncleanly\n",
+        served, failures);
   return exit_ok;
 }
 
 void on_signal(int) { cli::g_stop = true; }
 
 void install_signals() {
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: poll() returns EINTR and the loops notice g_stop
@@ -575,8 +616,8 @@ int main(int argc, char** argv) {
   if (o.command == "inspect") {
     std::optional<AllowList> allow;
     if (!o.allow.empty() || !o.allow_file.empty()) allow = make_allow_list(o);
-    return mutauth::cli::inspect(o.files, o.target, o.as_server, o.as_client, o.trust, o.krl, o.host_wide, o.name,
-                                 allow ? &allow->names : nullptr);
+    return mutauth::cli::inspect(o.files, o.target, o.as_server, o.as_client, o.trust, o.krl,
+                                 o.host_wide, o.name, allow ? &allow->names : nullptr);
   }
 
   // Which mechanisms: one (the wire protocol of that mechanism alone, as before), or a
@@ -603,7 +644,8 @@ int main(int argc, char** argv) {
   const bool want_krb5 = std::find(mechs.begin(), mechs.end(), "krb5") != mechs.end();
 #if !MUTAUTH_CLI_WITH_KRB5
   if (want_krb5) {
-    std::fprintf(stderr, "mutauth: this build has no Kerberos support (install libkrb5-dev and rebuild)\n");
+    std::fprintf(stderr,
+                 "mutauth: this build has no Kerberos support (install libkrb5-dev and rebuild)\n");
     return exit_config;
   }
 #endif
@@ -625,8 +667,10 @@ int main(int argc, char** argv) {
       if (auto v = pk::validate(pk_icfg); !v)
         config_error("--identity " + o.identity + " cannot prove " + m.local_name, v.error_value());
     } else {
-      pk_acfg.emplace(pk::AcceptorConfig{.identity = {&*m.key, {}, m.cert}, .service = parse_spn("--service", o.service),
-                                         .trust = {}, .channel_binding = {}});
+      pk_acfg.emplace(pk::AcceptorConfig{.identity = {&*m.key, {}, m.cert},
+                                         .service = parse_spn("--service", o.service),
+                                         .trust = {},
+                                         .channel_binding = {}});
       if (m.authorized_keys) pk_acfg->trust = m.authorized_keys->trust();
       if (m.krl) pk_acfg->trust.revoked = &*m.krl;
       // Repeat clients skip only the CA signature already verified (pk/verify_cache.hpp); trust,
@@ -635,7 +679,8 @@ int main(int argc, char** argv) {
       pk_acfg->trust.cert_cache = &cert_cache;
       // Refuse to start when these credentials can never prove --service.
       if (auto v = pk::validate(*pk_acfg, o.host_wide); !v)
-        config_error("--identity " + o.identity + " cannot prove --service " + o.service, v.error_value());
+        config_error("--identity " + o.identity + " cannot prove --service " + o.service,
+                     v.error_value());
     }
   }
 #if MUTAUTH_CLI_WITH_KRB5
@@ -665,7 +710,8 @@ int main(int argc, char** argv) {
         if (mech == "pk") cfg.offer<pk::PublicKey>(pk_icfg);
         else cfg.offer<krb5::Kerberos>(krb5_icfg);
       }
-      return run_client<N>(o, parse_spn("--target", o.target), cfg, want_pk ? m.local_name : std::string());
+      return run_client<N>(o, parse_spn("--target", o.target), cfg,
+                           want_pk ? m.local_name : std::string());
     }
     N::AcceptorConfig cfg;
     if (want_pk) cfg.accept<pk::PublicKey>(*pk_acfg);
@@ -689,6 +735,7 @@ int main(int argc, char** argv) {
     return run_server<N>(o, cfg);
   }
 #endif
-  if (!listen) return run_client<pk::PublicKey>(o, parse_spn("--target", o.target), pk_icfg, m.local_name);
+  if (!listen)
+    return run_client<pk::PublicKey>(o, parse_spn("--target", o.target), pk_icfg, m.local_name);
   return run_server<pk::PublicKey>(o, *pk_acfg);
 }

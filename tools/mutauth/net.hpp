@@ -91,7 +91,8 @@ class Socket {
   io write_some(const void* p, std::size_t len, std::size_t& n) {
     n = 0;
     const ssize_t w = ::send(fd_, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (w < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? io::ok : io::error;
+    if (w < 0)
+      return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? io::ok : io::error;
     n = static_cast<std::size_t>(w);
     sent += n;
     return io::ok;
@@ -131,7 +132,8 @@ inline Socket connect_to(const Endpoint& ep, Deadline dl, std::string& why) {
   Socket out;
   why = "no address to connect to";
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+    int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
     if (fd < 0) continue;
     Socket s(fd);
     int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);

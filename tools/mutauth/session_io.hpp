@@ -34,9 +34,9 @@ namespace mutauth::cli {
 
 struct Failure {
   mutauth::error err;
-  std::string where;  // "handshake", "connect", ...
-  bool io = false;    // transport failure rather than an authentication failure
-  bool ended = false; // the transport ended (EOF or reset) rather than failing otherwise
+  std::string where;   // "handshake", "connect", ...
+  bool io = false;     // transport failure rather than an authentication failure
+  bool ended = false;  // the transport ended (EOF or reset) rather than failing otherwise
 };
 
 /// What a clear alert from the peer during the handshake means. Deliberately coarse (docs/design.md §2),
@@ -47,29 +47,33 @@ struct Failure {
 /// keytabs, realms and clocks for krb5.
 inline mutauth::error alert_error(const std::vector<std::uint8_t>& body, bool we_are_client,
                                   std::string_view self = {}, bool kerberos = false) {
-  if (we_are_client && !body.empty() && body[0] == static_cast<std::uint8_t>(alert_reason::unauthorized)) {
+  if (we_are_client && !body.empty() &&
+      body[0] == static_cast<std::uint8_t>(alert_reason::unauthorized)) {
     mutauth::error e(errc::unauthorized, "the server verified this client");
     if (!self.empty()) {
       e.append(" as ");
       e.append(self);
     }
     e.append(" and its policy refused it");
-    return e.with_hint(kerberos ? "ask the server's operator to admit your Kerberos principal, realm included "
-                                  "(mutauth listen --allow user@REALM; klist shows yours)"
-                                : "ask the server's operator to admit your principal (mutauth listen --allow)");
+    return e.with_hint(
+        kerberos ? "ask the server's operator to admit your Kerberos principal, realm included "
+                   "(mutauth listen --allow user@REALM; klist shows yours)"
+                 : "ask the server's operator to admit your principal (mutauth listen --allow)");
   }
   if (we_are_client)
-    return mutauth::error(errc::peer_alert, "the peer could not complete the authentication",
-                          kerberos ? "the peer's log says why; check that its keytab holds the current key of the "
-                                     "service principal you demand (klist -k on the server, kvno SPN here), that "
-                                     "it accepts your realm, and that both clocks agree"
-                                   : "the peer's log says why; check that it trusts your key, certificate or "
-                                     "principal (mutauth inspect --as-client)");
-  return mutauth::error(errc::peer_alert, "the client refused this server's proof",
-                        kerberos ? "the client's log says why; check the service principal it demands (--target) "
-                                   "and that this server's keytab holds it (klist -k)"
-                                 : "the client's log says why; check the name it demands and what it trusts "
-                                   "(mutauth inspect <certificate> --target SPN --trust known_hosts)");
+    return mutauth::error(
+        errc::peer_alert, "the peer could not complete the authentication",
+        kerberos ? "the peer's log says why; check that its keytab holds the current key of the "
+                   "service principal you demand (klist -k on the server, kvno SPN here), that "
+                   "it accepts your realm, and that both clocks agree"
+                 : "the peer's log says why; check that it trusts your key, certificate or "
+                   "principal (mutauth inspect --as-client)");
+  return mutauth::error(
+      errc::peer_alert, "the client refused this server's proof",
+      kerberos ? "the client's log says why; check the service principal it demands (--target) "
+                 "and that this server's keytab holds it (klist -k)"
+               : "the client's log says why; check the name it demands and what it trusts "
+                 "(mutauth inspect <certificate> --target SPN --trust known_hosts)");
 }
 
 struct HandshakeStats {
@@ -84,18 +88,23 @@ struct HandshakeStats {
 inline void as_session_failure(Failure& why) {
   if (why.ended) {
     const bool reset = why.err.detail().find("reset") != std::string_view::npos;
-    why = {mutauth::error(errc::truncation,
-                          reset ? "connection reset without the peer's sealed close: the data may have been truncated"
-                                : "connection ended without the peer's sealed close: the data may have been truncated",
-                          "the connection was cut (by the network, a middlebox, an attacker, or the peer dying) "
-                          "before the peer finished; do not trust the data received to be complete"),
-           "session", true};
+    why = {
+        mutauth::error(
+            errc::truncation,
+            reset ? "connection reset without the peer's sealed close: the data may have been "
+                    "truncated"
+                  : "connection ended without the peer's sealed close: the data may have been "
+                    "truncated",
+            "the connection was cut (by the network, a middlebox, an attacker, or the peer dying) "
+            "before the peer finished; do not trust the data received to be complete"),
+        "session", true};
   } else if (why.err.code() == errc::truncation) {
-    why = {mutauth::error(errc::truncation,
-                          "truncation attack: a clear-text alert arrived after the handshake; the peer closes "
-                          "only inside sealed records, so it is forged and the data may have been truncated",
-                          "something between the peers injects records; do not trust the data received to be "
-                          "complete"),
+    why = {mutauth::error(
+               errc::truncation,
+               "truncation attack: a clear-text alert arrived after the handshake; the peer closes "
+               "only inside sealed records, so it is forged and the data may have been truncated",
+               "something between the peers injects records; do not trust the data received to be "
+               "complete"),
            "session"};
   }
 }
@@ -124,8 +133,10 @@ class RecordTracker {
         const bool known = type_ == static_cast<std::uint8_t>(record_type::handshake) ||
                            type_ == static_cast<std::uint8_t>(record_type::alert) ||
                            type_ == static_cast<std::uint8_t>(record_type::application);
-        if (!known || (type_ == static_cast<std::uint8_t>(record_type::application) && !app_allowed) ||
-            (type_ == static_cast<std::uint8_t>(record_type::alert) && (app_allowed || body_left_ != 1)) ||
+        if (!known ||
+            (type_ == static_cast<std::uint8_t>(record_type::application) && !app_allowed) ||
+            (type_ == static_cast<std::uint8_t>(record_type::alert) &&
+             (app_allowed || body_left_ != 1)) ||
             (type_ == static_cast<std::uint8_t>(record_type::handshake) && body_left_ == 0))
           bad_header = true;
         continue;
@@ -140,9 +151,9 @@ class RecordTracker {
   /// A record is partly received.
   [[nodiscard]] bool inside() const noexcept { return hdr_have_ > 0 || body_left_ > 0; }
 
-  bool app_allowed = false;    // set once established, as the decoder's gate
-  bool bad_header = false;     // the decoder refused a header: a framing error
-  std::uint8_t alert = 0;      // the reason byte of the last clear alert (0: none)
+  bool app_allowed = false;  // set once established, as the decoder's gate
+  bool bad_header = false;   // the decoder refused a header: a framing error
+  std::uint8_t alert = 0;    // the reason byte of the last clear alert (0: none)
   std::size_t handshake_records = 0, handshake_bytes = 0;
 
  private:
@@ -154,10 +165,11 @@ class RecordTracker {
 
 /// The peer's error for a `busy` alert: the server shed this connection (event_server.hpp).
 inline mutauth::error busy_error() {
-  return mutauth::error(errc::peer_alert,
-                        "the server is overloaded and refused this connection before authentication; try again later",
-                        "too many connections are waiting to authenticate there (--max-startups, "
-                        "--max-preauth-per-source) or it serves --max-clients sessions already");
+  return mutauth::error(
+      errc::peer_alert,
+      "the server is overloaded and refused this connection before authentication; try again later",
+      "too many connections are waiting to authenticate there (--max-startups, "
+      "--max-preauth-per-source) or it serves --max-clients sessions already");
 }
 
 // The session's error for the peer's sealed alert ("the peer ended the session: aborted"), as
@@ -165,12 +177,15 @@ inline mutauth::error busy_error() {
 inline mutauth::error sealed_alert_error(const mutauth::error& err) {
   const std::string_view d = err.detail();
   const auto colon = d.rfind(": ");
-  const std::string_view reason = colon == std::string_view::npos ? std::string_view("unknown reason") : d.substr(colon + 2);
+  const std::string_view reason =
+      colon == std::string_view::npos ? std::string_view("unknown reason") : d.substr(colon + 2);
   mutauth::error e(errc::peer_alert, "the peer ended the session with an alert: ");
   e.append(reason);
-  return e.with_hint(reason == "aborted" ? "the peer's log says why (e.g. its --idle-timeout reaped an idle session, or it "
-                                           "was stopped)"
-                                         : "the peer's log says why");
+  return e.with_hint(
+      reason == "aborted"
+          ? "the peer's log says why (e.g. its --idle-timeout reaped an idle session, or it "
+            "was stopped)"
+          : "the peer's log says why");
 }
 
 /// A failed Connection's error, in the CLI's words (tests/cli pins them): where it failed
@@ -178,11 +193,13 @@ inline mutauth::error sealed_alert_error(const mutauth::error& err) {
 /// handshake, "session", "busy"), and whether it was the transport's fault. `eof`: the stream
 /// ended (receive_eof()), `reset` by a reset; `rx` followed what the connection consumed.
 inline Failure describe_failure(const mutauth::error& err, bool established, bool eof, bool reset,
-                                const RecordTracker& rx, bool client, std::string_view self, bool kerberos) {
+                                const RecordTracker& rx, bool client, std::string_view self,
+                                bool kerberos) {
   Failure f;
   if (established) {
     if (err.code() == errc::truncation && eof) {
-      f = {mutauth::error(errc::io_error, reset ? "peer reset the connection" : "peer closed the connection"),
+      f = {mutauth::error(errc::io_error,
+                          reset ? "peer reset the connection" : "peer closed the connection"),
            "session", true, true};
       as_session_failure(f);
     } else if (err.code() == errc::truncation) {
@@ -200,12 +217,14 @@ inline Failure describe_failure(const mutauth::error& err, bool established, boo
     return f;
   }
   if (eof)
-    return {mutauth::error(errc::io_error, reset ? "peer reset the connection"
-                                                 : (rx.inside() ? "peer closed the connection inside a record"
-                                                                : "peer closed the connection")),
+    return {mutauth::error(errc::io_error,
+                           reset ? "peer reset the connection"
+                                 : (rx.inside() ? "peer closed the connection inside a record"
+                                                : "peer closed the connection")),
             "transport", true, true};
   if (rx.bad_header) return {err, "framing"};
-  if (rx.alert == static_cast<std::uint8_t>(alert_reason::busy) && client) return {busy_error(), "busy", true};
+  if (rx.alert == static_cast<std::uint8_t>(alert_reason::busy) && client)
+    return {busy_error(), "busy", true};
   if (rx.alert != 0 && (err.code() == errc::peer_alert || err.code() == errc::unauthorized))
     return {alert_error(std::vector<std::uint8_t>{rx.alert}, client, self, kerberos),
             client ? "authentication" : "handshake"};
@@ -221,7 +240,7 @@ struct PumpOptions {
   double handshake_timeout = 10;  // seconds from start to the established event (0: none)
   double idle_timeout = 300;      // seconds without traffic in the session (0: none)
   bool client = true;
-  std::string_view self{};        // the principal a client asserts, for messages
+  std::string_view self{};  // the principal a client asserts, for messages
   bool kerberos = false;
 };
 
@@ -229,14 +248,17 @@ struct PumpOptions {
 /// are closed (ours by our sealed close, the peer's by its sealed close) or it fails.
 /// `on_established` runs once, with the handshake's figures. Returns false with `why` set.
 template <class M, class OnEstablished>
-bool drive(Connection<M>& c, Socket& s, const PumpOptions& o, OnEstablished&& on_established, Failure& why) {
+bool drive(Connection<M>& c, Socket& s, const PumpOptions& o, OnEstablished&& on_established,
+           Failure& why) {
   RecordTracker rx, tx;
   std::size_t tx_seen = 0;
-  bool established = false, local_open = o.in_fd >= 0, sent_close = false, eof = false, reset = false;
+  bool established = false, local_open = o.in_fd >= 0, sent_close = false, eof = false,
+       reset = false;
   std::vector<std::uint8_t> in, local;  // unconsumed input; local bytes not yet sealed
   std::size_t in_pos = 0;
   // A read chunk; for krb5 one whole AP-REQ record (up to 64 KiB) fits in it.
-  std::vector<std::uint8_t> buf(std::max<std::size_t>(32 * 1024, record_header_size + Connection<M>::max_record_body));
+  std::vector<std::uint8_t> buf(
+      std::max<std::size_t>(32 * 1024, record_header_size + Connection<M>::max_record_body));
   const auto t0 = clock::now();
   Deadline hs_deadline = Deadline::in_seconds(o.handshake_timeout);
   Deadline idle = Deadline::in_seconds(o.idle_timeout);
@@ -295,7 +317,8 @@ bool drive(Connection<M>& c, Socket& s, const PumpOptions& o, OnEstablished&& on
           break;
         case connection_event::failed:
           flush_briefly();  // the alert the connection queued
-          return fail_with(describe_failure(c.last_error(), established, eof, reset, rx, o.client, o.self, o.kerberos));
+          return fail_with(describe_failure(c.last_error(), established, eof, reset, rx, o.client,
+                                            o.self, o.kerberos));
       }
       see_output();
     }
@@ -353,22 +376,29 @@ bool drive(Connection<M>& c, Socket& s, const PumpOptions& o, OnEstablished&& on
     }
     const Deadline& dl = established ? idle : hs_deadline;
     const bool read_local = established && local_open && local.empty() && !sent_close;
-    pollfd fds[2] = {{s.fd(), static_cast<short>((in.empty() ? POLLIN : 0) | (c.wants_write() ? POLLOUT : 0)), 0},
-                     {read_local ? o.in_fd : -1, POLLIN, 0}};
+    pollfd fds[2] = {
+        {s.fd(), static_cast<short>((in.empty() ? POLLIN : 0) | (c.wants_write() ? POLLOUT : 0)),
+         0},
+        {read_local ? o.in_fd : -1, POLLIN, 0}};
     const int pr = ::poll(fds, 2, dl.poll_ms());
-    if (pr < 0 && errno != EINTR) return fail_with({mutauth::error(errc::io_error, "poll failed"), "transport", true});
+    if (pr < 0 && errno != EINTR)
+      return fail_with({mutauth::error(errc::io_error, "poll failed"), "transport", true});
     if (pr <= 0) {
       if (!dl.passed()) continue;
       if (!established)
-        return fail_with({mutauth::error(errc::io_error, rx.inside() ? "timed out inside a record: the peer sent "
-                                                                       "fewer bytes than its record header promised"
-                                                                     : "timed out waiting for the peer"),
+        return fail_with({mutauth::error(errc::io_error,
+                                         rx.inside() ? "timed out inside a record: the peer sent "
+                                                       "fewer bytes than its record header promised"
+                                                     : "timed out waiting for the peer"),
                           "transport", true});
       if (rx.inside())  // a header that promised more than ever came: like an idle peer, no alert
-        return fail_with({mutauth::error(errc::io_error, "timed out inside a record: the peer sent fewer bytes than "
-                                                         "its record header promised"),
-                          "transport", true});
-      mutauth::error e(errc::io_error, "idle timeout: no traffic for --idle-timeout seconds; session aborted");
+        return fail_with(
+            {mutauth::error(errc::io_error,
+                            "timed out inside a record: the peer sent fewer bytes than "
+                            "its record header promised"),
+             "transport", true});
+      mutauth::error e(errc::io_error,
+                       "idle timeout: no traffic for --idle-timeout seconds; session aborted");
       (void)c.abort(e, alert_reason::aborted);
       flush_briefly();
       return fail_with({e, "transport", true});
@@ -378,12 +408,14 @@ bool drive(Connection<M>& c, Socket& s, const PumpOptions& o, OnEstablished&& on
       const bytes_view out = c.pending_output();
       std::size_t n = 0;
       if (s.write_some(out.data(), out.size(), n) != io::ok)
-        return fail_with({mutauth::error(errc::io_error, "could not send a record"), "transport", true});
+        return fail_with(
+            {mutauth::error(errc::io_error, "could not send a record"), "transport", true});
       c.consume_output(n);
       tx_seen -= std::min(tx_seen, n);
     }
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-      const ssize_t n = ::read(o.in_fd, buf.data(), std::min<std::size_t>(buf.size(), Connection<M>::max_fragment));
+      const ssize_t n = ::read(o.in_fd, buf.data(),
+                               std::min<std::size_t>(buf.size(), Connection<M>::max_fragment));
       if (n > 0) local.assign(buf.data(), buf.data() + n);
       else if (n == 0 || errno != EINTR) local_open = false;
     }

@@ -58,7 +58,7 @@ class Secret {
 
   [[nodiscard]] T& get() noexcept { return v_; }
   [[nodiscard]] const T& get() const noexcept { return v_; }
-  operator T&() noexcept { return v_; }  // NOLINT(google-explicit-constructor)
+  operator T&() noexcept { return v_; }              // NOLINT(google-explicit-constructor)
   operator const T&() const noexcept { return v_; }  // NOLINT(google-explicit-constructor)
   T* operator->() noexcept { return &v_; }
   const T* operator->() const noexcept { return &v_; }

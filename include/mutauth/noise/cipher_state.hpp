@@ -2,12 +2,12 @@
 // handshake (inside SymmetricState) and of each transport direction after Split() (transport.hpp).
 #pragma once
 
-#include <array>        // std::array
-#include <cstddef>      // std::size_t
-#include <cstdint>      // std::uint8_t, std::uint64_t
-#include <cstring>      // std::memmove
-#include <limits>       // std::numeric_limits
-#include <span>         // std::span
+#include <array>    // std::array
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint8_t, std::uint64_t
+#include <cstring>  // std::memmove
+#include <limits>   // std::numeric_limits
+#include <span>     // std::span
 
 #include <sodium.h>
 
@@ -98,9 +98,9 @@ class CipherState {
   /// Poly1305, blocks 1.. encrypt) and Poly1305, in the order its AEAD uses them; tests compare
   /// the two for every length across block boundaries. `out` may be `plaintext`'s own buffer.
   /// Keyed states only.
-  [[nodiscard]] result<std::size_t> encrypt_with_ad_and_trailer(bytes_view ad, bytes_view plaintext,
-                                                                std::uint8_t trailer,
-                                                                std::span<std::uint8_t> out) noexcept {
+  [[nodiscard]] result<std::size_t> encrypt_with_ad_and_trailer(
+      bytes_view ad, bytes_view plaintext, std::uint8_t trailer,
+      std::span<std::uint8_t> out) noexcept {
     const std::size_t len = plaintext.size() + 1;
     const std::size_t need = len + taglen;
     if (need > max_message_len) {  // Noise §3
@@ -121,8 +121,8 @@ class CipherState {
     crypto_onetimeauth_poly1305_update(&mac, ad.data(), ad.size());
     crypto_onetimeauth_poly1305_update(&mac, zeros.data(), (0x10 - ad.size()) & 0xf);
     if (!plaintext.empty())
-      crypto_stream_chacha20_ietf_xor_ic(out.data(), plaintext.data(), plaintext.size(), nonce.data(),
-                                         1U, k_.data());
+      crypto_stream_chacha20_ietf_xor_ic(out.data(), plaintext.data(), plaintext.size(),
+                                         nonce.data(), 1U, k_.data());
     // The trailer's keystream byte: block 1 + p/64, offset p%64, for p = its position.
     const std::size_t p = plaintext.size();
     block.fill(0);
@@ -133,8 +133,10 @@ class CipherState {
     crypto_onetimeauth_poly1305_update(&mac, zeros.data(), (0x10 - len) & 0xf);
     std::array<std::uint8_t, 16> lengths{};
     for (int i = 0; i < 8; ++i) {
-      lengths[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(ad.size()) >> (8 * i));
-      lengths[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(len) >> (8 * i));
+      lengths[static_cast<std::size_t>(i)] =
+          static_cast<std::uint8_t>(static_cast<std::uint64_t>(ad.size()) >> (8 * i));
+      lengths[static_cast<std::size_t>(8 + i)] =
+          static_cast<std::uint8_t>(static_cast<std::uint64_t>(len) >> (8 * i));
     }
     crypto_onetimeauth_poly1305_update(&mac, lengths.data(), lengths.size());
     crypto_onetimeauth_poly1305_final(&mac, out.data() + len);

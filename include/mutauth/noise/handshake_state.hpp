@@ -209,8 +209,8 @@ class basic_handshake_state {
       std::span<std::uint8_t> out) noexcept {
     if (failed()) return failure();
     if (!is_write_turn() || step_ + 1 != message_count)
-      return fail(error(errc::wrong_state,
-                        "Noise: the last message's tokens are not ours to write now"));
+      return fail(
+          error(errc::wrong_state, "Noise: the last message's tokens are not ours to write now"));
     if (out.size() < token_bytes_[step_])
       return error(errc::buffer_too_small, "Noise handshake message: output buffer too small")
           .with_required_size(token_bytes_[step_]);
@@ -227,8 +227,8 @@ class basic_handshake_state {
   [[nodiscard]] result<std::size_t> read_tokens_of_last_message(bytes_view message) noexcept {
     if (failed()) return failure();
     if (!is_read_turn() || step_ + 1 != message_count)
-      return fail(error(errc::wrong_state,
-                        "Noise: the last message's tokens are not ours to read now"));
+      return fail(
+          error(errc::wrong_state, "Noise: the last message's tokens are not ours to read now"));
     if (message.size() > max_message_len)
       return fail(error(errc::too_large, "Noise handshake message longer than 65535 bytes"));
     if (message.size() < message_overhead(step_))
@@ -242,13 +242,11 @@ class basic_handshake_state {
 
   /// NN names of the two halves above (message 2 is NN's last): responder writes, initiator reads.
   [[nodiscard]] result<std::size_t> write_message2_tokens(std::span<std::uint8_t> out) noexcept
-    requires(message_count == 2)
-  {
+      requires(message_count == 2) {
     return write_tokens_of_last_message(out);
   }
   [[nodiscard]] result<std::size_t> read_message2_tokens(bytes_view message) noexcept
-    requires(message_count == 2)
-  {
+      requires(message_count == 2) {
     return read_tokens_of_last_message(message);
   }
 

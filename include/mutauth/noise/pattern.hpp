@@ -110,11 +110,11 @@ inline constexpr handshake_pattern NN{"NN", {{token::e}, {token::e, token::ee}}}
 inline constexpr handshake_pattern XX{
     "XX", {{token::e}, {token::e, token::ee, token::s, token::es}, {token::s, token::se}}};
 /// IK (Noise §7.5): `<- s`, `...`, `-> e, es, s, ss`, `<- e, ee, se`.
-inline constexpr handshake_pattern IK{"IK",
-                                       {},
-                                       {token::s},
-                                       {{token::e, token::es, token::s, token::ss},
-                                        {token::e, token::ee, token::se}}};
+inline constexpr handshake_pattern IK{
+    "IK",
+    {},
+    {token::s},
+    {{token::e, token::es, token::s, token::ss}, {token::e, token::ee, token::se}}};
 
 }  // namespace patterns
 
@@ -170,8 +170,7 @@ namespace detail {
           if (!ok) return false;
           break;
         }
-        case token::psk:
-          return false;  // PSK patterns (§9) are out of scope for this table checker
+        case token::psk: return false;  // PSK patterns (§9) are out of scope for this table checker
       }
     }
   }

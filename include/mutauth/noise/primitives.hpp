@@ -50,7 +50,8 @@ using bytes_view = std::span<const std::uint8_t>;
 }
 
 /// HASH(parts...) = BLAKE2b-512 over the concatenation of the parts (Noise §12.8).
-inline void hash(std::span<std::uint8_t, hashlen> out, std::initializer_list<bytes_view> parts) noexcept {
+inline void hash(std::span<std::uint8_t, hashlen> out,
+                 std::initializer_list<bytes_view> parts) noexcept {
   crypto_generichash_blake2b_state st;
   crypto_generichash_blake2b_init(&st, nullptr, 0, hashlen);
   for (bytes_view p : parts) crypto_generichash_blake2b_update(&st, p.data(), p.size());
@@ -84,7 +85,8 @@ inline void hmac_blake2b(std::span<std::uint8_t, hashlen> out, bytes_view key,
 
   // outer = H((K0 xor opad) || inner), opad = 0x5c repeated (RFC 2104 §2 steps 5-7):
   // (K0 xor ipad) xor (ipad xor opad).
-  for (std::size_t i = 0; i < blocklen; ++i) k0[i] = static_cast<std::uint8_t>(k0[i] ^ (0x36u ^ 0x5cu));
+  for (std::size_t i = 0; i < blocklen; ++i)
+    k0[i] = static_cast<std::uint8_t>(k0[i] ^ (0x36u ^ 0x5cu));
   crypto_generichash_blake2b_init(&st, nullptr, 0, hashlen);
   crypto_generichash_blake2b_update(&st, k0.data(), k0.size());
   crypto_generichash_blake2b_update(&st, inner.data(), inner.size());

@@ -83,7 +83,9 @@ class SymmetricState {
   }
 
   /// GetHandshakeHash() (Noise §5.2).
-  [[nodiscard]] std::span<const std::uint8_t, hashlen> handshake_hash() const noexcept { return h_; }
+  [[nodiscard]] std::span<const std::uint8_t, hashlen> handshake_hash() const noexcept {
+    return h_;
+  }
   [[nodiscard]] bool has_key() const noexcept { return cs_.has_key(); }
   [[nodiscard]] bool spent() const noexcept { return spent_; }
   [[nodiscard]] const CipherState& cipher() const noexcept { return cs_; }

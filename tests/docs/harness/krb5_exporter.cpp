@@ -14,7 +14,8 @@ using mutauth::krb5::Kerberos;
 int main() {
   using namespace mutauth;
   docs::Krb5Pair pair;
-  if (!docs::krb5_handshake(Kerberos::InitiatorConfig{}, pair)) return docs::verdict(false, "handshake");
+  if (!docs::krb5_handshake(Kerberos::InitiatorConfig{}, pair))
+    return docs::verdict(false, "handshake");
   Session<Kerberos>& session = *pair.server;
   {
     // @DOCTEST_BODY@

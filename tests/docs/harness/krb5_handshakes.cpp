@@ -8,8 +8,8 @@
 
 #include <mutauth/mech/krb5/krb5.hpp>  // also tells extract_blocks.py to link mutauth::krb5
 
-#include "docs/harness/krb5_pair.hpp"
 #include <mutauth/framing.hpp>
+#include "docs/harness/krb5_pair.hpp"
 // @DOCTEST_PRELUDE@
 using mutauth::krb5::Kerberos;
 
@@ -38,8 +38,10 @@ int main() {
   const record rec{record_type::alert, reason};
   example(server, client, ap_req, rec);
   const std::vector<std::uint8_t> alert = {0x15, 0x00, 0x01, 0x03};
-  const bool ok = sent == alert && client.is_failed() && client.last_error().code() == errc::unauthorized;
+  const bool ok =
+      sent == alert && client.is_failed() && client.last_error().code() == errc::unauthorized;
   std::printf("server sent the alert: %d, client: %.*s\n", sent == alert,
-              static_cast<int>(client.last_error().detail().size()), client.last_error().detail().data());
+              static_cast<int>(client.last_error().detail().size()),
+              client.last_error().detail().data());
   return docs::verdict(ok, "kerberos refusal block");
 }

@@ -14,9 +14,13 @@ namespace mutauth::docs {
 
 using mutauth::krb5::Kerberos;
 
-inline bool admit_alice_krb5(const Principal& p) noexcept { return p.name.view() == "alice@EXAMPLE.TEST"; }
+inline bool admit_alice_krb5(const Principal& p) noexcept {
+  return p.name.view() == "alice@EXAMPLE.TEST";
+}
 
-inline ServicePrincipal krb5_target() { return *ServicePrincipal::parse("host/server.example.test"); }
+inline ServicePrincipal krb5_target() {
+  return *ServicePrincipal::parse("host/server.example.test");
+}
 
 struct Krb5Pair {
   std::optional<Session<Kerberos>> client, server;
@@ -29,7 +33,8 @@ inline bool say(const char* what, const error& e) {
 
 inline bool krb5_handshake(const Kerberos::InitiatorConfig& icfg, Krb5Pair& out) {
   static const ServicePrincipal target = krb5_target();
-  static const Kerberos::AcceptorConfig acfg{.service = target, .keytab = {}, .credential = nullptr};
+  static const Kerberos::AcceptorConfig acfg{
+      .service = target, .keytab = {}, .credential = nullptr};
   Initiator<Kerberos> c(target, icfg);
   Acceptor<Kerberos> s(acfg, admit_alice_krb5);
   step_result r = c.step();

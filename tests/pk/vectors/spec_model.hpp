@@ -31,7 +31,9 @@ inline bytes cat(std::initializer_list<bytes> parts) {
 }
 inline bytes text(std::string_view s) { return bytes(s.begin(), s.end()); }
 inline bytes u8(std::size_t v) { return bytes{static_cast<std::uint8_t>(v)}; }
-inline bytes u16(std::size_t v) { return bytes{static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}; }
+inline bytes u16(std::size_t v) {
+  return bytes{static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+}
 
 // §2.1 HASH = BLAKE2b-512.
 inline bytes HASH(const bytes& x) {
@@ -82,8 +84,8 @@ inline bytes ENCRYPT(const bytes& k, std::uint64_t n, const bytes& ad, const byt
   for (int i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
   bytes c(p.size() + 16);
   unsigned long long clen = 0;
-  crypto_aead_chacha20poly1305_ietf_encrypt(c.data(), &clen, p.data(), p.size(), ad.data(), ad.size(),
-                                            nullptr, nonce.data(), k.data());
+  crypto_aead_chacha20poly1305_ietf_encrypt(c.data(), &clen, p.data(), p.size(), ad.data(),
+                                            ad.size(), nullptr, nonce.data(), k.data());
   c.resize(clen);
   return c;
 }
@@ -93,8 +95,8 @@ inline bytes DECRYPT(const bytes& k, std::uint64_t n, const bytes& ad, const byt
   if (c.size() < 16) throw std::runtime_error("DECRYPT: shorter than a tag");
   bytes p(c.size() - 16);
   unsigned long long plen = 0;
-  if (crypto_aead_chacha20poly1305_ietf_decrypt(p.data(), &plen, nullptr, c.data(), c.size(), ad.data(),
-                                                ad.size(), nonce.data(), k.data()) != 0)
+  if (crypto_aead_chacha20poly1305_ietf_decrypt(p.data(), &plen, nullptr, c.data(), c.size(),
+                                                ad.data(), ad.size(), nonce.data(), k.data()) != 0)
     throw std::runtime_error("DECRYPT: tag does not verify");
   p.resize(plen);
   return p;
@@ -120,27 +122,34 @@ inline bool VERIFY(const bytes& pub, const bytes& m, const bytes& sig) {
 inline constexpr std::string_view protocol_name = "Noise_NN_25519_ChaChaPoly_BLAKE2b";
 
 // §3.3
-inline bytes prologue(const bytes& cb) { return cat({text("mutauth-pk"), u8(1), u8(cb.size()), cb}); }
+inline bytes prologue(const bytes& cb) {
+  return cat({text("mutauth-pk"), u8(1), u8(cb.size()), cb});
+}
 
 // §5.4
-inline bytes signed_data(int role, const bytes& h, int ctype, const bytes& cred, const std::string& name) {
+inline bytes signed_data(int role, const bytes& h, int ctype, const bytes& cred,
+                         const std::string& name) {
   return cat({text("mutauth-pk/1 identity proof"), u8(0), u8(role), h, u8(ctype), HASH(cred),
               u16(name.size()), text(name)});
 }
 // §5.1; credential type 2 when a certificate is given, else 1 (the raw 32-byte key).
-inline bytes make_proof(int role, const bytes& h, const Ed25519& id, const bytes& cert, const std::string& name) {
+inline bytes make_proof(int role, const bytes& h, const Ed25519& id, const bytes& cert,
+                        const std::string& name) {
   const int ctype = cert.empty() ? 1 : 2;
   const bytes& cred = cert.empty() ? id.pub : cert;
   const bytes sig = id.sign(signed_data(role, h, ctype, cred, name));
   return cat({u8(1), u8(ctype), u16(cred.size()), cred, u16(name.size()), text(name), sig});
 }
 // §6
-inline bytes make_admission(const std::string& name) { return cat({u8(1), u16(name.size()), text(name)}); }
+inline bytes make_admission(const std::string& name) {
+  return cat({u8(1), u16(name.size()), text(name)});
+}
 
 // §7.2
-inline bytes exporter(const bytes& xs, const std::string& label, const bytes& context, std::size_t L) {
-  const bytes info = cat({text("mutauth-pk/1 exporter"), u8(label.size()), text(label), u16(context.size()),
-                          context, u16(L)});
+inline bytes exporter(const bytes& xs, const std::string& label, const bytes& context,
+                      std::size_t L) {
+  const bytes info = cat({text("mutauth-pk/1 exporter"), u8(label.size()), text(label),
+                          u16(context.size()), context, u16(L)});
   bytes out, t;
   for (std::size_t i = 1; out.size() < L; ++i) {
     t = HMAC(xs, cat({t, info, u8(i)}));
@@ -156,26 +165,26 @@ inline bytes seal_record(const bytes& k, std::uint64_t n, const bytes& content, 
 
 /// Everything a handshake vector fixes.
 struct Inputs {
-  bytes client_seed, server_seed;        // Ed25519 identity seeds
-  bytes client_eph, server_eph;          // X25519 ephemeral private keys
-  bytes cb;                              // channel_binding_input (prologue cb)
-  std::string target;                    // the server's canonical service principal
-  std::string client_name;               // the principal the client asserts
-  bytes client_cert, server_cert;        // OpenSSH certificate blobs, or empty for raw keys
-  bool admitted = true;                  // false: the acceptor's policy refuses the client
+  bytes client_seed, server_seed;  // Ed25519 identity seeds
+  bytes client_eph, server_eph;    // X25519 ephemeral private keys
+  bytes cb;                        // channel_binding_input (prologue cb)
+  std::string target;              // the server's canonical service principal
+  std::string client_name;         // the principal the client asserts
+  bytes client_cert, server_cert;  // OpenSSH certificate blobs, or empty for raw keys
+  bool admitted = true;            // false: the acceptor's policy refuses the client
 };
 
 /// Everything the spec derives from them (§4.6 names in comments).
 struct Derived {
   bytes client_pub, server_pub, e_I, e_R, prologue;
-  bytes h_initial;                        // h0
-  bytes h_after_prologue;                 // h1
-  bytes msg1, h_after_msg1;               // h3
-  bytes dh_ee, ck_after_ee, k_handshake;  // ck1, k
-  bytes h_server_signs;                   // h_R = h4
-  bytes proof_server, msg2, h_after_msg2; // h5 = h_I
-  bytes proof_client, msg3, h_after_msg3; // h6
-  bytes admission, msg4, h_after_msg4;    // h7 (admitted only)
+  bytes h_initial;                         // h0
+  bytes h_after_prologue;                  // h1
+  bytes msg1, h_after_msg1;                // h3
+  bytes dh_ee, ck_after_ee, k_handshake;   // ck1, k
+  bytes h_server_signs;                    // h_R = h4
+  bytes proof_server, msg2, h_after_msg2;  // h5 = h_I
+  bytes proof_client, msg3, h_after_msg3;  // h6
+  bytes admission, msg4, h_after_msg4;     // h7 (admitted only)
   bytes h_final, k_i2r, k_r2i, exporter_secret, channel_binding;
 };
 

@@ -51,37 +51,55 @@ inline const std::vector<field>& fields() {
   static const std::vector<field> f = {
       {"vector", kind::text, PCR, "which vector: \"pinned\", \"ca\" or \"refused\""},
       // ---- inputs ----
-      {"client_identity_seed", kind::hex, PCR, "32-byte Ed25519 seed (RFC 8032 §5.1.5) of the client's identity key"},
+      {"client_identity_seed", kind::hex, PCR,
+       "32-byte Ed25519 seed (RFC 8032 §5.1.5) of the client's identity key"},
       {"client_public_key", kind::hex, PCR, "32-byte Ed25519 public key of that seed"},
       {"server_identity_seed", kind::hex, PCR, "32-byte Ed25519 seed of the server's identity key"},
       {"server_public_key", kind::hex, PCR, "32-byte Ed25519 public key of that seed"},
-      {"client_ephemeral_private", kind::hex, PCR, "32-byte X25519 private key used as e_I (clamped by X25519, §2.4)"},
+      {"client_ephemeral_private", kind::hex, PCR,
+       "32-byte X25519 private key used as e_I (clamped by X25519, §2.4)"},
       {"client_ephemeral_public", kind::hex, PCR, "X25519(client_ephemeral_private, 9) = e_I"},
       {"server_ephemeral_private", kind::hex, PCR, "32-byte X25519 private key used as e_R"},
       {"server_ephemeral_public", kind::hex, PCR, "X25519(server_ephemeral_private, 9) = e_R"},
-      {"channel_binding_input", kind::hex, PCR, "cb of the prologue (§3.3), 0..128 bytes, the same on both sides; may be empty"},
-      {"target", kind::text, PCR, "the service principal the client asks for and the server proves (§10.1)"},
+      {"channel_binding_input", kind::hex, PCR,
+       "cb of the prologue (§3.3), 0..128 bytes, the same on both sides; may be empty"},
+      {"target", kind::text, PCR,
+       "the service principal the client asks for and the server proves (§10.1)"},
       {"client_name", kind::text, PCR, "the client principal the client asserts (§10.2)"},
       {"known_hosts_line", kind::text, PCR, "the client's whole trust (§12 known_hosts subset)"},
-      {"authorized_keys_line", kind::text, PCR, "the server's whole trust (§12 authorized_keys subset)"},
-      {"ca_public_key", kind::hex, C, "32-byte Ed25519 key of the CA that signed both certificates (the key of both trust lines)"},
-      {"host_certificate", kind::hex, C, "the server's ssh-ed25519-cert-v01@openssh.com blob (§11), made by ssh-keygen -s -h; credential type 2 of proof_server"},
-      {"user_certificate", kind::hex, C, "the client's user certificate blob (§11), made by ssh-keygen -s; credential type 2 of proof_client"},
-      {"clock", kind::integer, C, "decimal seconds since 1970-01-01 UTC: 'now' of both verifiers (§11.5, skew 300)"},
-      {"admitted_principal", kind::text, R, "the server's authorization policy admits only this principal (not client_name)"},
+      {"authorized_keys_line", kind::text, PCR,
+       "the server's whole trust (§12 authorized_keys subset)"},
+      {"ca_public_key", kind::hex, C,
+       "32-byte Ed25519 key of the CA that signed both certificates (the key of both trust lines)"},
+      {"host_certificate", kind::hex, C,
+       "the server's ssh-ed25519-cert-v01@openssh.com blob (§11), made by ssh-keygen -s -h; "
+       "credential type 2 of proof_server"},
+      {"user_certificate", kind::hex, C,
+       "the client's user certificate blob (§11), made by ssh-keygen -s; credential type 2 of "
+       "proof_client"},
+      {"clock", kind::integer, C,
+       "decimal seconds since 1970-01-01 UTC: 'now' of both verifiers (§11.5, skew 300)"},
+      {"admitted_principal", kind::text, R,
+       "the server's authorization policy admits only this principal (not client_name)"},
       // ---- handshake (§4.6) ----
       {"prologue", kind::hex, PCR, "\"mutauth-pk\" | 01 | u8 len(cb) | cb (§3.3)"},
-      {"h_initial", kind::hex, PCR, "h0 = \"Noise_NN_25519_ChaChaPoly_BLAKE2b\" | 31 zero bytes (also ck0)"},
+      {"h_initial", kind::hex, PCR,
+       "h0 = \"Noise_NN_25519_ChaChaPoly_BLAKE2b\" | 31 zero bytes (also ck0)"},
       {"h_after_prologue", kind::hex, PCR, "h1 = HASH(h0 | prologue)"},
       {"msg1", kind::hex, PCR, "message 1 with its 2-byte header: 01 01 | e_I (34 bytes)"},
-      {"h_after_msg1", kind::hex, PCR, "h3 = HASH(HASH(h1 | e_I)) (the second hash is MixHash(empty))"},
+      {"h_after_msg1", kind::hex, PCR,
+       "h3 = HASH(HASH(h1 | e_I)) (the second hash is MixHash(empty))"},
       {"dh_ee", kind::hex, PCR, "DH_ee = X25519(e_R.priv, e_I) = X25519(e_I.priv, e_R)"},
       {"ck_after_ee", kind::hex, PCR, "ck1, first output of HKDF(ck0, dh_ee, 2)"},
-      {"k_handshake", kind::hex, PCR, "first 32 bytes of the second output of HKDF(ck0, dh_ee, 2): encrypts messages 2, 3, 4 with n = 0, 1, 2"},
-      {"h_server_signs", kind::hex, PCR, "h_R = h4 = HASH(h3 | e_R): the h in the server's signed_data and the AD of c2"},
+      {"k_handshake", kind::hex, PCR,
+       "first 32 bytes of the second output of HKDF(ck0, dh_ee, 2): encrypts messages 2, 3, 4 with "
+       "n = 0, 1, 2"},
+      {"h_server_signs", kind::hex, PCR,
+       "h_R = h4 = HASH(h3 | e_R): the h in the server's signed_data and the AD of c2"},
       {"proof_server", kind::hex, PCR, "plaintext of c2: the server's identity proof (§5.1)"},
       {"msg2", kind::hex, PCR, "message 2: 01 02 | e_R | c2"},
-      {"h_after_msg2", kind::hex, PCR, "h5 = HASH(h4 | c2) = h_I: the h in the client's signed_data and the AD of c3"},
+      {"h_after_msg2", kind::hex, PCR,
+       "h5 = HASH(h4 | c2) = h_I: the h in the client's signed_data and the AD of c3"},
       {"proof_client", kind::hex, PCR, "plaintext of c3: the client's identity proof"},
       {"msg3", kind::hex, PCR, "message 3: 01 03 | c3"},
       {"h_after_msg3", kind::hex, PCR, "h6 = HASH(h5 | c3): the AD of c4"},
@@ -90,10 +108,12 @@ inline const std::vector<field>& fields() {
       {"h_after_msg4", kind::hex, PC, "h7 = HASH(h6 | c4)"},
       // ---- key schedule (§7) ----
       {"h_final", kind::hex, PC, "h_final = h7, the ikm of the split"},
-      {"transport_key_i2r", kind::hex, PC, "k_IR = first 32 bytes of out1 of HKDF(ck1, h_final, 3)"},
+      {"transport_key_i2r", kind::hex, PC,
+       "k_IR = first 32 bytes of out1 of HKDF(ck1, h_final, 3)"},
       {"transport_key_r2i", kind::hex, PC, "k_RI = first 32 bytes of out2"},
       {"exporter_secret", kind::hex, PC, "xs = out3 (64 bytes)"},
-      {"channel_binding", kind::hex, PC, "Session::channel_binding() on both sides = h_final (public)"},
+      {"channel_binding", kind::hex, PC,
+       "Session::channel_binding() on both sides = h_final (public)"},
       // ---- exporter (§7.2) ----
       {"exporter_1_label", kind::text, PC, "exporter label (1..255 bytes)"},
       {"exporter_1_context", kind::hex, PC, "exporter context; empty = no context"},
@@ -109,13 +129,20 @@ inline const std::vector<field>& fields() {
       {"exporter_3_output", kind::hex, PC, "as exporter_1"},
       // ---- stream records (§8.1) ----
       {"record_i2r_plaintext", kind::hex, PC, "content of the client's first data record"},
-      {"record_i2r", kind::hex, PC, "ENCRYPT(k_IR, 0, empty, content | 01): the client's first sealed record"},
-      {"record_r2i_plaintext", kind::hex, PC, "content of the server's first data record (ends in zero bytes on purpose)"},
-      {"record_r2i", kind::hex, PC, "ENCRYPT(k_RI, 0, empty, content | 01): the server's first sealed record"},
-      {"record_i2r_close", kind::hex, PC, "ENCRYPT(k_IR, 1, empty, 02): the client's sealed close, its second record"},
+      {"record_i2r", kind::hex, PC,
+       "ENCRYPT(k_IR, 0, empty, content | 01): the client's first sealed record"},
+      {"record_r2i_plaintext", kind::hex, PC,
+       "content of the server's first data record (ends in zero bytes on purpose)"},
+      {"record_r2i", kind::hex, PC,
+       "ENCRYPT(k_RI, 0, empty, content | 01): the server's first sealed record"},
+      {"record_i2r_close", kind::hex, PC,
+       "ENCRYPT(k_IR, 1, empty, 02): the client's sealed close, its second record"},
       // ---- refusal (§9.2, §16.2) ----
-      {"outcome", kind::text, R, "\"unauthorized\": the server verifies proof_client, its policy refuses client_name, it sends no message 4 and the client ends with errc::unauthorized"},
-      {"alert_record", kind::hex, R, "the framed clear alert (§9.1) the server sends instead of message 4"},
+      {"outcome", kind::text, R,
+       "\"unauthorized\": the server verifies proof_client, its policy refuses client_name, it "
+       "sends no message 4 and the client ends with errc::unauthorized"},
+      {"alert_record", kind::hex, R,
+       "the framed clear alert (§9.1) the server sends instead of message 4"},
   };
   return f;
 }
@@ -174,17 +201,22 @@ inline VectorFile parse(const std::string& text) {
     const field* f = nullptr;
     for (const field& x : fields())
       if (name == x.name) f = &x;
-    if (f == nullptr) throw std::runtime_error("line " + std::to_string(n) + ": unknown field " + name);
-    if (v.has(name)) throw std::runtime_error("line " + std::to_string(n) + ": duplicate field " + name);
+    if (f == nullptr)
+      throw std::runtime_error("line " + std::to_string(n) + ": unknown field " + name);
+    if (v.has(name))
+      throw std::runtime_error("line " + std::to_string(n) + ": duplicate field " + name);
     if (f->type == kind::text) {
       if (value.size() < 2 || value.front() != '"' || value.back() != '"')
-        throw std::runtime_error("line " + std::to_string(n) + ": " + name + " is not a quoted text");
+        throw std::runtime_error("line " + std::to_string(n) + ": " + name +
+                                 " is not a quoted text");
       value = value.substr(1, value.size() - 2);
     } else if (f->type == kind::hex) {
       if (value.size() % 2 != 0 || value.find_first_not_of("0123456789abcdef") != std::string::npos)
-        throw std::runtime_error("line " + std::to_string(n) + ": " + name + " is not lower-case hex");
+        throw std::runtime_error("line " + std::to_string(n) + ": " + name +
+                                 " is not lower-case hex");
     } else if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
-      throw std::runtime_error("line " + std::to_string(n) + ": " + name + " is not a decimal integer");
+      throw std::runtime_error("line " + std::to_string(n) + ": " + name +
+                               " is not a decimal integer");
     }
     v.values[name] = value;
     v.order.push_back(name);
@@ -195,7 +227,8 @@ inline VectorFile parse(const std::string& text) {
     if (f.modes & m) expected.push_back(f.name);
   for (const std::string& e : expected)
     if (!v.has(e)) throw std::runtime_error("vector field missing: " + e);
-  if (v.order != expected) throw std::runtime_error("vector fields not in the order of §18.1 (or extra fields)");
+  if (v.order != expected)
+    throw std::runtime_error("vector fields not in the order of §18.1 (or extra fields)");
   return v;
 }
 
@@ -215,7 +248,9 @@ inline std::string base64(const bytes& b) {
   s.resize(std::strlen(s.c_str()));
   return s;
 }
-inline std::string ssh_key_text(const bytes& key32) { return "ssh-ed25519 " + base64(ssh_key_blob(key32)); }
+inline std::string ssh_key_text(const bytes& key32) {
+  return "ssh-ed25519 " + base64(ssh_key_blob(key32));
+}
 
 // ---- the library run ----
 
@@ -228,8 +263,8 @@ struct Exporter {
 struct LibraryInputs {
   pkspec::Inputs in;
   std::string known_hosts, authorized_keys;
-  std::uint64_t clock = 0;              // 0: no clock injected (pinned keys do not need one)
-  std::string admitted;                 // refused vectors: the only principal admitted
+  std::uint64_t clock = 0;  // 0: no clock injected (pinned keys do not need one)
+  std::string admitted;     // refused vectors: the only principal admitted
   std::vector<Exporter> exporters;
   bytes i2r_plaintext, r2i_plaintext;
 };
@@ -239,7 +274,7 @@ struct LibraryOutputs {
   bytes channel_binding;                // equal on both sides (checked)
   std::vector<bytes> exporter_outputs;  // equal on both sides (checked)
   bytes record_i2r, record_r2i, record_i2r_close;
-  bytes alert_record;                   // refused: what the server sends instead of message 4
+  bytes alert_record;  // refused: what the server sends instead of message 4
 };
 
 namespace detail {
@@ -256,7 +291,8 @@ struct FixedClient : Initiator<PK> {
   using Initiator<PK>::Initiator;
   void fix(const bytes& e) {
     need(e.size() == 32, "ephemeral is not 32 bytes");
-    need(static_cast<bool>(this->mech_.set_fixed_ephemeral_for_testing_only(std::span<const std::uint8_t, 32>(e.data(), 32))),
+    need(static_cast<bool>(this->mech_.set_fixed_ephemeral_for_testing_only(
+             std::span<const std::uint8_t, 32>(e.data(), 32))),
          "client: set_fixed_ephemeral_for_testing_only failed");
   }
 };
@@ -264,7 +300,8 @@ struct FixedServer : Acceptor<PK> {
   using Acceptor<PK>::Acceptor;
   void fix(const bytes& e) {
     need(e.size() == 32, "ephemeral is not 32 bytes");
-    need(static_cast<bool>(this->mech_.set_fixed_ephemeral_for_testing_only(std::span<const std::uint8_t, 32>(e.data(), 32))),
+    need(static_cast<bool>(this->mech_.set_fixed_ephemeral_for_testing_only(
+             std::span<const std::uint8_t, 32>(e.data(), 32))),
          "server: set_fixed_ephemeral_for_testing_only failed");
   }
 };
@@ -290,9 +327,11 @@ inline LibraryOutputs run_library(const LibraryInputs& li) {
   pk::KnownHosts<> kh;
   pk::AuthorizedKeys<> ak;
   auto khr = kh.parse(li.known_hosts);
-  need(static_cast<bool>(khr), "known_hosts_line does not parse: " + (khr ? "" : detail::err(khr.error_value())));
+  need(static_cast<bool>(khr),
+       "known_hosts_line does not parse: " + (khr ? "" : detail::err(khr.error_value())));
   auto akr = ak.parse(li.authorized_keys);
-  need(static_cast<bool>(akr), "authorized_keys_line does not parse: " + (akr ? "" : detail::err(akr.error_value())));
+  need(static_cast<bool>(akr),
+       "authorized_keys_line does not parse: " + (akr ? "" : detail::err(akr.error_value())));
   detail::g_clock = li.clock;
   detail::g_admitted = li.admitted;
 
@@ -302,7 +341,9 @@ inline LibraryOutputs run_library(const LibraryInputs& li) {
   ic.identity = {&client_key, li.in.client_name, li.in.client_cert};
   ic.trust = kh.trust();
   ic.channel_binding = li.in.cb;
-  pk::AcceptorConfig ac{.identity = {&server_key, {}, li.in.server_cert}, .service = *target, .trust = ak.trust(),
+  pk::AcceptorConfig ac{.identity = {&server_key, {}, li.in.server_cert},
+                        .service = *target,
+                        .trust = ak.trust(),
                         .channel_binding = li.in.cb};
   if (li.clock != 0) {
     ic.trust.now = detail::vector_clock;
@@ -335,15 +376,18 @@ inline LibraryOutputs run_library(const LibraryInputs& li) {
     need(static_cast<bool>(n), "encode_record");
     out.alert_record.assign(rec.begin(), rec.begin() + static_cast<std::ptrdiff_t>(*n));
     auto ra = feed_record(client, record{record_type::alert, bytes_view(rec.data() + 3, 1)});
-    need(ra.st == status::failed && ra.code == errc::unauthorized, "the client should end with errc::unauthorized");
+    need(ra.st == status::failed && ra.code == errc::unauthorized,
+         "the client should end with errc::unauthorized");
     need(!std::move(client).finish().has_value(), "a refused client must not get a session");
     return out;
   }
 
-  need(r4.st == status::done && !r4.token.empty(), "server message 4: " + detail::err(server.last_error()));
+  need(r4.st == status::done && !r4.token.empty(),
+       "server message 4: " + detail::err(server.last_error()));
   out.msg4 = tok(r4);
   auto r5 = client.step(out.msg4);
-  need(r5.st == status::done && r5.token.empty(), "client on message 4: " + detail::err(client.last_error()));
+  need(r5.st == status::done && r5.token.empty(),
+       "client on message 4: " + detail::err(client.last_error()));
   auto cs = std::move(client).finish();
   auto ss = std::move(server).finish();
   need(cs.has_value() && ss.has_value(), "finish()");
@@ -369,7 +413,8 @@ inline LibraryOutputs run_library(const LibraryInputs& li) {
   bytes plain(out.record_i2r.size());
   auto got = ss->open(out.record_i2r, plain);
   need(got && got->type == content_type::data &&
-           bytes(plain.begin(), plain.begin() + static_cast<std::ptrdiff_t>(got->size)) == li.i2r_plaintext,
+           bytes(plain.begin(), plain.begin() + static_cast<std::ptrdiff_t>(got->size)) ==
+               li.i2r_plaintext,
        "server open of the client's record");
 
   buf.assign(li.r2i_plaintext.size() + S::seal_overhead, 0);
@@ -379,7 +424,8 @@ inline LibraryOutputs run_library(const LibraryInputs& li) {
   plain.assign(out.record_r2i.size(), 0);
   got = cs->open(out.record_r2i, plain);
   need(got && got->type == content_type::data &&
-           bytes(plain.begin(), plain.begin() + static_cast<std::ptrdiff_t>(got->size)) == li.r2i_plaintext,
+           bytes(plain.begin(), plain.begin() + static_cast<std::ptrdiff_t>(got->size)) ==
+               li.r2i_plaintext,
        "client open of the server's record");
 
   buf.assign(S::seal_overhead, 0);
@@ -388,7 +434,8 @@ inline LibraryOutputs run_library(const LibraryInputs& li) {
   out.record_i2r_close.assign(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
   plain.assign(out.record_i2r_close.size(), 0);
   got = ss->open(out.record_i2r_close, plain);
-  need(got && got->type == content_type::close && ss->peer_closed(), "server open of the client's close");
+  need(got && got->type == content_type::close && ss->peer_closed(),
+       "server open of the client's close");
   return out;
 }
 

@@ -127,7 +127,8 @@ using cstring = fixed_string<4095>;
   const OM_uint32 major = gss_import_name(
       &minor, &in, principal_form ? GSS_KRB5_NT_PRINCIPAL_NAME : GSS_C_NT_HOSTBASED_SERVICE,
       name.out());
-  if (GSS_ERROR(major)) return gss_failure("gss_import_name (service)", major, minor, origin::other);
+  if (GSS_ERROR(major))
+    return gss_failure("gss_import_name (service)", major, minor, origin::other);
   return name;
 }
 
@@ -153,7 +154,8 @@ using cstring = fixed_string<4095>;
   if (shown.find('\\') != std::string_view::npos) return false;
   const std::size_t at = realm_separator(shown);
   const std::string_view name = shown.substr(0, at);
-  const std::string_view realm = at == std::string_view::npos ? std::string_view{} : shown.substr(at + 1);
+  const std::string_view realm =
+      at == std::string_view::npos ? std::string_view{} : shown.substr(at + 1);
   const std::size_t slash = name.find('/');
   if (slash == std::string_view::npos) return false;
   if (name.substr(0, slash) != target.service()) return false;
@@ -217,14 +219,13 @@ inline constexpr OM_uint32 required_flags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLA
 
 [[nodiscard]] inline result<void> check_flags(OM_uint32 ret_flags, bool acceptor) noexcept {
   if ((ret_flags & GSS_C_MUTUAL_FLAG) == 0) {
-    return acceptor
-               ? error(errc::mutual_auth_not_negotiated,
-                       "the client did not request mutual authentication (GSS_C_MUTUAL_FLAG "
-                       "missing from ret_flags); it would not verify the server",
-                       "the client must request GSS_C_MUTUAL_FLAG (RFC 2743 section 1.2.2)")
-               : error(errc::mutual_auth_not_negotiated,
-                       "the server's context did not grant mutual authentication "
-                       "(GSS_C_MUTUAL_FLAG missing from ret_flags)");
+    return acceptor ? error(errc::mutual_auth_not_negotiated,
+                            "the client did not request mutual authentication (GSS_C_MUTUAL_FLAG "
+                            "missing from ret_flags); it would not verify the server",
+                            "the client must request GSS_C_MUTUAL_FLAG (RFC 2743 section 1.2.2)")
+                    : error(errc::mutual_auth_not_negotiated,
+                            "the server's context did not grant mutual authentication "
+                            "(GSS_C_MUTUAL_FLAG missing from ret_flags)");
   }
   if ((ret_flags & required_flags) != required_flags) {
     return error(errc::mechanism_failure,
@@ -289,9 +290,9 @@ inline constexpr OM_uint32 channel_bound_flag = 0x800;
 /// (GSS_C_NT_ANONYMOUS) or the RFC 6112 anonymous principal — since then nobody was proven.
 [[nodiscard]] inline result<void> check_not_anonymous(OM_uint32 ret_flags, gss_OID name_type,
                                                       std::string_view shown) noexcept {
-  const bool anon_type = name_type != GSS_C_NO_OID && name_type->length == GSS_C_NT_ANONYMOUS->length &&
-                         std::memcmp(name_type->elements, GSS_C_NT_ANONYMOUS->elements,
-                                     name_type->length) == 0;
+  const bool anon_type =
+      name_type != GSS_C_NO_OID && name_type->length == GSS_C_NT_ANONYMOUS->length &&
+      std::memcmp(name_type->elements, GSS_C_NT_ANONYMOUS->elements, name_type->length) == 0;
   if ((ret_flags & GSS_C_ANON_FLAG) == 0 && !anon_type && !is_anonymous_name(shown)) return ok();
   error e(errc::unauthorized, "anonymous client refused (",
           "the client must authenticate as a named principal: anonymous PKINIT proves nobody");
@@ -342,8 +343,8 @@ class profile_cache {
 /// Configuration only, never DNS (dns_lookup_realm would let DNS choose the realm): the same
 /// search MIT makes — the host itself, then each parent domain with and without its leading
 /// dot, most specific first (krb5.conf(5), [domain_realm]).
-[[nodiscard]] inline result<void> configured_realm(std::string_view host,
-                                                   mutauth::detail::fixed_string<255>& out) noexcept {
+[[nodiscard]] inline result<void> configured_realm(
+    std::string_view host, mutauth::detail::fixed_string<255>& out) noexcept {
   out.clear();
   cstring key;
   for (char ch : host) {
@@ -354,7 +355,8 @@ class profile_cache {
   static thread_local profile_cache cache;
   const profile_t profile = cache.get();
   if (profile == nullptr)
-    return error(errc::mechanism_failure, "cannot read krb5.conf (krb5_init_context / krb5_get_profile failed)");
+    return error(errc::mechanism_failure,
+                 "cannot read krb5.conf (krb5_init_context / krb5_get_profile failed)");
   const char* p = key.c_str();
   while (p != nullptr && *p != '\0') {
     char* value = nullptr;
@@ -378,7 +380,8 @@ class profile_cache {
                                                      std::string_view mapped) noexcept {
   if (mapped.empty()) return ok();
   const std::size_t at = realm_separator(shown);
-  const std::string_view realm = at == std::string_view::npos ? std::string_view{} : shown.substr(at + 1);
+  const std::string_view realm =
+      at == std::string_view::npos ? std::string_view{} : shown.substr(at + 1);
   if (realm == mapped) return ok();
   error e(errc::target_rewritten, "the server proved ",
           "compose the target with its realm (svc/host@REALM), or fix [domain_realm] in krb5.conf");
@@ -391,7 +394,8 @@ class profile_cache {
 
 /// One DER TLV (X.690 §8.1) at the front of `in`: checks the tag, returns the contents and
 /// advances `in` past the element. Definite lengths only (DER), at most 4 length octets.
-[[nodiscard]] inline bool der_take(bytes_view& in, std::uint8_t tag, bytes_view& contents) noexcept {
+[[nodiscard]] inline bool der_take(bytes_view& in, std::uint8_t tag,
+                                   bytes_view& contents) noexcept {
   if (in.size() < 2 || in[0] != tag) return false;
   std::size_t len = in[1];
   std::size_t off = 2;
@@ -413,19 +417,20 @@ class profile_cache {
 /// realm in the clear, §5.3). It is the realm whose key for the service the KDCs used, so the
 /// realm the AP-REP proved the server in, even when MIT's inquired target shows the referral
 /// realm (empty, RFC 6806 §8). False when the token does not have that shape.
-[[nodiscard]] inline bool ticket_realm(bytes_view token, mutauth::detail::fixed_string<255>& out) noexcept {
+[[nodiscard]] inline bool ticket_realm(bytes_view token,
+                                       mutauth::detail::fixed_string<255>& out) noexcept {
   out.clear();
   bytes_view t = token, gss, v;
-  if (!der_take(t, 0x60, gss)) return false;                 // [APPLICATION 0] InitialContextToken
-  if (!der_take(gss, 0x06, v)) return false;                 // thisMech
+  if (!der_take(t, 0x60, gss)) return false;  // [APPLICATION 0] InitialContextToken
+  if (!der_take(gss, 0x06, v)) return false;  // thisMech
   if (gss.size() < 2 || gss[0] != 0x01 || gss[1] != 0x00) return false;  // TOK_ID KRB_AP_REQ
   gss = gss.subspan(2);
   bytes_view apreq, seq, field, ticket, tseq, realm;
   if (!der_take(gss, 0x6e, apreq) || !der_take(apreq, 0x30, seq)) return false;  // AP-REQ
   if (!der_take(seq, 0xa0, v) || !der_take(seq, 0xa1, v) || !der_take(seq, 0xa2, v)) return false;
   if (!der_take(seq, 0xa3, field) || !der_take(field, 0x61, ticket)) return false;  // Ticket
-  if (!der_take(ticket, 0x30, tseq) || !der_take(tseq, 0xa0, v)) return false;       // tkt-vno
-  if (!der_take(tseq, 0xa1, field) || !der_take(field, 0x1b, realm)) return false;   // realm
+  if (!der_take(ticket, 0x30, tseq) || !der_take(tseq, 0xa0, v)) return false;      // tkt-vno
+  if (!der_take(tseq, 0xa1, field) || !der_take(field, 0x1b, realm)) return false;  // realm
   if (realm.empty()) return false;
   for (std::uint8_t c : realm)  // a realm we can show unambiguously (RFC 4120 §6.1)
     if (c <= 0x20 || c >= 0x7f || c == '@' || c == '\\' || c == '/') return false;
@@ -473,12 +478,14 @@ class SessionKeys {
     OM_uint32 minor = 0;
     const OM_uint32 major =
         gss_wrap(&minor, ctx_.get(), 1, GSS_C_QOP_DEFAULT, &msg, &conf_state, token.out());
-    if (GSS_ERROR(major)) return detail::gss_failure("gss_wrap", major, minor, detail::origin::other);
+    if (GSS_ERROR(major))
+      return detail::gss_failure("gss_wrap", major, minor, detail::origin::other);
     if (conf_state == 0)  // RFC 2743 §2.3.3: conf_state says whether it was actually encrypted
       return error(errc::mechanism_failure, "gss_wrap did not apply confidentiality");
     if (token.size() > out.size()) {
-      return error(errc::mechanism_failure, "gss_wrap produced a token larger than its overhead "
-                                            "bound; the sequence number is spent");
+      return error(errc::mechanism_failure,
+                   "gss_wrap produced a token larger than its overhead "
+                   "bound; the sequence number is spent");
     }
     std::memcpy(out.data(), token.bytes().data(), token.size());
     return token.size();
@@ -503,7 +510,8 @@ class SessionKeys {
     gss_qop_t qop = 0;
     OM_uint32 minor = 0;
     const OM_uint32 major = gss_unwrap(&minor, ctx_.get(), &token, plain.out(), &conf_state, &qop);
-    if (GSS_ERROR(major)) return detail::gss_failure("gss_unwrap", major, minor, detail::origin::other);
+    if (GSS_ERROR(major))
+      return detail::gss_failure("gss_unwrap", major, minor, detail::origin::other);
     if (major & GSS_S_DUPLICATE_TOKEN)
       return error(errc::replayed, "record seen before (GSS_S_DUPLICATE_TOKEN)");
     if (major & GSS_S_OLD_TOKEN)
@@ -605,7 +613,8 @@ class SessionKeys {
     OM_uint32 minor = 0;
     const OM_uint32 major =
         gss_wrap_size_limit(&minor, ctx_.get(), 1, GSS_C_QOP_DEFAULT, probe, &max_in);
-    if (GSS_ERROR(major)) return detail::gss_failure("gss_wrap_size_limit", major, minor, detail::origin::other);
+    if (GSS_ERROR(major))
+      return detail::gss_failure("gss_wrap_size_limit", major, minor, detail::origin::other);
     const std::size_t overhead = probe - max_in;
     if (max_in > probe || overhead < open_overhead || overhead > seal_overhead) {
       overhead_refused_ = true;
@@ -734,8 +743,10 @@ class InitiatorContext : public detail::context_base {
     if (!c.client_principal.empty()) {
       gss_buffer_desc in = detail::input_buffer(c.client_principal);
       OM_uint32 minor = 0;
-      const OM_uint32 major = gss_import_name(&minor, &in, GSS_KRB5_NT_PRINCIPAL_NAME, desired.out());
-      if (GSS_ERROR(major)) return detail::gss_failure("gss_import_name (client)", major, minor, detail::origin::other);
+      const OM_uint32 major =
+          gss_import_name(&minor, &in, GSS_KRB5_NT_PRINCIPAL_NAME, desired.out());
+      if (GSS_ERROR(major))
+        return detail::gss_failure("gss_import_name (client)", major, minor, detail::origin::other);
     }
     auto ccache = detail::to_cstring(c.ccache, "InitiatorConfig::ccache");
     if (!ccache) return ccache.error_value();
@@ -751,7 +762,9 @@ class InitiatorContext : public detail::context_base {
     const OM_uint32 major =
         gss_acquire_cred_from(&minor, desired.get(), GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
                               &store, cred_.out(), nullptr, nullptr);
-    if (GSS_ERROR(major)) return detail::gss_failure("gss_acquire_cred_from (initiator)", major, minor, detail::origin::acquire);
+    if (GSS_ERROR(major))
+      return detail::gss_failure("gss_acquire_cred_from (initiator)", major, minor,
+                                 detail::origin::acquire);
     return ok();
   }
 
@@ -762,8 +775,8 @@ class InitiatorContext : public detail::context_base {
     OM_uint32 minor = 0;
     OM_uint32 ret_flags = 0;
     const OM_uint32 major = gss_init_sec_context(
-        &minor, cred_.get(), ctx_.inout(), target_name_.get(), gss_mech_krb5, req,
-        GSS_C_INDEFINITE, cb.get(), in, nullptr, out_.out(), &ret_flags, nullptr);
+        &minor, cred_.get(), ctx_.inout(), target_name_.get(), gss_mech_krb5, req, GSS_C_INDEFINITE,
+        cb.get(), in, nullptr, out_.out(), &ret_flags, nullptr);
     if (GSS_ERROR(major)) {
       const auto from = in == GSS_C_NO_BUFFER ? detail::origin::initiate : detail::origin::other;
       return fail(detail::gss_failure("gss_init_sec_context", major, minor, from));
@@ -790,7 +803,8 @@ class InitiatorContext : public detail::context_base {
     OM_uint32 minor = 0;
     const OM_uint32 major = gss_inquire_context(&minor, ctx_.get(), src.out(), targ.out(), nullptr,
                                                 nullptr, nullptr, nullptr, nullptr);
-    if (GSS_ERROR(major)) return detail::gss_failure("gss_inquire_context", major, minor, detail::origin::other);
+    if (GSS_ERROR(major))
+      return detail::gss_failure("gss_inquire_context", major, minor, detail::origin::other);
     auto peer = detail::principal_from(targ.get());
     if (!peer) return peer.error_value();
     if (peer->realm.empty() && !ticket_realm_.empty() &&
@@ -833,8 +847,8 @@ class InitiatorContext : public detail::context_base {
 namespace detail {
 // ACCEPT credentials for exactly the configured SPN, so GSS refuses tickets for any other
 // principal in the keytab (RFC 2743 §2.1.1: a bound desired_name restricts the acceptor).
-inline result<void> acquire_acceptor_cred(const ServicePrincipal& service, std::string_view keytab_name,
-                                          gss_cred& out) noexcept {
+inline result<void> acquire_acceptor_cred(const ServicePrincipal& service,
+                                          std::string_view keytab_name, gss_cred& out) noexcept {
   auto name = import_service_name(service);
   if (!name) return name.error_value();
   auto keytab = to_cstring(keytab_name, "AcceptorConfig::keytab");
@@ -845,7 +859,8 @@ inline result<void> acquire_acceptor_cred(const ServicePrincipal& service, std::
   OM_uint32 minor = 0;
   const OM_uint32 major = gss_acquire_cred_from(&minor, name->get(), GSS_C_INDEFINITE, &mechs,
                                                 GSS_C_ACCEPT, &store, out.out(), nullptr, nullptr);
-  if (GSS_ERROR(major)) return gss_failure("gss_acquire_cred_from (acceptor)", major, minor, origin::acquire);
+  if (GSS_ERROR(major))
+    return gss_failure("gss_acquire_cred_from (acceptor)", major, minor, origin::acquire);
   return ok();
 }
 }  // namespace detail
@@ -936,7 +951,9 @@ class AcceptorContext : public detail::context_base {
   [[nodiscard]] result<mech_step> on_token(bytes_view in) noexcept {
     if (state_ == state::start) {
       if (config_->credential == nullptr) {
-        if (result<void> c = detail::acquire_acceptor_cred(config_->service, config_->keytab, cred_); !c)
+        if (result<void> c =
+                detail::acquire_acceptor_cred(config_->service, config_->keytab, cred_);
+            !c)
           return fail(c.error_value());
       }
       state_ = state::in_progress;
@@ -953,9 +970,9 @@ class AcceptorContext : public detail::context_base {
     // handle to a credential that its successor (or the config's owner) releases.
     const gss_cred_id_t cred =
         config_->credential != nullptr ? config_->credential->get() : cred_.get();
-    const OM_uint32 major = gss_accept_sec_context(
-        &minor, ctx_.inout(), cred, &tok, cb.get(), src.out(), &mech, out_.out(), &ret_flags,
-        nullptr, delegated_.out());
+    const OM_uint32 major =
+        gss_accept_sec_context(&minor, ctx_.inout(), cred, &tok, cb.get(), src.out(), &mech,
+                               out_.out(), &ret_flags, nullptr, delegated_.out());
     // On failure MIT may leave a KRB-ERROR token in out_; it is not sent (the core sends
     // nothing from a failed handshake: the wire stays generic, the local error precise).
     if (GSS_ROUTINE_ERROR(major) == GSS_S_BAD_BINDINGS) {
@@ -966,7 +983,9 @@ class AcceptorContext : public detail::context_base {
                         "both sides must bind the same lower-layer value (e.g. the same TLS "
                         "connection's tls-exporter)"));
     }
-    if (GSS_ERROR(major)) return fail(detail::gss_failure("gss_accept_sec_context", major, minor, detail::origin::accept));
+    if (GSS_ERROR(major))
+      return fail(
+          detail::gss_failure("gss_accept_sec_context", major, minor, detail::origin::accept));
     if (major & GSS_S_CONTINUE_NEEDED) {
       if (out_.empty())
         return fail(error(errc::mechanism_failure, "GSS wants a token but gave none to send"));
@@ -1018,7 +1037,8 @@ class AcceptorContext : public detail::context_base {
     OM_uint32 minor = 0;
     const OM_uint32 major = gss_inquire_context(&minor, ctx_.get(), nullptr, targ.out(), nullptr,
                                                 nullptr, nullptr, nullptr, nullptr);
-    if (GSS_ERROR(major)) return detail::gss_failure("gss_inquire_context", major, minor, detail::origin::other);
+    if (GSS_ERROR(major))
+      return detail::gss_failure("gss_inquire_context", major, minor, detail::origin::other);
     auto local = detail::principal_from(targ.get());
     if (!local) return local.error_value();
     // Defence in depth: the bound credential already restricts the accepted principal.

@@ -144,22 +144,22 @@ class CertificatePrincipals {
 
 /// A parsed certificate: views into the blob, which MUST outlive the view.
 struct CertificateView {
-  bytes_view blob{};         ///< the whole certificate
+  bytes_view blob{};  ///< the whole certificate
   bytes_view nonce{};
   Ed25519PublicKey key{};    ///< the certified key: the identity proof must be signed by it
   std::uint64_t serial = 0;  ///< 0: the CA does not number its certificates
   certificate_type type = certificate_type::user;
   std::string_view key_id{};
-  std::uint64_t valid_after = 0;   ///< seconds since the epoch; valid if after <= now < before
+  std::uint64_t valid_after = 0;  ///< seconds since the epoch; valid if after <= now < before
   std::uint64_t valid_before = 0;
-  bytes_view critical_options{};   ///< encoded list; iterate with CertificateOptions
-  bytes_view extensions{};         ///< encoded list; iterate with CertificateOptions
-  bytes_view reserved{};           ///< always empty (non-empty is refused)
+  bytes_view critical_options{};     ///< encoded list; iterate with CertificateOptions
+  bytes_view extensions{};           ///< encoded list; iterate with CertificateOptions
+  bytes_view reserved{};             ///< always empty (non-empty is refused)
   Ed25519PublicKey signature_key{};  ///< the CA key
   bytes_view signature_key_blob{};
-  bytes_view signature{};          ///< the raw 64-byte Ed25519 signature
-  bytes_view signed_data{};        ///< every byte the CA signed
-  bytes_view principal_list{};      ///< the encoded list; iterate with principals()
+  bytes_view signature{};       ///< the raw 64-byte Ed25519 signature
+  bytes_view signed_data{};     ///< every byte the CA signed
+  bytes_view principal_list{};  ///< the encoded list; iterate with principals()
   std::size_t principal_count = 0;
 
   [[nodiscard]] CertificatePrincipals principals() const noexcept {
@@ -221,8 +221,9 @@ inline error not_ed25519_ca(std::string_view what, std::string_view type) noexce
   c.blob = blob;
   const std::string_view type = r.read_text(64, "certificate type");
   r.check(type == ed25519_cert_type, [&] {
-    error e(type.ends_with("-cert-v01@openssh.com") ? errc::unsupported_key_type : errc::bad_encoding,
-            "not an ssh-ed25519-cert-v01@openssh.com certificate: ");
+    error e(
+        type.ends_with("-cert-v01@openssh.com") ? errc::unsupported_key_type : errc::bad_encoding,
+        "not an ssh-ed25519-cert-v01@openssh.com certificate: ");
     detail::append_printable(e, type);
     return e;
   });
@@ -273,7 +274,8 @@ inline error not_ed25519_ca(std::string_view what, std::string_view type) noexce
     // RFC 8709 §6: string "ssh-ed25519" | string signature (64 bytes).
     detail::ssh_reader sr(r.read_string(max_certificate_size, "certificate signature"), first);
     const std::string_view st = sr.read_text(64, "CA signature type");
-    sr.check(st == ed25519_key_type, [&] { return detail::not_ed25519_ca("CA signature type ", st); });
+    sr.check(st == ed25519_key_type,
+             [&] { return detail::not_ed25519_ca("CA signature type ", st); });
     c.signature = sr.read_string_of(64, "CA signature", "CA signature is not 64 bytes");
     sr.expect_end("CA signature");
   }
@@ -298,9 +300,8 @@ namespace detail {
 inline bool wildcard_match(std::string_view pat, std::string_view text) noexcept {
   std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
-    if (p < pat.size() && (pat[p] == '?' ||
-                           mutauth::detail::ascii_to_lower(pat[p]) ==
-                               mutauth::detail::ascii_to_lower(text[t]))) {
+    if (p < pat.size() && (pat[p] == '?' || mutauth::detail::ascii_to_lower(pat[p]) ==
+                                                mutauth::detail::ascii_to_lower(text[t]))) {
       ++p;
       ++t;
     } else if (p < pat.size() && pat[p] == '*') {
@@ -502,7 +503,8 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
     // certificate a server presented.
     error e(errc::untrusted_issuer, "certificate signed by CA ");
     e.append(fingerprint(c.signature_key).view());
-    e.append(known_ca ? ", which is not trusted for host " : ", which is not a trusted host CA (for host ");
+    e.append(known_ca ? ", which is not trusted for host "
+                      : ", which is not a trusted host CA (for host ");
     e.append(target.host());
     if (!known_ca) e.append(")");
     return e.with_hint("add an @cert-authority line for the CA to the known_hosts trust file");
@@ -539,8 +541,9 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
     for (std::string_view p : c.principals())
       host_wide = host_wide || mutauth::detail::ascii_iequal(p, target.host());
     if (host_wide && !trust.allow_host_wide_credentials)
-      e.with_hint("the certificate names the host only; set ServerTrust::allow_host_wide_credentials "
-                  "to accept it for every service on that host");
+      e.with_hint(
+          "the certificate names the host only; set ServerTrust::allow_host_wide_credentials "
+          "to accept it for every service on that host");
     return e;
   }
   MUTAUTH_TRY(detail::check_critical_options(c));
@@ -592,7 +595,9 @@ inline bool names_target(std::string_view p, std::string_view want) noexcept {
     detail::append_printable(e, requested);
     e.append(", which its certificate does not list");
     detail::append_principals(e, c);
-    return e.with_hint("assert one of the certificate's principals, or sign a certificate with ssh-keygen -n <name>");
+    return e.with_hint(
+        "assert one of the certificate's principals, or sign a certificate with ssh-keygen -n "
+        "<name>");
   }
   bool allowed = false;
   for (const UserCertAuthority& ca : trust.authorities) {

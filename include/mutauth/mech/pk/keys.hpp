@@ -195,7 +195,8 @@ inline key_line split_key_line(std::string_view line) noexcept {
   line = detail::trim_line(line);
   if (line.empty()) return error(errc::malformed, "empty public key line");
   if (line.size() > max_key_file_size) return error(errc::too_large, "public key line too long");
-  if (detail::has_control(line)) return error(errc::malformed, "control character in public key line");
+  if (detail::has_control(line))
+    return error(errc::malformed, "control character in public key line");
   const detail::key_line fields = detail::split_key_line(line);
   const std::string_view type = fields.type, b64 = fields.data;
   if (type.size() > 64) return error(errc::too_large, "key type name too long");
@@ -304,12 +305,9 @@ inline result<std::size_t> unarmor(std::string_view text, std::span<std::uint8_t
     return error(errc::bad_encoding, "missing -----BEGIN OPENSSH PRIVATE KEY----- line");
   }
   text.remove_prefix(pem_begin.size());
-  if (text.starts_with("\r\n"))
-    text.remove_prefix(2);
-  else if (text.starts_with("\n"))
-    text.remove_prefix(1);
-  else
-    return error(errc::bad_encoding, "no line break after the BEGIN line");
+  if (text.starts_with("\r\n")) text.remove_prefix(2);
+  else if (text.starts_with("\n")) text.remove_prefix(1);
+  else return error(errc::bad_encoding, "no line break after the BEGIN line");
 
   const std::size_t end_at = text.find(pem_end);
   if (end_at == std::string_view::npos)
@@ -357,7 +355,8 @@ inline result<std::size_t> unarmor(std::string_view text, std::span<std::uint8_t
   // PROTOCOL.key §2: options exist only for a real KDF; "none" with options is malformed.
   r.check(!kdf_options, errc::malformed, "kdfoptions present with kdfname none");
   r.check(r.read_u32("number of keys") == 1, errc::malformed, "key file must hold exactly one key");
-  const Ed25519PublicKey pub = detail::read_blob(detail::ssh_reader(r.read_string(1024, "public key"), first));
+  const Ed25519PublicKey pub =
+      detail::read_blob(detail::ssh_reader(r.read_string(1024, "public key"), first));
   const auto priv_section = r.read_string(detail::max_private_blob, "private keys");
   r.expect_end("private key file");
   // PROTOCOL.key §3: the list is padded to the cipher block size, 8 for cipher "none".
@@ -373,15 +372,17 @@ inline result<std::size_t> unarmor(std::string_view text, std::span<std::uint8_t
   p.check(check1 == check2, errc::malformed, "check integers differ (corrupt key)");
   p.check(p.read_text(64, "private key type") == ed25519_key_type, errc::key_mismatch,
           "private key type differs from the public key type");
-  const auto priv_pk = p.read_string_of(32, "private section public key", "ssh-ed25519 key is not 32 bytes");
-  const auto priv_sk = p.read_string_of(64, "private section secret key",
-                                        "ssh-ed25519 secret key is not 64 bytes");
+  const auto priv_pk =
+      p.read_string_of(32, "private section public key", "ssh-ed25519 key is not 32 bytes");
+  const auto priv_sk =
+      p.read_string_of(64, "private section secret key", "ssh-ed25519 secret key is not 64 bytes");
   const std::string_view comment = p.read_text(max_key_comment, "comment");
   // PROTOCOL.key §3: padding bytes 1, 2, 3, ... up to the block size; fewer than one block.
   const auto pad = p.rest();
   p.check(pad.size() < block, errc::trailing_bytes, "bytes after the private key list");
   bool padding_ok = true;
-  for (std::size_t i = 0; i < pad.size(); ++i) padding_ok = padding_ok && pad[i] == static_cast<std::uint8_t>(i + 1);
+  for (std::size_t i = 0; i < pad.size(); ++i)
+    padding_ok = padding_ok && pad[i] == static_cast<std::uint8_t>(i + 1);
   p.check(padding_ok, errc::bad_encoding, "bad padding in the private section");
   if (first) return first;
 
@@ -414,8 +415,8 @@ namespace detail {
 /// of the bytes is the caller's buffer (which the caller wipes), not a libc heap buffer.
 inline result<std::size_t> read_small_file(const char* path, std::span<char> buf,
                                            bool secret) noexcept {
-  return read_whole_file(path, buf.first(std::min(buf.size(), max_key_file_size)), secret, errc::too_large,
-                         "key file larger than 16 KiB: ");
+  return read_whole_file(path, buf.first(std::min(buf.size(), max_key_file_size)), secret,
+                         errc::too_large, "key file larger than 16 KiB: ");
 }
 
 }  // namespace detail

@@ -76,11 +76,14 @@ struct krl_events {
   // ca: the SSH wire blob of the CA key; empty = the section applies to every CA (PROTOCOL.krl §2).
   // A serial list entry is reported as the range [s, s]; `range` tells a §2.2 range (which may
   // also have lo == hi) from a §2.1 list entry.
-  bool on_serial(bytes_view /*ca*/, std::uint64_t /*lo*/, std::uint64_t /*hi*/, bool /*range*/) noexcept {
+  bool on_serial(bytes_view /*ca*/, std::uint64_t /*lo*/, std::uint64_t /*hi*/,
+                 bool /*range*/) noexcept {
     return false;
   }
   // bits: the magnitude bytes of the mpint, big-endian, without a leading zero.
-  bool on_bitmap(bytes_view /*ca*/, std::uint64_t /*offset*/, bytes_view /*bits*/) noexcept { return false; }
+  bool on_bitmap(bytes_view /*ca*/, std::uint64_t /*offset*/, bytes_view /*bits*/) noexcept {
+    return false;
+  }
   bool on_key_id(bytes_view /*ca*/, std::string_view /*id*/) noexcept { return false; }
   bool on_explicit_key(bytes_view /*blob*/) noexcept { return false; }
   bool on_sha256(bytes_view /*digest*/) noexcept { return false; }
@@ -221,7 +224,8 @@ inline result<bool> krl_walk(bytes_view data, V& ev, std::uint64_t* version = nu
         b.check(!body.empty(), errc::malformed, "KRL: explicit key section without keys");
         while (!stop && !b.at_end()) {
           const bytes_view blob = b.read_string(krl_max_key_blob, "KRL explicit key");
-          const std::string_view kt = ssh_reader(blob, first).read_text(64, "KRL explicit key type");
+          const std::string_view kt =
+              ssh_reader(blob, first).read_text(64, "KRL explicit key type");
           b.check(!kt.empty() && !kt.ends_with("-cert-v01@openssh.com"), errc::bad_encoding,
                   "KRL: explicit key section holds a certificate or no key");
           if (kt == ed25519_key_type) (void)read_blob(ssh_reader(blob, first));
@@ -267,12 +271,12 @@ inline bool blob_equal(bytes_view a, bytes_view b) noexcept {
 
 /// How many entries of each kind a KRL holds (for tests and diagnostics).
 struct KrlSummary {
-  std::size_t serials = 0;        ///< serial list entries (§2.1)
-  std::size_t serial_ranges = 0;  ///< §2.2
-  std::size_t serial_bitmaps = 0; ///< §2.3
-  std::size_t key_ids = 0;        ///< §2.4
-  std::size_t explicit_keys = 0;  ///< §3
-  std::size_t sha256_hashes = 0;  ///< §4 (SHA256 only)
+  std::size_t serials = 0;         ///< serial list entries (§2.1)
+  std::size_t serial_ranges = 0;   ///< §2.2
+  std::size_t serial_bitmaps = 0;  ///< §2.3
+  std::size_t key_ids = 0;         ///< §2.4
+  std::size_t explicit_keys = 0;   ///< §3
+  std::size_t sha256_hashes = 0;   ///< §4 (SHA256 only)
 };
 
 /// A parsed, validated KRL: a view over caller bytes.
@@ -332,7 +336,8 @@ class Krl {
       bool mine(bytes_view c) const noexcept { return c.empty() || detail::blob_equal(c, ca); }
       bool on_serial(bytes_view c, std::uint64_t lo, std::uint64_t hi, bool) noexcept {
         if (want == 0 || !mine(c) || want < lo || want > hi) return false;
-        how = lo == hi ? " is revoked in the KRL (serial list)" : " is revoked in the KRL (serial range)";
+        how = lo == hi ? " is revoked in the KRL (serial list)"
+                       : " is revoked in the KRL (serial range)";
         return true;
       }
       bool on_bitmap(bytes_view c, std::uint64_t off, bytes_view bits) noexcept {

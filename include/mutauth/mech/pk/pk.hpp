@@ -31,12 +31,12 @@
 #include "mutauth/bytes.hpp"
 #include "mutauth/error.hpp"
 #include "mutauth/mech/pk/certificate.hpp"
-#include "mutauth/noise/handshake_state.hpp"
 #include "mutauth/mech/pk/detail/proof.hpp"
 #include "mutauth/mech/pk/keys.hpp"
 #include "mutauth/mech/pk/session_keys.hpp"
 #include "mutauth/mech/pk/trust.hpp"
 #include "mutauth/mechanism.hpp"
+#include "mutauth/noise/handshake_state.hpp"
 #include "mutauth/principal.hpp"
 
 namespace mutauth {
@@ -131,8 +131,10 @@ class Context {
 #if MUTAUTH_PK_TRUST_CERTIFICATES
     check_own_certificate();
 #else
-    err_ = error(errc::invalid_argument, "an identity certificate is configured, and this build trusts pinned keys only",
-                 "leave Identity::certificate empty, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
+    err_ =
+        error(errc::invalid_argument,
+              "an identity certificate is configured, and this build trusts pinned keys only",
+              "leave Identity::certificate empty, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
 #endif
   }
 
@@ -143,7 +145,8 @@ class Context {
     if (certificates_trusted || err_) return;
     if (!t.authorities.empty() || t.revoked != nullptr || t.cert_cache != nullptr)
       err_ = error(errc::invalid_argument,
-                   "a certificate authority, KRL or verify cache is configured, and this build trusts pinned keys only",
+                   "a certificate authority, KRL or verify cache is configured, and this build "
+                   "trusts pinned keys only",
                    "trust pinned keys only, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
   }
 
@@ -159,7 +162,8 @@ class Context {
     }
     own_cert_principals_ = c->principal_count;
     if (c->principal_count == 1) own_cert_principal_ = c->principals()[0];
-    for (std::string_view p : c->principals()) own_cert_lists_name_ = own_cert_lists_name_ || p == id_.name;
+    for (std::string_view p : c->principals())
+      own_cert_lists_name_ = own_cert_lists_name_ || p == id_.name;
     if (!same_key(c->key, id_.key->public_key())) {
       err_ = error(errc::key_mismatch, "identity certificate certifies ",
                    "use the -cert.pub file made from this key's .pub");
@@ -171,7 +175,8 @@ class Context {
   }
 #endif
 
-  [[nodiscard]] static bool same_key(const Ed25519PublicKey& a, const Ed25519PublicKey& b) noexcept {
+  [[nodiscard]] static bool same_key(const Ed25519PublicKey& a,
+                                     const Ed25519PublicKey& b) noexcept {
     return sodium_memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) == 0;
   }
 
@@ -215,8 +220,10 @@ class Context {
 
  protected:
   // Checks the clear header of an incoming message.
-  [[nodiscard]] result<bytes_view> open_header(bytes_view msg, std::uint8_t expected) const noexcept {
-    if (msg.size() < header_size) return error(errc::truncated, "mutauth-pk message shorter than its header");
+  [[nodiscard]] result<bytes_view> open_header(bytes_view msg,
+                                               std::uint8_t expected) const noexcept {
+    if (msg.size() < header_size)
+      return error(errc::truncated, "mutauth-pk message shorter than its header");
     if (msg[0] != protocol_version) {
       error e(errc::version_mismatch, "the message carries version ",
               "upgrade the older side; both must speak mutauth-pk/1");
@@ -243,10 +250,12 @@ class Context {
   // Builds and encrypts our proof into out_ at `at`. The signature covers label | role | h |
   // credential type | HASH(credential) | name, where h is the handshake hash just before this
   // payload is encrypted (spec §5.4).
-  [[nodiscard]] result<std::size_t> write_proof(role self, std::string_view name, std::size_t at) noexcept {
+  [[nodiscard]] result<std::size_t> write_proof(role self, std::string_view name,
+                                                std::size_t at) noexcept {
     // With a certificate configured, the proof carries it (credential type 2) instead of the key.
     const bool cert = certificates_trusted && !id_.certificate.empty();
-    const credential_type type = cert ? credential_type::openssh_certificate : credential_type::raw_ed25519;
+    const credential_type type =
+        cert ? credential_type::openssh_certificate : credential_type::raw_ed25519;
     const bytes_view credential = cert ? id_.certificate : bytes_view(id_.key->public_key().bytes);
     std::array<std::uint8_t, max_signed_size> tbs{};
     const std::size_t n = signed_data(self, noise_->handshake_hash(), type, credential, name, tbs);
@@ -266,17 +275,20 @@ class Context {
 
   // Verifies the proof's signature by `key` for `sender`, over h as it was before decryption and
   // the credential the proof carries.
-  [[nodiscard]] static result<void> verify_signature(const proof_view& p, const Ed25519PublicKey& key,
-                                                     role sender, bytes_view h) noexcept {
+  [[nodiscard]] static result<void> verify_signature(const proof_view& p,
+                                                     const Ed25519PublicKey& key, role sender,
+                                                     bytes_view h) noexcept {
     std::array<std::uint8_t, max_signed_size> tbs{};
     const std::size_t n = signed_data(sender, h, p.type, p.credential, p.name, tbs);
-    if (crypto_sign_ed25519_verify_detached(p.signature.data(), tbs.data(), n, key.bytes.data()) != 0)
+    if (crypto_sign_ed25519_verify_detached(p.signature.data(), tbs.data(), n, key.bytes.data()) !=
+        0)
       return error(errc::bad_signature, "identity proof signature does not verify");
     return ok();
   }
 
   [[nodiscard]] static result<Ed25519PublicKey> raw_key(const proof_view& p) noexcept {
-    if (p.credential.size() != 32) return error(errc::malformed, "raw Ed25519 credential is not 32 bytes");
+    if (p.credential.size() != 32)
+      return error(errc::malformed, "raw Ed25519 credential is not 32 bytes");
     Ed25519PublicKey k;
     for (std::size_t i = 0; i < 32; ++i) k.bytes[i] = p.credential[i];
     return k;
@@ -377,9 +389,11 @@ struct PublicKey {
 
     [[nodiscard]] result<mech_step> initiate() noexcept {
       if (err_) return err_;
-      if (!std::holds_alternative<Start>(state_)) return error(errc::wrong_state, "initiate() twice");
+      if (!std::holds_alternative<Start>(state_))
+        return error(errc::wrong_state, "initiate() twice");
       put_header(1);
-      auto n = noise_->write_message({}, bytes_span(out_.data() + detail::header_size, out_.size() - detail::header_size));
+      auto n = noise_->write_message(
+          {}, bytes_span(out_.data() + detail::header_size, out_.size() - detail::header_size));
       if (!n) return n.error_value();
       state_ = AwaitServerProof{};
       return mech_step{bytes_view(out_.data(), detail::header_size + *n), false};
@@ -396,7 +410,8 @@ struct PublicKey {
 
     [[nodiscard]] result<Concluded<PublicKey>> conclude() && noexcept {
       auto* s = std::get_if<Admitted>(&state_);
-      if (s == nullptr) return error(errc::wrong_state, "conclude() before the server admitted this client");
+      if (s == nullptr)
+        return error(errc::wrong_state, "conclude() before the server admitted this client");
       return conclude_from(*s);
     }
 
@@ -409,7 +424,8 @@ struct PublicKey {
     // pk_name() equality (`svc/host[:port]`, docs/design.md §3) without rendering either name: each
     // rendering is a max_text-sized temporary in verify_server()'s frame (docs/embedded.md, "Sizes").
     // The rendering is injective (a service class has no '/', a host no ':'), so this is the same test.
-    [[nodiscard]] static bool same_pk_name(const ServicePrincipal& a, const ServicePrincipal& b) noexcept {
+    [[nodiscard]] static bool same_pk_name(const ServicePrincipal& a,
+                                           const ServicePrincipal& b) noexcept {
       return a.service() == b.service() && a.host() == b.host() && a.port() == b.port();
     }
     // Appends a.pk_name() to `out` piece by piece; it fits, as pk_name() does (max_text).
@@ -427,14 +443,16 @@ struct PublicKey {
     // AwaitAdmission -> Admitted. The witness moves through a temporary (the new state replaces the
     // one holding it); out of line, so that the temporary is not in on_message4()'s frame while
     // split_keys() runs below it (docs/embedded.md, "Sizes").
-    [[gnu::noinline]] void admit(AwaitAdmission& s) noexcept { state_ = Admitted{std::move(s.server)}; }
+    [[gnu::noinline]] void admit(AwaitAdmission& s) noexcept {
+      state_ = Admitted{std::move(s.server)};
+    }
 
     // The Concluded is built inside the result the caller receives (one return, so the result is
     // the caller's own object): not a second 1.4 KB copy in conclude_session()'s frame on the
     // Cortex-M4 (docs/embedded.md, "Sizes").
     [[nodiscard]] result<Concluded<PublicKey>> conclude_from(Admitted& s) noexcept {
-      result<Concluded<PublicKey>> c(std::in_place, std::move(s.server), local_principal(asserted_.view()), target_,
-                                     std::move(keys_));
+      result<Concluded<PublicKey>> c(std::in_place, std::move(s.server),
+                                     local_principal(asserted_.view()), target_, std::move(keys_));
       state_ = Spent{};
       return c;
     }
@@ -456,7 +474,8 @@ struct PublicKey {
         return;
       }
       if (!asserted_.append(n)) {
-        if (!err_) err_ = error(errc::invalid_argument, "client principal longer than a principal may be");
+        if (!err_)
+          err_ = error(errc::invalid_argument, "client principal longer than a principal may be");
         return;
       }
       if (err_ || id_.certificate.empty()) return;
@@ -464,8 +483,10 @@ struct PublicKey {
       // principal, a given one must be among them.
       const bool listed = id_.name.empty() || own_cert_lists_name_;
       if (!listed) {
-        err_ = error(errc::invalid_argument, "the client's certificate does not list the principal it asserts: ",
-                     "assert one of the certificate's principals (ssh-keygen -L -f <cert> lists them)");
+        err_ = error(
+            errc::invalid_argument,
+            "the client's certificate does not list the principal it asserts: ",
+            "assert one of the certificate's principals (ssh-keygen -L -f <cert> lists them)");
         err_.append(n);
         own_cert_refused_ = true;  // a refusal of our own certificate, as check_own_certificate()'s
       }
@@ -483,7 +504,8 @@ struct PublicKey {
       put_header(3);
       auto n = write_proof(role::initiator, asserted_.view(), detail::header_size);
       if (!n) return n.error_value();
-      state_.template emplace<AwaitAdmission>(std::move(*server));  // in place: no 0.5-1 KB temporary
+      state_.template emplace<AwaitAdmission>(
+          std::move(*server));  // in place: no 0.5-1 KB temporary
       return mech_step{bytes_view(out_.data(), *n), false};
     }
 
@@ -563,7 +585,8 @@ struct PublicKey {
         return e;
       }
       if (claimed->has_realm())
-        return error(errc::malformed, "server proved a service principal with a realm; mutauth-pk names have none");
+        return error(errc::malformed,
+                     "server proved a service principal with a realm; mutauth-pk names have none");
       if (!same_pk_name(*claimed, target_)) {
         error e(errc::name_mismatch, "server proved ");
         e.append(proved);
@@ -577,8 +600,8 @@ struct PublicKey {
     // Mints the server's witness. Called only on the line after the proof signature by `key`
     // verified (verify_server()); out of line so that the Principal is built after that check
     // returned, not in a frame below it.
-    [[gnu::noinline]] result<PeerVerified<PublicKey>> mint_server(const Ed25519PublicKey& key, std::string_view key_id,
-                                                                  std::uint64_t serial) const noexcept {
+    [[gnu::noinline]] result<PeerVerified<PublicKey>> mint_server(
+        const Ed25519PublicKey& key, std::string_view key_id, std::uint64_t serial) const noexcept {
       Principal server;
       server.mechanism = PublicKey::name;
       append_pk_name(server.name, target_);
@@ -600,7 +623,8 @@ struct PublicKey {
     struct AwaitHello {};
     struct AwaitClientProof {};
     struct Admitting {
-      explicit Admitting(PeerVerified<PublicKey>&& c) noexcept : client(std::move(c)) {}  // as AwaitAdmission
+      explicit Admitting(PeerVerified<PublicKey>&& c) noexcept
+          : client(std::move(c)) {}    // as AwaitAdmission
       PeerVerified<PublicKey> client;  // minted in verify_client()
     };
     struct Spent {};
@@ -623,7 +647,8 @@ struct PublicKey {
     /// The client verified; the core asks the authorization policy before message 4 leaves.
     [[nodiscard]] result<Concluded<PublicKey>> conclude() && noexcept {
       auto* s = std::get_if<Admitting>(&state_);
-      if (s == nullptr) return error(errc::wrong_state, "conclude() before the client was verified");
+      if (s == nullptr)
+        return error(errc::wrong_state, "conclude() before the client was verified");
       Concluded<PublicKey> c{std::move(s->client), local_principal(service_.pk_name().view()),
                              service_, std::move(keys_)};
       state_ = Spent{};
@@ -665,8 +690,8 @@ struct PublicKey {
       put_header(4);
       // In place, as write_proof(); the name comes from the verified Principal, not out_.
       const bytes_span dst(out_.data() + detail::header_size, out_.size() - detail::header_size);
-      const std::size_t alen =
-          detail::encode_admission(client->principal().name.view(), dst.first(detail::max_proof_size));
+      const std::size_t alen = detail::encode_admission(client->principal().name.view(),
+                                                        dst.first(detail::max_proof_size));
       auto n = noise_->encrypt_and_hash(bytes_view(dst.data(), alen), dst);
       if (!n) return n.error_value();
       MUTAUTH_TRY(split_keys());
@@ -694,7 +719,7 @@ struct PublicKey {
         (void)client.name.append(v->principal);  // fits: principals are capped at max_text
         (void)client.key_id.append(v->key_id);   // fits: key ids are capped at 127
         client.serial = v->serial;
-        client.has_serial = v->serial != 0;      // 0: the CA does not number its certificates
+        client.has_serial = v->serial != 0;  // 0: the CA does not number its certificates
         (void)client.fingerprint.append(fingerprint(v->key).view());
         return PeerVerified<PublicKey>::assert_peer_verified(client);
       }
@@ -703,7 +728,8 @@ struct PublicKey {
       if (!key) return key.error_value();
       const PinnedClient* who = nullptr;
       for (const PinnedClient& pin : trust_.pinned)
-        if (sodium_memcmp(pin.key.bytes.data(), key->bytes.data(), 32) == 0 && who == nullptr) who = &pin;
+        if (sodium_memcmp(pin.key.bytes.data(), key->bytes.data(), 32) == 0 && who == nullptr)
+          who = &pin;
       if (who == nullptr) {
         error e(errc::unknown_peer_key, "client key is not in the trust store (");
         e.append(fingerprint(*key).view());
@@ -743,9 +769,9 @@ namespace detail {
 // The checks every peer would make of our own certificate that do not depend on the peer's
 // trust: parses, certifies `key`, of the role's type, valid now, no critical options, and a CA
 // signature that verifies (docs/design.md §4). `now`/`skew` as in the trust stores.
-[[nodiscard]] inline result<CertificateView> check_own_certificate_for(bytes_view blob, const Ed25519SecretKey& key,
-                                                                       certificate_type want, std::uint64_t now,
-                                                                       std::uint64_t skew) noexcept {
+[[nodiscard]] inline result<CertificateView> check_own_certificate_for(
+    bytes_view blob, const Ed25519SecretKey& key, certificate_type want, std::uint64_t now,
+    std::uint64_t skew) noexcept {
   auto c = parse_certificate(blob);
   if (!c) return c.error_value();
   if (!mutauth::pk::detail::same_key(c->key, key.public_key())) {
@@ -753,13 +779,16 @@ namespace detail {
     e.append(fingerprint(c->key).view());
     e.append(", not the identity key ");
     e.append(fingerprint(key.public_key()).view());
-    return e.with_hint("use the -cert.pub file made from this key's .pub (ssh-keygen -s ca ... KEY.pub)");
+    return e.with_hint(
+        "use the -cert.pub file made from this key's .pub (ssh-keygen -s ca ... KEY.pub)");
   }
   if (c->type != want)
     return want == certificate_type::host
-               ? error(errc::wrong_certificate_type, "a server needs a host certificate; this is a user certificate",
+               ? error(errc::wrong_certificate_type,
+                       "a server needs a host certificate; this is a user certificate",
                        "sign the server's key with ssh-keygen -s ca -h")
-               : error(errc::wrong_certificate_type, "a client needs a user certificate; this is a host certificate",
+               : error(errc::wrong_certificate_type,
+                       "a client needs a user certificate; this is a host certificate",
                        "sign the client's key with ssh-keygen -s ca (without -h)");
   MUTAUTH_TRY(check_validity(*c, now, skew));
   MUTAUTH_TRY(check_critical_options(*c));
@@ -770,7 +799,8 @@ namespace detail {
 
 // What validate() says of a certificate in a pinned-only build (limits.hpp).
 [[nodiscard]] inline error certificate_not_built() noexcept {
-  return error(errc::invalid_argument, "a certificate is configured, and this build trusts pinned keys only",
+  return error(errc::invalid_argument,
+               "a certificate is configured, and this build trusts pinned keys only",
                "leave Identity::certificate empty, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
 }
 
@@ -783,37 +813,46 @@ namespace detail {
 /// for `host/<host>`, or for any service on that host when clients accept host-wide credentials
 /// (`allow_host_wide_credentials`, the clients' ServerTrust setting; mutauth --host-wide).
 /// Whether clients trust the CA or the pinned key is theirs to say, and not checked here.
-[[nodiscard]] inline result<void> validate(const AcceptorConfig& cfg, bool allow_host_wide_credentials = false) noexcept {
+[[nodiscard]] inline result<void> validate(const AcceptorConfig& cfg,
+                                           bool allow_host_wide_credentials = false) noexcept {
   if (cfg.identity.key == nullptr)
-    return error(errc::invalid_argument, "the server has no identity key", "set AcceptorConfig::identity.key");
+    return error(errc::invalid_argument, "the server has no identity key",
+                 "set AcceptorConfig::identity.key");
   if (cfg.identity.certificate.empty()) return ok();  // a raw key: clients pin it for the service
 #if !MUTAUTH_PK_TRUST_CERTIFICATES
   (void)allow_host_wide_credentials;
   return detail::certificate_not_built();
 #else
-  auto c = detail::check_own_certificate_for(cfg.identity.certificate, *cfg.identity.key, certificate_type::host,
-                                             detail::now(cfg.trust.now), cfg.trust.clock_skew);
+  auto c = detail::check_own_certificate_for(cfg.identity.certificate, *cfg.identity.key,
+                                             certificate_type::host, detail::now(cfg.trust.now),
+                                             cfg.trust.clock_skew);
   if (!c) return c.error_value();
   if (c->principal_count == 0)
-    return error(errc::no_principals, "the host certificate lists no principals, and clients refuse it",
+    return error(errc::no_principals,
+                 "the host certificate lists no principals, and clients refuse it",
                  "sign with ssh-keygen -h -n <service principal>");
   const auto want = cfg.service.pk_name();
   bool bare_host = false;
   for (std::string_view p : c->principals()) {
     if (detail::names_target(p, want.view())) return ok();
-    if (p.find('/') == std::string_view::npos && mutauth::detail::ascii_iequal(p, cfg.service.host())) {
-      if ((cfg.service.service() == "host" && !cfg.service.has_port()) || allow_host_wide_credentials) return ok();
+    if (p.find('/') == std::string_view::npos &&
+        mutauth::detail::ascii_iequal(p, cfg.service.host())) {
+      if ((cfg.service.service() == "host" && !cfg.service.has_port()) ||
+          allow_host_wide_credentials)
+        return ok();
       bare_host = true;
     }
   }
   error e(errc::name_mismatch, "the host certificate does not name ");
   e.append(want.view());
   detail::append_principals(e, *c);
-  return e.with_hint(bare_host ? "it names the host only, which proves only host/<host> unless clients accept "
-                                 "host-wide credentials (ServerTrust::allow_host_wide_credentials); or sign "
-                                 "with -n <service principal>"
-                               : "sign the server's key with ssh-keygen -s ca -h -n <service principal>, or serve a "
-                                 "name the certificate lists");
+  return e.with_hint(
+      bare_host
+          ? "it names the host only, which proves only host/<host> unless clients accept "
+            "host-wide credentials (ServerTrust::allow_host_wide_credentials); or sign "
+            "with -n <service principal>"
+          : "sign the server's key with ssh-keygen -s ca -h -n <service principal>, or serve a "
+            "name the certificate lists");
 #endif
 }
 
@@ -824,7 +863,8 @@ namespace detail {
 /// it). Whether the server trusts the CA or the key, and admits the name, is its to say.
 [[nodiscard]] inline result<void> validate(const InitiatorConfig& cfg) noexcept {
   if (cfg.identity.key == nullptr)
-    return error(errc::invalid_argument, "the client has no identity key", "set InitiatorConfig::identity.key");
+    return error(errc::invalid_argument, "the client has no identity key",
+                 "set InitiatorConfig::identity.key");
   if (cfg.identity.certificate.empty()) {
     if (cfg.identity.name.empty())
       return error(errc::invalid_argument, "a client with a raw key asserts no principal",
@@ -834,15 +874,18 @@ namespace detail {
 #if !MUTAUTH_PK_TRUST_CERTIFICATES
   return detail::certificate_not_built();
 #else
-  auto c = detail::check_own_certificate_for(cfg.identity.certificate, *cfg.identity.key, certificate_type::user,
-                                             detail::now(cfg.trust.now), cfg.trust.clock_skew);
+  auto c = detail::check_own_certificate_for(cfg.identity.certificate, *cfg.identity.key,
+                                             certificate_type::user, detail::now(cfg.trust.now),
+                                             cfg.trust.clock_skew);
   if (!c) return c.error_value();
   if (c->principal_count == 0)
-    return error(errc::no_principals, "the user certificate lists no principals, and servers refuse it",
+    return error(errc::no_principals,
+                 "the user certificate lists no principals, and servers refuse it",
                  "sign with ssh-keygen -n <principal>");
   if (cfg.identity.name.empty()) {
     if (c->principal_count == 1) return ok();
-    error e(errc::invalid_argument, "the certificate lists several principals and the client names none");
+    error e(errc::invalid_argument,
+            "the certificate lists several principals and the client names none");
     detail::append_principals(e, *c);
     return e.with_hint("set identity.name to one of them");
   }

@@ -71,7 +71,8 @@ class SessionKeys {
     return recv_.decrypt_with_ad({}, in, out);
   }
   /// seal() of `in | type` without copying `in` first (Session<M>::seal uses it when present).
-  [[nodiscard]] result<std::size_t> seal_with_type(bytes_view in, std::uint8_t type, bytes_span out) noexcept {
+  [[nodiscard]] result<std::size_t> seal_with_type(bytes_view in, std::uint8_t type,
+                                                   bytes_span out) noexcept {
     MUTAUTH_TRY(live());
     return send_.encrypt_with_ad_and_trailer({}, in, type, out);
   }
@@ -97,14 +98,16 @@ class SessionKeys {
   /// (RFC 9147 §4.5.2 discards invalid records the same way).
   [[nodiscard]] result<std::size_t> open_datagram(bytes_view in, bytes_span out) noexcept {
     MUTAUTH_TRY(live());
-    if (in.size() < datagram_overhead) return error(errc::truncated, "datagram shorter than nonce and tag");
+    if (in.size() < datagram_overhead)
+      return error(errc::truncated, "datagram shorter than nonce and tag");
     const std::size_t need = in.size() - datagram_overhead;
     if (out.size() < need) return error(errc::buffer_too_small).with_required_size(need);
     std::uint64_t n = 0;
     for (int i = 0; i < 8; ++i) n = (n << 8) | in[i];
     if (any_ && n <= highest_) {
       const std::uint64_t age = highest_ - n;
-      if (age >= replay_window) return error(errc::out_of_order, "datagram older than the replay window");
+      if (age >= replay_window)
+        return error(errc::out_of_order, "datagram older than the replay window");
       if (window_ & (std::uint64_t{1} << age)) return error(errc::replayed, "datagram seen before");
     }
     // The window is updated only after the tag verifies: forged datagrams must not move it.
@@ -166,9 +169,9 @@ class SessionKeys {
     for (unsigned i = 1; done < out.size(); ++i) {
       const std::uint8_t ctr = static_cast<std::uint8_t>(i);
       const bytes_view prev = i == 1 ? bytes_view() : bytes_view(t);
-      nz::hmac_blake2b(t, exporter_secret_,
-                       {prev, info[0], info[1], info[2], info[3], info[4], info[5],
-                        bytes_view(&ctr, 1)});
+      nz::hmac_blake2b(
+          t, exporter_secret_,
+          {prev, info[0], info[1], info[2], info[3], info[4], info[5], bytes_view(&ctr, 1)});
       for (std::size_t k = 0; k < hashlen && done < out.size(); ++k) out[done++] = t[k];
     }
     sodium_memzero(t.data(), t.size());

@@ -135,9 +135,11 @@ inline result<void> for_each_line(std::string_view text, F&& f) noexcept {
     ++number;
     const std::size_t nl = text.find('\n');
     std::string_view line = nl == std::string_view::npos ? text : slice(text, 0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : slice(text, nl + 1, text.size() - nl - 1);
+    text = nl == std::string_view::npos ? std::string_view{}
+                                        : slice(text, nl + 1, text.size() - nl - 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() > max_trust_line) return line_error(errc::too_large, number, "line longer than 8192 bytes");
+    if (line.size() > max_trust_line)
+      return line_error(errc::too_large, number, "line longer than 8192 bytes");
     for (char c : line) {
       const auto u = static_cast<unsigned char>(c);
       if ((u < 0x20 && c != '\t') || u == 0x7f)
@@ -256,10 +258,12 @@ inline result<ak_options> parse_ak_options(std::size_t line, std::string_view op
       std::size_t k = start;
       while (k < opts.size() && opts[k] != '"') {
         if (opts[k] == '\\')
-          return line_error(errc::malformed, line, "backslash escapes in option values are not supported");
+          return line_error(errc::malformed, line,
+                            "backslash escapes in option values are not supported");
         ++k;
       }
-      if (k >= opts.size()) return line_error(errc::malformed, line, "unterminated quoted option value");
+      if (k >= opts.size())
+        return line_error(errc::malformed, line, "unterminated quoted option value");
       value = slice(opts, start, k - start);
       has_value = true;
       j = k + 1;
@@ -267,10 +271,12 @@ inline result<ak_options> parse_ak_options(std::size_t line, std::string_view op
     if (j < opts.size() && opts[j] != ',')
       return line_error(errc::malformed, line, "expected ',' between options");
     if (name == "cert-authority" && !has_value) {
-      if (o.cert_authority) return line_error(errc::malformed, line, "option 'cert-authority' given twice");
+      if (o.cert_authority)
+        return line_error(errc::malformed, line, "option 'cert-authority' given twice");
       o.cert_authority = true;
     } else if (name == "principals" && has_value) {
-      if (o.has_principals) return line_error(errc::malformed, line, "option 'principals' given twice");
+      if (o.has_principals)
+        return line_error(errc::malformed, line, "option 'principals' given twice");
       o.has_principals = true;
       o.principals = value;
     } else {
@@ -284,7 +290,8 @@ inline result<ak_options> parse_ak_options(std::size_t line, std::string_view op
   }
   if (o.has_principals) {
     // Non-empty names of printable ASCII, no blanks, no empty list elements.
-    if (o.principals.empty()) return line_error(errc::malformed, line, "empty principals=\"\" list");
+    if (o.principals.empty())
+      return line_error(errc::malformed, line, "empty principals=\"\" list");
     std::string_view rest = o.principals;
     while (true) {
       const std::size_t comma = rest.find(',');
@@ -292,7 +299,8 @@ inline result<ak_options> parse_ak_options(std::size_t line, std::string_view op
       if (p.empty()) return line_error(errc::malformed, line, "empty name in principals=\"...\"");
       for (char c : p)
         if (!mutauth::detail::ascii_is_graph(c))
-          return line_error(errc::malformed, line, "blank or non-ASCII character in principals=\"...\"");
+          return line_error(errc::malformed, line,
+                            "blank or non-ASCII character in principals=\"...\"");
       if (comma == std::string_view::npos) break;
       rest = slice(rest, comma + 1, rest.size() - comma - 1);
     }
@@ -342,12 +350,13 @@ class trust_store {
 /// The initiator's trust file (known_hosts subset; see the top of this header).
 template <std::size_t MaxPins = 32, std::size_t MaxAuthorities = 8>
 class KnownHosts
-    : public detail::trust_store<KnownHosts<MaxPins, MaxAuthorities>, PinnedServer, HostCertAuthority,
-                                 ServerTrust, MaxPins, MaxAuthorities> {
-  using store = detail::trust_store<KnownHosts, PinnedServer, HostCertAuthority, ServerTrust, MaxPins, MaxAuthorities>;
+    : public detail::trust_store<KnownHosts<MaxPins, MaxAuthorities>, PinnedServer,
+                                 HostCertAuthority, ServerTrust, MaxPins, MaxAuthorities> {
+  using store = detail::trust_store<KnownHosts, PinnedServer, HostCertAuthority, ServerTrust,
+                                    MaxPins, MaxAuthorities>;
   friend store;
-  using store::pins_;
   using store::cas_;
+  using store::pins_;
 
   result<void> parse_line(std::size_t n, std::string_view line) noexcept {
     std::string_view rest = line;
@@ -365,11 +374,12 @@ class KnownHosts
         return e;
       }
       first = detail::next_token(rest);
-      if (first.empty()) return detail::line_error(errc::malformed, n, "no host patterns after @cert-authority");
+      if (first.empty())
+        return detail::line_error(errc::malformed, n, "no host patterns after @cert-authority");
     }
     if (first.front() == '|')
-      return detail::line_error(errc::malformed, n,
-                                "hashed host names (|1|...) are not supported; write names in clear");
+      return detail::line_error(
+          errc::malformed, n, "hashed host names (|1|...) are not supported; write names in clear");
     if (detail::is_other_key_type(first) || first == ed25519_key_type)
       return detail::line_error(errc::malformed, n, "no host names before the key");
     auto key = detail::key_at(n, rest, nullptr);
@@ -377,13 +387,15 @@ class KnownHosts
     if (ca) {
       MUTAUTH_TRY(detail::check_ca_patterns(n, first));
       if (!cas_.push_back(HostCertAuthority{*key, first}))
-        return detail::line_error(errc::too_large, n, "more certificate authorities than the store holds");
+        return detail::line_error(errc::too_large, n,
+                                  "more certificate authorities than the store holds");
       return ok();
     }
     std::string_view names = first;
     while (true) {
       const std::size_t comma = names.find(',');
-      const std::string_view name = comma == std::string_view::npos ? names : detail::slice(names, 0, comma);
+      const std::string_view name =
+          comma == std::string_view::npos ? names : detail::slice(names, 0, comma);
       if (name.empty()) return detail::line_error(errc::malformed, n, "empty host name");
       auto sp = detail::pinned_name(n, name);
       if (!sp) return sp.error_value();
@@ -399,12 +411,13 @@ class KnownHosts
 /// The acceptor's trust file (authorized_keys subset; see the top of this header).
 template <std::size_t MaxPins = 32, std::size_t MaxAuthorities = 8>
 class AuthorizedKeys
-    : public detail::trust_store<AuthorizedKeys<MaxPins, MaxAuthorities>, PinnedClient, UserCertAuthority,
-                                 ClientTrust, MaxPins, MaxAuthorities> {
-  using store = detail::trust_store<AuthorizedKeys, PinnedClient, UserCertAuthority, ClientTrust, MaxPins, MaxAuthorities>;
+    : public detail::trust_store<AuthorizedKeys<MaxPins, MaxAuthorities>, PinnedClient,
+                                 UserCertAuthority, ClientTrust, MaxPins, MaxAuthorities> {
+  using store = detail::trust_store<AuthorizedKeys, PinnedClient, UserCertAuthority, ClientTrust,
+                                    MaxPins, MaxAuthorities>;
   friend store;
-  using store::pins_;
   using store::cas_;
+  using store::pins_;
 
   result<void> parse_line(std::size_t n, std::string_view line) noexcept {
     std::string_view rest = line;
@@ -432,7 +445,8 @@ class AuthorizedKeys
     if (!key) return key.error_value();
     if (opts.cert_authority) {
       if (!cas_.push_back(UserCertAuthority{*key, opts.principals}))
-        return detail::line_error(errc::too_large, n, "more certificate authorities than the store holds");
+        return detail::line_error(errc::too_large, n,
+                                  "more certificate authorities than the store holds");
       return ok();
     }
     std::string_view who{};
@@ -450,9 +464,10 @@ class AuthorizedKeys
           break;
         }
       if (who.empty())
-        return detail::line_error(errc::malformed, n,
-                                  "no principal for this key: add principals=\"name\" or a one-word "
-                                  "comment");
+        return detail::line_error(
+            errc::malformed, n,
+            "no principal for this key: add principals=\"name\" or a one-word "
+            "comment");
       // The same rule as principals="a,b" above: a comment such as "alice,bob" must not become
       // one principal whose name merely contains a comma.
       if (who.find(',') != std::string_view::npos)
@@ -488,7 +503,8 @@ class AuthorizedKeys
     return ok();
   }
 
-  static error pinned_twice(const Ed25519PublicKey& key, std::size_t first, std::size_t second) noexcept {
+  static error pinned_twice(const Ed25519PublicKey& key, std::size_t first,
+                            std::size_t second) noexcept {
     error e = detail::line_error(errc::malformed, second, "key ");
     e.append(fingerprint(key).view()).append(" is pinned twice (lines ");
     mutauth::detail::fixed_string<48> lines;

@@ -70,9 +70,13 @@ class VerifyCache {
   /// Lookups that skipped a CA signature verification.
   [[nodiscard]] std::size_t hits() const noexcept { return hits_.load(std::memory_order_relaxed); }
   /// Lookups that found nothing (the signature was then verified), contended ones included.
-  [[nodiscard]] std::size_t misses() const noexcept { return misses_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::size_t misses() const noexcept {
+    return misses_.load(std::memory_order_relaxed);
+  }
   /// Lookups or insertions that found the cache busy with another thread and went without it.
-  [[nodiscard]] std::size_t contended() const noexcept { return contended_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::size_t contended() const noexcept {
+    return contended_.load(std::memory_order_relaxed);
+  }
   [[nodiscard]] std::size_t capacity() const noexcept { return slots_.size(); }
   /// Entries in use (never more than capacity()).
   [[nodiscard]] std::size_t size() const noexcept { return used_.load(std::memory_order_relaxed); }
@@ -176,11 +180,15 @@ namespace detail {
 // The only way into lookup()/insert(): the certificate verifiers (certificate.hpp), so that an
 // entry can only come from a CA signature that really verified.
 struct verify_cache_access {
-  static noise::hash_bytes digest_of(bytes_view blob) noexcept { return VerifyCache::digest_of(blob); }
-  static bool lookup(VerifyCache& c, const noise::hash_bytes& d, const Ed25519PublicKey& ca) noexcept {
+  static noise::hash_bytes digest_of(bytes_view blob) noexcept {
+    return VerifyCache::digest_of(blob);
+  }
+  static bool lookup(VerifyCache& c, const noise::hash_bytes& d,
+                     const Ed25519PublicKey& ca) noexcept {
     return c.lookup(d, ca);
   }
-  static void insert(VerifyCache& c, const noise::hash_bytes& d, const Ed25519PublicKey& ca) noexcept {
+  static void insert(VerifyCache& c, const noise::hash_bytes& d,
+                     const Ed25519PublicKey& ca) noexcept {
     c.insert(d, ca);
   }
 };

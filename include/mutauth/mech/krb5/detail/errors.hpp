@@ -136,10 +136,10 @@ struct classified {
 /// Where a failure came from; it decides which minor-status text can be trusted and which
 /// codes mean a keytab problem.
 enum class origin : unsigned char {
-  acquire,      ///< gss_acquire_cred_from
-  initiate,     ///< the first gss_init_sec_context call (AS/TGS exchanges, AP-REQ)
-  accept,       ///< gss_accept_sec_context (AP-REQ verification against the keytab)
-  other,        ///< the AP-REP step, wrap/unwrap, PRF, names, inquiries
+  acquire,   ///< gss_acquire_cred_from
+  initiate,  ///< the first gss_init_sec_context call (AS/TGS exchanges, AP-REQ)
+  accept,    ///< gss_accept_sec_context (AP-REQ verification against the keytab)
+  other,     ///< the AP-REP step, wrap/unwrap, PRF, names, inquiries
 };
 
 /// The generic message of a krb5 / GSS error-table code, from a fresh krb5 context, so that no
@@ -158,7 +158,8 @@ inline void append_generic_text(error& e, OM_uint32 minor) noexcept {
   e.append("krb5 error code ");
   char digits[12];
   std::size_t n = 0;
-  for (OM_uint32 v = minor; n == 0 || v != 0; v /= 10) digits[n++] = static_cast<char>('0' + v % 10);
+  for (OM_uint32 v = minor; n == 0 || v != 0; v /= 10)
+    digits[n++] = static_cast<char>('0' + v % 10);
   while (n > 0) e.append(std::string_view(&digits[--n], 1));
 }
 
@@ -169,8 +170,8 @@ inline void append_generic_text(error& e, OM_uint32 minor) noexcept {
 /// gss_display_status could return the text of an *earlier* failure with the same code (seen:
 /// a tampered AP-REP reported as "... cannot decrypt ticket" after a wrong-key failure). Those
 /// get the code's generic text instead.
-[[nodiscard]] inline error gss_failure(std::string_view operation, OM_uint32 major,
-                                       OM_uint32 minor, origin from) noexcept {
+[[nodiscard]] inline error gss_failure(std::string_view operation, OM_uint32 major, OM_uint32 minor,
+                                       origin from) noexcept {
   error texts(errc::mechanism_failure);
   if (minor != 0) {
     if (from == origin::other) append_generic_text(texts, minor);

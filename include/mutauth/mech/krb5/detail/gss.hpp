@@ -150,8 +150,8 @@ inline void append_status_text(error& e, OM_uint32 status, int type) noexcept {
   for (int i = 0; i < 8; ++i) {
     OM_uint32 minor = 0;
     gss_buffer text;
-    const OM_uint32 major = gss_display_status(&minor, status, type, gss_mech_krb5, &msg_ctx,
-                                               text.out());
+    const OM_uint32 major =
+        gss_display_status(&minor, status, type, gss_mech_krb5, &msg_ctx, text.out());
     if (GSS_ERROR(major)) break;
     if (!text.empty()) {
       if (!first) e.append("; ");

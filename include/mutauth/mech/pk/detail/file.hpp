@@ -17,8 +17,9 @@ namespace detail {
 /// `what` + the path), never truncated. `secret`: no stdio buffer, so libc keeps no copy of the
 /// bytes on its heap (key files).
 template <class Byte>
-[[nodiscard]] inline result<std::size_t> read_whole_file(const char* path, std::span<Byte> buf, bool secret,
-                                                         errc too_big, std::string_view what) noexcept {
+[[nodiscard]] inline result<std::size_t> read_whole_file(const char* path, std::span<Byte> buf,
+                                                         bool secret, errc too_big,
+                                                         std::string_view what) noexcept {
   static_assert(sizeof(Byte) == 1);
   if (path == nullptr) return error(errc::invalid_argument, "null path");
   std::FILE* f = std::fopen(path, "rb");

@@ -22,9 +22,9 @@
 
 #include "mutauth/bytes.hpp"
 #include "mutauth/error.hpp"
-#include "mutauth/noise/primitives.hpp"
 #include "mutauth/mech/pk/limits.hpp"
 #include "mutauth/mechanism.hpp"  // role
+#include "mutauth/noise/primitives.hpp"
 #include "mutauth/principal.hpp"
 
 namespace mutauth {
@@ -66,9 +66,9 @@ struct proof_view {
 /// binds the signer's own certificate or key (as TLS 1.3's CertificateVerify covers the
 /// Certificate, RFC 8446 §4.4.3), so a proof cannot be re-wrapped around another credential for
 /// the same key; the name binds the identity claimed.
-[[nodiscard]] inline std::size_t signed_data(role sender, bytes_view h, credential_type type,
-                                             bytes_view credential, std::string_view name,
-                                             std::array<std::uint8_t, max_signed_size>& out) noexcept {
+[[nodiscard]] inline std::size_t signed_data(
+    role sender, bytes_view h, credential_type type, bytes_view credential, std::string_view name,
+    std::array<std::uint8_t, max_signed_size>& out) noexcept {
   namespace nz = mutauth::noise;
   std::size_t n = 0;
   for (char c : signature_label) out[n++] = static_cast<std::uint8_t>(c);
@@ -120,7 +120,8 @@ struct proof_view {
   p.type = static_cast<credential_type>(in[1]);
   // Refused by type before the length, which a pinned-only build bounds at a raw key's size.
   if (!certificates_trusted && p.type == credential_type::openssh_certificate)
-    return error(errc::untrusted_issuer, "the peer's proof carries a certificate, and this build trusts pinned keys only",
+    return error(errc::untrusted_issuer,
+                 "the peer's proof carries a certificate, and this build trusts pinned keys only",
                  "pin the peer's raw key, or build with MUTAUTH_PK_TRUST_CERTIFICATES=1");
   const std::size_t cred_len = (std::size_t{in[2]} << 8) | in[3];
   pos = 4;
@@ -131,15 +132,18 @@ struct proof_view {
   if (!need(2)) return error(errc::truncated, "identity proof ends before the name length");
   const std::size_t name_len = (std::size_t{in[pos]} << 8) | in[pos + 1];
   pos += 2;
-  if (name_len > max_name_size) return error(errc::too_large, "proved name longer than a service principal");
+  if (name_len > max_name_size)
+    return error(errc::too_large, "proved name longer than a service principal");
   if (!need(name_len)) return error(errc::truncated, "identity proof ends inside the name");
   if (name_len == 0) return error(errc::malformed, "identity proof names no principal");
   p.name = std::string_view(reinterpret_cast<const char*>(in.data() + pos), name_len);
   pos += name_len;
-  if (!need(signature_size)) return error(errc::truncated, "identity proof ends inside the signature");
+  if (!need(signature_size))
+    return error(errc::truncated, "identity proof ends inside the signature");
   p.signature = in.subspan(pos, signature_size);
   pos += signature_size;
-  if (pos != in.size()) return error(errc::trailing_bytes, "bytes after the identity proof's signature");
+  if (pos != in.size())
+    return error(errc::trailing_bytes, "bytes after the identity proof's signature");
   return p;
 }
 
@@ -156,7 +160,8 @@ struct proof_view {
 /// Strict parse of an admission: version, bounded non-empty name, no trailing bytes.
 [[nodiscard]] inline result<std::string_view> parse_admission(bytes_view in) noexcept {
   if (in.size() < 3) return error(errc::truncated, "admission shorter than its header");
-  if (in[0] != admission_version) return error(errc::version_mismatch, "admission version not supported");
+  if (in[0] != admission_version)
+    return error(errc::version_mismatch, "admission version not supported");
   const std::size_t len = (std::size_t{in[1]} << 8) | in[2];
   if (len == 0) return error(errc::malformed, "admission names no principal");
   if (len > max_name_size) return error(errc::too_large, "admitted name longer than a principal");

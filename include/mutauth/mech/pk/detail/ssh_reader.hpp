@@ -128,12 +128,14 @@ class ssh_reader {
 
   /// A rule of the format: fails with `code` and the detail `what` unless `cond` holds.
   void check(bool cond, errc code, std::string_view what, const char* hint = nullptr) noexcept {
-    if (!cond) [[unlikely]] refuse(code, {}, what, hint);
+    if (!cond) [[unlikely]]
+      refuse(code, {}, what, hint);
   }
   /// The same for an error that quotes the input: `make()` builds it, and only when it is kept.
   template <class MakeError>
   void check(bool cond, MakeError&& make) noexcept {
-    if (!cond) [[unlikely]] fail_with(make);
+    if (!cond) [[unlikely]]
+      fail_with(make);
   }
   /// Fails with `code` and the detail `what` (a rule the input broke, whatever its values).
   void fail(errc code, std::string_view what) noexcept { refuse(code, {}, what, nullptr); }
