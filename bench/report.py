@@ -239,7 +239,7 @@ if os.path.exists(srv_path):
              "this thread's CPU time (user + system, socket calls included). The rate includes both sides and the "
              "loopback, so the server-CPU ratio is the one that isolates the server. The mutauth server is the CLI "
              "binary of this build (`mutauth listen ... -q`); its CPU includes what the CLI does per connection "
-             "besides the handshake (accepting, its per-connection thread, timeouts). Other work on the machine "
+             "besides the handshake (accepting, its epoll loop, the pre-authentication deadlines and limits). Other work on the machine "
              "shows in absolute figures; the ratios come from one run, interleaved.")
     rr = "; ".join(f"{k}: " + ", ".join(f"{r[0]:,.0f}/s {r[1]:,.0f} µs" for r in v["rounds"]) for k, v in cf.items())
     L.append(f"- Every round (handshakes/s, server CPU): {rr}\n")
