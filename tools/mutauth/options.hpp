@@ -1,7 +1,8 @@
 // mutauth CLI: the command line, parsed by CLI11 (Debian's libcli11-dev) into Options. CLI11
 // matches flags to values and subcommands and generates each subcommand's --help; the checks that
 // need several options at once (a listen without --service, --name on a server) run after it, in
-// parse_args. Every failure is a usage error (exit 2) whose first line names the flag.
+// parse_args. Every failure is a usage error (exit 2) whose first line names the flag. The flags,
+// defaults and exit statuses are those README.md documents ("The `mutauth` tool").
 #pragma once
 
 #include <CLI/CLI.hpp>
