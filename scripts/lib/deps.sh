@@ -13,7 +13,7 @@
 # the release (libclang-rt-N-dev on Debian 12; libclang-common-N-dev on older Ubuntu).
 MUTAUTH_DEB_PACKAGES=(
   cmake ninja-build g++ clang pkg-config
-  libsodium-dev catch2 nlohmann-json3-dev openssh-client libasio-dev
+  libsodium-dev catch2 nlohmann-json3-dev libcli11-dev openssh-client libasio-dev
   libkrb5-dev krb5-kdc krb5-admin-server krb5-user python3 python3-gssapi python3-cryptography
   libbenchmark-dev libssl-dev openssl valgrind gnuplot-nox
   gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi

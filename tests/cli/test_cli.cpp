@@ -1795,3 +1795,127 @@ TEST_CASE(
       "[client 1] transport failed: I/O error: timed out waiting for the peer", 5));
   CHECK(s.proc->stop() == 0);
 }
+
+// ---------------------------------------------------------------- the command line (issue 16)
+
+namespace {
+/// `mutauth ARGS` that must be a usage error: exit 2, nothing on stdout, and a first line on
+/// stderr that begins `mutauth: <start>` (the flag it is about), then the usage text.
+void usage_error(const std::vector<std::string>& args, const std::string& start) {
+  std::vector<std::string> argv = {cli};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Proc p(argv);
+  const std::optional<int> rc = p.wait_exit(10);
+  const std::string err = p.err();
+  std::string shown;
+  for (const std::string& a : args) shown += " " + shell_quote(a);
+  INFO("mutauth" << shown << "\n" << err);
+  CHECK(rc == 2);
+  CHECK(p.out().empty());
+  REQUIRE(!err.empty());
+  CHECK(lines(err).front().rfind("mutauth: " + start, 0) == 0);
+  CHECK(err.find("\nusage:\n  mutauth listen ADDR:PORT") != std::string::npos);
+}
+}  // namespace
+
+TEST_CASE("cli: a bad number is a usage error naming the flag, never a silent 0", "[cli]") {
+  const std::string addr = "127.0.0.1:" + std::to_string(free_port());
+  const std::vector<std::string> listen = {"listen", addr, "--service", spn};
+  auto with = [&](std::vector<std::string> base, std::initializer_list<std::string> more) {
+    base.insert(base.end(), more);
+    return base;
+  };
+  // What atoi read as 0 (or 5) and sscanf as a partial match.
+  usage_error(with(listen, {"--max-clients", "abc"}),
+              "--max-clients: takes a whole number of at least 1, not 'abc'");
+  usage_error(with(listen, {"--max-clients", "5x"}), "--max-clients: ");
+  usage_error(with(listen, {"--max-clients", "0"}), "--max-clients: ");
+  usage_error(with(listen, {"--max-clients", "99999999999"}), "--max-clients: ");
+  usage_error(with(listen, {"--max-clients", "1.5"}), "--max-clients: ");
+  usage_error(with(listen, {"--max-preauth-per-source", "ten"}), "--max-preauth-per-source: ");
+  usage_error(with(listen, {"--preauth-timeout", "abc"}),
+              "--preauth-timeout: takes a number of seconds (0 or more), not 'abc'");
+  usage_error(with(listen, {"--handshake-timeout", "5s"}), "--handshake-timeout: ");
+  usage_error(with(listen, {"--idle-timeout", "-1"}), "--idle-timeout: ");
+  usage_error(with(listen, {"--idle-timeout", "inf"}), "--idle-timeout: ");
+  usage_error(with(listen, {"--idle-timeout", "nan"}), "--idle-timeout: ");
+  usage_error({"connect", addr, "--target", spn, "--connect-timeout", ""}, "--connect-timeout: ");
+  usage_error(with(listen, {"--max-startups", "1:2"}),
+              "--max-startups: takes START:RATE:FULL (1 <= START <= FULL, 0 <= RATE <= 100), e.g. "
+              "100:30:1000, not '1:2'");
+  usage_error(with(listen, {"--max-startups", "1:2:3:4"}), "--max-startups: ");
+  usage_error(with(listen, {"--max-startups", "1:2:3x"}), "--max-startups: ");
+  usage_error(with(listen, {"--max-startups", "a:b:c"}), "--max-startups: ");
+  usage_error(with(listen, {"--max-startups", "0:30:10"}), "--max-startups: ");
+  usage_error(with(listen, {"--mech", "tls"}),
+              "--mech: is pk, krb5, auto, pk,krb5 or krb5,pk, not 'tls'");
+  usage_error({"connect", addr, "--target", spn, "--name", ""},
+              "--name: needs a non-empty principal");
+}
+
+TEST_CASE("cli: unknown flags, missing values, stray arguments and unknown commands", "[cli]") {
+  const std::string addr = "127.0.0.1:" + std::to_string(free_port());
+  usage_error({"listen", addr, "--service", spn, "--bogus"}, "unknown option --bogus");
+  usage_error({"connect", addr, "--target", spn, "-x"}, "unknown option -x");
+  usage_error({"inspect", "--frob", "file"}, "unknown option --frob");
+  // A flag of the whole tool, not of a command.
+  usage_error({"listen", addr, "--service", spn, "--version"}, "unknown option --version");
+  usage_error({"listen", addr, "--service"}, "--service");
+  usage_error({"connect", addr, "--target", spn, "--max-clients"}, "--max-clients");
+  usage_error({"listen", addr, addr, "--service", spn}, "unexpected argument '" + addr + "'");
+  usage_error({"frob"}, "unknown command 'frob'");
+  usage_error({}, "no command");
+  usage_error({"listen", "--service", spn}, "no ADDR:PORT");
+  usage_error({"inspect"}, "inspect needs at least one file");
+  usage_error({"listen", addr, "--service", spn, "--name", "alice"},
+              "--name is for clients: a server proves its --service");
+}
+
+TEST_CASE("cli: --help is the overview; COMMAND --help lists that command's options", "[cli]") {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--help"}, {"-h"}, {"help"}}) {
+    std::vector<std::string> argv = {cli};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Proc p(argv);
+    INFO(args[0]);
+    REQUIRE(p.wait_exit(10) == 0);
+    CHECK(p.err().empty());
+    CHECK(p.out().rfind("usage:\n  mutauth listen ADDR:PORT --service SPN", 0) == 0);
+    CHECK(p.out().find("exit status: 0 ok;") != std::string::npos);
+  }
+  struct Want {
+    std::string command;
+    std::vector<std::string> ours, others;  // listed in its groups / among other commands' options
+  };
+  for (const Want& w : {Want{"listen",
+                             {"--service SPN", "--allow PRINCIPAL", "--max-clients N=64",
+                              "--max-preauth-per-source N=10", "--max-startups START:RATE:FULL",
+                              "--preauth-timeout S", "--idle-timeout S=300", "--mech"},
+                             {"--target SPN", "--connect-timeout S=10", "--as-client"}},
+                        Want{"connect",
+                             {"--target SPN", "--name,--as NAME", "--connect-timeout S=10",
+                              "--handshake-timeout S", "--ccache NAME", "--identity KEYFILE"},
+                             {"--service SPN", "--echo", "--max-startups START:RATE:FULL"}},
+                        Want{"inspect",
+                             {"--as-server", "--as-client", "--trust FILE", "--krl FILE"},
+                             {"--service SPN", "--identity KEYFILE"}}}) {
+    Proc p({cli, w.command, "--help"});
+    INFO(w.command);
+    REQUIRE(p.wait_exit(10) == 0);
+    const std::string out = p.out();
+    INFO(out);
+    CHECK(p.err().empty());
+    CHECK(out.find("Usage: mutauth " + w.command + " [OPTIONS]") != std::string::npos);
+    const auto others = out.find("accepted, but for other commands:");
+    REQUIRE(others != std::string::npos);
+    for (const std::string& o : w.ours) {
+      const auto at = out.find("  " + o);
+      CHECK(at < others);
+    }
+    for (const std::string& o : w.others) {
+      const auto at = out.find("  " + o);
+      CHECK(at != std::string::npos);
+      CHECK(at > others);
+    }
+  }
+}

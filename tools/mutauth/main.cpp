@@ -30,6 +30,7 @@
 #include "error_text.hpp"
 #include "event_server.hpp"
 #include "net.hpp"
+#include "options.hpp"
 #include "session_io.hpp"
 
 namespace cli = mutauth::cli;
@@ -37,211 +38,24 @@ using namespace mutauth;
 
 namespace {
 
-constexpr int exit_ok = 0, exit_auth = 1, exit_usage = 2, exit_transport = 3, exit_config = 4;
-
-const char* usage_text =
-    "usage:\n"
-    "  mutauth listen ADDR:PORT --service SPN [--allow PRINCIPAL]... [options]\n"
-    "  mutauth connect ADDR:PORT --target SPN [options]\n"
-    "  mutauth inspect FILE... [--target SPN | --as-server | --as-client [--name NAME] [--allow "
-    "PRINCIPAL]...]\n"
-    "                  [--trust FILE] [--krl FILE]\n"
-    "  mutauth --version\n"
-    "\n"
-    "mechanism:   --mech pk|krb5|auto|pk,krb5|krb5,pk   (default pk; listen with --identity and "
-    "--keytab,\n"
-    "                                              or connect with --identity and "
-    "--keytab/--ccache: pk,krb5)\n"
-    "                                              a list negotiates (docs/protocol/negotiate.md): "
-    "connect\n"
-    "                                              offers them in that order, listen admits each; "
-    "auto: those\n"
-    "                                              this side has credentials for\n"
-    "pk:          --identity KEYFILE               Ed25519 key from ssh-keygen; KEYFILE-cert.pub "
-    "is used when present\n"
-    "             --trust FILE                     known_hosts syntax (connect) / authorized_keys "
-    "syntax (listen)\n"
-    "             --krl FILE                       OpenSSH key revocation list (ssh-keygen -k)\n"
-    "             --host-wide                      a bare host-name certificate principal proves "
-    "any service on that host\n"
-    "krb5:        --keytab FILE                    service keytab (listen) / client keytab "
-    "(connect)\n"
-    "             --ccache NAME                    credential cache (connect)\n"
-    "server:      --service SPN                    the service principal this server proves\n"
-    "             --allow PRINCIPAL, --allow-file FILE   who is admitted (nobody without them)\n"
-    "             --echo                           send back what each client sends\n"
-    "             --once                           serve one client, with stdin/stdout piped, then "
-    "exit\n"
-    "             --max-clients N                  authenticated sessions served at once (default "
-    "64)\n"
-    "pre-auth:    --preauth-timeout S              a connection must authenticate within S seconds "
-    "(5;\n"
-    "                                              --handshake-timeout is its alias for listen)\n"
-    "             --max-preauth-per-source N       unauthenticated connections per source address "
-    "(10)\n"
-    "             --max-startups START:RATE:FULL   beyond START unauthenticated connections, drop "
-    "new ones with\n"
-    "                                              probability RATE% rising to 100% at FULL "
-    "(100:30:1000)\n"
-    "             a dropped connection is told `busy` (the client says \"server busy ... try again "
-    "later\");\n"
-    "             authenticated sessions are never dropped for pre-authentication pressure\n"
-    "client:      --target SPN                     the service principal you demand (never derived "
-    "from ADDR)\n"
-    "             --name NAME, --as NAME           pk: the principal this client asserts (the "
-    "server verifies it\n"
-    "                                              against its certificate or pinned key, then its "
-    "--allow list);\n"
-    "                                              default: the certificate's principal if it "
-    "lists exactly one,\n"
-    "                                              else the key's comment (ssh-keygen -C)\n"
-    "timeouts:    --connect-timeout S (10)  --handshake-timeout S (10; listen: --preauth-timeout)\n"
-    "             --idle-timeout S (300, 0 = none)\n"
-    "             -q, --quiet                      no success line on stderr\n"
-    "\n"
-    "After the handshake every record is sealed, closes and alerts included: a connection that "
-    "ends\n"
-    "without the peer's sealed close may have been truncated, and is reported as a failure.\n"
-    "exit status: 0 ok; 1 authentication, authorization or session failure (a peer's alert, a "
-    "forged\n"
-    "record); 2 usage; 3 transport (including a connection cut before the peer's sealed close, and "
-    "a\n"
-    "server too busy to take the connection);\n"
-    "4 configuration\n";
-
-struct Options {
-  std::string command, address;
-  std::vector<std::string> files;
-  std::string mech = "pk";
-  bool mech_given = false;
-  std::string identity, trust, krl, keytab, ccache, service, target, allow_file, name;
-  std::vector<std::string> allow;
-  bool echo = false, once = false, host_wide = false, quiet = false, as_server = false,
-       as_client = false;
-  int max_clients = 64;
-  int max_preauth_per_source = 10, startups_start = 100, startups_rate = 30, startups_full = 1000;
-  double connect_timeout = 10, handshake_timeout = 10, idle_timeout = 300;
-  double preauth_timeout = 5;
-};
-
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "mutauth: %s\n\n%s", msg.c_str(), usage_text);
-  std::exit(exit_usage);
-}
-
-double parse_seconds(const std::string& flag, const std::string& v) {
-  char* end = nullptr;
-  double d = std::strtod(v.c_str(), &end);
-  if (end == v.c_str() || *end != '\0' || d < 0) usage_error(flag + " takes a number of seconds");
-  return d;
-}
-
-Options parse_args(int argc, char** argv) {
-  Options o;
-  if (argc < 2) usage_error("no command");
-  o.command = argv[1];
-  if (o.command == "-h" || o.command == "--help" || o.command == "help") {
-    std::fputs(usage_text, stdout);
-    std::exit(exit_ok);
-  }
-  if (o.command == "--version" || o.command == "version") {
-    // The library's version, then the wire protocols this build speaks (each versioned on its own).
-    std::printf("mutauth %s (%.*s", mutauth::version_string,
-                static_cast<int>(pk::PublicKey::name.size()), pk::PublicKey::name.data());
+// The library's version, then the wire protocols this build speaks (each versioned on its own).
+void print_version() {
+  std::printf("mutauth %s (%.*s", mutauth::version_string,
+              static_cast<int>(pk::PublicKey::name.size()), pk::PublicKey::name.data());
 #if MUTAUTH_CLI_WITH_KRB5
-    std::printf(", %.*s", static_cast<int>(krb5::Kerberos::name.size()),
-                krb5::Kerberos::name.data());
+  std::printf(", %.*s", static_cast<int>(krb5::Kerberos::name.size()), krb5::Kerberos::name.data());
 #else
-    std::printf("; built without krb5");
+  std::printf("; built without krb5");
 #endif
-    std::printf(")\n");
-    std::exit(exit_ok);
-  }
-  if (o.command != "listen" && o.command != "connect" && o.command != "inspect")
-    usage_error("unknown command '" + o.command + "'");
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage_error(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "-h" || a == "--help") {
-      std::fputs(usage_text, stdout);
-      std::exit(exit_ok);
-    }
-    if (a == "--mech") {
-      o.mech = value();
-      o.mech_given = true;
-    } else if (a == "--identity") o.identity = value();
-    else if (a == "--trust") o.trust = value();
-    else if (a == "--krl") o.krl = value();
-    else if (a == "--keytab") o.keytab = value();
-    else if (a == "--ccache") o.ccache = value();
-    else if (a == "--service") o.service = value();
-    else if (a == "--target") o.target = value();
-    else if (a == "--name" || a == "--as") {
-      o.name = value();
-      if (o.name.empty()) usage_error(a + " needs a non-empty principal");
-    } else if (a == "--allow") o.allow.push_back(value());
-    else if (a == "--allow-file") o.allow_file = value();
-    else if (a == "--echo") o.echo = true;
-    else if (a == "--once") o.once = true;
-    else if (a == "--host-wide") o.host_wide = true;
-    else if (a == "--as-server") o.as_server = true;
-    else if (a == "--as-client") o.as_client = true;
-    else if (a == "-q" || a == "--quiet") o.quiet = true;
-    else if (a == "--max-clients") {
-      o.max_clients = std::atoi(value().c_str());
-      if (o.max_clients < 1) usage_error("--max-clients takes a positive number");
-    } else if (a == "--connect-timeout") o.connect_timeout = parse_seconds(a, value());
-    else if (a == "--handshake-timeout")
-      o.handshake_timeout = o.preauth_timeout = parse_seconds(a, value());
-    else if (a == "--preauth-timeout")
-      o.handshake_timeout = o.preauth_timeout = parse_seconds(a, value());
-    else if (a == "--max-preauth-per-source") {
-      o.max_preauth_per_source = std::atoi(value().c_str());
-      if (o.max_preauth_per_source < 1)
-        usage_error("--max-preauth-per-source takes a positive number");
-    } else if (a == "--max-startups") {
-      const std::string v = value();
-      int st = 0, rate = 0, full = 0;
-      char tail = 0;
-      if (std::sscanf(v.c_str(), "%d:%d:%d%c", &st, &rate, &full, &tail) != 3 || st < 1 ||
-          rate < 0 || rate > 100 || full < st)
-        usage_error(
-            "--max-startups takes START:RATE:FULL (1 <= START <= FULL, 0 <= RATE <= 100), e.g. "
-            "100:30:1000");
-      o.startups_start = st;
-      o.startups_rate = rate;
-      o.startups_full = full;
-    } else if (a == "--idle-timeout") o.idle_timeout = parse_seconds(a, value());
-    else if (!a.empty() && a[0] == '-') usage_error("unknown option " + a);
-    else if (o.command == "inspect") o.files.push_back(a);
-    else if (o.address.empty()) o.address = a;
-    else usage_error("unexpected argument '" + a + "'");
-  }
-  if (o.mech != "pk" && o.mech != "krb5" && o.mech != "auto" && o.mech != "pk,krb5" &&
-      o.mech != "krb5,pk")
-    usage_error("--mech is pk, krb5, auto, pk,krb5 or krb5,pk");
-  if (o.command != "inspect" && o.address.empty()) usage_error("no ADDR:PORT");
-  if (o.command == "connect" && o.target.empty())
-    usage_error(
-        "--target is required: the service principal you demand, e.g. host/server.example.test");
-  if (o.command == "listen" && o.service.empty())
-    usage_error("--service is required: the service principal this server proves");
-  if (o.command == "inspect" && o.files.empty()) usage_error("inspect needs at least one file");
-  if (o.command == "inspect" && (!o.allow.empty() || !o.allow_file.empty()) && !o.as_client)
-    usage_error(
-        "inspect takes --allow/--allow-file only with --as-client: whether a client certificate's "
-        "principal would be admitted");
-  if (!o.name.empty() && o.command == "listen")
-    usage_error("--name is for clients: a server proves its --service");
-  if (!o.name.empty() && o.mech == "krb5")
-    usage_error(
-        "--name is for --mech pk: a Kerberos client is the principal of its ticket (--keytab, "
-        "--ccache)");
-  return o;
+  std::printf(")\n");
 }
+
+using cli::exit_auth;
+using cli::exit_config;
+using cli::exit_ok;
+using cli::exit_transport;
+using cli::Options;
+using cli::usage_error;
 
 using cli::error_text;
 
@@ -610,7 +424,11 @@ void raise_nofile_limit() {
 }
 
 int main(int argc, char** argv) {
-  Options o = parse_args(argc, argv);
+  Options o = cli::parse_args(argc, argv);
+  if (o.command == "version") {
+    print_version();
+    return exit_ok;
+  }
   install_signals();
   if (o.command == "listen") raise_nofile_limit();
   if (o.command == "inspect") {
