@@ -12,8 +12,10 @@ dir=$1 out=$2
 # (8 + 8), empty kdf options (4), key count (4), public blob (4 + 51), private section length (4),
 # two check words (8), type (4 + 11), public key (4 + 32), private key length (4): offset 161.
 sed '1d;$d' "$dir/mcu" | base64 -d >"$out.key.bin"
-[ "$(head -c 14 "$out.key.bin")" = openssh-key-v1 ] && [ "$(tail -c +20 "$out.key.bin" | head -c 4)" = none ] ||
-  { echo "gen_credentials.sh: $dir/mcu is not an unencrypted OpenSSH key" >&2; exit 1; }
+if [ "$(head -c 14 "$out.key.bin")" != openssh-key-v1 ] || [ "$(tail -c +20 "$out.key.bin" | head -c 4)" != none ]; then
+  echo "gen_credentials.sh: $dir/mcu is not an unencrypted OpenSSH key" >&2
+  exit 1
+fi
 tail -c +162 "$out.key.bin" | head -c 32 >"$out.seed"
 # The seed's public half follows it: it must match the public key file, or the layout was not
 # the one assumed above.
