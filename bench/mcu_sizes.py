@@ -20,7 +20,9 @@ def origin(obj, section):
     if "firmware.cpp" in obj:
         # firmware.cpp instantiates the header-only library; its own code is fw::, the anonymous
         # namespace and main, the rest (mutauth:: and the std:: templates it uses) is mutauth's.
-        if "_GLOBAL__N_1" in section or section.endswith(".main") or "_ZN2fw" in section or "_ZL" in section:
+        # main's string literals (.rodata.main.str1.1: the console text) are the firmware's too.
+        if ("_GLOBAL__N_1" in section or re.search(r"\.main(\.|$)", section) or "_ZN2fw" in section
+                or "_ZL" in section):
             return "firmware"
         return "mutauth"
     if "credentials" in obj:

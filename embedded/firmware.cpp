@@ -12,15 +12,28 @@
 // Exit status (semihosting): 0 the handshake and the sealed echo completed; 1 the handshake or
 // the session failed (the error is printed); 2 a bad command line or bad embedded credentials;
 // 3 the stack was used up (its paint gone); 9x a CPU fault.
+//
+// MUTAUTH_FW_CLIENT_ONLY=1 (the mutauth_fw_client image, with MUTAUTH_CONNECTION_ACCEPTOR=0 and
+// MUTAUTH_PK_TRUST_CERTIFICATES=0) is what a pinned-key client firmware with compiled-in keys
+// links: no acceptor, no OpenSSH key or trust-file parser (its key is a raw seed, its one host
+// pin a raw public key: gen_credentials.sh) and no error-name table (errors print as numbers,
+// the errc values of include/mutauth/error.hpp). docs/embedded.md, "Sizes".
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <span>
 #include <string_view>
 
 #include "mutauth/connection.hpp"
 #include "mutauth/mech/pk/pk.hpp"
+#ifndef MUTAUTH_FW_CLIENT_ONLY
+#define MUTAUTH_FW_CLIENT_ONLY 0
+#endif
+#if !MUTAUTH_FW_CLIENT_ONLY
 #include "mutauth/mech/pk/trust_file.hpp"
+#endif
 #include "randombytes_test_only.h"
 #include "semihosting.hpp"
 #include "sodium_meter.h"
@@ -32,6 +45,8 @@ using PK = pk::PublicKey;
 // The credentials the build linked in, NUL-terminated text (credentials.S).
 extern "C" const char fw_cred_key[], fw_cred_user_cert[], fw_cred_host_cert[],
     fw_cred_known_hosts[], fw_cred_authorized_keys[];
+// The same key and host pin as raw 32-byte values, for the parser-free image.
+extern "C" const std::uint8_t fw_cred_seed[32], fw_cred_host_pin[32];
 extern "C" std::uint32_t __stack_bottom[], __stack_top[];
 
 namespace {
@@ -200,21 +215,38 @@ fw::CmsdkUart uart(0x40004000u);
 // Everything long-lived in static storage: the connection holds its buffers inline.
 pk::Ed25519SecretKey* key;
 alignas(pk::Ed25519SecretKey) unsigned char key_storage[sizeof(pk::Ed25519SecretKey)];
+pk::InitiatorConfig icfg;
+#if MUTAUTH_FW_CLIENT_ONLY
+static_assert(!pk::certificates_trusted, "the client-only image trusts its one pinned host key");
+// ServicePrincipal has no empty state: the pin is built in place once its name is parsed.
+alignas(pk::PinnedServer) unsigned char pin_storage[sizeof(pk::PinnedServer)];
+constexpr std::size_t sizeof_known_hosts = 0, sizeof_authorized_keys = 0;
+#else
 std::uint8_t cert_blob[pk::certificates_trusted ? pk::max_certificate_size : 1];
 pk::KnownHosts<4, 2> known_hosts;
 pk::AuthorizedKeys<4, 2> authorized_keys;
-pk::InitiatorConfig icfg;
+constexpr std::size_t sizeof_known_hosts = sizeof known_hosts,
+                      sizeof_authorized_keys = sizeof authorized_keys;
+#endif
 // ServicePrincipal has no empty state, so the client's composed name (the connection keeps a
 // reference to it) and the server's configuration are built in place once they are known.
 alignas(ServicePrincipal) unsigned char target_storage[sizeof(ServicePrincipal)];
+#if !MUTAUTH_FW_CLIENT_ONLY
 alignas(pk::AcceptorConfig) unsigned char acfg_storage[sizeof(pk::AcceptorConfig)];
+#endif
 alignas(Connection<PK>) unsigned char conn_storage[sizeof(Connection<PK>)];
 
+#if !MUTAUTH_FW_CLIENT_ONLY
 bool admit(const Principal& who) noexcept { return who.name.view() == "operator"; }
+#endif
 
 [[noreturn]] void fail(std::string_view what, const error& e, int code) noexcept {
   // what(): the detail, or the code's name where the build drops error texts (MUTAUTH_ERROR_TEXT=0).
+#if MUTAUTH_FW_CLIENT_ONLY
+  say() << what << ": errc=" << static_cast<std::uint64_t>(e.code());
+#else
   say() << what << ": errc=" << to_string(e.code()) << " detail=" << e.what();
+#endif
   say() << "exit " << static_cast<std::uint64_t>(code);
   fw::semihosting::exit(code);
 }
@@ -254,6 +286,7 @@ void report_sizes_and_stack(const Params& p, std::size_t stack_at_established) n
         << " stack_mutauth_handshake=" << static_cast<std::uint64_t>(mutauth_stack_at_established)
         << " stack_mutauth_run=" << static_cast<std::uint64_t>(stack_peak_mutauth())
         << " certificates=" << static_cast<std::uint64_t>(pk::certificates_trusted ? 1 : 0)
+        << " client_only=" << static_cast<std::uint64_t>(MUTAUTH_FW_CLIENT_ONLY)
         << " max_certificate_size=" << static_cast<std::uint64_t>(pk::max_certificate_size)
         << " error_text=" << static_cast<std::uint64_t>(MUTAUTH_ERROR_TEXT)
         << " sizeof_error=" << static_cast<std::uint64_t>(sizeof(error))
@@ -261,13 +294,37 @@ void report_sizes_and_stack(const Params& p, std::size_t stack_at_established) n
         << " sizeof_acceptor=" << static_cast<std::uint64_t>(sizeof(Acceptor<PK>))
         << " sizeof_session=" << static_cast<std::uint64_t>(sizeof(Session<PK>))
         << " sizeof_connection=" << static_cast<std::uint64_t>(sizeof(Connection<PK>))
-        << " sizeof_known_hosts=" << static_cast<std::uint64_t>(sizeof known_hosts)
-        << " sizeof_authorized_keys=" << static_cast<std::uint64_t>(sizeof authorized_keys)
+        << " sizeof_known_hosts=" << static_cast<std::uint64_t>(sizeof_known_hosts)
+        << " sizeof_authorized_keys=" << static_cast<std::uint64_t>(sizeof_authorized_keys)
         << " sizeof_secret_key=" << static_cast<std::uint64_t>(sizeof(pk::Ed25519SecretKey));
 }
 
 // The setup (credentials parsed, the connection built) out of line: its temporaries would otherwise
 // stay in main()'s frame, below which the whole handshake runs.
+#if MUTAUTH_FW_CLIENT_ONLY
+__attribute__((noinline)) Connection<PK>* setup(const Params& p) noexcept {
+  if (p.server || !p.pinned) {
+    say() << "this image is a pinned-key client only (MUTAUTH_FW_CLIENT_ONLY=1)";
+    fw::semihosting::exit(2);
+  }
+  // A seed rather than an OpenSSH key file: no parser, and none of its 13 KB stack frame.
+  auto k = pk::Ed25519SecretKey::from_seed(std::span<const std::uint8_t, 32>(fw_cred_seed, 32));
+  if (!k) fail("embedded key seed", k.error_value(), 2);
+  key = new (key_storage) pk::Ed25519SecretKey(std::move(*k));
+  auto t = ServicePrincipal::parse(p.target);
+  if (!t) fail("target", t.error_value(), 2);
+  const auto* target = new (target_storage) ServicePrincipal(*t);
+  // The one host this firmware talks to, pinned under the name known_hosts gives it.
+  auto host = ServicePrincipal::parse("host/server.example.test");
+  if (!host) fail("pinned host name", host.error_value(), 2);
+  auto* pin = new (pin_storage) pk::PinnedServer{*host, {}};
+  std::copy_n(fw_cred_host_pin, 32, pin->key.bytes.begin());
+  icfg.identity = {key, "mcu-sensor", {}};
+  icfg.trust = pk::ServerTrust{.pinned = std::span<const pk::PinnedServer>(pin, 1)};
+  icfg.trust.now = host_now;
+  return new (conn_storage) Connection<PK>(as_client, *target, icfg);
+}
+#else
 __attribute__((noinline)) Connection<PK>* setup(const Params& p) noexcept {
   auto k = pk::parse_private_key(fw_cred_key);
   if (!k) fail("embedded private key", k.error_value(), 2);
@@ -314,6 +371,7 @@ __attribute__((noinline)) Connection<PK>* setup(const Params& p) noexcept {
     return new (conn_storage) Connection<PK>(as_client, *target, icfg);
   }
 }
+#endif
 
 }  // namespace
 

@@ -42,13 +42,14 @@
 // no storage beyond the larger handshake.
 #pragma once
 
-#include <algorithm>  // std::min, std::max, std::copy_n
-#include <array>      // the fixed buffers
-#include <cstddef>    // std::size_t
-#include <cstdint>    // std::uint8_t
-#include <cstring>    // std::memmove
-#include <utility>    // std::move, std::in_place_type
-#include <variant>    // handshake, then session
+#include <algorithm>    // std::min, std::max, std::copy_n
+#include <array>        // the fixed buffers
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint8_t
+#include <cstring>      // std::memmove
+#include <type_traits>  // std::conditional_t
+#include <utility>      // std::move, std::in_place_type
+#include <variant>      // handshake, then session
 
 #include "mutauth/alert.hpp"
 #include "mutauth/authorization.hpp"
@@ -61,8 +62,25 @@
 #include "mutauth/principal.hpp"
 #include "mutauth/session.hpp"
 
+// MUTAUTH_CONNECTION_ACCEPTOR (default 1): 0 builds a Connection that can only be a client, for
+// a client-only firmware: the handshake variant then has no Acceptor alternative, so none of the
+// acceptor's code is instantiated or linked (docs/embedded.md, "Sizes"). Program-wide like
+// MUTAUTH_PK_TRUST_CERTIFICATES (include/mutauth/mech/pk/limits.hpp): every translation unit of
+// a program must see the same value. Acceptor<M> itself stays usable on its own.
+#ifndef MUTAUTH_CONNECTION_ACCEPTOR
+#define MUTAUTH_CONNECTION_ACCEPTOR 1
+#endif
+
 namespace mutauth {
 inline namespace v0 {
+
+namespace detail {
+/// Dependent on M so that the server constructor's constraint is checked at its use only.
+template <class M>
+inline constexpr bool connection_accepts = MUTAUTH_CONNECTION_ACCEPTOR != 0;
+/// The Acceptor alternative's stand-in in a client-only build (never constructed).
+struct no_acceptor {};
+}  // namespace detail
 
 /// What next_event() reports.
 enum class connection_event : std::uint8_t {
@@ -131,15 +149,18 @@ class Connection {
              const typename M::InitiatorConfig& config) noexcept
       : state_(std::in_place_type<Initiator<M>>, target, config), side_(role::initiator) {}
   /// A server. `config` and the callable behind `authorize` MUST outlive the connection.
-  Connection(as_server_t, const typename M::AcceptorConfig& config, Authorizer authorize) noexcept
+  /// Not in a client-only build (MUTAUTH_CONNECTION_ACCEPTOR=0).
+  Connection(as_server_t, const typename M::AcceptorConfig& config,
+             Authorizer authorize) noexcept requires detail::connection_accepts<M>
       : state_(std::in_place_type<Acceptor<M>>, config, authorize), side_(role::acceptor) {}
 
   [[nodiscard]] static Connection client(const ServicePrincipal& target,
                                          const typename M::InitiatorConfig& config) noexcept {
     return Connection(as_client, target, config);
   }
-  [[nodiscard]] static Connection server(const typename M::AcceptorConfig& config,
-                                         Authorizer authorize) noexcept {
+  [[nodiscard]] static Connection server(
+      const typename M::AcceptorConfig& config,
+      Authorizer authorize) noexcept requires detail::connection_accepts<M> {
     return Connection(as_server, config, authorize);
   }
 
@@ -397,7 +418,8 @@ class Connection {
 
   result<void> on_record(const record& rec) noexcept {
     if (auto* i = std::get_if<Initiator<M>>(&state_)) return on_handshake_record(*i, rec);
-    if (auto* a = std::get_if<Acceptor<M>>(&state_)) return on_handshake_record(*a, rec);
+    if constexpr (detail::connection_accepts<M>)
+      if (auto* a = std::get_if<Acceptor<M>>(&state_)) return on_handshake_record(*a, rec);
     auto* est = std::get_if<established_state>(&state_);
     if (est == nullptr) return err_;
     if (rec.type != record_type::application)  // clear alerts were refused by the decoder
@@ -454,7 +476,9 @@ class Connection {
     return err_;
   }
 
-  std::variant<std::monostate, Initiator<M>, Acceptor<M>, established_state> state_;
+  using acceptor_alternative =
+      std::conditional_t<detail::connection_accepts<M>, Acceptor<M>, detail::no_acceptor>;
+  std::variant<std::monostate, Initiator<M>, acceptor_alternative, established_state> state_;
   RecordDecoder<max_record_body> decoder_{};
   std::array<std::uint8_t, output_capacity> out_{};
   std::size_t out_begin_ = 0, out_end_ = 0, out_high_ = 0;

@@ -20,6 +20,7 @@ cmd=${1:?usage}; work=${2:?usage}
 creds=$work/creds
 elf=$work/fw/mutauth_fw.elf                # every trust mode, certificates up to 1 KiB
 elf_pinned=$work/fw/mutauth_fw_pinned.elf  # pinned keys only (MUTAUTH_PK_TRUST_CERTIFICATES=0)
+elf_client=$work/fw/mutauth_fw_client.elf  # a pinned-key client only, raw key and pin, no parsers
 
 if [[ "$cmd" == prepare ]]; then
   absent=$(mutauth_mcu_missing_tools)
@@ -39,13 +40,13 @@ if [[ "$cmd" == prepare ]]; then
     skip "could not fetch or build Debian's libsodium source (apt-get source libsodium; see $work/sodium/*.log)"
   echo "libsodium $(cat "$sodium/.debian-version" 2>/dev/null) for arm-none-eabi: $sodium"
   fw=$(mutauth_mcu_firmware "$work" "$creds" "$repo") || die "firmware build"
-  arm-none-eabi-size "$fw/mutauth_fw.elf" "$fw/mutauth_fw_pinned.elf" "$fw/serial_link.elf"
+  arm-none-eabi-size "$fw/mutauth_fw.elf" "$fw/mutauth_fw_pinned.elf" "$fw/mutauth_fw_client.elf" "$fw/serial_link.elf"
   touch "$work/ready"
   echo "firmware ready: $fw/mutauth_fw.elf"
   exit 0
 fi
 
-[[ -f "$work/ready" && -f "$elf" && -f "$elf_pinned" ]] || skip "the firmware was not built (see the embedded.mcu_prepare test's output)"
+[[ -f "$work/ready" && -f "$elf" && -f "$elf_pinned" && -f "$elf_client" ]] || skip "the firmware was not built (see the embedded.mcu_prepare test's output)"
 cli=${3:?usage: mcu_test.sh SCENARIO WORK CLI}
 [[ -x "$cli" ]] || die "no CLI at $cli"
 logs=$work/logs/$cmd
@@ -69,7 +70,14 @@ expect_not() {
 
 # The firmware as client: the host listens (--echo), QEMU dials it.
 # Pinned mode runs the pinned-only image.
-image_for() { if [[ $1 == pinned ]]; then printf '%s' "$elf_pinned"; else printf '%s' "$elf"; fi; }
+# client_only runs the client-only image (pinned keys, MUTAUTH_FW_CLIENT_ONLY).
+image_for() {
+  case $1 in
+    pinned) printf '%s' "$elf_pinned" ;;
+    client_only) printf '%s' "$elf_client" ;;
+    *) printf '%s' "$elf" ;;
+  esac
+}
 
 mcu_client() {  # mcu_client MODE HOST_IDENTITY TARGET -> $qrc
   local mode=$1 ident=$2 target=$3 port
@@ -78,7 +86,8 @@ mcu_client() {  # mcu_client MODE HOST_IDENTITY TARGET -> $qrc
     --trust "$creds/host_authorized_keys" --allow mcu-sensor --echo 2>"$logs/host.log" &
   hpid=$!
   mutauth_mcu_wait_listen "$port" || { show; die "mutauth listen did not start"; }
-  mutauth_mcu_qemu "$(image_for "$mode")" "host=127.0.0.1,port=$port,server=off" role=client mode="$mode" target="$target" \
+  local fwmode=$mode; [[ $mode == client_only ]] && fwmode=pinned
+  mutauth_mcu_qemu "$(image_for "$mode")" "host=127.0.0.1,port=$port,server=off" role=client mode="$fwmode" target="$target" \
     >"$logs/mcu.log" 2>&1
   qrc=$?
   sleep 0.3  # the host logs the end of the connection
@@ -112,6 +121,28 @@ case "$cmd" in
     expect "$logs/mcu.log" '^mcu: echo ok: sealed-hello-from-the-mcu$' "no sealed echo round trip"
     expect "$logs/mcu.log" '^mcu: result role=client mode='"$mode"' ' "no measurement line"
     expect "$logs/host.log" 'authenticated .*peer=mcu-sensor' "the host did not authenticate the firmware"
+    ;;
+  client_only)  # the client-only image: raw key seed and host pin, no acceptor, no parsers
+    mcu_client client_only "$creds/pin/server" host/server.example.test
+    [[ $qrc == 0 ]] || { show; die "firmware exit status $qrc, expected 0"; }
+    expect "$logs/mcu.log" '^mcu: established peer=host/server.example.test local=mcu-sensor' "the firmware did not authenticate the host"
+    expect "$logs/mcu.log" '^mcu: echo ok: sealed-hello-from-the-mcu$' "no sealed echo round trip"
+    expect "$logs/mcu.log" '^mcu: result role=client mode=pinned .*client_only=1 ' "no measurement line from the client-only image"
+    expect "$logs/host.log" 'authenticated .*peer=mcu-sensor' "the host did not authenticate the firmware"
+    ;;
+  client_only_wrong_key)  # the client-only image, and a host whose key is not the pinned one
+    mcu_client client_only "$creds/pin/operator" host/server.example.test
+    [[ $qrc == 1 ]] || { show; die "firmware exit status $qrc, expected 1 (refused)"; }
+    expect "$logs/mcu.log" '^mcu: handshake failed: errc=[0-9]+$' "not refused"
+    expect "$logs/mcu.log" 'application bytes received=0' "application bytes after a refusal"
+    expect_not "$logs/mcu.log" 'established' "established with an unpinned host key"
+    expect_not "$logs/host.log" 'authenticated mech=' "the host finished a refused handshake"
+    ;;
+  client_only_refuses_server)  # the client-only image has no acceptor: role=server is refused
+    mutauth_mcu_qemu "$elf_client" none role=server mode=pinned >"$logs/mcu.log" 2>&1
+    qrc=$?
+    [[ $qrc == 2 ]] || { show; die "firmware exit status $qrc, expected 2"; }
+    expect "$logs/mcu.log" 'pinned-key client only' "no refusal of the server role"
     ;;
   server_ca | server_pinned)
     mode=${cmd#server_}
