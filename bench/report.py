@@ -482,7 +482,8 @@ elif os.path.exists(mcu_json):
     for t in mcu.get("targets", []):
         L.append(f"| {t['what']} | {t['now']:,} B | {t['target']:,} B | {'yes' if t['met'] else 'no'} |")
     for r in mcu.get("runs", []):
-        L.append(f"| handshake instructions, {r['role']} {r['mode']} | {r['handshake_instructions']:,} | | |")
+        image = f" ({r['image']})" if r.get("image") else ""
+        L.append(f"| handshake instructions, {r['role']} {r['mode']}{image} | {r['handshake_instructions']:,} | | |")
     L.append("")
 
 with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
