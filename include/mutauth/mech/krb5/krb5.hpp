@@ -54,6 +54,8 @@ namespace krb5 {
 /// The mechanism name in Principal::mechanism and Kerberos::name.
 inline constexpr std::string_view mechanism_name = "krb5";
 
+class InitiatorCredential;
+
 /// Initiator credentials. Empty strings mean "the environment's default" (KRB5CCNAME,
 /// KRB5_CLIENT_KTNAME, the ccache's default principal). Any non-empty field switches to
 /// gss_acquire_cred_from with exactly these values (MIT credential store extension).
@@ -73,6 +75,12 @@ struct InitiatorConfig {
   /// GSS channel bindings (RFC 2744 §3.11, RFC 4121 §4.1.1.2). Caller-owned; MUST outlive the
   /// handshake. Empty: no bindings.
   bytes_view channel_binding{};
+  /// Optional: a credential acquired once (InitiatorCredential::acquire) and shared by every
+  /// handshake of this client; client_principal, ccache and client_keytab are then ignored
+  /// (they were used when it was acquired). Without it each handshake acquires its own, and
+  /// asks GSS for its own name (Session::local()) — three fresh krb5_contexts that a held
+  /// credential pays once (docs/kerberos.md, "Cost"). MUST outlive the handshake.
+  const InitiatorCredential* credential = nullptr;
 };
 
 class AcceptorCredential;
@@ -705,6 +713,89 @@ class context_base {
 
 }  // namespace detail
 
+namespace detail {
+// INITIATE credentials from exactly the configured principal, ccache and client keytab (MIT
+// credential store extension). With every field empty and `even_default` false nothing is
+// acquired: GSS_C_NO_CREDENTIAL lets gss_init_sec_context pick the default for the target.
+inline result<void> acquire_initiator_cred(const InitiatorConfig& c, gss_cred& out,
+                                           bool even_default) noexcept {
+  if (!even_default && c.client_principal.empty() && c.ccache.empty() && c.client_keytab.empty())
+    return ok();
+  gss_name desired;
+  if (!c.client_principal.empty()) {
+    gss_buffer_desc in = input_buffer(c.client_principal);
+    OM_uint32 minor = 0;
+    const OM_uint32 major = gss_import_name(&minor, &in, GSS_KRB5_NT_PRINCIPAL_NAME, desired.out());
+    if (GSS_ERROR(major))
+      return gss_failure("gss_import_name (client)", major, minor, origin::other);
+  }
+  auto ccache = to_cstring(c.ccache, "InitiatorConfig::ccache");
+  if (!ccache) return ccache.error_value();
+  auto keytab = to_cstring(c.client_keytab, "InitiatorConfig::client_keytab");
+  if (!keytab) return keytab.error_value();
+  gss_key_value_element_desc elements[2];
+  OM_uint32 n = 0;
+  if (!c.ccache.empty()) elements[n++] = {"ccache", ccache->c_str()};
+  if (!c.client_keytab.empty()) elements[n++] = {"client_keytab", keytab->c_str()};
+  const gss_key_value_set_desc store{n, elements};
+  gss_OID_set_desc mechs{1, gss_mech_krb5};
+  OM_uint32 minor = 0;
+  const OM_uint32 major =
+      gss_acquire_cred_from(&minor, desired.get(), GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, &store,
+                            out.out(), nullptr, nullptr);
+  if (GSS_ERROR(major))
+    return gss_failure("gss_acquire_cred_from (initiator)", major, minor, origin::acquire);
+  return ok();
+}
+}  // namespace detail
+
+/// INITIATE credentials acquired once and shared by the handshakes of a client
+/// (InitiatorConfig::credential), with the principal they authenticate as resolved once, here.
+/// A context made from a credential initiates as the credential's principal (RFC 2743 §2.2.1,
+/// claimant_cred_handle), so handshakes need not ask GSS for their own name: each such
+/// inquiry costs three fresh krb5_contexts (made, displayed, released; docs/kerberos.md
+/// "Cost"), and the credential saves MIT's per-handshake default-credential lookup as well.
+/// MIT serializes use of a credential handle internally, so concurrent handshakes may share one.
+///
+/// The principal is chosen at acquisition — InitiatorConfig::client_principal, else the
+/// ccache's, else the client keytab's first — and not again per target (krb5_cc_select of a
+/// ccache collection, .k5identity): acquire again after a kinit as someone else. MIT renews a
+/// TGT it obtained from the client keytab by itself.
+class InitiatorCredential {
+ public:
+  /// Uses `config`'s client_principal, ccache and client_keytab (empty: the defaults);
+  /// its other fields do not matter here.
+  [[nodiscard]] static result<InitiatorCredential> acquire(
+      const InitiatorConfig& config = {}) noexcept {
+    InitiatorCredential c;
+    MUTAUTH_TRY(detail::acquire_initiator_cred(config, c.cred_, /*even_default=*/true));
+    // Resolves which principal (MIT defers that for a default credential until first use), so
+    // that an empty ccache fails here rather than in the first handshake.
+    detail::gss_name name;
+    OM_uint32 minor = 0;
+    const OM_uint32 major =
+        gss_inquire_cred(&minor, c.cred_.get(), name.out(), nullptr, nullptr, nullptr);
+    if (GSS_ERROR(major))
+      return detail::gss_failure("gss_inquire_cred (initiator)", major, minor,
+                                 detail::origin::acquire);
+    if (!name) return error(errc::no_credentials, "gss_inquire_cred (initiator): no principal");
+    auto p = detail::principal_from(name.get());
+    if (!p) return p.error_value();
+    c.principal_ = *p;
+    return c;
+  }
+  [[nodiscard]] gss_cred_id_t get() const noexcept { return cred_.get(); }
+  /// The client principal every handshake made with this credential authenticates as
+  /// (Session::local()), e.g. `alice@EXAMPLE.TEST`.
+  [[nodiscard]] const Principal& principal() const noexcept { return principal_; }
+
+ private:
+  InitiatorCredential() noexcept = default;
+
+  detail::gss_cred cred_;
+  Principal principal_{};
+};
+
 /// The client side of a Kerberos exchange (Kerberos::Initiator).
 class InitiatorContext : public detail::context_base {
  public:
@@ -718,8 +809,19 @@ class InitiatorContext : public detail::context_base {
     if (state_ != state::start) return refuse_call();
     auto name = detail::import_service_name(target_);
     if (!name) return fail(name.error_value());
-    target_name_ = std::move(*name);
-    if (result<void> c = acquire(); !c) return fail(c.error_value());
+    // The krb5 form of the target, made once: given a name that is not yet one, every
+    // gss_init_sec_context call (two per handshake) imports it for the mechanism and releases
+    // it again, each a fresh krb5_context. The same import MIT would make (RFC 2744 §5.5).
+    OM_uint32 minor = 0;
+    const OM_uint32 major =
+        gss_canonicalize_name(&minor, name->get(), gss_mech_krb5, target_name_.out());
+    if (GSS_ERROR(major))
+      return fail(detail::gss_failure("gss_canonicalize_name (service)", major, minor,
+                                      detail::origin::initiate));
+    if (config_->credential == nullptr) {
+      if (result<void> c = detail::acquire_initiator_cred(*config_, cred_, false); !c)
+        return fail(c.error_value());
+    }
     state_ = state::in_progress;
     return step(GSS_C_NO_BUFFER);
   }
@@ -735,48 +837,18 @@ class InitiatorContext : public detail::context_base {
   [[nodiscard]] result<Concluded<Kerberos>> conclude() && noexcept;
 
  private:
-  result<void> acquire() noexcept {
-    const InitiatorConfig& c = *config_;
-    if (c.client_principal.empty() && c.ccache.empty() && c.client_keytab.empty())
-      return ok();  // GSS_C_NO_CREDENTIAL: MIT uses the default ccache / client keytab
-    detail::gss_name desired;
-    if (!c.client_principal.empty()) {
-      gss_buffer_desc in = detail::input_buffer(c.client_principal);
-      OM_uint32 minor = 0;
-      const OM_uint32 major =
-          gss_import_name(&minor, &in, GSS_KRB5_NT_PRINCIPAL_NAME, desired.out());
-      if (GSS_ERROR(major))
-        return detail::gss_failure("gss_import_name (client)", major, minor, detail::origin::other);
-    }
-    auto ccache = detail::to_cstring(c.ccache, "InitiatorConfig::ccache");
-    if (!ccache) return ccache.error_value();
-    auto keytab = detail::to_cstring(c.client_keytab, "InitiatorConfig::client_keytab");
-    if (!keytab) return keytab.error_value();
-    gss_key_value_element_desc elements[2];
-    OM_uint32 n = 0;
-    if (!c.ccache.empty()) elements[n++] = {"ccache", ccache->c_str()};
-    if (!c.client_keytab.empty()) elements[n++] = {"client_keytab", keytab->c_str()};
-    const gss_key_value_set_desc store{n, elements};
-    gss_OID_set_desc mechs{1, gss_mech_krb5};
-    OM_uint32 minor = 0;
-    const OM_uint32 major =
-        gss_acquire_cred_from(&minor, desired.get(), GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
-                              &store, cred_.out(), nullptr, nullptr);
-    if (GSS_ERROR(major))
-      return detail::gss_failure("gss_acquire_cred_from (initiator)", major, minor,
-                                 detail::origin::acquire);
-    return ok();
-  }
-
   result<mech_step> step(gss_buffer_t in) noexcept {
     OM_uint32 req = detail::required_flags;
     if (config_->delegate) req |= GSS_C_DELEG_FLAG;
     detail::channel_bindings cb(config_->channel_binding);
     OM_uint32 minor = 0;
     OM_uint32 ret_flags = 0;
-    const OM_uint32 major = gss_init_sec_context(
-        &minor, cred_.get(), ctx_.inout(), target_name_.get(), gss_mech_krb5, req, GSS_C_INDEFINITE,
-        cb.get(), in, nullptr, out_.out(), &ret_flags, nullptr);
+    // Looked up here, never cached: the credential belongs to the config's owner.
+    const gss_cred_id_t cred =
+        config_->credential != nullptr ? config_->credential->get() : cred_.get();
+    const OM_uint32 major = gss_init_sec_context(&minor, cred, ctx_.inout(), target_name_.get(),
+                                                 gss_mech_krb5, req, GSS_C_INDEFINITE, cb.get(), in,
+                                                 nullptr, out_.out(), &ret_flags, nullptr);
     if (GSS_ERROR(major)) {
       const auto from = in == GSS_C_NO_BUFFER ? detail::origin::initiate : detail::origin::other;
       return fail(detail::gss_failure("gss_init_sec_context", major, minor, from));
@@ -798,11 +870,15 @@ class InitiatorContext : public detail::context_base {
   // dns_canonicalize_hostname or rdns on, MIT asks the KDC for whatever name DNS returned, and
   // the AP-REP then proves *that* name (RFC 4120 §1.3 leaves canonicalization to the client).
   result<void> verify_target() noexcept {
+    // The initiator's own name is asked for only when no held credential fixes it
+    // (InitiatorCredential): each name GSS hands out costs three fresh krb5_contexts.
+    const InitiatorCredential* held = config_->credential;
     detail::gss_name src;
     detail::gss_name targ;
     OM_uint32 minor = 0;
-    const OM_uint32 major = gss_inquire_context(&minor, ctx_.get(), src.out(), targ.out(), nullptr,
-                                                nullptr, nullptr, nullptr, nullptr);
+    const OM_uint32 major =
+        gss_inquire_context(&minor, ctx_.get(), held != nullptr ? nullptr : src.out(), targ.out(),
+                            nullptr, nullptr, nullptr, nullptr, nullptr);
     if (GSS_ERROR(major))
       return detail::gss_failure("gss_inquire_context", major, minor, detail::origin::other);
     auto peer = detail::principal_from(targ.get());
@@ -830,10 +906,14 @@ class InitiatorContext : public detail::context_base {
       e.append(" (DNS canonicalization or a referral rewrote the target)");
       return e;
     }
-    auto local = detail::principal_from(src.get());
-    if (!local) return local.error_value();
+    if (held != nullptr) {
+      local_ = held->principal();
+    } else {
+      auto local = detail::principal_from(src.get());
+      if (!local) return local.error_value();
+      local_ = *local;
+    }
     peer_ = *peer;
-    local_ = *local;
     return ok();
   }
 
