@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "krb5/kdc_fixture.hpp"
@@ -1289,7 +1290,17 @@ TEST_CASE("krb5: [domain_realm] lookup follows krb5.conf only, most specific ent
   CHECK(lookup("example.test") == "EXAMPLE.TEST");
   CHECK(lookup("special.example.test") == "OTHER.TEST");
   CHECK(lookup("unmapped.invalid") == "");
+  // The last answer is remembered for the second it was looked up in, no longer: a krb5.conf
+  // rewritten in place is seen as soon as MIT's profile looks at the file again.
+  CHECK(lookup("server.example.test") == "EXAMPLE.TEST");
+  CHECK(lookup("server.example.test") == "EXAMPLE.TEST");
+  std::string moved_conf = conf;
+  moved_conf.insert(pos + 15, "  server.example.test = OTHER.TEST\n");
+  testing::write_file(path, bytes(moved_conf.begin(), moved_conf.end()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  CHECK(lookup("server.example.test") == "OTHER.TEST");
   setenv("KRB5_CONFIG", realm.env("KRB5_CONFIG").c_str(), 1);
+  CHECK(lookup("server.example.test") == "EXAMPLE.TEST");
 
   using krb5::detail::check_mapped_realm;
   CHECK(check_mapped_realm("host/server.example.test@EXAMPLE.TEST", "EXAMPLE.TEST"));

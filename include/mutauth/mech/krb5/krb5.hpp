@@ -34,6 +34,7 @@
 #include <cstdint>      // std::uint8_t
 #include <cstdlib>      // std::getenv
 #include <cstring>      // std::memcpy, std::memcmp, std::strchr
+#include <ctime>        // std::time: the [domain_realm] answer's freshness
 #include <string_view>  // names, labels, config strings
 #include <utility>      // std::move, std::exchange
 
@@ -313,7 +314,10 @@ inline constexpr OM_uint32 channel_bound_flag = 0x800;
 /// KRB5_CONFIG names other files. MIT's profile library re-reads a file that changed on disk
 /// (at most once a second, as for its own long-lived contexts), so keeping it costs no
 /// freshness, and it spares each handshake a krb5_init_context (the cost that dominates
-/// the GSS calls themselves, docs/kerberos.md "Cost").
+/// the GSS calls themselves, docs/kerberos.md "Cost"). It also remembers the last host's
+/// answer for the rest of the second it was looked up in — the same freshness as the
+/// profile's own (it looks at the file again only in a later second), without walking
+/// [domain_realm] again for every handshake to the same host.
 class profile_cache {
  public:
   profile_cache() noexcept = default;
@@ -335,16 +339,34 @@ class profile_cache {
     return profile_;
   }
 
+  /// The remembered answer for `host` (lower case), if it was looked up in second `now`.
+  [[nodiscard]] bool recall(std::string_view host, std::time_t now,
+                            mutauth::detail::fixed_string<255>& realm) const noexcept {
+    if (!memo_valid_ || now != memo_time_ || host != memo_host_.view()) return false;
+    realm.clear();
+    return realm.append(memo_realm_.view());
+  }
+  void remember(std::string_view host, std::time_t now, std::string_view realm) noexcept {
+    memo_host_.clear();
+    memo_realm_.clear();
+    memo_valid_ = memo_host_.append(host) && memo_realm_.append(realm);
+    memo_time_ = now;
+  }
+
  private:
   void reset() noexcept {
     if (profile_ != nullptr) profile_release(profile_);
     profile_ = nullptr;
     env_.clear();
     env_set_ = false;
+    memo_valid_ = false;
   }
   profile_t profile_ = nullptr;
   cstring env_;
   bool env_set_ = false;
+  mutauth::detail::fixed_string<255> memo_host_, memo_realm_;
+  std::time_t memo_time_ = 0;
+  bool memo_valid_ = false;
 };
 
 /// The realm krb5.conf's [domain_realm] maps `host` to, into `out` (empty when none maps it).
@@ -365,6 +387,8 @@ class profile_cache {
   if (profile == nullptr)
     return error(errc::mechanism_failure,
                  "cannot read krb5.conf (krb5_init_context / krb5_get_profile failed)");
+  const std::time_t now = std::time(nullptr);
+  if (cache.recall(key.view(), now, out)) return ok();
   const char* p = key.c_str();
   while (p != nullptr && *p != '\0') {
     char* value = nullptr;
@@ -373,10 +397,12 @@ class profile_cache {
       const bool fits = out.append(std::string_view(value));
       profile_release_string(value);
       if (!fits) return error(errc::too_large, "[domain_realm] realm longer than 255 characters");
+      cache.remember(key.view(), now, out.view());
       return ok();
     }
     p = *p == '.' ? p + 1 : std::strchr(p, '.');
   }
+  cache.remember(key.view(), now, {});
   return ok();
 }
 
