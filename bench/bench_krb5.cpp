@@ -23,6 +23,13 @@
 //   BM_krb5_session_seal_open/N    Session<Kerberos> seal on the client + open on the server of
 //                        one N-byte data record (gss_wrap/gss_unwrap with confidentiality of
 //                        N + 1 bytes: the content and its type byte), as bench_session does for pk.
+//   *_held_paired        the same pairs with the initiator's credential acquired ONCE and shared
+//                        by every handshake, on both sides of the comparison: the adapter through
+//                        InitiatorConfig::credential (krb5::InitiatorCredential, which also fixes
+//                        Session::local() once), the raw loop passing its own gss_acquire_cred
+//                        handle as claimant_cred_handle — what a raw client holding a
+//                        credential does. (Holding one also spares MIT's per-handshake default
+//                        credential lookup, so the raw loop must hold one too to be fair.)
 //   *_rcache_none        the two handshakes again with KRB5RCACHETYPE=none — NOT how the fixture
 //                        or any production acceptor runs (no replay detection of AP-REQs); only
 //                        there to show what the replay cache costs. The headline rows keep the
@@ -38,8 +45,12 @@
 //     keytab holds it in, AcceptorCredential), so it is not inquired; only a per-handshake
 //     credential for a realm-less service still inquires, displays and releases it;
 //   * initiator: its own name (Session::local()) from gss_inquire_context: made, displayed and
-//     released (3 krb5_contexts); for a target without a realm a [domain_realm] lookup in a
-//     per-thread krb5.conf profile (no krb5_context after the first);
+//     released (3 krb5_contexts) — unless a held InitiatorCredential fixes it (then none); for
+//     a target without a realm a [domain_realm] lookup in a per-thread krb5.conf profile (no
+//     krb5_context after the first);
+//   * and one call FEWER than the raw loop's: the target is imported for krb5 once
+//     (gss_canonicalize_name), where the raw loop's host-based name is imported and released
+//     inside each of its two gss_init_sec_context calls (4 krb5_contexts instead of 2);
 //   * not at the handshake any more: gss_wrap_size_limit runs on the first seal/open, and the
 //     channel-binding PRF when channel_binding() is first asked for;
 //   * the core: state machine, token bounds, authorization callback, Principal copies.
@@ -55,6 +66,8 @@
 // Benchmark, for load-independent instruction counts:
 //   valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*loop_adapter*'
 //            build-bench/bench/bench_krb5 --loop=adapter:200   (likewise loop_raw, loop_rawcalls)
+// and with a held initiator credential on both sides: --loop=adapter_held|raw_held|rawcalls_held
+// (toggle '*loop_adapter*' / '*loop_raw*': the held loops are loop_adapter_held, loop_raw_held...).
 // Why the extra calls are expensive: MIT builds a fresh krb5_context (krb5_init_context, which
 // re-walks the krb5.conf profile) inside almost every GSS call — display_name, inquire_context,
 // release_name, pseudo_random, wrap_size_limit included — so each extra call costs about the same
@@ -139,6 +152,10 @@ struct Setup {
   // Acquired once, as a server does (and as the raw loop does): AcceptorConfig::credential.
   std::optional<krb5::AcceptorCredential> acceptor_cred;
   gss_cred_id_t raw_acceptor_cred = GSS_C_NO_CREDENTIAL;  // for the raw loop, acquired once
+  // The *_held rows: the client's credential acquired once, by each side of the comparison.
+  std::optional<krb5::InitiatorCredential> initiator_cred;
+  K::InitiatorConfig icfg_held{};  // credential = &*initiator_cred
+  gss_cred_id_t raw_initiator_cred = GSS_C_NO_CREDENTIAL;
   std::string error;
 };
 Setup g_setup;
@@ -150,8 +167,10 @@ struct Wire {
 
 // One handshake through the adapter, both sides, sessions kept when asked.
 bool adapter_handshake(Wire* wire = nullptr, std::optional<Session<K>>* cs = nullptr,
-                       std::optional<Session<K>>* ss = nullptr, bool cb = false) noexcept {
-  Initiator<K> client(*g_setup.target, cb ? g_setup.icfg_cb : g_setup.icfg);
+                       std::optional<Session<K>>* ss = nullptr, bool cb = false,
+                       bool held = false) noexcept {
+  Initiator<K> client(*g_setup.target,
+                      held ? g_setup.icfg_held : (cb ? g_setup.icfg_cb : g_setup.icfg));
   Acceptor<K> server(cb ? *g_setup.acfg_cb : *g_setup.acfg, allow_alice);
   const step_result r1 = client.step();
   if (r1.st != status::send) return false;
@@ -217,12 +236,15 @@ bool mapped_realm_is(std::string_view host, std::string_view realm) noexcept {
 
 // One mutual exchange with bare GSS-API (see the header for what it includes and why).
 // With `adapter_calls` the raw loop makes every GSS call the adapter makes, in the adapter's
-// order (BM_krb5_raw_gss_adapter_calls): the client's display name on the acceptor, the
-// initiator's own name inquired and displayed, the [domain_realm] lookup. The adapter against THAT loop is the cost of the C++ around the GSS
-// calls, nothing else. With `cb`, both sides bind cb_value (and the acceptor requires
-// GSS_C_CHANNEL_BOUND_FLAG, as the adapter does).
+// order (BM_krb5_raw_gss_adapter_calls): the target imported for krb5 once, the client's
+// display name on the acceptor, the initiator's own name inquired and displayed (not with a
+// held credential, which fixes it), the [domain_realm] lookup. The adapter against THAT loop
+// is the cost of the C++ around the GSS calls, nothing else. With `cb`, both sides bind
+// cb_value (and the acceptor requires GSS_C_CHANNEL_BOUND_FLAG, as the adapter does). `icred`:
+// the initiator's credential, GSS_C_NO_CREDENTIAL for MIT's default (the *_held rows pass
+// one acquired once).
 bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls = false,
-                   bool cb = false) noexcept {
+                   bool cb = false, gss_cred_id_t icred = GSS_C_NO_CREDENTIAL) noexcept {
   OM_uint32 minor = 0;
   bool ok = false;
   std::string peer, local;
@@ -240,11 +262,19 @@ bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls
   bindings.acceptor_addrtype = GSS_C_AF_UNSPEC;
   bindings.application_data = {sizeof cb_value, const_cast<std::uint8_t*>(cb_value)};
   const gss_channel_bindings_t chan = cb ? &bindings : GSS_C_NO_CHANNEL_BINDINGS;
+  const bool inquire_self = adapter_calls && icred == GSS_C_NO_CREDENTIAL;
   do {
     if (GSS_ERROR(gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &target))) break;
-    OM_uint32 major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target,
-                                           gss_mech_krb5, req_flags, GSS_C_INDEFINITE, chan,
-                                           GSS_C_NO_BUFFER, nullptr, &ap_req, &iflags, nullptr);
+    if (adapter_calls) {  // the adapter's krb5 form of the target, made once
+      gss_name_t mn = GSS_C_NO_NAME;
+      const OM_uint32 canon = gss_canonicalize_name(&minor, target, gss_mech_krb5, &mn);
+      gss_release_name(&minor, &target);
+      target = mn;
+      if (GSS_ERROR(canon)) break;
+    }
+    OM_uint32 major = gss_init_sec_context(&minor, icred, &ictx, target, gss_mech_krb5, req_flags,
+                                           GSS_C_INDEFINITE, chan, GSS_C_NO_BUFFER, nullptr,
+                                           &ap_req, &iflags, nullptr);
     if (major != GSS_S_CONTINUE_NEEDED || ap_req.length == 0) break;
     major = gss_accept_sec_context(&minor, &actx, acred, &ap_req, chan, &src, &mech, &ap_rep,
                                    &aflags, nullptr, nullptr);
@@ -257,22 +287,21 @@ bool raw_handshake(gss_cred_id_t acred, Wire* wire = nullptr, bool adapter_calls
     if (cb && (aflags & GSS_C_CHANNEL_BOUND_FLAG) == 0) break;
     // The adapter's acceptor displays the client (the shared credential fixes its own name).
     if (adapter_calls && !display(src, peer)) break;
-    major =
-        gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target, gss_mech_krb5, req_flags,
-                             GSS_C_INDEFINITE, chan, &ap_rep, nullptr, &last, &iflags, nullptr);
+    major = gss_init_sec_context(&minor, icred, &ictx, target, gss_mech_krb5, req_flags,
+                                 GSS_C_INDEFINITE, chan, &ap_rep, nullptr, &last, &iflags, nullptr);
     if (major != GSS_S_COMPLETE || last.length != 0) break;
     if ((iflags & req_flags) != req_flags) break;
     // G2 in raw form: the context must have authenticated exactly the composed name.
     // (The adapter also asks for and displays the initiator's own name.)
     gss_name_t self = GSS_C_NO_NAME;
-    if (GSS_ERROR(gss_inquire_context(&minor, ictx, adapter_calls ? &self : nullptr, &shown,
-                                      nullptr, nullptr, nullptr, nullptr, nullptr)))
+    if (GSS_ERROR(gss_inquire_context(&minor, ictx, inquire_self ? &self : nullptr, &shown, nullptr,
+                                      nullptr, nullptr, nullptr, nullptr)))
       break;
     if (GSS_ERROR(gss_display_name(&minor, shown, &text, nullptr))) break;
     std::string_view s(static_cast<const char*>(text.value), text.length);
     if (adapter_calls && !mapped_realm_is("server.example.test", "EXAMPLE.TEST")) break;
     if (s != target_shown) break;
-    if (adapter_calls) {
+    if (inquire_self) {
       const bool named = display(self, local);
       gss_release_name(&minor, &self);
       if (!named) break;
@@ -327,6 +356,31 @@ bool setup() {
     g_setup.error = "raw GSS handshake failed";
     return false;
   }
+  auto icred = krb5::InitiatorCredential::acquire();
+  if (!icred) {
+    g_setup.error =
+        "InitiatorCredential::acquire failed: " + std::string(icred.error_value().detail());
+    return false;
+  }
+  g_setup.initiator_cred.emplace(std::move(*icred));
+  g_setup.icfg_held.credential = &*g_setup.initiator_cred;
+  {
+    // What a raw client holding its credential does: the default one, acquired once.
+    gss_OID_set_desc mechs{1, gss_mech_krb5};
+    OM_uint32 minor = 0;
+    if (GSS_ERROR(gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+                                   &g_setup.raw_initiator_cred, nullptr, nullptr))) {
+      g_setup.error = "gss_acquire_cred (initiator) failed";
+      return false;
+    }
+  }
+  if (!adapter_handshake(nullptr, nullptr, nullptr, false, true) ||
+      !raw_handshake(g_setup.raw_acceptor_cred, nullptr, false, false,
+                     g_setup.raw_initiator_cred) ||
+      !raw_handshake(g_setup.raw_acceptor_cred, nullptr, true, false, g_setup.raw_initiator_cred)) {
+    g_setup.error = "a held-credential handshake failed";
+    return false;
+  }
   if (!adapter_handshake(nullptr, nullptr, nullptr, true) ||
       !raw_handshake(g_setup.raw_acceptor_cred, nullptr, false, true) ||
       !raw_handshake(g_setup.raw_acceptor_cred, nullptr, true, false)) {
@@ -340,6 +394,8 @@ void teardown() {
   OM_uint32 minor = 0;
   if (g_setup.raw_acceptor_cred != GSS_C_NO_CREDENTIAL)
     gss_release_cred(&minor, &g_setup.raw_acceptor_cred);
+  if (g_setup.raw_initiator_cred != GSS_C_NO_CREDENTIAL)
+    gss_release_cred(&minor, &g_setup.raw_initiator_cred);
   g_kdc.stop();
 }
 
@@ -399,16 +455,26 @@ void BM_krb5_adapter(benchmark::State& state) {
 }
 
 // `calls`: compare with the raw loop that makes the adapter's GSS calls (C++ layer alone).
-// `cb`: both loops with channel bindings on both sides.
-void BM_paired(benchmark::State& state, bool calls, bool cb) {
+// `cb`: both loops with channel bindings on both sides. `held`: both with an initiator
+// credential acquired once (the adapter's InitiatorCredential, the raw loop's own handle).
+void BM_paired(benchmark::State& state, bool calls, bool cb, bool held = false) {
+  const gss_cred_id_t icred = held ? g_setup.raw_initiator_cred : GSS_C_NO_CREDENTIAL;
   run_paired(
-      state, [cb] { return adapter_handshake(nullptr, nullptr, nullptr, cb); },
-      [calls, cb] { return raw_handshake(g_setup.raw_acceptor_cred, nullptr, calls, cb); },
+      state, [cb, held] { return adapter_handshake(nullptr, nullptr, nullptr, cb, held); },
+      [calls, cb, icred] {
+        return raw_handshake(g_setup.raw_acceptor_cred, nullptr, calls, cb, icred);
+      },
       "adapter", "raw", "handshake failed");
 }
 void BM_krb5_adapter_vs_raw_paired(benchmark::State& state) { BM_paired(state, false, false); }
 void BM_krb5_adapter_vs_raw_calls_paired(benchmark::State& state) { BM_paired(state, true, false); }
 void BM_krb5_adapter_vs_raw_cb_paired(benchmark::State& state) { BM_paired(state, false, true); }
+void BM_krb5_adapter_vs_raw_held_paired(benchmark::State& state) {
+  BM_paired(state, false, false, true);
+}
+void BM_krb5_adapter_vs_raw_calls_held_paired(benchmark::State& state) {
+  BM_paired(state, true, false, true);
+}
 
 // KRB5RCACHETYPE=none for the duration of one benchmark (the raw loop needs its own acceptor
 // credential: MIT resolves the replay cache when the ACCEPT credential is acquired).
@@ -490,6 +556,18 @@ __attribute__((noinline)) bool loop_rawcalls(long n) {
   for (long i = 0; i < n; ++i) ok &= raw_handshake(g_setup.raw_acceptor_cred, nullptr, true);
   return ok;
 }
+__attribute__((noinline)) bool loop_adapter_held(long n) {
+  bool ok = true;
+  for (long i = 0; i < n; ++i) ok &= adapter_handshake(nullptr, nullptr, nullptr, false, true);
+  return ok;
+}
+__attribute__((noinline)) bool loop_raw_held(long n, bool calls) {
+  bool ok = true;
+  for (long i = 0; i < n; ++i)
+    ok &=
+        raw_handshake(g_setup.raw_acceptor_cred, nullptr, calls, false, g_setup.raw_initiator_cred);
+  return ok;
+}
 
 }  // namespace
 }  // namespace bench
@@ -516,7 +594,13 @@ int main(int argc, char** argv) {
     if (kind == "adapter") ok = loop_adapter(n);
     else if (kind == "raw") ok = loop_raw(n);
     else if (kind == "rawcalls") ok = loop_rawcalls(n);
-    else std::fprintf(stderr, "bench_krb5: --loop=adapter|raw|rawcalls:N\n");
+    else if (kind == "adapter_held") ok = loop_adapter_held(n);
+    else if (kind == "raw_held") ok = loop_raw_held(n, false);
+    else if (kind == "rawcalls_held") ok = loop_raw_held(n, true);
+    else
+      std::fprintf(
+          stderr,
+          "bench_krb5: --loop=adapter|raw|rawcalls|adapter_held|raw_held|rawcalls_held:N\n");
     std::printf("%.*s: %ld handshakes %s\n", static_cast<int>(kind.size()), kind.data(), n,
                 ok ? "ok" : "FAILED");
     teardown();
@@ -537,6 +621,12 @@ int main(int argc, char** argv) {
                                BM_krb5_adapter_vs_raw_calls_paired)
       ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_cb_paired", BM_krb5_adapter_vs_raw_cb_paired)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_held_paired",
+                               BM_krb5_adapter_vs_raw_held_paired)
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("BM_krb5_adapter_vs_raw_calls_held_paired",
+                               BM_krb5_adapter_vs_raw_calls_held_paired)
       ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("BM_krb5_raw_gss_rcache_none", BM_krb5_raw_gss_rcache_none)
       ->Unit(benchmark::kMicrosecond);

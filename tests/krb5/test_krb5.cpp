@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "krb5/kdc_fixture.hpp"
@@ -786,6 +787,14 @@ TEST_CASE("krb5: a DNS-canonicalized target is refused (target_rewritten)", "[ke
     CHECK(f.text.find("host/server.example.test@EXAMPLE.TEST") != std::string::npos);
     CHECK(f.text.find("host/alias.example.test") != std::string::npos);
     CHECK(f.hint.find("dns_canonicalize_hostname = false") != std::string::npos);
+    // The same with a held initiator credential: it fixes the client's name, not the target's.
+    auto cred = krb5::InitiatorCredential::acquire();
+    REQUIRE(cred);
+    K::InitiatorConfig held;
+    held.credential = &*cred;
+    auto g = fails(alias, held, acfg);
+    CHECK(g.code == errc::target_rewritten);
+    CHECK(g.text.find("host/server.example.test@EXAMPLE.TEST") != std::string::npos);
   }
   {
     // With the documented setting the alias is used as written, and the KDC does not know it.
@@ -962,6 +971,76 @@ TEST_CASE("krb5: a server's handshakes can share one acceptor credential", "[ker
   }
   // A credential for a principal the keytab lacks fails at acquire, with the keytab error.
   auto missing = krb5::AcceptorCredential::acquire(spn("host/nosuch.example.test"));
+  CHECK(missing.code() == errc::no_credentials);
+}
+
+TEST_CASE("krb5: a client's handshakes can share one initiator credential", "[kerberos]") {
+  Realms realm;
+  auto cred = krb5::InitiatorCredential::acquire();
+  INFO((cred ? std::string() : text_of(cred.error_value())));
+  REQUIRE(cred);
+  // Resolved once, at acquisition: the default ccache's principal.
+  CHECK(cred->principal().name.view() == "alice@EXAMPLE.TEST");
+  CHECK(cred->principal().realm.view() == "EXAMPLE.TEST");
+  CHECK(cred->principal().mechanism == "krb5");
+  CHECK(cred->get() != GSS_C_NO_CREDENTIAL);
+  const K::AcceptorConfig acfg{server()};
+  // The same names as a handshake that asks GSS for them.
+  const K::InitiatorConfig plain{};
+  auto [c0, s0] = handshake(server(), plain, acfg);
+  K::InitiatorConfig icfg;
+  icfg.credential = &*cred;
+  for (int i = 0; i < 3; ++i) {
+    auto [client, srv] = handshake(server(), icfg, acfg);
+    CHECK(client.local().name.view() == c0.local().name.view());
+    CHECK(client.local().realm.view() == c0.local().realm.view());
+    CHECK(client.local().mechanism == "krb5");
+    // What the acceptor proved is the principal the credential claims.
+    CHECK(srv.peer().name.view() == cred->principal().name.view());
+    CHECK(client.peer().name.view() == "host/server.example.test@EXAMPLE.TEST");
+    CHECK(open_data(srv, seal(client, "held")) == "held");
+  }
+  // An empty default ccache and no client keytab fail at acquisition, not in a handshake.
+  setenv("KRB5CCNAME", ("FILE:" + realm.path("absent.ccache")).c_str(), 1);
+  setenv("KRB5_CLIENT_KTNAME", ("FILE:" + realm.path("absent.keytab")).c_str(), 1);
+  auto none = krb5::InitiatorCredential::acquire();
+  REQUIRE_FALSE(none);
+  CHECK(none.code() == errc::no_credentials);
+  // A credential already held keeps working: it holds its own ccache handle.
+  auto [c1, s1] = handshake(server(), icfg, acfg);
+  CHECK(s1.peer().name.view() == "alice@EXAMPLE.TEST");
+}
+
+TEST_CASE("krb5: an initiator credential from explicit fields is used, and fixes the principal",
+          "[kerberos]") {
+  Realms realm;
+  // Defaults would fail: the credential's fields must be what is used.
+  setenv("KRB5_CLIENT_KTNAME", ("FILE:" + realm.path("absent.keytab")).c_str(), 1);
+  setenv("KRB5CCNAME", ("FILE:" + realm.path("absent.ccache")).c_str(), 1);
+  const std::string ktname = "FILE:" + realm.path("bob.keytab");
+  K::InitiatorConfig fields;
+  fields.client_principal = "bob@EXAMPLE.TEST";
+  fields.ccache = "MEMORY:mutauth-test-held-bob";
+  fields.client_keytab = ktname;
+  auto cred = krb5::InitiatorCredential::acquire(fields);
+  INFO((cred ? std::string() : text_of(cred.error_value())));
+  REQUIRE(cred);
+  CHECK(cred->principal().name.view() == "bob@EXAMPLE.TEST");
+  // With a credential the config's own fields are ignored (documented): they name alice here.
+  K::InitiatorConfig icfg;
+  icfg.client_principal = "alice@EXAMPLE.TEST";
+  icfg.credential = &*cred;
+  const K::AcceptorConfig acfg{server()};
+  auto [client, srv] = handshake(server(), icfg, acfg);
+  CHECK(client.local().name.view() == "bob@EXAMPLE.TEST");
+  CHECK(srv.peer().name.view() == "bob@EXAMPLE.TEST");
+  // A principal the keytab does not hold fails at acquisition.
+  K::InitiatorConfig carol = fields;
+  carol.client_principal = "carol@EXAMPLE.TEST";
+  carol.ccache = "MEMORY:mutauth-test-held-carol";
+  auto missing = krb5::InitiatorCredential::acquire(carol);
+  REQUIRE_FALSE(missing);
+  std::printf("[held] carol: %s\n", text_of(missing.error_value()).c_str());
   CHECK(missing.code() == errc::no_credentials);
 }
 
@@ -1211,7 +1290,17 @@ TEST_CASE("krb5: [domain_realm] lookup follows krb5.conf only, most specific ent
   CHECK(lookup("example.test") == "EXAMPLE.TEST");
   CHECK(lookup("special.example.test") == "OTHER.TEST");
   CHECK(lookup("unmapped.invalid") == "");
+  // The last answer is remembered for the second it was looked up in, no longer: a krb5.conf
+  // rewritten in place is seen as soon as MIT's profile looks at the file again.
+  CHECK(lookup("server.example.test") == "EXAMPLE.TEST");
+  CHECK(lookup("server.example.test") == "EXAMPLE.TEST");
+  std::string moved_conf = conf;
+  moved_conf.insert(pos + 15, "  server.example.test = OTHER.TEST\n");
+  testing::write_file(path, bytes(moved_conf.begin(), moved_conf.end()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  CHECK(lookup("server.example.test") == "OTHER.TEST");
   setenv("KRB5_CONFIG", realm.env("KRB5_CONFIG").c_str(), 1);
+  CHECK(lookup("server.example.test") == "EXAMPLE.TEST");
 
   using krb5::detail::check_mapped_realm;
   CHECK(check_mapped_realm("host/server.example.test@EXAMPLE.TEST", "EXAMPLE.TEST"));

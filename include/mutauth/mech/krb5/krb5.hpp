@@ -34,6 +34,7 @@
 #include <cstdint>      // std::uint8_t
 #include <cstdlib>      // std::getenv
 #include <cstring>      // std::memcpy, std::memcmp, std::strchr
+#include <ctime>        // std::time: the [domain_realm] answer's freshness
 #include <string_view>  // names, labels, config strings
 #include <utility>      // std::move, std::exchange
 
@@ -54,6 +55,8 @@ namespace krb5 {
 /// The mechanism name in Principal::mechanism and Kerberos::name.
 inline constexpr std::string_view mechanism_name = "krb5";
 
+class InitiatorCredential;
+
 /// Initiator credentials. Empty strings mean "the environment's default" (KRB5CCNAME,
 /// KRB5_CLIENT_KTNAME, the ccache's default principal). Any non-empty field switches to
 /// gss_acquire_cred_from with exactly these values (MIT credential store extension).
@@ -73,6 +76,12 @@ struct InitiatorConfig {
   /// GSS channel bindings (RFC 2744 §3.11, RFC 4121 §4.1.1.2). Caller-owned; MUST outlive the
   /// handshake. Empty: no bindings.
   bytes_view channel_binding{};
+  /// Optional: a credential acquired once (InitiatorCredential::acquire) and shared by every
+  /// handshake of this client; client_principal, ccache and client_keytab are then ignored
+  /// (they were used when it was acquired). Without it each handshake acquires its own, and
+  /// asks GSS for its own name (Session::local()) — three fresh krb5_contexts that a held
+  /// credential pays once (docs/kerberos.md, "Cost"). MUST outlive the handshake.
+  const InitiatorCredential* credential = nullptr;
 };
 
 class AcceptorCredential;
@@ -305,7 +314,10 @@ inline constexpr OM_uint32 channel_bound_flag = 0x800;
 /// KRB5_CONFIG names other files. MIT's profile library re-reads a file that changed on disk
 /// (at most once a second, as for its own long-lived contexts), so keeping it costs no
 /// freshness, and it spares each handshake a krb5_init_context (the cost that dominates
-/// the GSS calls themselves, docs/kerberos.md "Cost").
+/// the GSS calls themselves, docs/kerberos.md "Cost"). It also remembers the last host's
+/// answer for the rest of the second it was looked up in — the same freshness as the
+/// profile's own (it looks at the file again only in a later second), without walking
+/// [domain_realm] again for every handshake to the same host.
 class profile_cache {
  public:
   profile_cache() noexcept = default;
@@ -327,16 +339,34 @@ class profile_cache {
     return profile_;
   }
 
+  /// The remembered answer for `host` (lower case), if it was looked up in second `now`.
+  [[nodiscard]] bool recall(std::string_view host, std::time_t now,
+                            mutauth::detail::fixed_string<255>& realm) const noexcept {
+    if (!memo_valid_ || now != memo_time_ || host != memo_host_.view()) return false;
+    realm.clear();
+    return realm.append(memo_realm_.view());
+  }
+  void remember(std::string_view host, std::time_t now, std::string_view realm) noexcept {
+    memo_host_.clear();
+    memo_realm_.clear();
+    memo_valid_ = memo_host_.append(host) && memo_realm_.append(realm);
+    memo_time_ = now;
+  }
+
  private:
   void reset() noexcept {
     if (profile_ != nullptr) profile_release(profile_);
     profile_ = nullptr;
     env_.clear();
     env_set_ = false;
+    memo_valid_ = false;
   }
   profile_t profile_ = nullptr;
   cstring env_;
   bool env_set_ = false;
+  mutauth::detail::fixed_string<255> memo_host_, memo_realm_;
+  std::time_t memo_time_ = 0;
+  bool memo_valid_ = false;
 };
 
 /// The realm krb5.conf's [domain_realm] maps `host` to, into `out` (empty when none maps it).
@@ -357,6 +387,8 @@ class profile_cache {
   if (profile == nullptr)
     return error(errc::mechanism_failure,
                  "cannot read krb5.conf (krb5_init_context / krb5_get_profile failed)");
+  const std::time_t now = std::time(nullptr);
+  if (cache.recall(key.view(), now, out)) return ok();
   const char* p = key.c_str();
   while (p != nullptr && *p != '\0') {
     char* value = nullptr;
@@ -365,10 +397,12 @@ class profile_cache {
       const bool fits = out.append(std::string_view(value));
       profile_release_string(value);
       if (!fits) return error(errc::too_large, "[domain_realm] realm longer than 255 characters");
+      cache.remember(key.view(), now, out.view());
       return ok();
     }
     p = *p == '.' ? p + 1 : std::strchr(p, '.');
   }
+  cache.remember(key.view(), now, {});
   return ok();
 }
 
@@ -705,6 +739,89 @@ class context_base {
 
 }  // namespace detail
 
+namespace detail {
+// INITIATE credentials from exactly the configured principal, ccache and client keytab (MIT
+// credential store extension). With every field empty and `even_default` false nothing is
+// acquired: GSS_C_NO_CREDENTIAL lets gss_init_sec_context pick the default for the target.
+inline result<void> acquire_initiator_cred(const InitiatorConfig& c, gss_cred& out,
+                                           bool even_default) noexcept {
+  if (!even_default && c.client_principal.empty() && c.ccache.empty() && c.client_keytab.empty())
+    return ok();
+  gss_name desired;
+  if (!c.client_principal.empty()) {
+    gss_buffer_desc in = input_buffer(c.client_principal);
+    OM_uint32 minor = 0;
+    const OM_uint32 major = gss_import_name(&minor, &in, GSS_KRB5_NT_PRINCIPAL_NAME, desired.out());
+    if (GSS_ERROR(major))
+      return gss_failure("gss_import_name (client)", major, minor, origin::other);
+  }
+  auto ccache = to_cstring(c.ccache, "InitiatorConfig::ccache");
+  if (!ccache) return ccache.error_value();
+  auto keytab = to_cstring(c.client_keytab, "InitiatorConfig::client_keytab");
+  if (!keytab) return keytab.error_value();
+  gss_key_value_element_desc elements[2];
+  OM_uint32 n = 0;
+  if (!c.ccache.empty()) elements[n++] = {"ccache", ccache->c_str()};
+  if (!c.client_keytab.empty()) elements[n++] = {"client_keytab", keytab->c_str()};
+  const gss_key_value_set_desc store{n, elements};
+  gss_OID_set_desc mechs{1, gss_mech_krb5};
+  OM_uint32 minor = 0;
+  const OM_uint32 major =
+      gss_acquire_cred_from(&minor, desired.get(), GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, &store,
+                            out.out(), nullptr, nullptr);
+  if (GSS_ERROR(major))
+    return gss_failure("gss_acquire_cred_from (initiator)", major, minor, origin::acquire);
+  return ok();
+}
+}  // namespace detail
+
+/// INITIATE credentials acquired once and shared by the handshakes of a client
+/// (InitiatorConfig::credential), with the principal they authenticate as resolved once, here.
+/// A context made from a credential initiates as the credential's principal (RFC 2743 §2.2.1,
+/// claimant_cred_handle), so handshakes need not ask GSS for their own name: each such
+/// inquiry costs three fresh krb5_contexts (made, displayed, released; docs/kerberos.md
+/// "Cost"), and the credential saves MIT's per-handshake default-credential lookup as well.
+/// MIT serializes use of a credential handle internally, so concurrent handshakes may share one.
+///
+/// The principal is chosen at acquisition — InitiatorConfig::client_principal, else the
+/// ccache's, else the client keytab's first — and not again per target (krb5_cc_select of a
+/// ccache collection, .k5identity): acquire again after a kinit as someone else. MIT renews a
+/// TGT it obtained from the client keytab by itself.
+class InitiatorCredential {
+ public:
+  /// Uses `config`'s client_principal, ccache and client_keytab (empty: the defaults);
+  /// its other fields do not matter here.
+  [[nodiscard]] static result<InitiatorCredential> acquire(
+      const InitiatorConfig& config = {}) noexcept {
+    InitiatorCredential c;
+    MUTAUTH_TRY(detail::acquire_initiator_cred(config, c.cred_, /*even_default=*/true));
+    // Resolves which principal (MIT defers that for a default credential until first use), so
+    // that an empty ccache fails here rather than in the first handshake.
+    detail::gss_name name;
+    OM_uint32 minor = 0;
+    const OM_uint32 major =
+        gss_inquire_cred(&minor, c.cred_.get(), name.out(), nullptr, nullptr, nullptr);
+    if (GSS_ERROR(major))
+      return detail::gss_failure("gss_inquire_cred (initiator)", major, minor,
+                                 detail::origin::acquire);
+    if (!name) return error(errc::no_credentials, "gss_inquire_cred (initiator): no principal");
+    auto p = detail::principal_from(name.get());
+    if (!p) return p.error_value();
+    c.principal_ = *p;
+    return c;
+  }
+  [[nodiscard]] gss_cred_id_t get() const noexcept { return cred_.get(); }
+  /// The client principal every handshake made with this credential authenticates as
+  /// (Session::local()), e.g. `alice@EXAMPLE.TEST`.
+  [[nodiscard]] const Principal& principal() const noexcept { return principal_; }
+
+ private:
+  InitiatorCredential() noexcept = default;
+
+  detail::gss_cred cred_;
+  Principal principal_{};
+};
+
 /// The client side of a Kerberos exchange (Kerberos::Initiator).
 class InitiatorContext : public detail::context_base {
  public:
@@ -718,8 +835,19 @@ class InitiatorContext : public detail::context_base {
     if (state_ != state::start) return refuse_call();
     auto name = detail::import_service_name(target_);
     if (!name) return fail(name.error_value());
-    target_name_ = std::move(*name);
-    if (result<void> c = acquire(); !c) return fail(c.error_value());
+    // The krb5 form of the target, made once: given a name that is not yet one, every
+    // gss_init_sec_context call (two per handshake) imports it for the mechanism and releases
+    // it again, each a fresh krb5_context. The same import MIT would make (RFC 2744 §5.5).
+    OM_uint32 minor = 0;
+    const OM_uint32 major =
+        gss_canonicalize_name(&minor, name->get(), gss_mech_krb5, target_name_.out());
+    if (GSS_ERROR(major))
+      return fail(detail::gss_failure("gss_canonicalize_name (service)", major, minor,
+                                      detail::origin::initiate));
+    if (config_->credential == nullptr) {
+      if (result<void> c = detail::acquire_initiator_cred(*config_, cred_, false); !c)
+        return fail(c.error_value());
+    }
     state_ = state::in_progress;
     return step(GSS_C_NO_BUFFER);
   }
@@ -735,48 +863,18 @@ class InitiatorContext : public detail::context_base {
   [[nodiscard]] result<Concluded<Kerberos>> conclude() && noexcept;
 
  private:
-  result<void> acquire() noexcept {
-    const InitiatorConfig& c = *config_;
-    if (c.client_principal.empty() && c.ccache.empty() && c.client_keytab.empty())
-      return ok();  // GSS_C_NO_CREDENTIAL: MIT uses the default ccache / client keytab
-    detail::gss_name desired;
-    if (!c.client_principal.empty()) {
-      gss_buffer_desc in = detail::input_buffer(c.client_principal);
-      OM_uint32 minor = 0;
-      const OM_uint32 major =
-          gss_import_name(&minor, &in, GSS_KRB5_NT_PRINCIPAL_NAME, desired.out());
-      if (GSS_ERROR(major))
-        return detail::gss_failure("gss_import_name (client)", major, minor, detail::origin::other);
-    }
-    auto ccache = detail::to_cstring(c.ccache, "InitiatorConfig::ccache");
-    if (!ccache) return ccache.error_value();
-    auto keytab = detail::to_cstring(c.client_keytab, "InitiatorConfig::client_keytab");
-    if (!keytab) return keytab.error_value();
-    gss_key_value_element_desc elements[2];
-    OM_uint32 n = 0;
-    if (!c.ccache.empty()) elements[n++] = {"ccache", ccache->c_str()};
-    if (!c.client_keytab.empty()) elements[n++] = {"client_keytab", keytab->c_str()};
-    const gss_key_value_set_desc store{n, elements};
-    gss_OID_set_desc mechs{1, gss_mech_krb5};
-    OM_uint32 minor = 0;
-    const OM_uint32 major =
-        gss_acquire_cred_from(&minor, desired.get(), GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
-                              &store, cred_.out(), nullptr, nullptr);
-    if (GSS_ERROR(major))
-      return detail::gss_failure("gss_acquire_cred_from (initiator)", major, minor,
-                                 detail::origin::acquire);
-    return ok();
-  }
-
   result<mech_step> step(gss_buffer_t in) noexcept {
     OM_uint32 req = detail::required_flags;
     if (config_->delegate) req |= GSS_C_DELEG_FLAG;
     detail::channel_bindings cb(config_->channel_binding);
     OM_uint32 minor = 0;
     OM_uint32 ret_flags = 0;
-    const OM_uint32 major = gss_init_sec_context(
-        &minor, cred_.get(), ctx_.inout(), target_name_.get(), gss_mech_krb5, req, GSS_C_INDEFINITE,
-        cb.get(), in, nullptr, out_.out(), &ret_flags, nullptr);
+    // Looked up here, never cached: the credential belongs to the config's owner.
+    const gss_cred_id_t cred =
+        config_->credential != nullptr ? config_->credential->get() : cred_.get();
+    const OM_uint32 major = gss_init_sec_context(&minor, cred, ctx_.inout(), target_name_.get(),
+                                                 gss_mech_krb5, req, GSS_C_INDEFINITE, cb.get(), in,
+                                                 nullptr, out_.out(), &ret_flags, nullptr);
     if (GSS_ERROR(major)) {
       const auto from = in == GSS_C_NO_BUFFER ? detail::origin::initiate : detail::origin::other;
       return fail(detail::gss_failure("gss_init_sec_context", major, minor, from));
@@ -798,11 +896,15 @@ class InitiatorContext : public detail::context_base {
   // dns_canonicalize_hostname or rdns on, MIT asks the KDC for whatever name DNS returned, and
   // the AP-REP then proves *that* name (RFC 4120 §1.3 leaves canonicalization to the client).
   result<void> verify_target() noexcept {
+    // The initiator's own name is asked for only when no held credential fixes it
+    // (InitiatorCredential): each name GSS hands out costs three fresh krb5_contexts.
+    const InitiatorCredential* held = config_->credential;
     detail::gss_name src;
     detail::gss_name targ;
     OM_uint32 minor = 0;
-    const OM_uint32 major = gss_inquire_context(&minor, ctx_.get(), src.out(), targ.out(), nullptr,
-                                                nullptr, nullptr, nullptr, nullptr);
+    const OM_uint32 major =
+        gss_inquire_context(&minor, ctx_.get(), held != nullptr ? nullptr : src.out(), targ.out(),
+                            nullptr, nullptr, nullptr, nullptr, nullptr);
     if (GSS_ERROR(major))
       return detail::gss_failure("gss_inquire_context", major, minor, detail::origin::other);
     auto peer = detail::principal_from(targ.get());
@@ -830,10 +932,14 @@ class InitiatorContext : public detail::context_base {
       e.append(" (DNS canonicalization or a referral rewrote the target)");
       return e;
     }
-    auto local = detail::principal_from(src.get());
-    if (!local) return local.error_value();
+    if (held != nullptr) {
+      local_ = held->principal();
+    } else {
+      auto local = detail::principal_from(src.get());
+      if (!local) return local.error_value();
+      local_ = *local;
+    }
     peer_ = *peer;
-    local_ = *local;
     return ok();
   }
 
