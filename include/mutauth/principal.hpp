@@ -706,6 +706,9 @@ class name_table {
     if (s.empty()) return true;
     const std::size_t need = s.size() + (nul ? 1 : 0);
     for (std::size_t at = 0; at + need <= used_; ++at) {
+      // The first byte decides most candidates; a full compare only where it matches (this runs
+      // once per name per handshake, over at most Capacity offsets).
+      if (buf_[at] != s[0]) continue;
       if (std::string_view(buf_ + at, s.size()) == s && (!nul || buf_[at + s.size()] == '\0')) {
         off_[slot] = static_cast<std::uint8_t>(at);
         len_[slot] = static_cast<std::uint8_t>(s.size());
