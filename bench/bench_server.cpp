@@ -30,7 +30,13 @@
 //                 certificates from one Ed25519 CA, X25519, TLS_CHACHA20_POLY1305_SHA256, no
 //                 tickets, no session cache; the client never resumes (no session is kept)
 //
-// usage: bench_server [--cli PATH] [--n N] [--rounds R] [--out FILE]
+// usage: bench_server [--cli PATH] [--n N] [--rounds R] [--out FILE] [--only NAME]...
+//   --only NAME  measure only these configurations (for profiling one; the report wants all)
+//   --clients K  client loops at once in the concurrent measurement (default 4; 1: none)
+// Each configuration is measured twice per round: sequential (one client loop, one connection at
+// a time: the rate is a round trip of both sides, client CPU included) and concurrent (K client
+// threads, each one connection at a time: the server always has a connection to serve, so the rate
+// is the server's capacity, what a server's handshakes per second means).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -48,6 +54,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -234,9 +241,9 @@ void wait_listening(Server& s, int port, const std::string& what) {
   die(what + " did not start listening:\n" + s.log());
 }
 
-double thread_cpu_us() {
+double cpu_us(clockid_t which) {
   timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  ::clock_gettime(which, &ts);
   return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
 }
 
@@ -449,20 +456,35 @@ double median(std::vector<double> v) {
   return n == 0 ? 0 : (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
 }
 
+// n handshakes by `clients` client loops at once: 1 is this thread alone, one connection at a time
+// (the rate is the round trip of both sides); more are threads of this process, each one
+// connection at a time, so that the server always has work (the rate is the server's capacity).
+// The client CPU is this process's (its threads; the waiting main thread uses none).
 template <class F>
-Sample measure(Server& srv, int n, F once) {
-  const double s0 = srv.cpu_us(), c0 = thread_cpu_us();
+Sample measure(Server& srv, int n, int clients, F once) {
+  const clockid_t clock = clients == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID;
+  const double s0 = srv.cpu_us(), c0 = cpu_us(clock);
   const auto t0 = steady::now();
-  for (int i = 0; i < n; ++i) {
-    std::string why;
-    if (!once(i, why))
-      die("handshake " + std::to_string(i) + " failed: " + why + "\nserver log:\n" + srv.log());
+  std::atomic<int> next{0};
+  auto loop = [&](int thread) {
+    for (int i = next++; i < n; i = next++) {
+      std::string why;
+      if (!once(i, thread, why))
+        die("handshake " + std::to_string(i) + " failed: " + why + "\nserver log:\n" + srv.log());
+    }
+  };
+  if (clients == 1) {
+    loop(0);
+  } else {
+    std::vector<std::thread> ts;
+    for (int t = 0; t < clients; ++t) ts.emplace_back(loop, t);
+    for (std::thread& t : ts) t.join();
   }
   const double secs = std::chrono::duration<double>(steady::now() - t0).count();
   Sample s;
   s.rate = n / secs;
   s.server_us = (srv.cpu_us() - s0) / n;
-  s.client_us = (thread_cpu_us() - c0) / n;
+  s.client_us = (cpu_us(clock) - c0) / n;
   return s;
 }
 
@@ -475,7 +497,8 @@ int main(int argc, char** argv) {
     serve_library(std::stoi(argv[2]), argv[3]);
   }
   std::string cli = MUTAUTH_CLI, out;
-  int n = 1000, rounds = 3;
+  std::vector<std::string> only;
+  int n = 1000, rounds = 3, clients = 4;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&] {
@@ -486,11 +509,15 @@ int main(int argc, char** argv) {
     else if (a == "--n") n = std::stoi(value());
     else if (a == "--rounds") rounds = std::stoi(value());
     else if (a == "--out") out = value();
-    else die("usage: bench_server [--cli PATH] [--n N] [--rounds R] [--out FILE]");
+    else if (a == "--only") only.push_back(value());
+    else if (a == "--clients") clients = std::stoi(value());
+    else
+      die("usage: bench_server [--cli PATH] [--n N] [--rounds R] [--out FILE] [--only NAME]... "
+          "[--clients K]");
   }
   if (cli.empty() || ::access(cli.c_str(), X_OK) != 0)
     die("no mutauth CLI at '" + cli + "' (--cli PATH)");
-  if (n < 1 || rounds < 1) die("--n and --rounds must be positive");
+  if (n < 1 || rounds < 1 || clients < 1) die("--n, --rounds and --clients must be positive");
   ::signal(SIGPIPE, SIG_IGN);
   if (sodium_init() < 0) die("sodium_init failed");
 
@@ -571,9 +598,14 @@ int main(int argc, char** argv) {
   pk::InitiatorConfig ca_cfg;
   ca_cfg.identity = {&alice, "alice", certs[0]};
   ca_cfg.trust.authorities = host_cas;
-  pk::FixedVerifyCache<64> client_cache;
-  pk::InitiatorConfig ca_cached_cfg = ca_cfg;
-  ca_cached_cfg.trust.cert_cache = &client_cache;
+  // One host-certificate cache per client thread (a cache is not shared between threads).
+  std::vector<std::unique_ptr<pk::FixedVerifyCache<64>>> client_caches;
+  std::vector<pk::InitiatorConfig> ca_cached_cfgs;
+  for (int t = 0; t < clients; ++t) {
+    client_caches.push_back(std::make_unique<pk::FixedVerifyCache<64>>());
+    ca_cached_cfgs.push_back(ca_cfg);
+    ca_cached_cfgs.back().trust.cert_cache = client_caches.back().get();
+  }
   const Ctx tls_ctx = tls_client_ctx(d);
 
   // ---- the servers, all up for the whole run (an idle one uses no CPU)
@@ -638,77 +670,114 @@ int main(int argc, char** argv) {
   struct Config {
     const char* name;
     Server* srv;
-    std::function<bool(int, std::string&)> once;
-    std::vector<Sample> samples;
+    std::function<bool(int, int, std::string&)> once;  // (handshake, client thread, why)
+    std::vector<Sample> samples, concurrent;
   };
-  int next_cert = 1;
   std::vector<Config> configs;
-  configs.push_back(
-      {"pk_pinned",
-       srv_pinned.get(),
-       [&](int, std::string& why) { return mutauth_once(port_pinned, *target, pinned_cfg, why); },
-       {}});
+  configs.push_back({"pk_pinned",
+                     srv_pinned.get(),
+                     [&](int, int, std::string& why) {
+                       return mutauth_once(port_pinned, *target, pinned_cfg, why);
+                     },
+                     {},
+                     {}});
   configs.push_back({"pk_ca_miss",
                      srv_ca.get(),
-                     [&](int, std::string& why) {
+                     [&](int i, int, std::string& why) {
                        pk::InitiatorConfig c = ca_cfg;
-                       c.identity.certificate = certs[static_cast<std::size_t>(next_cert)];
-                       next_cert = next_cert % ca_certificates + 1;
+                       c.identity.certificate =
+                           certs[static_cast<std::size_t>(i % ca_certificates + 1)];
                        return mutauth_once(port_ca, *target, c, why);
                      },
+                     {},
                      {}});
-  configs.push_back(
-      {"pk_ca_cache",
-       srv_ca.get(),
-       [&](int, std::string& why) { return mutauth_once(port_ca, *target, ca_cached_cfg, why); },
-       {}});
-  configs.push_back(
-      {"pk_ca_cache_library",
-       srv_lib.get(),
-       [&](int, std::string& why) { return mutauth_once(port_lib, *target, ca_cached_cfg, why); },
-       {}});
+  configs.push_back({"pk_ca_cache",
+                     srv_ca.get(),
+                     [&](int, int t, std::string& why) {
+                       return mutauth_once(port_ca, *target,
+                                           ca_cached_cfgs[static_cast<std::size_t>(t)], why);
+                     },
+                     {},
+                     {}});
+  configs.push_back({"pk_ca_cache_library",
+                     srv_lib.get(),
+                     [&](int, int t, std::string& why) {
+                       return mutauth_once(port_lib, *target,
+                                           ca_cached_cfgs[static_cast<std::size_t>(t)], why);
+                     },
+                     {},
+                     {}});
   configs.push_back(
       {"tls13",
        srv_tls.get(),
-       [&](int, std::string& why) { return tls_once(port_tls, tls_ctx.get(), false, why); },
+       [&](int, int, std::string& why) { return tls_once(port_tls, tls_ctx.get(), false, why); },
+       {},
        {}});
 
+  if (!only.empty()) {
+    std::erase_if(configs, [&](const Config& c) {
+      return std::find(only.begin(), only.end(), c.name) == only.end();
+    });
+    if (configs.empty()) die("--only: no such configuration");
+  }
   for (int r = 0; r < rounds; ++r) {
     // Rotate the order each round, so that no configuration always runs first or last.
     for (std::size_t k = 0; k < configs.size(); ++k) {
       Config& c = configs[(k + static_cast<std::size_t>(r)) % configs.size()];
-      c.samples.push_back(measure(*c.srv, n, c.once));
+      c.samples.push_back(measure(*c.srv, n, 1, c.once));
       const Sample& s = c.samples.back();
-      std::fprintf(stderr, "round %d %-12s %8.0f handshakes/s  server %7.1f us  client %7.1f us\n",
+      std::fprintf(stderr, "round %d %-20s %8.0f handshakes/s  server %7.1f us  client %7.1f us\n",
                    r + 1, c.name, s.rate, s.server_us, s.client_us);
+      if (clients > 1) {
+        c.concurrent.push_back(measure(*c.srv, n, clients, c.once));
+        const Sample& k = c.concurrent.back();
+        std::fprintf(stderr,
+                     "round %d %-20s %8.0f handshakes/s  server %7.1f us  client %7.1f us  (%d "
+                     "clients)\n",
+                     r + 1, c.name, k.rate, k.server_us, k.client_us, clients);
+      }
     }
   }
   for (Server* s : {srv_pinned.get(), srv_ca.get(), srv_tls.get(), srv_lib.get()})
     if (!s->alive()) die("a server died during the run:\n" + s->log());
 
   // ---- JSON: medians over rounds, and every round
+  std::size_t hits = 0, misses = 0;
+  for (const auto& c : client_caches) {
+    hits += c->hits();
+    misses += c->misses();
+  }
   std::ostringstream j;
   j << "{\n  \"handshakes_per_round\": " << n << ",\n  \"rounds\": " << rounds
     << ",\n  \"server_cache_entries\": 64,\n  \"distinct_client_certificates\": " << ca_certificates
-    << ",\n  \"client_cache_hits\": " << client_cache.hits()
-    << ",\n  \"client_cache_misses\": " << client_cache.misses()
-    << ",\n  \"clk_tck\": " << ::sysconf(_SC_CLK_TCK) << ",\n  \"openssl\": \""
-    << OpenSSL_version(OPENSSL_VERSION) << "\",\n  \"configs\": {";
+    << ",\n  \"client_cache_hits\": " << hits << ",\n  \"client_cache_misses\": " << misses
+    << ",\n  \"concurrent_clients\": " << clients << ",\n  \"clk_tck\": " << ::sysconf(_SC_CLK_TCK)
+    << ",\n  \"openssl\": \"" << OpenSSL_version(OPENSSL_VERSION) << "\",\n  \"configs\": {";
   for (std::size_t k = 0; k < configs.size(); ++k) {
     const Config& c = configs[k];
-    std::vector<double> rate, srv, cl;
-    for (const Sample& s : c.samples) {
-      rate.push_back(s.rate);
-      srv.push_back(s.server_us);
-      cl.push_back(s.client_us);
+    // {"handshakes_per_s": median, "server_cpu_us": .., "client_cpu_us": .., "rounds": [[..]..]}
+    auto fields = [&j](const std::vector<Sample>& ss) {
+      std::vector<double> rate, srv, cl;
+      for (const Sample& s : ss) {
+        rate.push_back(s.rate);
+        srv.push_back(s.server_us);
+        cl.push_back(s.client_us);
+      }
+      j << "\"handshakes_per_s\": " << median(rate) << ", \"server_cpu_us\": " << median(srv)
+        << ", \"client_cpu_us\": " << median(cl) << ", \"rounds\": [";
+      for (std::size_t i = 0; i < ss.size(); ++i)
+        j << (i ? ", " : "") << "[" << ss[i].rate << ", " << ss[i].server_us << ", "
+          << ss[i].client_us << "]";
+      j << "]";
+    };
+    j << (k ? "," : "") << "\n    \"" << c.name << "\": {";
+    fields(c.samples);
+    if (!c.concurrent.empty()) {
+      j << ", \"concurrent\": {";
+      fields(c.concurrent);
+      j << "}";
     }
-    j << (k ? "," : "") << "\n    \"" << c.name << "\": {\"handshakes_per_s\": " << median(rate)
-      << ", \"server_cpu_us\": " << median(srv) << ", \"client_cpu_us\": " << median(cl)
-      << ", \"rounds\": [";
-    for (std::size_t i = 0; i < c.samples.size(); ++i)
-      j << (i ? ", " : "") << "[" << c.samples[i].rate << ", " << c.samples[i].server_us << ", "
-        << c.samples[i].client_us << "]";
-    j << "]}";
+    j << "}";
   }
   j << "\n  }\n}\n";
   if (out.empty()) std::fputs(j.str().c_str(), stdout);
