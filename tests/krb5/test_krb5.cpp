@@ -797,6 +797,20 @@ TEST_CASE("krb5: a DNS-canonicalized target is refused (target_rewritten)", "[ke
     CHECK(g.text.find("host/server.example.test@EXAMPLE.TEST") != std::string::npos);
   }
   {
+    // `fallback` (MIT 1.18+): the name as written first; the KDC does not know it, so MIT asks
+    // again for the canonical name DNS gave, and the server proves that one. The rewrite happens
+    // inside gss_init_sec_context, after the target was imported: it must be refused all the same.
+    std::string fb = text;
+    fb.replace(pos, off.size(), "dns_canonicalize_hostname = fallback");
+    const std::string fb_conf = realm.path("krb5-fallback.conf");
+    testing::write_file(fb_conf, bytes(fb.begin(), fb.end()));
+    setenv("KRB5_CONFIG", fb_conf.c_str(), 1);
+    auto f = fails(alias, icfg, acfg);
+    CHECK(f.code == errc::target_rewritten);
+    CHECK(f.text.find("host/server.example.test@EXAMPLE.TEST") != std::string::npos);
+    CHECK(f.text.find("host/alias.example.test") != std::string::npos);
+  }
+  {
     // With the documented setting the alias is used as written, and the KDC does not know it.
     setenv("KRB5_CONFIG", realm.env("KRB5_CONFIG").c_str(), 1);
     auto f = fails(alias, icfg, acfg);

@@ -446,29 +446,52 @@ class profile_cache {
   return true;
 }
 
-/// The realm of the service ticket inside our own initial context token (RFC 4121 §4.1:
-/// GSS framing, TOK_ID 01 00, then the AP-REQ of RFC 4120 §5.5.1, whose Ticket carries its
-/// realm in the clear, §5.3). It is the realm whose key for the service the KDCs used, so the
-/// realm the AP-REP proved the server in, even when MIT's inquired target shows the referral
-/// realm (empty, RFC 6806 §8). False when the token does not have that shape.
-[[nodiscard]] inline bool ticket_realm(bytes_view token,
-                                       mutauth::detail::fixed_string<255>& out) noexcept {
-  out.clear();
+/// A ticket field we can show unambiguously: a non-empty run of printable ASCII without the
+/// separators of a principal's display form (RFC 4120 §6.1, §6.2).
+[[nodiscard]] inline bool plain_name_part(bytes_view b) noexcept {
+  if (b.empty()) return false;
+  for (std::uint8_t c : b)
+    if (c <= 0x20 || c >= 0x7f || c == '@' || c == '\\' || c == '/') return false;
+  return true;
+}
+
+/// The server principal of the service ticket inside our own initial context token (RFC 4121
+/// §4.1: GSS framing, TOK_ID 01 00, then the AP-REQ of RFC 4120 §5.5.1, whose Ticket carries
+/// its realm and sname in the clear, §5.3): `sname` as its components joined by '/', and the
+/// realm. The ticket is encrypted in that principal's key, and the AP-REP proves the server
+/// could decrypt it, so this is the name the handshake proved. It is also the name after every
+/// rewrite: MIT's inquired target is the name imported before gss_init_sec_context, and shows
+/// neither the canonical name that `dns_canonicalize_hostname = fallback` retries with nor the
+/// realm a referral reached (empty, RFC 6806 §8). False when the token does not have that shape
+/// or a part could not be shown unambiguously.
+[[nodiscard]] inline bool ticket_server(bytes_view token, mutauth::detail::fixed_string<255>& sname,
+                                        mutauth::detail::fixed_string<255>& realm) noexcept {
+  sname.clear();
+  realm.clear();
   bytes_view t = token, gss, v;
   if (!der_take(t, 0x60, gss)) return false;  // [APPLICATION 0] InitialContextToken
   if (!der_take(gss, 0x06, v)) return false;  // thisMech
   if (gss.size() < 2 || gss[0] != 0x01 || gss[1] != 0x00) return false;  // TOK_ID KRB_AP_REQ
   gss = gss.subspan(2);
-  bytes_view apreq, seq, field, ticket, tseq, realm;
+  bytes_view apreq, seq, field, ticket, tseq, r, pn, strings, part;
   if (!der_take(gss, 0x6e, apreq) || !der_take(apreq, 0x30, seq)) return false;  // AP-REQ
   if (!der_take(seq, 0xa0, v) || !der_take(seq, 0xa1, v) || !der_take(seq, 0xa2, v)) return false;
   if (!der_take(seq, 0xa3, field) || !der_take(field, 0x61, ticket)) return false;  // Ticket
   if (!der_take(ticket, 0x30, tseq) || !der_take(tseq, 0xa0, v)) return false;      // tkt-vno
-  if (!der_take(tseq, 0xa1, field) || !der_take(field, 0x1b, realm)) return false;  // realm
-  if (realm.empty()) return false;
-  for (std::uint8_t c : realm)  // a realm we can show unambiguously (RFC 4120 §6.1)
-    if (c <= 0x20 || c >= 0x7f || c == '@' || c == '\\' || c == '/') return false;
-  return out.append(std::string_view(reinterpret_cast<const char*>(realm.data()), realm.size()));
+  if (!der_take(tseq, 0xa1, field) || !der_take(field, 0x1b, r)) return false;      // realm
+  if (!der_take(tseq, 0xa2, field) || !der_take(field, 0x30, pn)) return false;     // sname
+  if (!der_take(pn, 0xa0, v) || !der_take(pn, 0xa1, field) || !der_take(field, 0x30, strings))
+    return false;  // PrincipalName: name-type, name-string
+  if (!plain_name_part(r)) return false;
+  auto text = [](bytes_view b) {
+    return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
+  };
+  while (!strings.empty()) {
+    if (!der_take(strings, 0x1b, part) || !plain_name_part(part)) return false;  // KerberosString
+    if ((!sname.empty() && !sname.append("/")) || !sname.append(text(part))) return false;
+  }
+  if (sname.empty()) return false;
+  return realm.append(text(r));
 }
 
 }  // namespace detail
@@ -882,7 +905,7 @@ class InitiatorContext : public detail::context_base {
     if (major & GSS_S_CONTINUE_NEEDED) {
       if (out_.empty())
         return fail(error(errc::mechanism_failure, "GSS wants a token but gave none to send"));
-      if (in == GSS_C_NO_BUFFER) (void)detail::ticket_realm(token(), ticket_realm_);
+      if (in == GSS_C_NO_BUFFER) (void)detail::ticket_server(token(), ticket_sname_, ticket_realm_);
       return mech_step{token(), false};
     }
     flags_ = ret_flags;
@@ -909,6 +932,10 @@ class InitiatorContext : public detail::context_base {
       return detail::gss_failure("gss_inquire_context", major, minor, detail::origin::other);
     auto peer = detail::principal_from(targ.get());
     if (!peer) return peer.error_value();
+    if (ticket_sname_.empty())
+      return error(errc::mechanism_failure,
+                   "cannot read the service ticket's server name in our own AP-REQ, so the "
+                   "proven target cannot be checked");
     if (peer->realm.empty() && !ticket_realm_.empty() &&
         peer->name.view().size() + 1 + ticket_realm_.size() <= peer->name.capacity()) {
       // A referral: MIT shows the referral realm (empty); the ticket names the real one.
@@ -922,11 +949,18 @@ class InitiatorContext : public detail::context_base {
       MUTAUTH_TRY(detail::configured_realm(target_.host(), mapped));
       MUTAUTH_TRY(detail::check_mapped_realm(peer->name.view(), mapped.view()));
     }
-    if (!detail::names_target(peer->name.view(), target_)) {
+    // The ticket's name is the proof; the inquired name must agree with it (both are checked:
+    // MIT's inquired target misses a `fallback` rewrite, see ticket_server).
+    mutauth::detail::fixed_string<511> proven;
+    (void)proven.append(ticket_sname_.view());
+    (void)proven.append("@");
+    (void)proven.append(ticket_realm_.view());
+    const bool inquired_ok = detail::names_target(peer->name.view(), target_);
+    if (!inquired_ok || !detail::names_target(proven.view(), target_)) {
       error e(errc::target_rewritten, "the server proved ",
               "set dns_canonicalize_hostname = false and rdns = false in krb5.conf [libdefaults] "
               "(docs/kerberos.md), and compose the service's real name");
-      mutauth::detail::append_quoted(e, peer->name.view());
+      mutauth::detail::append_quoted(e, inquired_ok ? proven.view() : peer->name.view());
       e.append(", not the composed ");
       mutauth::detail::append_quoted(e, target_.to_string().view());
       e.append(" (DNS canonicalization or a referral rewrote the target)");
@@ -946,7 +980,7 @@ class InitiatorContext : public detail::context_base {
   ServicePrincipal target_;
   const InitiatorConfig* config_;
   detail::gss_name target_name_;
-  mutauth::detail::fixed_string<255> ticket_realm_;
+  mutauth::detail::fixed_string<255> ticket_sname_, ticket_realm_;  // our AP-REQ's ticket
 };
 
 /// The server side of a Kerberos exchange (Kerberos::Acceptor).
