@@ -818,6 +818,38 @@ TEST_CASE("krb5: a DNS-canonicalized target is refused (target_rewritten)", "[ke
   }
 }
 
+TEST_CASE("krb5: the service ticket's name is read from a real AP-REQ, and nothing else parses",
+          "[kerberos]") {
+  using krb5::detail::ticket_server;
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  Initiator<K> i(spn("host/server.example.test"), icfg);
+  step_result r = i.step();
+  REQUIRE(r.st == status::send);
+  const bytes tok(r.token.begin(), r.token.end());
+  // The GSS InitialContextToken (RFC 4121 §4.1) starts at its [APPLICATION 0] tag.
+  const auto at = std::find(tok.begin(), tok.end(), std::uint8_t{0x60});
+  REQUIRE(at != tok.end());
+  const bytes gss(at, tok.end());
+  mutauth::detail::fixed_string<255> sname, rlm;
+  REQUIRE(ticket_server(gss, sname, rlm));
+  CHECK(sname.view() == "host/server.example.test");
+  CHECK(rlm.view() == "EXAMPLE.TEST");
+  // Every truncation fails closed, as does a changed tag.
+  int refused = 0;
+  for (std::size_t n = 0; n < gss.size(); ++n) {
+    const bytes cut(gss.begin(), gss.begin() + static_cast<std::ptrdiff_t>(n));
+    if (!ticket_server(cut, sname, rlm)) ++refused;
+    CHECK(sname.empty() == !ticket_server(cut, sname, rlm));
+  }
+  // The outer DER length covers the whole token, so a token cut anywhere cannot be read.
+  CHECK(refused == static_cast<int>(gss.size()));
+  bytes bad = gss;
+  bad[0] = 0x61;
+  CHECK_FALSE(ticket_server(bad, sname, rlm));
+  CHECK(sname.empty());
+}
+
 TEST_CASE("krb5: names_target compares service, host, port and realm exactly", "[kerberos]") {
   using krb5::detail::names_target;
   const auto t = spn("host/server.example.test");
