@@ -171,7 +171,7 @@ int run_client(const Options& o, const ServicePrincipal& target,
   po.idle_timeout = o.idle_timeout;
   po.client = true;
   po.self = self;
-  po.kerberos = M::name == std::string_view("krb5");
+  po.hints = &cli::alert_hints(M::name);
   bool established = false;
   cli::Failure f;
   const bool ok = cli::drive(
@@ -219,7 +219,7 @@ bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig
   po.handshake_timeout = o.preauth_timeout;
   po.idle_timeout = o.idle_timeout;
   po.client = false;
-  po.kerberos = M::name == std::string_view("krb5");
+  po.hints = &cli::alert_hints(M::name);
   cli::Failure f;
   const bool ok = cli::drive(
       conn, s, po,

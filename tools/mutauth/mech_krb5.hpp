@@ -20,6 +20,8 @@ namespace mutauth::cli {
 template <>
 struct mech_loader<Krb5Flags> {
   using Mech = krb5::Kerberos;
+  static_assert(Mech::name == std::string_view(Krb5Flags::wire_name),
+                "the trait's wire name is the mechanism's");
   krb5::InitiatorConfig icfg;
   std::optional<krb5::AcceptorConfig> acfg;
 

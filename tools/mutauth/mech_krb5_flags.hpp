@@ -12,6 +12,8 @@ namespace mutauth::cli {
 
 struct Krb5Flags {
   static constexpr const char* word = "krb5";
+  /// The mechanism's name on the wire and in Principal::mechanism (its Mech::name).
+  static constexpr const char* wire_name = "krb5";
   struct values {
     std::string keytab, ccache;
   };

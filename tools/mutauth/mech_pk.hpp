@@ -111,6 +111,8 @@ inline std::string client_principal(const Options& o, const PkMaterial& m) {
 template <>
 struct mech_loader<PkFlags> {
   using Mech = pk::PublicKey;
+  static_assert(Mech::name == std::string_view(PkFlags::wire_name),
+                "the trait's wire name is the mechanism's");
   PkMaterial m;
   pk::InitiatorConfig icfg;
   std::optional<pk::AcceptorConfig> acfg;

@@ -12,6 +12,8 @@ namespace mutauth::cli {
 
 struct PkFlags {
   static constexpr const char* word = "pk";
+  /// The mechanism's name on the wire and in Principal::mechanism (its Mech::name).
+  static constexpr const char* wire_name = "mutauth-pk/1";
   struct values {
     std::string identity, trust, krl;
     bool host_wide = false;

@@ -12,6 +12,9 @@
 
 #include "mech_krb5_flags.hpp"
 #include "mech_pk_flags.hpp"
+#ifdef MUTAUTH_CLI_TEST_MECHANISM_FLAGS
+#include MUTAUTH_CLI_TEST_MECHANISM_FLAGS  // tests/mechanism: a test-only third trait
+#endif
 
 namespace mutauth::cli {
 
@@ -28,7 +31,14 @@ struct mech_list {
   }
 };
 
+// tests/mechanism builds the tool once more with a test-only third mechanism at the end of the
+// list (its trait's header defines MUTAUTH_CLI_TEST_MECHANISM): the list is the only place the
+// generic code learns of mechanisms, and that test shows it.
+#ifdef MUTAUTH_CLI_TEST_MECHANISM_FLAGS
+using cli_mechanisms = mech_list<PkFlags, Krb5Flags, MUTAUTH_CLI_TEST_MECHANISM>;
+#else
 using cli_mechanisms = mech_list<PkFlags, Krb5Flags>;
+#endif
 
 /// The --mech words, in list order.
 inline std::vector<std::string> mech_words() {
