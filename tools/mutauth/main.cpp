@@ -70,7 +70,6 @@ using cli::usage_error;
 
 using cli::error_text;
 
-using cli::config_error;
 using cli::parse_spn;
 using cli::slurp;
 

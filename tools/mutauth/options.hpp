@@ -419,8 +419,9 @@ inline Options parse_args(int argc, char** argv) {
     usage_error("--name is for clients: a server proves its --service");
   // A mechanism whose client cannot choose the name it asserts refuses --name (its trait says why).
   cli_mechanisms::each([&]<class T>() {
-    if (!o.name.empty() && o.mech == T::word && T::name_refused != nullptr)
-      usage_error(T::name_refused);
+    if constexpr (T::name_refused != nullptr) {
+      if (!o.name.empty() && o.mech == T::word) usage_error(T::name_refused);
+    }
   });
   return o;
 }
