@@ -103,6 +103,15 @@ function(mutauth_mechanism name)
     set_property(GLOBAL APPEND PROPERTY MUTAUTH_TEST_ONLY_MECHANISMS ${name})
   endif()
   set_property(GLOBAL APPEND PROPERTY MUTAUTH_ALL_MECHANISMS ${name})
+  foreach(part TESTS FUZZ BENCH)
+    # A part whose directory has been configured already would be dropped without a word (a
+    # mechanism declared in tests/ can have TESTS only).
+    get_property(consumed GLOBAL PROPERTY MUTAUTH_MECHANISM_PARTS_${part}_CONSUMED)
+    if(M_${part} AND consumed)
+      message(FATAL_ERROR "mutauth_mechanism(${name}): its ${part} part is declared after the "
+                          "directory that registers ${part} parts was configured")
+    endif()
+  endforeach()
   foreach(part LABEL TESTS FUZZ BENCH)
     if(M_${part})
       set(value "${M_${part}}")
@@ -119,6 +128,7 @@ endfunction()
 # (tests/ add_subdirectory()s a TESTS directory; fuzz/ and bench/ include() their file). A macro,
 # so that an included file registers into the calling directory's scope as if written there.
 macro(mutauth_mechanism_parts _mutauth_part)
+  set_property(GLOBAL PROPERTY MUTAUTH_MECHANISM_PARTS_${_mutauth_part}_CONSUMED ON)
   get_property(_mutauth_mechs GLOBAL PROPERTY MUTAUTH_ALL_MECHANISMS)
   foreach(_mutauth_mech IN LISTS _mutauth_mechs)
     get_property(_mutauth_where GLOBAL PROPERTY MUTAUTH_MECHANISM_${_mutauth_mech}_${_mutauth_part})
