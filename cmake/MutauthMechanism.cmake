@@ -12,6 +12,8 @@
 #     [FIND_MODULES <file>...]   Find<package>.cmake files to install beside the package config
 #     [OPTIONAL]                 a FIND package that is missing drops the mechanism (status line)
 #     [LINK <target>...]         INTERFACE dependencies besides mutauth::core
+#     [HEADERS <header>...]      its public headers, under include/mutauth/ (tests/headers
+#                                compiles each alone and headers.listed checks none is missing)
 #     [INCLUDE_DIRS <dir>...]    extra include directories (test-only mechanisms)
 #     [LABEL <ctest label>]      the label of its tests; the registration check asks for >= 1
 #     [TESTS <dir>]              a directory with a CMakeLists.txt, added from tests/
@@ -51,7 +53,7 @@ endfunction()
 
 function(mutauth_mechanism name)
   cmake_parse_arguments(M "OPTIONAL;TEST_ONLY" "WITH;LABEL;TESTS;FUZZ;BENCH"
-                        "FIND;FIND_MODULES;LINK;INCLUDE_DIRS" ${ARGN})
+                        "FIND;FIND_MODULES;LINK;INCLUDE_DIRS;HEADERS" ${ARGN})
   if(M_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "mutauth_mechanism(${name}): unknown arguments ${M_UNPARSED_ARGUMENTS}")
   endif()
@@ -64,6 +66,8 @@ function(mutauth_mechanism name)
   if(name IN_LIST known)
     message(FATAL_ERROR "mutauth_mechanism(${name}): declared twice")
   endif()
+  # One that is declared but not provided here: headers.listed can only run when none is.
+  set_property(GLOBAL APPEND PROPERTY MUTAUTH_MISSING_MECHANISMS ${name})
   if(M_WITH AND NOT ${M_WITH})
     return()
   endif()
@@ -103,6 +107,10 @@ function(mutauth_mechanism name)
     set_property(GLOBAL APPEND PROPERTY MUTAUTH_TEST_ONLY_MECHANISMS ${name})
   endif()
   set_property(GLOBAL APPEND PROPERTY MUTAUTH_ALL_MECHANISMS ${name})
+  get_property(missing GLOBAL PROPERTY MUTAUTH_MISSING_MECHANISMS)
+  list(REMOVE_ITEM missing ${name})
+  set_property(GLOBAL PROPERTY MUTAUTH_MISSING_MECHANISMS ${missing})
+  set_property(GLOBAL PROPERTY MUTAUTH_MECHANISM_${name}_HEADERS ${M_HEADERS})
   foreach(part TESTS FUZZ BENCH)
     # A part whose directory has been configured already would be dropped without a word (a
     # mechanism declared in tests/ can have TESTS only).
