@@ -14,18 +14,20 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "inspect.hpp"
 #include "mutauth/handshake.hpp"
-#include "mutauth/mech/pk/certificate.hpp"
-#include "mutauth/mech/pk/krl.hpp"
-#include "mutauth/mech/pk/pk.hpp"
-#include "mutauth/mech/pk/trust_file.hpp"
 #include "mutauth/negotiate.hpp"
 #include "mutauth/version.hpp"
-#if MUTAUTH_CLI_WITH_KRB5
-#include "mutauth/mech/krb5/krb5.hpp"
+// The mechanisms' loaders (config.hpp mech_loader), one include each; the list itself, and each
+// mechanism's options, are mechanisms.hpp's.
+#include "mech_krb5.hpp"
+#include "mech_pk.hpp"
+#ifdef MUTAUTH_CLI_TEST_MECHANISM_LOADER
+#include MUTAUTH_CLI_TEST_MECHANISM_LOADER  // tests/mechanism: a test-only third mechanism
 #endif
 #include "error_text.hpp"
 #include "event_server.hpp"
@@ -38,16 +40,25 @@ using namespace mutauth;
 
 namespace {
 
-// The library's version, then the wire protocols this build speaks (each versioned on its own).
+// Which traits of the list (mechanisms.hpp) this build has a loader for.
+template <class F>
+concept built = requires {
+  typename cli::mech_loader<F>::Mech;
+};
+
+// The library's version, then the wire protocols this build speaks (each versioned on its own),
+// then the mechanisms it was built without.
 void print_version() {
-  std::printf("mutauth %s (%.*s", mutauth::version_string,
-              static_cast<int>(pk::PublicKey::name.size()), pk::PublicKey::name.data());
-#if MUTAUTH_CLI_WITH_KRB5
-  std::printf(", %.*s", static_cast<int>(krb5::Kerberos::name.size()), krb5::Kerberos::name.data());
-#else
-  std::printf("; built without krb5");
-#endif
-  std::printf(")\n");
+  std::string built_names, missing;
+  cli::cli_mechanisms::each([&]<class F>() {
+    if constexpr (built<F>) {
+      if (!built_names.empty()) built_names += ", ";
+      built_names += std::string(cli::mech_loader<F>::Mech::name);
+    } else {
+      missing += std::string("; built without ") + F::word;
+    }
+  });
+  std::printf("mutauth %s (%s%s)\n", mutauth::version_string, built_names.c_str(), missing.c_str());
 }
 
 using cli::exit_auth;
@@ -59,121 +70,8 @@ using cli::usage_error;
 
 using cli::error_text;
 
-[[noreturn]] void config_error(const std::string& what, const mutauth::error& e) {
-  std::fprintf(stderr, "mutauth: %s: %s\n", what.c_str(), error_text(e).c_str());
-  std::exit(exit_config);
-}
-
-ServicePrincipal parse_spn(const std::string& flag, const std::string& text) {
-  auto r = ServicePrincipal::parse(text);
-  if (!r) config_error(flag + " '" + text + "'", r.error_value());
-  return *r;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    std::fprintf(stderr, "mutauth: cannot read %s\n", path.c_str());
-    std::exit(exit_config);
-  }
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-bool exists(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0;
-}
-
-// ---------------- pk material, loaded once, outliving every handshake ----------------
-struct PkMaterial {
-  std::optional<pk::Ed25519SecretKey> key;
-  std::array<std::uint8_t, pk::max_certificate_size> cert_buf{};
-  bytes_view cert{};
-  std::string trust_text;
-  std::unique_ptr<pk::KnownHosts<256, 32>> known_hosts;
-  std::unique_ptr<pk::AuthorizedKeys<256, 32>> authorized_keys;
-  std::vector<std::uint8_t> krl_buf;
-  std::optional<pk::Krl> krl;
-  std::string local_name;
-};
-
-void load_pk(const Options& o, PkMaterial& m, bool server) {
-  if (o.identity.empty()) usage_error("--identity KEYFILE is required with --mech pk");
-  auto k = pk::load_private_key_file(o.identity.c_str());
-  if (!k) config_error("identity " + o.identity, k.error_value());
-  m.key.emplace(std::move(*k));
-  const std::string cert_path = o.identity + "-cert.pub";
-  if (exists(cert_path)) {
-    auto c = pk::load_certificate_file(cert_path.c_str(), m.cert_buf);
-    if (!c) config_error("certificate " + cert_path, c.error_value());
-    m.cert = *c;
-  }
-  if (!o.trust.empty()) {
-    m.trust_text = slurp(o.trust);
-    if (server) {
-      m.authorized_keys = std::make_unique<pk::AuthorizedKeys<256, 32>>();
-      auto r = m.authorized_keys->parse(m.trust_text);
-      if (!r) config_error("trust file " + o.trust, r.error_value());
-    } else {
-      m.known_hosts = std::make_unique<pk::KnownHosts<256, 32>>();
-      auto r = m.known_hosts->parse(m.trust_text);
-      if (!r) config_error("trust file " + o.trust, r.error_value());
-    }
-  } else {
-    std::fprintf(stderr, "mutauth: warning: no --trust file: no %s can be authenticated\n",
-                 server ? "client" : "server");
-  }
-  if (!o.krl.empty()) {
-    m.krl_buf.resize(1 << 20);
-    auto r = pk::load_krl_file(o.krl.c_str(), m.krl_buf);
-    if (!r) config_error("KRL " + o.krl, r.error_value());
-    m.krl.emplace(*r);
-  }
-}
-
-// The principal a pk client asserts: --name; else its certificate's principal when it lists
-// exactly one; else the key's comment (ssh-keygen -C). A name the certificate does not list is a
-// configuration error here, before any connection (the server would refuse it).
-std::string client_principal(const Options& o, const PkMaterial& m) {
-  std::optional<pk::CertificateView> cert;
-  if (!m.cert.empty()) {
-    auto c = pk::parse_certificate(m.cert);
-    if (!c) config_error("certificate " + o.identity + "-cert.pub", c.error_value());
-    cert = *c;
-  }
-  std::string name = o.name;
-  if (name.empty() && cert && cert->principal_count == 1) name = std::string(cert->principals()[0]);
-  if (name.empty()) name = std::string(m.key->comment());
-  if (name.empty())
-    config_error(
-        "identity " + o.identity,
-        mutauth::error(
-            errc::invalid_argument, "this client asserts no principal: its key has no comment",
-            "give --name NAME, the principal the server knows this key or certificate by"));
-  if (cert) {
-    bool listed = false;
-    std::string all;
-    for (std::string_view p : cert->principals()) {
-      listed = listed || p == name;
-      // Appended piecewise: GCC 12 at -O3 reports a false -Wrestrict for `"," + std::string(p)`.
-      if (!all.empty()) all += ',';
-      all += p;
-    }
-    if (!listed) {
-      mutauth::error e(errc::invalid_argument,
-                       "the certificate does not list the principal this client asserts, ");
-      e.append(name);
-      e.append(" (it lists ");
-      e.append(all);
-      e.append(")");
-      config_error("certificate " + o.identity + "-cert.pub",
-                   e.with_hint("give --name with one of the certificate's principals"));
-    }
-  }
-  return name;
-}
+using cli::parse_spn;
+using cli::slurp;
 
 // ---------------- authorization (server) ----------------
 struct AllowList {
@@ -272,7 +170,7 @@ int run_client(const Options& o, const ServicePrincipal& target,
   po.idle_timeout = o.idle_timeout;
   po.client = true;
   po.self = self;
-  po.kerberos = M::name == std::string_view("krb5");
+  po.hints = &cli::alert_hints(M::name);
   bool established = false;
   cli::Failure f;
   const bool ok = cli::drive(
@@ -320,7 +218,7 @@ bool serve_one(const Options& o, cli::Socket s, const typename M::AcceptorConfig
   po.handshake_timeout = o.preauth_timeout;
   po.idle_timeout = o.idle_timeout;
   po.client = false;
-  po.kerberos = M::name == std::string_view("krb5");
+  po.hints = &cli::alert_hints(M::name);
   cli::Failure f;
   const bool ok = cli::drive(
       conn, s, po,
@@ -400,6 +298,83 @@ int run_server(const Options& o, const typename M::AcceptorConfig& cfg) {
   return exit_ok;
 }
 
+// The traits of a list that this build has loaders for, as a list.
+template <class Out, class... In>
+struct filter_built {
+  using type = Out;
+};
+template <class... Out, class F, class... In>
+struct filter_built<cli::mech_list<Out...>, F, In...> {
+  using type = typename filter_built<
+      std::conditional_t<built<F>, cli::mech_list<Out..., F>, cli::mech_list<Out...>>, In...>::type;
+};
+template <class L>
+struct built_of;
+template <class... Fs>
+struct built_of<cli::mech_list<Fs...>> {
+  using type = typename filter_built<cli::mech_list<>, Fs...>::type;
+};
+template <class L>
+using built_mechanisms = typename built_of<L>::type;
+
+// Each wanted mechanism's credentials, loaded once in list order and outliving every handshake;
+// then the client or the server of that mechanism, or of a negotiation over them.
+template <class... Fs>
+int run_mechanisms(cli::mech_list<Fs...>, const Options& o, const std::vector<std::string>& mechs,
+                   bool negotiate, bool listen) {
+  auto wanted = [&](const char* word) {
+    return std::find(mechs.begin(), mechs.end(), word) != mechs.end();
+  };
+  std::tuple<std::optional<cli::mech_loader<Fs>>...> loaders;
+  std::string self;  // the principal this client asserts, for messages: the first one known
+  (
+      [&] {
+        if (!wanted(Fs::word)) return;
+        auto& l = std::get<std::optional<cli::mech_loader<Fs>>>(loaders).emplace();
+        l.load(o, listen);
+        if (self.empty()) self = l.self();
+      }(),
+      ...);
+  auto loader = [&]<class F>() -> const cli::mech_loader<F>& {
+    return *std::get<std::optional<cli::mech_loader<F>>>(loaders);
+  };
+  if (negotiate) {
+    using N = Negotiate<typename cli::mech_loader<Fs>::Mech...>;
+    if (!listen) {
+      typename N::InitiatorConfig cfg;
+      for (const std::string& mech : mechs)
+        (
+            [&] {
+              if (mech == Fs::word)
+                cfg.template offer<typename cli::mech_loader<Fs>::Mech>(
+                    loader.template operator()<Fs>().initiator());
+            }(),
+            ...);
+      return run_client<N>(o, parse_spn("--target", o.target), cfg, self);
+    }
+    typename N::AcceptorConfig cfg;
+    (
+        [&] {
+          if (wanted(Fs::word))
+            cfg.template accept<typename cli::mech_loader<Fs>::Mech>(
+                loader.template operator()<Fs>().acceptor());
+        }(),
+        ...);
+    return run_server<N>(o, cfg);
+  }
+  int rc = exit_config;
+  (
+      [&] {
+        if (mechs.front() != Fs::word) return;
+        using M = typename cli::mech_loader<Fs>::Mech;
+        const auto& l = loader.template operator()<Fs>();
+        rc = listen ? run_server<M>(o, l.acceptor())
+                    : run_client<M>(o, parse_spn("--target", o.target), l.initiator(), l.self());
+      }(),
+      ...);
+  return rc;
+}
+
 void on_signal(int) { cli::g_stop = true; }
 
 void install_signals() {
@@ -441,119 +416,30 @@ int main(int argc, char** argv) {
   // Which mechanisms: one (the wire protocol of that mechanism alone, as before), or a
   // negotiation over several (docs/protocol/negotiate.md), offered in the order given.
   const bool listen = o.command == "listen";
-  const bool has_pk = !o.identity.empty();
-  const bool has_krb5 = !o.keytab.empty() || (!listen && !o.ccache.empty());
-  std::vector<std::string> mechs;
-  if (o.mech == "auto" || (!o.mech_given && has_pk && has_krb5)) {
-    if (has_pk) mechs.push_back("pk");
-    if (has_krb5) mechs.push_back("krb5");
-    if (mechs.empty())
-      usage_error("--mech auto found no credentials: give --identity (pk) and/or --keytab" +
-                  std::string(listen ? "" : " or --ccache") + " (krb5)");
-  } else if (o.mech == "pk,krb5") {
-    mechs = {"pk", "krb5"};
-  } else if (o.mech == "krb5,pk") {
-    mechs = {"krb5", "pk"};
+  std::vector<std::string> has, mechs;
+  std::string give;
+  cli::cli_mechanisms::each([&]<class F>() {
+    if (F::has_credentials(o, listen)) has.emplace_back(F::word);
+    if (!give.empty()) give += " and/or ";
+    give += F::credential_flags(listen) + " (" + F::word + ")";
+  });
+  if (o.mech == "auto" || (!o.mech_given && has.size() > 1)) {
+    mechs = has;
+    if (mechs.empty()) usage_error("--mech auto found no credentials: give " + give);
   } else {
-    mechs = {o.mech};
+    std::stringstream words(o.mech);  // a list, checked by options.hpp (one_of_mechs)
+    for (std::string w; std::getline(words, w, ',');) mechs.push_back(w);
   }
   const bool negotiate = o.mech == "auto" || mechs.size() > 1;
-  const bool want_pk = std::find(mechs.begin(), mechs.end(), "pk") != mechs.end();
-  const bool want_krb5 = std::find(mechs.begin(), mechs.end(), "krb5") != mechs.end();
-#if !MUTAUTH_CLI_WITH_KRB5
-  if (want_krb5) {
-    std::fprintf(stderr,
-                 "mutauth: this build has no Kerberos support (install libkrb5-dev and rebuild)\n");
-    return exit_config;
-  }
-#endif
-
-  // Each mechanism's configuration, built once and outliving every handshake.
-  PkMaterial m;
-  pk::InitiatorConfig pk_icfg;
-  std::optional<pk::AcceptorConfig> pk_acfg;
-  if (want_pk) {
-    load_pk(o, m, listen);
-    if (!listen) {
-      // The principal this client asserts (OpenSSH's rule): the server verifies it against our
-      // certificate's principals or the principal our key is pinned for, then its allow list.
-      m.local_name = client_principal(o, m);
-      pk_icfg.identity = {&*m.key, m.local_name, m.cert};
-      if (m.known_hosts) pk_icfg.trust = m.known_hosts->trust();
-      pk_icfg.trust.allow_host_wide_credentials = o.host_wide;
-      if (m.krl) pk_icfg.trust.revoked = &*m.krl;
-      if (auto v = pk::validate(pk_icfg); !v)
-        config_error("--identity " + o.identity + " cannot prove " + m.local_name, v.error_value());
-    } else {
-      pk_acfg.emplace(pk::AcceptorConfig{.identity = {&*m.key, {}, m.cert},
-                                         .service = parse_spn("--service", o.service),
-                                         .trust = {},
-                                         .channel_binding = {}});
-      if (m.authorized_keys) pk_acfg->trust = m.authorized_keys->trust();
-      if (m.krl) pk_acfg->trust.revoked = &*m.krl;
-      // Repeat clients skip only the CA signature already verified (pk/verify_cache.hpp); trust,
-      // validity, KRL, principals and the proof signature are checked on every handshake.
-      static pk::FixedVerifyCache<64> cert_cache;
-      pk_acfg->trust.cert_cache = &cert_cache;
-      // Refuse to start when these credentials can never prove --service.
-      if (auto v = pk::validate(*pk_acfg, o.host_wide); !v)
-        config_error("--identity " + o.identity + " cannot prove --service " + o.service,
-                     v.error_value());
-    }
-  }
-#if MUTAUTH_CLI_WITH_KRB5
-  krb5::InitiatorConfig krb5_icfg;
-  std::optional<krb5::AcceptorConfig> krb5_acfg;
-  if (want_krb5) {
-    if (!listen) {
-      krb5_icfg.ccache = o.ccache;
-      krb5_icfg.client_keytab = o.keytab;
-      // A client keytab names who we are; without a ccache of its own, tickets of whoever else is
-      // in the default ccache would be used instead. A private in-memory ccache keeps them apart.
-      static const std::string private_ccache = "MEMORY:mutauth-cli-" + std::to_string(::getpid());
-      if (!o.keytab.empty() && o.ccache.empty()) krb5_icfg.ccache = private_ccache;
-    } else {
-      krb5_acfg.emplace(krb5::AcceptorConfig{parse_spn("--service", o.service), o.keytab});
-      if (auto v = krb5::validate(*krb5_acfg); !v)
-        config_error("--keytab " + (o.keytab.empty() ? std::string("(default)") : o.keytab) +
-                         " cannot prove --service " + o.service,
-                     v.error_value());
-    }
-  }
-  if (negotiate) {
-    using N = Negotiate<pk::PublicKey, krb5::Kerberos>;
-    if (!listen) {
-      N::InitiatorConfig cfg;
-      for (const std::string& mech : mechs) {
-        if (mech == "pk") cfg.offer<pk::PublicKey>(pk_icfg);
-        else cfg.offer<krb5::Kerberos>(krb5_icfg);
+  int missing = 0;
+  cli::cli_mechanisms::each([&]<class F>() {
+    if constexpr (!built<F>) {
+      if (missing == 0 && std::find(mechs.begin(), mechs.end(), F::word) != mechs.end()) {
+        std::fprintf(stderr, "mutauth: %s\n", F::not_built);
+        missing = 1;
       }
-      return run_client<N>(o, parse_spn("--target", o.target), cfg,
-                           want_pk ? m.local_name : std::string());
     }
-    N::AcceptorConfig cfg;
-    if (want_pk) cfg.accept<pk::PublicKey>(*pk_acfg);
-    if (want_krb5) cfg.accept<krb5::Kerberos>(*krb5_acfg);
-    return run_server<N>(o, cfg);
-  }
-  if (want_krb5) {
-    if (!listen) return run_client<krb5::Kerberos>(o, parse_spn("--target", o.target), krb5_icfg);
-    return run_server<krb5::Kerberos>(o, *krb5_acfg);
-  }
-#else
-  if (negotiate) {
-    using N = Negotiate<pk::PublicKey>;
-    if (!listen) {
-      N::InitiatorConfig cfg;
-      cfg.offer<pk::PublicKey>(pk_icfg);
-      return run_client<N>(o, parse_spn("--target", o.target), cfg, m.local_name);
-    }
-    N::AcceptorConfig cfg;
-    cfg.accept<pk::PublicKey>(*pk_acfg);
-    return run_server<N>(o, cfg);
-  }
-#endif
-  if (!listen)
-    return run_client<pk::PublicKey>(o, parse_spn("--target", o.target), pk_icfg, m.local_name);
-  return run_server<pk::PublicKey>(o, *pk_acfg);
+  });
+  if (missing != 0) return exit_config;
+  return run_mechanisms(built_mechanisms<cli::cli_mechanisms>{}, o, mechs, negotiate, listen);
 }

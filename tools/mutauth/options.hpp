@@ -14,90 +14,120 @@
 #include <system_error>
 #include <vector>
 
+#include "mechanisms.hpp"
+
 namespace mutauth::cli {
 
 constexpr int exit_ok = 0, exit_auth = 1, exit_usage = 2, exit_transport = 3, exit_config = 4;
 
-inline constexpr const char* usage_text =
-    "usage:\n"
-    "  mutauth listen ADDR:PORT --service SPN [--allow PRINCIPAL]... [options]\n"
-    "  mutauth connect ADDR:PORT --target SPN [options]\n"
-    "  mutauth inspect FILE... [--target SPN | --as-server | --as-client [--name NAME] [--allow "
-    "PRINCIPAL]...]\n"
-    "                  [--trust FILE] [--krl FILE]\n"
-    "  mutauth --version\n"
-    "  mutauth COMMAND --help                       the options of listen, connect or inspect\n"
-    "\n"
-    "mechanism:   --mech pk|krb5|auto|pk,krb5|krb5,pk   (default pk; listen with --identity and "
-    "--keytab,\n"
-    "                                              or connect with --identity and "
-    "--keytab/--ccache: pk,krb5)\n"
-    "                                              a list negotiates (docs/protocol/negotiate.md): "
-    "connect\n"
-    "                                              offers them in that order, listen admits each; "
-    "auto: those\n"
-    "                                              this side has credentials for\n"
-    "pk:          --identity KEYFILE               Ed25519 key from ssh-keygen; KEYFILE-cert.pub "
-    "is used when present\n"
-    "             --trust FILE                     known_hosts syntax (connect) / authorized_keys "
-    "syntax (listen)\n"
-    "             --krl FILE                       OpenSSH key revocation list (ssh-keygen -k)\n"
-    "             --host-wide                      a bare host-name certificate principal proves "
-    "any service on that host\n"
-    "krb5:        --keytab FILE                    service keytab (listen) / client keytab "
-    "(connect)\n"
-    "             --ccache NAME                    credential cache (connect)\n"
-    "server:      --service SPN                    the service principal this server proves\n"
-    "             --allow PRINCIPAL, --allow-file FILE   who is admitted (nobody without them)\n"
-    "             --echo                           send back what each client sends\n"
-    "             --once                           serve one client, with stdin/stdout piped, then "
-    "exit\n"
-    "             --max-clients N                  authenticated sessions served at once (default "
-    "64)\n"
-    "pre-auth:    --preauth-timeout S              a connection must authenticate within S seconds "
-    "(5;\n"
-    "                                              --handshake-timeout is its alias for listen)\n"
-    "             --max-preauth-per-source N       unauthenticated connections per source address "
-    "(10)\n"
-    "             --max-startups START:RATE:FULL   beyond START unauthenticated connections, drop "
-    "new ones with\n"
-    "                                              probability RATE% rising to 100% at FULL "
-    "(100:30:1000)\n"
-    "             a dropped connection is told `busy` (the client says \"server busy ... try again "
-    "later\");\n"
-    "             authenticated sessions are never dropped for pre-authentication pressure\n"
-    "client:      --target SPN                     the service principal you demand (never derived "
-    "from ADDR)\n"
-    "             --name NAME, --as NAME           pk: the principal this client asserts (the "
-    "server verifies it\n"
-    "                                              against its certificate or pinned key, then its "
-    "--allow list);\n"
-    "                                              default: the certificate's principal if it "
-    "lists exactly one,\n"
-    "                                              else the key's comment (ssh-keygen -C)\n"
-    "timeouts:    --connect-timeout S (10)  --handshake-timeout S (10; listen: --preauth-timeout)\n"
-    "             --idle-timeout S (300, 0 = none)\n"
-    "             -q, --quiet                      no success line on stderr\n"
-    "\n"
-    "After the handshake every record is sealed, closes and alerts included: a connection that "
-    "ends\n"
-    "without the peer's sealed close may have been truncated, and is reported as a failure.\n"
-    "exit status: 0 ok; 1 authentication, authorization or session failure (a peer's alert, a "
-    "forged\n"
-    "record); 2 usage; 3 transport (including a connection cut before the peer's sealed close, and "
-    "a\n"
-    "server too busy to take the connection);\n"
-    "4 configuration\n";
+namespace detail {
 
-struct Options {
+inline std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string s;
+  for (const std::string& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+}  // namespace detail
+
+/// The overview (`mutauth --help`). The mechanism lines come from the traits (mechanisms.hpp).
+inline const std::string& usage_text() {
+  static const std::string text = [] {
+    std::vector<std::string> listen_flags, connect_flags, sections;
+    cli_mechanisms::each([&]<class T>() {
+      listen_flags.emplace_back(T::usage_listen_flags);
+      connect_flags.emplace_back(T::usage_connect_flags);
+      sections.emplace_back(T::usage);
+    });
+    const std::vector<std::string> words = mech_words();
+    const char* pad = "                                              ";
+    std::string s =
+        "usage:\n"
+        "  mutauth listen ADDR:PORT --service SPN [--allow PRINCIPAL]... [options]\n"
+        "  mutauth connect ADDR:PORT --target SPN [options]\n"
+        "  mutauth inspect FILE... [--target SPN | --as-server | --as-client [--name NAME] "
+        "[--allow "
+        "PRINCIPAL]...]\n"
+        "                  [--trust FILE] [--krl FILE]\n"
+        "  mutauth --version\n"
+        "  mutauth COMMAND --help                       the options of listen, connect or inspect\n"
+        "\n";
+    s += "mechanism:   --mech " + detail::join(mech_values(), "|") + "   (default " +
+         words.front() + "; listen with " + detail::join(listen_flags, " and ") + ",\n" + pad +
+         "or connect with " + detail::join(connect_flags, " and ") + ": " +
+         detail::join(words, ",") + ")\n";
+    s += std::string(pad) + "a list negotiates (docs/protocol/negotiate.md): connect\n" + pad +
+         "offers them in that order, listen admits each; auto: those\n" + pad +
+         "this side has credentials for\n";
+    for (const std::string& section : sections) s += section;
+    s +=
+        "server:      --service SPN                    the service principal this server proves\n"
+        "             --allow PRINCIPAL, --allow-file FILE   who is admitted (nobody without "
+        "them)\n"
+        "             --echo                           send back what each client sends\n"
+        "             --once                           serve one client, with stdin/stdout piped, "
+        "then "
+        "exit\n"
+        "             --max-clients N                  authenticated sessions served at once "
+        "(default "
+        "64)\n"
+        "pre-auth:    --preauth-timeout S              a connection must authenticate within S "
+        "seconds "
+        "(5;\n"
+        "                                              --handshake-timeout is its alias for "
+        "listen)\n"
+        "             --max-preauth-per-source N       unauthenticated connections per source "
+        "address "
+        "(10)\n"
+        "             --max-startups START:RATE:FULL   beyond START unauthenticated connections, "
+        "drop "
+        "new ones with\n"
+        "                                              probability RATE% rising to 100% at FULL "
+        "(100:30:1000)\n"
+        "             a dropped connection is told `busy` (the client says \"server busy ... try "
+        "again "
+        "later\");\n"
+        "             authenticated sessions are never dropped for pre-authentication pressure\n"
+        "client:      --target SPN                     the service principal you demand (never "
+        "derived "
+        "from ADDR)\n"
+        "             --name NAME, --as NAME           pk: the principal this client asserts (the "
+        "server verifies it\n"
+        "                                              against its certificate or pinned key, then "
+        "its "
+        "--allow list);\n"
+        "                                              default: the certificate's principal if it "
+        "lists exactly one,\n"
+        "                                              else the key's comment (ssh-keygen -C)\n"
+        "timeouts:    --connect-timeout S (10)  --handshake-timeout S (10; listen: "
+        "--preauth-timeout)\n"
+        "             --idle-timeout S (300, 0 = none)\n"
+        "             -q, --quiet                      no success line on stderr\n"
+        "\n"
+        "After the handshake every record is sealed, closes and alerts included: a connection that "
+        "ends\n"
+        "without the peer's sealed close may have been truncated, and is reported as a failure.\n"
+        "exit status: 0 ok; 1 authentication, authorization or session failure (a peer's alert, a "
+        "forged\n"
+        "record); 2 usage; 3 transport (including a connection cut before the peer's sealed close, "
+        "and "
+        "a\n"
+        "server too busy to take the connection);\n"
+        "4 configuration\n";
+    return s;
+  }();
+  return text;
+}
+
+/// Every option's value: the generic ones here, each mechanism's in its trait's `values`.
+struct Options : cli_mechanisms::values {
   std::string command, address;  // command: listen, connect, inspect or version
   std::vector<std::string> files;
-  std::string mech = "pk";
+  std::string mech = mech_words().front();
   bool mech_given = false;
-  std::string identity, trust, krl, keytab, ccache, service, target, allow_file, name;
+  std::string service, target, allow_file, name;
   std::vector<std::string> allow;
-  bool echo = false, once = false, host_wide = false, quiet = false, as_server = false,
-       as_client = false;
+  bool echo = false, once = false, quiet = false, as_server = false, as_client = false;
   int max_clients = 64;
   int max_preauth_per_source = 10, startups_start = 100, startups_rate = 30, startups_full = 1000;
   double connect_timeout = 10, handshake_timeout = 10, idle_timeout = 300;
@@ -105,7 +135,7 @@ struct Options {
 };
 
 [[noreturn]] inline void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "mutauth: %s\n\n%s", msg.c_str(), usage_text);
+  std::fprintf(stderr, "mutauth: %s\n\n%s", msg.c_str(), usage_text().c_str());
   std::exit(exit_usage);
 }
 
@@ -142,9 +172,11 @@ inline CLI::Validator seconds() {
 
 inline CLI::Validator one_of_mechs() {
   return {[](std::string& v) -> std::string {
-            if (v == "pk" || v == "krb5" || v == "auto" || v == "pk,krb5" || v == "krb5,pk")
-              return {};
-            return "is pk, krb5, auto, pk,krb5 or krb5,pk, not '" + v + "'";
+            const std::vector<std::string> values = mech_values();
+            for (const std::string& m : values)
+              if (v == m) return {};
+            std::vector<std::string> head(values.begin(), values.end() - 1);
+            return "is " + join(head, ", ") + " or " + values.back() + ", not '" + v + "'";
           },
           ""};
 }
@@ -173,9 +205,6 @@ inline void parse_startups(const std::string& v, Options& o) {
   o.startups_full = full;
 }
 
-// Which commands use an option, for the grouping of each command's --help.
-constexpr unsigned for_listen = 1, for_connect = 2, for_inspect = 4, for_all = 7;
-
 /// Every subcommand takes every option, as the tool always has (scripts pass one set to several
 /// commands): an option another command needs is accepted and ignored, and is listed apart in this
 /// command's --help; the checks in parse_args refuse the combinations that mean a mistake.
@@ -198,39 +227,16 @@ inline void add_options(CLI::App& app, unsigned command, bool ours, Options& o) 
   add(for_listen | for_connect, "mechanism", [&] {
     return app
         .add_option("--mech", o.mech,
-                    "pk, krb5, auto, or a list to negotiate in that order "
-                    "(docs/protocol/negotiate.md)")
+                    join(mech_words(), ", ") +
+                        ", auto, or a list to negotiate in that order "
+                        "(docs/protocol/negotiate.md)")
         ->check(one_of_mechs())
-        ->type_name("pk|krb5|auto|pk,krb5|krb5,pk")
+        ->type_name(join(mech_values(), "|"))
         ->capture_default_str();
   });
-  add(for_listen | for_connect, "pk", [&] {
-    return app
-        .add_option("--identity", o.identity,
-                    "Ed25519 key from ssh-keygen; KEYFILE-cert.pub is used when present")
-        ->type_name("KEYFILE");
-  });
-  add(for_all, "pk", [&] {
-    return app
-        .add_option("--trust", o.trust,
-                    "known_hosts syntax (connect) / authorized_keys syntax (listen)")
-        ->type_name("FILE");
-  });
-  add(for_all, "pk", [&] {
-    return app.add_option("--krl", o.krl, "OpenSSH key revocation list (ssh-keygen -k)")
-        ->type_name("FILE");
-  });
-  add(for_all, "pk", [&] {
-    return app.add_flag("--host-wide", o.host_wide,
-                        "a bare host-name certificate principal proves any service on that host");
-  });
-  add(for_listen | for_connect, "krb5", [&] {
-    return app
-        .add_option("--keytab", o.keytab, "service keytab (listen) / client keytab (connect)")
-        ->type_name("FILE");
-  });
-  add(for_connect, "krb5",
-      [&] { return app.add_option("--ccache", o.ccache, "credential cache")->type_name("NAME"); });
+  // Each mechanism's options, in the order of the list (mechanisms.hpp).
+  cli_mechanisms::each(
+      [&]<class T>() { T::add_options(app, add, static_cast<typename T::values&>(o)); });
   add(for_listen, "server", [&] {
     return app.add_option("--service", o.service, "the service principal this server proves")
         ->type_name("SPN");
@@ -380,14 +386,14 @@ inline Options parse_args(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
-    if (app.get_subcommands().empty()) std::fputs(usage_text, stdout);
+    if (app.get_subcommands().empty()) std::fputs(usage_text().c_str(), stdout);
     else std::fputs(app.help().c_str(), stdout);  // CLI11's help of the subcommand given
     std::exit(exit_ok);
   } catch (const CLI::ParseError& e) {
     usage_error(detail::parse_error_text(app, e));
   }
   if (help_cmd->parsed()) {
-    std::fputs(usage_text, stdout);
+    std::fputs(usage_text().c_str(), stdout);
     std::exit(exit_ok);
   }
   if (version || version_cmd->parsed()) {
@@ -411,10 +417,12 @@ inline Options parse_args(int argc, char** argv) {
         "principal would be admitted");
   if (!o.name.empty() && o.command == "listen")
     usage_error("--name is for clients: a server proves its --service");
-  if (!o.name.empty() && o.mech == "krb5")
-    usage_error(
-        "--name is for --mech pk: a Kerberos client is the principal of its ticket (--keytab, "
-        "--ccache)");
+  // A mechanism whose client cannot choose the name it asserts refuses --name (its trait says why).
+  cli_mechanisms::each([&]<class T>() {
+    if constexpr (T::name_refused != nullptr) {
+      if (!o.name.empty() && o.mech == T::word) usage_error(T::name_refused);
+    }
+  });
   return o;
 }
 

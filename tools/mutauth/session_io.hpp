@@ -25,8 +25,11 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "mechanisms.hpp"
 #include "mutauth/connection.hpp"
 #include "net.hpp"
 
@@ -39,14 +42,40 @@ struct Failure {
   bool ended = false;  // the transport ended (EOF or reset) rather than failing otherwise
 };
 
+/// The hints of a refusal, which name what can be wrong with one mechanism's credentials: keys,
+/// certificates and trust files for pk; tickets, keytabs, realms and clocks for krb5. Each
+/// mechanism's command-line trait holds its own (mechanisms.hpp).
+struct AlertHints {
+  const char* unauthorized;    // the client: verified, then refused by the server's policy
+  const char* server_failed;   // the client: the server could not complete the authentication
+  const char* client_refused;  // the server: the client refused this server's proof
+};
+
+template <class F>
+constexpr AlertHints alert_hints_of() {
+  return {F::hint_unauthorized, F::hint_server_failed, F::hint_client_refused};
+}
+
+/// The hints of the trait with this wire name (mechanisms.hpp), else the first trait's (the
+/// default mechanism's): a negotiation's name is none of them.
+inline const AlertHints& alert_hints(std::string_view wire_name) {
+  static const auto table = [] {
+    std::vector<std::pair<std::string_view, AlertHints>> t;
+    cli_mechanisms::each(
+        [&]<class F>() { t.emplace_back(std::string_view(F::wire_name), alert_hints_of<F>()); });
+    return t;
+  }();
+  for (const auto& [name, hints] : table)
+    if (name == wire_name) return hints;
+  return table.front().second;
+}
+
 /// What a clear alert from the peer during the handshake means. Deliberately coarse (docs/design.md §2),
 /// but it tells "your proof was refused" from "you were verified and not admitted"; the peer's
 /// log has the details. `self` is the principal this client asserted (empty when not known
-/// here, e.g. a Kerberos principal from a credential cache). The hints name what can be wrong
-/// with this mechanism's credentials: keys, certificates and trust files for pk; tickets,
-/// keytabs, realms and clocks for krb5.
+/// here, e.g. a Kerberos principal from a credential cache).
 inline mutauth::error alert_error(const std::vector<std::uint8_t>& body, bool we_are_client,
-                                  std::string_view self = {}, bool kerberos = false) {
+                                  std::string_view self, const AlertHints& hints) {
   if (we_are_client && !body.empty() &&
       body[0] == static_cast<std::uint8_t>(alert_reason::unauthorized)) {
     mutauth::error e(errc::unauthorized, "the server verified this client");
@@ -55,25 +84,13 @@ inline mutauth::error alert_error(const std::vector<std::uint8_t>& body, bool we
       e.append(self);
     }
     e.append(" and its policy refused it");
-    return e.with_hint(
-        kerberos ? "ask the server's operator to admit your Kerberos principal, realm included "
-                   "(mutauth listen --allow user@REALM; klist shows yours)"
-                 : "ask the server's operator to admit your principal (mutauth listen --allow)");
+    return e.with_hint(hints.unauthorized);
   }
   if (we_are_client)
-    return mutauth::error(
-        errc::peer_alert, "the peer could not complete the authentication",
-        kerberos ? "the peer's log says why; check that its keytab holds the current key of the "
-                   "service principal you demand (klist -k on the server, kvno SPN here), that "
-                   "it accepts your realm, and that both clocks agree"
-                 : "the peer's log says why; check that it trusts your key, certificate or "
-                   "principal (mutauth inspect --as-client)");
-  return mutauth::error(
-      errc::peer_alert, "the client refused this server's proof",
-      kerberos ? "the client's log says why; check the service principal it demands (--target) "
-                 "and that this server's keytab holds it (klist -k)"
-               : "the client's log says why; check the name it demands and what it trusts "
-                 "(mutauth inspect <certificate> --target SPN --trust known_hosts)");
+    return mutauth::error(errc::peer_alert, "the peer could not complete the authentication",
+                          hints.server_failed);
+  return mutauth::error(errc::peer_alert, "the client refused this server's proof",
+                        hints.client_refused);
 }
 
 struct HandshakeStats {
@@ -194,7 +211,7 @@ inline mutauth::error sealed_alert_error(const mutauth::error& err) {
 /// ended (receive_eof()), `reset` by a reset; `rx` followed what the connection consumed.
 inline Failure describe_failure(const mutauth::error& err, bool established, bool eof, bool reset,
                                 const RecordTracker& rx, bool client, std::string_view self,
-                                bool kerberos) {
+                                const AlertHints& hints) {
   Failure f;
   if (established) {
     if (err.code() == errc::truncation && eof) {
@@ -226,9 +243,18 @@ inline Failure describe_failure(const mutauth::error& err, bool established, boo
   if (rx.alert == static_cast<std::uint8_t>(alert_reason::busy) && client)
     return {busy_error(), "busy", true};
   if (rx.alert != 0 && (err.code() == errc::peer_alert || err.code() == errc::unauthorized))
-    return {alert_error(std::vector<std::uint8_t>{rx.alert}, client, self, kerberos),
+    return {alert_error(std::vector<std::uint8_t>{rx.alert}, client, self, hints),
             client ? "authentication" : "handshake"};
   return {err, "handshake"};
+}
+
+/// The form event_server.hpp calls, with `kerberos` for M::name == "krb5": the hints of the
+/// mechanism named so. Kept until event_server.hpp passes alert_hints(M::name) itself.
+inline Failure describe_failure(const mutauth::error& err, bool established, bool eof, bool reset,
+                                const RecordTracker& rx, bool client, std::string_view self,
+                                bool kerberos) {
+  return describe_failure(err, established, eof, reset, rx, client, self,
+                          alert_hints(kerberos ? "krb5" : ""));
 }
 
 /// What the blocking driver does with a connection: local data from `in_fd` (-1: none), the
@@ -240,8 +266,8 @@ struct PumpOptions {
   double handshake_timeout = 10;  // seconds from start to the established event (0: none)
   double idle_timeout = 300;      // seconds without traffic in the session (0: none)
   bool client = true;
-  std::string_view self{};  // the principal a client asserts, for messages
-  bool kerberos = false;
+  std::string_view self{};            // the principal a client asserts, for messages
+  const AlertHints* hints = nullptr;  // the mechanism's (alert_hints); nullptr: the default's
 };
 
 /// Drives one Connection<M> over a connected socket with a poll loop until both directions
@@ -318,7 +344,7 @@ bool drive(Connection<M>& c, Socket& s, const PumpOptions& o, OnEstablished&& on
         case connection_event::failed:
           flush_briefly();  // the alert the connection queued
           return fail_with(describe_failure(c.last_error(), established, eof, reset, rx, o.client,
-                                            o.self, o.kerberos));
+                                            o.self, o.hints ? *o.hints : alert_hints({})));
       }
       see_output();
     }
