@@ -511,7 +511,7 @@ class EventServer {
   void connection_failed(Peer& p) {
     const bool established = p.ph == phase::session;
     Failure f = describe_failure(p.conn->last_error(), established, p.eof, p.reset, p.rx, false, {},
-                                 M::name == std::string_view("krb5"));
+                                 alert_hints(M::name));
     if (established) --authenticated_;
     leave_preauth(p);
     ++failures_;

@@ -248,15 +248,6 @@ inline Failure describe_failure(const mutauth::error& err, bool established, boo
   return {err, "handshake"};
 }
 
-/// The form event_server.hpp calls, with `kerberos` for M::name == "krb5": the hints of the
-/// mechanism named so. Kept until event_server.hpp passes alert_hints(M::name) itself.
-inline Failure describe_failure(const mutauth::error& err, bool established, bool eof, bool reset,
-                                const RecordTracker& rx, bool client, std::string_view self,
-                                bool kerberos) {
-  return describe_failure(err, established, eof, reset, rx, client, self,
-                          alert_hints(kerberos ? "krb5" : ""));
-}
-
 /// What the blocking driver does with a connection: local data from `in_fd` (-1: none), the
 /// peer's data to `deliver`, optionally echoed back.
 struct PumpOptions {
