@@ -19,11 +19,12 @@
 // after its authorization policy said yes.
 #pragma once
 
-#include <algorithm>  // std::copy
-#include <cstddef>    // std::size_t
-#include <cstdint>    // std::uint16_t
-#include <optional>   // the concluded mechanism, once done
-#include <utility>    // std::move
+#include <algorithm>    // std::copy
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint16_t
+#include <optional>     // the concluded mechanism, once done
+#include <type_traits>  // std::conditional_t
+#include <utility>      // std::move
 
 #include "mutauth/alert.hpp"
 #include "mutauth/authorization.hpp"
@@ -184,6 +185,31 @@ class handshake_base {
   // dispatch()'s frame, which lies below every mechanism step, does not also hold the Concluded
   // (about 3 KB on the Cortex-M4: docs/embedded.md, "Sizes").
   [[gnu::noinline]] result<void> conclude_session() noexcept {
+    if constexpr (concludes_in_place) {
+      // The mechanism writes the proven names and moves its keys straight into the Session's
+      // own storage: neither a Concluded (three fixed-capacity names) nor a name table exists
+      // beside it on the stack (docs/embedded.md, "Sizes").
+      Session<M>& s = session_.emplace(session_passkey{}, R);
+      result<void> r = std::move(mech_).conclude_into(s.names_, s.keys_);
+      if (r) r = check_service(s.service());
+      if (!r) session_.reset();  // its destructor wipes the keys
+      return r;
+    } else {
+      return conclude_from_concluded();
+    }
+  }
+
+  // A mechanism (role context) that fills the Session itself: conclude_into(names, keys) puts
+  // the verified peer, this side and the service principal into `names` (false: they do not
+  // fit, errc::too_large) and moves its keys into `keys`. It is still a Mechanism: conclude()
+  // with its Concluded stays (mechanism.hpp).
+  static constexpr bool concludes_in_place =
+      requires(Ctx && c, session_names& n, typename M::SessionKeys& k) {
+    { static_cast<Ctx&&>(c).conclude_into(n, k) }
+    noexcept->std::same_as<result<void>>;
+  };
+
+  result<void> conclude_from_concluded() noexcept {
     result<Concluded<M>> c = std::move(mech_).conclude();
     if (!c) return c.error_value();
     if (result<void> ok = check_concluded(*c); !ok) {
@@ -197,11 +223,7 @@ class handshake_base {
       detail::session_names names;
       if (!names.assign(c->peer.principal(), c->local, c->service)) {
         c->keys.wipe();
-        error e(errc::too_large, "the proven names do not fit the session's name table of ");
-        e.append(MUTAUTH_DETAIL_SESSION_NAME_BYTES_TEXT);
-        e.append(" bytes");
-        e.with_hint("raise MUTAUTH_SESSION_NAME_BYTES (session.hpp) for the whole program");
-        return e;
+        return session_names_too_large();
       }
       session_.emplace(session_passkey{}, R, std::move(*c), names);
     }
@@ -291,6 +313,9 @@ class handshake_base {
   }
 
   result<void> check_concluded(const Concluded<M>& c) noexcept;
+  // G2 for the initiator, on the service principal the conclusion holds.
+  template <class Service>
+  result<void> check_service(const Service& service) noexcept;
 };
 
 }  // namespace detail
@@ -321,14 +346,27 @@ class Initiator : public detail::handshake_base<M, role::initiator, typename M::
   /// handshake's error (or errc::handshake_not_finished) and the handshake is dead.
   [[nodiscard]] result<Session<M>> finish() && noexcept { return this->finish_impl(); }
 
-  [[nodiscard]] const ServicePrincipal& target() const noexcept { return target_; }
+  [[nodiscard]] const ServicePrincipal& target() const noexcept {
+    if constexpr (mechanism_keeps_target) return this->mech_.target();
+    else return target_;
+  }
 
  private:
   hs_event initial_event(bytes_view in) const noexcept {
     return (this->state_ == hs_state::start && in.empty()) ? hs_event::initiate
                                                            : hs_event::handshake_token;
   }
-  ServicePrincipal target_;
+  // A role context that keeps the composed target itself (and says so with target()) is not
+  // given a second copy here (docs/embedded.md, "Sizes": 200 bytes on the Cortex-M4).
+  static constexpr bool mechanism_keeps_target = requires(const typename M::Initiator& c) {
+    { c.target() }
+    noexcept->std::same_as<const ServicePrincipal&>;
+  };
+  struct no_target {
+    explicit no_target(const ServicePrincipal& /*kept by the mechanism*/) noexcept {}
+  };
+  [[no_unique_address]] std::conditional_t<mechanism_keeps_target, no_target, ServicePrincipal>
+      target_;
   template <Mechanism, role, class>
   friend class detail::handshake_base;
 };
@@ -366,10 +404,7 @@ result<void> handshake_base<M, R, Ctx>::check_concluded(const Concluded<M>& c) n
   if constexpr (R == role::initiator) {
     // G2 in the core, not only in each mechanism: the server must have proven exactly the name
     // the client composed.
-    const auto& self = static_cast<const Initiator<M>&>(*this);
-    if (!(c.service == self.target_))
-      return error(errc::name_mismatch,
-                   "server proved a different service principal than the one composed");
+    return check_service(c.service);
   } else {
     const auto& self = static_cast<const Acceptor<M>&>(*this);
     const authorization verdict = self.authorize_.decide(c.peer.principal());
@@ -386,6 +421,18 @@ result<void> handshake_base<M, R, Ctx>::check_concluded(const Concluded<M>& c) n
       return e;
     }
   }
+  return ok();
+}
+
+template <Mechanism M, role R, class Ctx>
+template <class Service>
+result<void> handshake_base<M, R, Ctx>::check_service(const Service& service) noexcept {
+  // G2 in the core, not only in each mechanism: the server must have proven exactly the name
+  // the client composed.
+  const auto& self = static_cast<const Initiator<M>&>(*this);
+  if (!(service == self.target()))
+    return error(errc::name_mismatch,
+                 "server proved a different service principal than the one composed");
   return ok();
 }
 }  // namespace detail
