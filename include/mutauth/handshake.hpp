@@ -186,28 +186,17 @@ class handshake_base {
   // (about 3 KB on the Cortex-M4: docs/embedded.md, "Sizes").
   [[gnu::noinline]] result<void> conclude_session() noexcept {
     if constexpr (concludes_in_place) {
-      // The mechanism writes the proven names and moves its keys straight into the Session's
-      // own storage: neither a Concluded (three fixed-capacity names) nor a name table exists
-      // beside it on the stack (docs/embedded.md, "Sizes").
-      Session<M>& s = session_.emplace(session_passkey{}, R);
-      result<void> r = std::move(mech_).conclude_into(s.names_, s.keys_);
-      if (r) r = check_service(s.service());
-      if (!r) session_.reset();  // its destructor wipes the keys
+      // The checks of the conclusion, on the names the Session will hold (a scratch table):
+      // they fit, and G2. The mechanism keeps its keys until finish() builds the Session
+      // (finish_impl), so the handshake object holds no Session (docs/embedded.md, "Sizes").
+      session_names names;
+      result<void> r = mech_.conclude_names(names);
+      if (r) r = check_service(names.service());
       return r;
     } else {
       return conclude_from_concluded();
     }
   }
-
-  // A mechanism (role context) that fills the Session itself: conclude_into(names, keys) puts
-  // the verified peer, this side and the service principal into `names` (false: they do not
-  // fit, errc::too_large) and moves its keys into `keys`. It is still a Mechanism: conclude()
-  // with its Concluded stays (mechanism.hpp).
-  static constexpr bool concludes_in_place =
-      requires(Ctx && c, session_names& n, typename M::SessionKeys& k) {
-    { static_cast<Ctx&&>(c).conclude_into(n, k) }
-    noexcept->std::same_as<result<void>>;
-  };
 
   result<void> conclude_from_concluded() noexcept {
     result<Concluded<M>> c = std::move(mech_).conclude();
@@ -253,9 +242,26 @@ class handshake_base {
       return err_;
     }
     state_ = hs_state::finished;
-    result<Session<M>> s(std::move(*session_));
-    session_.reset();
-    return s;
+    if constexpr (concludes_in_place) {
+      // Built where the caller receives it: the mechanism writes the names (those the completing
+      // step checked) and moves its keys into the Session's own storage, with no Concluded and
+      // no second Session on the way.
+      result<Session<M>> s(std::in_place, session_passkey{}, R);
+      if (result<void> r = std::move(mech_).conclude_into(s->names_, s->keys_); !r) {
+        (void)fail(r.error_value());
+        into_error(s, err_);
+      }
+      return s;
+    } else {
+      result<Session<M>> s(std::move(*session_));
+      session_.reset();
+      return s;
+    }
+  }
+
+  // Out of line: the temporary is not in finish()'s frame on the way that succeeds.
+  [[gnu::noinline]] static void into_error(result<Session<M>>& s, const error& e) noexcept {
+    s = result<Session<M>>(e);
   }
 
   // A mechanism whose peer must read why it refused (negotiate.hpp: the mechanisms the server
@@ -276,16 +282,32 @@ class handshake_base {
   step_result fail(const error& e) noexcept {
     state_ = hs_state::failed;
     err_ = e;
-    mech_.wipe();      // G5: a dead context holds no secrets
-    session_.reset();  // its destructor wipes the keys
+    mech_.wipe();                                         // G5: a dead context holds no secrets
+    if constexpr (!concludes_in_place) session_.reset();  // its destructor wipes the keys
     return {status::failed, {}, e.code()};
   }
+
+  // A mechanism (role context) that fills the Session itself: conclude_names(names) puts the
+  // verified peer, this side and the service principal into `names` (errc::too_large when they
+  // do not fit) and conclude_into(names, keys) does the same into the Session and moves its keys
+  // there. It is still a Mechanism: conclude() with its Concluded stays (mechanism.hpp).
+  static constexpr bool concludes_in_place =
+      requires(Ctx && c, const Ctx& cc, session_names& n, typename M::SessionKeys& k) {
+    { cc.conclude_names(n) }
+    noexcept->std::same_as<result<void>>;
+    { static_cast<Ctx&&>(c).conclude_into(n, k) }
+    noexcept->std::same_as<result<void>>;
+  };
+  struct no_session {};
 
   Ctx mech_;
   hs_state state_ = hs_state::start;
   std::uint16_t messages_ = 0;
   error err_{};
-  std::optional<Session<M>> session_;
+  // The concluded Session, for a mechanism that concludes through a Concluded.
+  [[no_unique_address]] std::conditional_t<concludes_in_place, no_session,
+                                           std::optional<Session<M>>>
+      session_;
 
  private:
   static error refusal_for(hs_event ev) noexcept {

@@ -299,8 +299,7 @@ class Context {
     nz::hash_bytes exporter_secret{};
     auto t = noise_->split_with_transcript(exporter_secret);
     if (!t) return t.error_value();
-    keys_ = SessionKeys(std::move(t->send), std::move(t->recv), exporter_secret,
-                        noise_->handshake_hash());
+    keys_.assign(std::move(t->send), std::move(t->recv), exporter_secret, noise_->handshake_hash());
     sodium_memzero(exporter_secret.data(), exporter_secret.size());
     noise_.reset();
     return ok();
@@ -445,18 +444,25 @@ struct PublicKey {
       return conclude_from(*s);
     }
 
-    /// As conclude(), into the Session's own name table and keys (handshake.hpp: the core's
-    /// in-place conclusion): the server's and our principal and the target, with nothing
-    /// Principal-sized on the stack.
-    [[nodiscard]] result<void> conclude_into(mutauth::detail::session_names& names,
-                                             SessionKeys& keys) && noexcept {
-      auto* s = std::get_if<Admitted>(&state_);
+    /// The names conclude() would give the Session, into its name table (handshake.hpp: the
+    /// core's in-place conclusion): the server's and our principal and the target, with nothing
+    /// Principal-sized on the stack. errc::too_large when they do not fit.
+    [[nodiscard]] result<void> conclude_names(
+        mutauth::detail::session_names& names) const noexcept {
+      const auto* s = std::get_if<Admitted>(&state_);
       if (s == nullptr)
         return error(errc::wrong_state, "conclude() before the server admitted this client");
+      names.clear();
       if (!put_names(names, s->server)) {
         names.clear();
         return mutauth::detail::session_names_too_large();
       }
+      return ok();
+    }
+    /// As conclude(): the names (conclude_names()) and the keys, into the Session's storage.
+    [[nodiscard]] result<void> conclude_into(mutauth::detail::session_names& names,
+                                             SessionKeys& keys) && noexcept {
+      MUTAUTH_TRY(conclude_names(names));
       keys = std::move(keys_);
       keys_.wipe();
       state_ = Spent{};
