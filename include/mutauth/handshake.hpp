@@ -279,7 +279,7 @@ class handshake_base {
 
   void kill_moved_from() noexcept { (void)fail(detail::moved_from("this handshake")); }
 
-  step_result fail(const error& e) noexcept {
+  [[gnu::noinline]] step_result fail(const error& e) noexcept {
     state_ = hs_state::failed;
     err_ = e;
     mech_.wipe();                                         // G5: a dead context holds no secrets

@@ -246,7 +246,7 @@ class session_base {
       kill(sticky_error::of_code(r.error_value().code()));
     return std::move(r);
   }
-  void kill(const sticky_error& e) noexcept {
+  [[gnu::noinline]] void kill(const sticky_error& e) noexcept {
     err_ = e;
     keys_.wipe();
   }
