@@ -38,6 +38,7 @@
 #include "mutauth/mechanism.hpp"
 #include "mutauth/noise/handshake_state.hpp"
 #include "mutauth/principal.hpp"
+#include "mutauth/session.hpp"  // the Session's name table, filled in place (conclude_into)
 
 namespace mutauth {
 inline namespace v0 {
