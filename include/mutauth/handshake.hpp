@@ -450,7 +450,8 @@ template <Mechanism M, role R, class Ctx>
 template <class Service>
 result<void> handshake_base<M, R, Ctx>::check_service(const Service& service) noexcept {
   // G2 in the core, not only in each mechanism: the server must have proven exactly the name
-  // the client composed.
+  // the client composed (target(): the core's copy, or the one the role context keeps from its
+  // construction).
   const auto& self = static_cast<const Initiator<M>&>(*this);
   if (!(service == self.target()))
     return error(errc::name_mismatch,

@@ -694,7 +694,9 @@ struct PublicKey {
       return ok();
     }
 
-    ServicePrincipal target_;
+    // const: the handshake core's G2 check compares the conclusion against this copy (target()),
+    // so it must stay the name the caller composed.
+    const ServicePrincipal target_;
     ServerTrust trust_;
     // The principal we assert: a view into Identity::name or into our certificate, both of
     // which outlive the handshake (InitiatorConfig), not a 200-byte copy.
