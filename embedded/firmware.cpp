@@ -373,12 +373,75 @@ __attribute__((noinline)) Connection<PK>* setup(const Params& p) noexcept {
 }
 #endif
 
-}  // namespace
+// What the loop keeps between events.
+struct Loop {
+  std::size_t stack_at_established = 0, echoed = 0, app_bytes = 0;
+  bool established = false, closed_sent = false;
+  char got[128];
+};
 
-int main() {
-  systick_start();
-  uart.init();
-  Params p;
+// One connection event, out of line: its console lines and calls are not in main()'s frame, below
+// which every handshake step runs (the stack figures count main(): docs/embedded.md, "Sizes").
+__attribute__((noinline)) void on_event(const Params& p, Connection<PK>& conn, Loop& l,
+                                        const connection_event_info& ev) noexcept {
+  switch (ev.kind) {
+    case connection_event::established: {
+      l.established = true;
+      l.stack_at_established = stack_peak();
+      mutauth_stack_at_established = stack_peak_mutauth();
+      const auto peer = conn.session()->peer();  // a view into the session's name table
+      say() << "established peer=" << peer.name.view()
+            << " local=" << conn.session()->local().name.view()
+            << " fingerprint=" << peer.fingerprint.view();
+      if (!p.server) {
+        auto w = conn.write(
+            bytes_view(reinterpret_cast<const std::uint8_t*>(p.message.data()), p.message.size()));
+        if (!w || *w != p.message.size()) fail("write", conn.last_error(), 1);
+      }
+      break;
+    }
+    case connection_event::data:
+      l.app_bytes += ev.data.size();
+      if (p.server) {  // echo what the host sent
+        auto w = conn.write(ev.data);
+        if (!w || *w != ev.data.size()) fail("echo", conn.last_error(), 1);
+      } else {
+        for (std::uint8_t b : ev.data)
+          if (l.echoed < sizeof l.got) l.got[l.echoed++] = static_cast<char>(b);
+        if (l.echoed >= p.message.size() && !l.closed_sent) {
+          if (std::string_view(l.got, l.echoed) != p.message) {
+            say() << "echo mismatch: got " << std::string_view(l.got, l.echoed);
+            fw::semihosting::exit(1);
+          }
+          say() << "echo ok: " << std::string_view(l.got, l.echoed);
+          if (auto c = conn.close(); !c) fail("close", c.error_value(), 1);
+          l.closed_sent = true;
+        }
+      }
+      break;
+    case connection_event::peer_closed:
+      say() << "peer closed; application bytes received="
+            << static_cast<std::uint64_t>(l.app_bytes);
+      if (p.server && !l.closed_sent) {
+        if (auto c = conn.close(); !c) fail("close", c.error_value(), 1);
+        l.closed_sent = true;
+      }
+      drain_and_settle(conn);
+      report_sizes_and_stack(p, l.stack_at_established);
+      say() << "exit 0";
+      fw::semihosting::exit(p.server || l.echoed == p.message.size() ? 0 : 1);
+    case connection_event::failed:
+      drain_and_settle(conn);  // the alert the spec asks for, if any (§16)
+      say() << "application bytes received=" << static_cast<std::uint64_t>(l.app_bytes)
+            << (l.established ? "" : " (the handshake did not finish)");
+      fail(l.established ? "session failed" : "handshake failed", conn.last_error(), 1);
+    case connection_event::none: break;
+  }
+}
+
+// The start: the command line, the randomness, the setup and the first message, out of line as
+// on_event().
+__attribute__((noinline)) Connection<PK>* start(Params& p) noexcept {
   if (!parse_params(p)) {
     say() << "usage: role=client|server mode=ca|pinned seed=<64 hex> [target=SPN] [message=TEXT]";
     fw::semihosting::exit(2);
@@ -407,10 +470,23 @@ int main() {
   handshake_meter.begin();
   if (auto s = conn->start(); !s) fail("start", s.error_value(), 1);
   handshake_meter.end();
+  return conn;
+}
 
-  std::size_t stack_at_established = 0, echoed = 0, app_bytes = 0;
-  bool established = false, closed_sent = false;
-  char got[128];
+__attribute__((noinline, noreturn)) void receive_failed(const Loop& l,
+                                                        Connection<PK>& conn) noexcept {
+  drain_and_settle(conn);
+  fail(l.established ? "session failed" : "handshake failed", conn.last_error(), 1);
+}
+
+}  // namespace
+
+int main() {
+  systick_start();
+  uart.init();
+  Params p;
+  Connection<PK>* conn = start(p);
+  Loop l;
   for (;;) {
     send_all(*conn);
     std::uint8_t byte = 0;
@@ -418,69 +494,12 @@ int main() {
     // receive() consumes nothing while an event waits or its output lacks room: take the
     // events, send, and feed the byte again (examples/serial_link.cpp does the same).
     for (bool taken = false; !taken;) {
-      if (!established) handshake_meter.begin();
+      if (!l.established) handshake_meter.begin();
       auto n = conn->receive(bytes_view(&byte, 1));
-      if (!established) handshake_meter.end();
-      for (auto ev = conn->next_event(); ev.kind != connection_event::none;
-           ev = conn->next_event()) {
-        switch (ev.kind) {
-          case connection_event::established: {
-            established = true;
-            stack_at_established = stack_peak();
-            mutauth_stack_at_established = stack_peak_mutauth();
-            const auto peer = conn->session()->peer();  // a view into the session's name table
-            say() << "established peer=" << peer.name.view()
-                  << " local=" << conn->session()->local().name.view()
-                  << " fingerprint=" << peer.fingerprint.view();
-            if (!p.server) {
-              auto w = conn->write(bytes_view(
-                  reinterpret_cast<const std::uint8_t*>(p.message.data()), p.message.size()));
-              if (!w || *w != p.message.size()) fail("write", conn->last_error(), 1);
-            }
-            break;
-          }
-          case connection_event::data:
-            app_bytes += ev.data.size();
-            if (p.server) {  // echo what the host sent
-              auto w = conn->write(ev.data);
-              if (!w || *w != ev.data.size()) fail("echo", conn->last_error(), 1);
-            } else {
-              for (std::uint8_t b : ev.data)
-                if (echoed < sizeof got) got[echoed++] = static_cast<char>(b);
-              if (echoed >= p.message.size() && !closed_sent) {
-                if (std::string_view(got, echoed) != p.message) {
-                  say() << "echo mismatch: got " << std::string_view(got, echoed);
-                  fw::semihosting::exit(1);
-                }
-                say() << "echo ok: " << std::string_view(got, echoed);
-                if (auto c = conn->close(); !c) fail("close", c.error_value(), 1);
-                closed_sent = true;
-              }
-            }
-            break;
-          case connection_event::peer_closed:
-            say() << "peer closed; application bytes received="
-                  << static_cast<std::uint64_t>(app_bytes);
-            if (p.server && !closed_sent) {
-              if (auto c = conn->close(); !c) fail("close", c.error_value(), 1);
-              closed_sent = true;
-            }
-            drain_and_settle(*conn);
-            report_sizes_and_stack(p, stack_at_established);
-            say() << "exit 0";
-            fw::semihosting::exit(p.server || echoed == p.message.size() ? 0 : 1);
-          case connection_event::failed:
-            drain_and_settle(*conn);  // the alert the spec asks for, if any (§16)
-            say() << "application bytes received=" << static_cast<std::uint64_t>(app_bytes)
-                  << (established ? "" : " (the handshake did not finish)");
-            fail(established ? "session failed" : "handshake failed", conn->last_error(), 1);
-          case connection_event::none: break;
-        }
-      }
-      if (!n) {
-        drain_and_settle(*conn);
-        fail(established ? "session failed" : "handshake failed", conn->last_error(), 1);
-      }
+      if (!l.established) handshake_meter.end();
+      for (auto ev = conn->next_event(); ev.kind != connection_event::none; ev = conn->next_event())
+        on_event(p, *conn, l, ev);
+      if (!n) receive_failed(l, *conn);
       taken = *n == 1;
       send_all(*conn);
     }

@@ -19,11 +19,12 @@
 // after its authorization policy said yes.
 #pragma once
 
-#include <algorithm>  // std::copy
-#include <cstddef>    // std::size_t
-#include <cstdint>    // std::uint16_t
-#include <optional>   // the concluded mechanism, once done
-#include <utility>    // std::move
+#include <algorithm>    // std::copy
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint16_t
+#include <optional>     // the concluded mechanism, once done
+#include <type_traits>  // std::conditional_t
+#include <utility>      // std::move
 
 #include "mutauth/alert.hpp"
 #include "mutauth/authorization.hpp"
@@ -184,6 +185,20 @@ class handshake_base {
   // dispatch()'s frame, which lies below every mechanism step, does not also hold the Concluded
   // (about 3 KB on the Cortex-M4: docs/embedded.md, "Sizes").
   [[gnu::noinline]] result<void> conclude_session() noexcept {
+    if constexpr (concludes_in_place) {
+      // The checks of the conclusion, on the names the Session will hold (a scratch table):
+      // they fit, and G2. The mechanism keeps its keys until finish() builds the Session
+      // (finish_impl), so the handshake object holds no Session (docs/embedded.md, "Sizes").
+      session_names names;
+      result<void> r = mech_.conclude_names(names);
+      if (r) r = check_service(names.service());
+      return r;
+    } else {
+      return conclude_from_concluded();
+    }
+  }
+
+  result<void> conclude_from_concluded() noexcept {
     result<Concluded<M>> c = std::move(mech_).conclude();
     if (!c) return c.error_value();
     if (result<void> ok = check_concluded(*c); !ok) {
@@ -197,11 +212,7 @@ class handshake_base {
       detail::session_names names;
       if (!names.assign(c->peer.principal(), c->local, c->service)) {
         c->keys.wipe();
-        error e(errc::too_large, "the proven names do not fit the session's name table of ");
-        e.append(MUTAUTH_DETAIL_SESSION_NAME_BYTES_TEXT);
-        e.append(" bytes");
-        e.with_hint("raise MUTAUTH_SESSION_NAME_BYTES (session.hpp) for the whole program");
-        return e;
+        return session_names_too_large();
       }
       session_.emplace(session_passkey{}, R, std::move(*c), names);
     }
@@ -231,9 +242,26 @@ class handshake_base {
       return err_;
     }
     state_ = hs_state::finished;
-    result<Session<M>> s(std::move(*session_));
-    session_.reset();
-    return s;
+    if constexpr (concludes_in_place) {
+      // Built where the caller receives it: the mechanism writes the names (those the completing
+      // step checked) and moves its keys into the Session's own storage, with no Concluded and
+      // no second Session on the way.
+      result<Session<M>> s(std::in_place, session_passkey{}, R);
+      if (result<void> r = std::move(mech_).conclude_into(s->names_, s->keys_); !r) {
+        (void)fail(r.error_value());
+        into_error(s, err_);
+      }
+      return s;
+    } else {
+      result<Session<M>> s(std::move(*session_));
+      session_.reset();
+      return s;
+    }
+  }
+
+  // Out of line: the temporary is not in finish()'s frame on the way that succeeds.
+  [[gnu::noinline]] static void into_error(result<Session<M>>& s, const error& e) noexcept {
+    s = result<Session<M>>(e);
   }
 
   // A mechanism whose peer must read why it refused (negotiate.hpp: the mechanisms the server
@@ -251,19 +279,35 @@ class handshake_base {
 
   void kill_moved_from() noexcept { (void)fail(detail::moved_from("this handshake")); }
 
-  step_result fail(const error& e) noexcept {
+  [[gnu::noinline]] step_result fail(const error& e) noexcept {
     state_ = hs_state::failed;
     err_ = e;
-    mech_.wipe();      // G5: a dead context holds no secrets
-    session_.reset();  // its destructor wipes the keys
+    mech_.wipe();                                         // G5: a dead context holds no secrets
+    if constexpr (!concludes_in_place) session_.reset();  // its destructor wipes the keys
     return {status::failed, {}, e.code()};
   }
+
+  // A mechanism (role context) that fills the Session itself: conclude_names(names) puts the
+  // verified peer, this side and the service principal into `names` (errc::too_large when they
+  // do not fit) and conclude_into(names, keys) does the same into the Session and moves its keys
+  // there. It is still a Mechanism: conclude() with its Concluded stays (mechanism.hpp).
+  static constexpr bool concludes_in_place =
+      requires(Ctx && c, const Ctx& cc, session_names& n, typename M::SessionKeys& k) {
+    { cc.conclude_names(n) }
+    noexcept->std::same_as<result<void>>;
+    { static_cast<Ctx&&>(c).conclude_into(n, k) }
+    noexcept->std::same_as<result<void>>;
+  };
+  struct no_session {};
 
   Ctx mech_;
   hs_state state_ = hs_state::start;
   std::uint16_t messages_ = 0;
   error err_{};
-  std::optional<Session<M>> session_;
+  // The concluded Session, for a mechanism that concludes through a Concluded.
+  [[no_unique_address]] std::conditional_t<concludes_in_place, no_session,
+                                           std::optional<Session<M>>>
+      session_;
 
  private:
   static error refusal_for(hs_event ev) noexcept {
@@ -291,6 +335,9 @@ class handshake_base {
   }
 
   result<void> check_concluded(const Concluded<M>& c) noexcept;
+  // G2 for the initiator, on the service principal the conclusion holds.
+  template <class Service>
+  result<void> check_service(const Service& service) noexcept;
 };
 
 }  // namespace detail
@@ -321,14 +368,27 @@ class Initiator : public detail::handshake_base<M, role::initiator, typename M::
   /// handshake's error (or errc::handshake_not_finished) and the handshake is dead.
   [[nodiscard]] result<Session<M>> finish() && noexcept { return this->finish_impl(); }
 
-  [[nodiscard]] const ServicePrincipal& target() const noexcept { return target_; }
+  [[nodiscard]] const ServicePrincipal& target() const noexcept {
+    if constexpr (mechanism_keeps_target) return this->mech_.target();
+    else return target_;
+  }
 
  private:
   hs_event initial_event(bytes_view in) const noexcept {
     return (this->state_ == hs_state::start && in.empty()) ? hs_event::initiate
                                                            : hs_event::handshake_token;
   }
-  ServicePrincipal target_;
+  // A role context that keeps the composed target itself (and says so with target()) is not
+  // given a second copy here (docs/embedded.md, "Sizes": 200 bytes on the Cortex-M4).
+  static constexpr bool mechanism_keeps_target = requires(const typename M::Initiator& c) {
+    { c.target() }
+    noexcept->std::same_as<const ServicePrincipal&>;
+  };
+  struct no_target {
+    explicit no_target(const ServicePrincipal& /*kept by the mechanism*/) noexcept {}
+  };
+  [[no_unique_address]] std::conditional_t<mechanism_keeps_target, no_target, ServicePrincipal>
+      target_;
   template <Mechanism, role, class>
   friend class detail::handshake_base;
 };
@@ -366,10 +426,7 @@ result<void> handshake_base<M, R, Ctx>::check_concluded(const Concluded<M>& c) n
   if constexpr (R == role::initiator) {
     // G2 in the core, not only in each mechanism: the server must have proven exactly the name
     // the client composed.
-    const auto& self = static_cast<const Initiator<M>&>(*this);
-    if (!(c.service == self.target_))
-      return error(errc::name_mismatch,
-                   "server proved a different service principal than the one composed");
+    return check_service(c.service);
   } else {
     const auto& self = static_cast<const Acceptor<M>&>(*this);
     const authorization verdict = self.authorize_.decide(c.peer.principal());
@@ -386,6 +443,19 @@ result<void> handshake_base<M, R, Ctx>::check_concluded(const Concluded<M>& c) n
       return e;
     }
   }
+  return ok();
+}
+
+template <Mechanism M, role R, class Ctx>
+template <class Service>
+result<void> handshake_base<M, R, Ctx>::check_service(const Service& service) noexcept {
+  // G2 in the core, not only in each mechanism: the server must have proven exactly the name
+  // the client composed (target(): the core's copy, or the one the role context keeps from its
+  // construction).
+  const auto& self = static_cast<const Initiator<M>&>(*this);
+  if (!(service == self.target()))
+    return error(errc::name_mismatch,
+                 "server proved a different service principal than the one composed");
   return ok();
 }
 }  // namespace detail

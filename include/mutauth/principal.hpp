@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 
 #include "mutauth/detail/fixed_string.hpp"
@@ -636,13 +637,34 @@ class name_table {
   [[nodiscard]] bool assign(const Principal& peer, const Principal& local,
                             const ServicePrincipal& service) noexcept {
     clear();
-    const bool fits = put(peer, 0) && put(local, 1) && put(service.service(), false, svc_service) &&
-                      put(service.host(), false, svc_host) &&
-                      put(service.realm(), false, svc_realm);
-    if (!fits) {
-      clear();
+    const bool fits = put(peer, 0) && put(local, 1) && put_service(service);
+    if (!fits) clear();
+    return fits;
+  }
+
+  /// One principal's fields, piece by piece, for a mechanism that concludes without building a
+  /// Principal (handshake.hpp, the initiator's compact conclusion): `which` 0 is the peer, 1 this
+  /// side. `name` is the concatenation of `name_parts` (e.g. a service principal's pk name
+  /// rendered straight into the table). Fill the peer, then this side, then put_service(), on a
+  /// cleared table; false when it does not fit (clear() it then).
+  [[nodiscard]] bool put_principal(std::size_t which, std::string_view mechanism,
+                                   std::initializer_list<std::string_view> name_parts,
+                                   std::string_view realm, std::string_view key_id,
+                                   std::string_view fingerprint, std::uint64_t serial,
+                                   bool has_serial) noexcept {
+    const std::size_t b = which * per_principal;
+    if (mechanism.size() > 255) return false;
+    mech_[which] = mechanism.data();
+    mech_len_[which] = static_cast<std::uint8_t>(mechanism.size());
+    serial_[which] = serial;
+    has_serial_[which] = has_serial;
+    return put_joined(name_parts, b) && put(realm, true, b + 1) && put(key_id, true, b + 2) &&
+           put(fingerprint, true, b + 3);
+  }
+  [[nodiscard]] bool put_service(const ServicePrincipal& service) noexcept {
+    if (!(put(service.service(), false, svc_service) && put(service.host(), false, svc_host) &&
+          put(service.realm(), false, svc_realm)))
       return false;
-    }
     port_ = service.port();
     return true;
   }
@@ -698,6 +720,21 @@ class name_table {
     has_serial_[which] = p.has_serial;
     return put(p.name.view(), true, b) && put(p.realm.view(), true, b + 1) &&
            put(p.key_id.view(), true, b + 2) && put(p.fingerprint.view(), true, b + 3);
+  }
+
+  // A name made of several parts (one part: put()'s search for a copy already present applies).
+  bool put_joined(std::initializer_list<std::string_view> parts, std::size_t slot) noexcept {
+    if (parts.size() == 1) return put(*parts.begin(), true, slot);
+    std::size_t n = 0;
+    for (std::string_view p : parts) n += p.size();
+    if (n == 0) return true;
+    if (n > 255 || n + 1 > Capacity - used_) return false;
+    off_[slot] = static_cast<std::uint8_t>(used_);
+    len_[slot] = static_cast<std::uint8_t>(n);
+    for (std::string_view p : parts)
+      for (char c : p) buf_[used_++] = c;
+    buf_[used_++] = '\0';
+    return true;
   }
 
   // Principal strings keep their terminator (name_ref::c_str()); service parts need none, so

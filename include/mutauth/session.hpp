@@ -91,6 +91,15 @@ inline error moved_from(std::string_view what) noexcept {
 inline constexpr std::size_t session_name_bytes = MUTAUTH_SESSION_NAME_BYTES;
 using session_names = name_table<session_name_bytes>;
 
+// The handshake's refusal of proven names that do not fit the session's name table.
+inline error session_names_too_large() noexcept {
+  error e(errc::too_large, "the proven names do not fit the session's name table of ");
+  e.append(MUTAUTH_DETAIL_SESSION_NAME_BYTES_TEXT);
+  e.append(" bytes");
+  e.with_hint("raise MUTAUTH_SESSION_NAME_BYTES (session.hpp) for the whole program");
+  return e;
+}
+
 // A dead session's error, compact (16 bytes instead of error's 200-odd, docs/embedded.md
 // "Sizes"): the code and a static text, or the peer's alert reason. The call that killed the
 // session returned the full error with its detail; later calls and last_error() return this.
@@ -151,6 +160,9 @@ class session_base {
       : keys_(std::move(c.keys)), names_(names), side_(side) {
     c.keys.wipe();
   }
+  // Empty names and keys, for the handshake to fill in place (handshake.hpp, a mechanism that
+  // concludes into the session: no Concluded, no second copy of the keys).
+  explicit session_base(role side) noexcept : side_(side) {}
   session_base(session_base&& o) noexcept
       : keys_(std::move(o.keys_)), names_(o.names_), err_(o.err_), side_(o.side_) {
     o.kill_moved_from();
@@ -234,7 +246,7 @@ class session_base {
       kill(sticky_error::of_code(r.error_value().code()));
     return std::move(r);
   }
-  void kill(const sticky_error& e) noexcept {
+  [[gnu::noinline]] void kill(const sticky_error& e) noexcept {
     err_ = e;
     keys_.wipe();
   }
@@ -272,6 +284,9 @@ class Session : public detail::session_base<M> {
   Session(detail::session_passkey, role side, Concluded<M>&& c,
           const detail::session_names& names) noexcept
       : base(side, std::move(c), names) {}
+  /// The handshake core's constructor for a conclusion filled in place (detail::session_passkey):
+  /// not for callers.
+  Session(detail::session_passkey, role side) noexcept : base(side) {}
   Session& operator=(Session&&) noexcept = default;
 
   /// Seals `plaintext` into `out` (needs plaintext.size() + seal_overhead bytes; `out` may be

@@ -501,3 +501,52 @@ TEST_CASE("Principal renders name@realm once", "[unit][principal]") {
 }
 
 }  // namespace
+
+TEST_CASE("name_table: a principal put piece by piece equals one assigned whole",
+          "[unit][principal]") {
+  // The pk initiator writes its conclusion straight into the Session's table (handshake.hpp,
+  // conclude_into): the server's name as the target's parts, no Principal built.
+  const auto svc = ServicePrincipal::parse("postgres/db1.example.com:5432");
+  REQUIRE(svc);
+  Principal peer;
+  peer.mechanism = "mutauth-pk/1";
+  (void)peer.name.append("postgres/db1.example.com:5432");
+  (void)peer.key_id.append("db1 host key");
+  peer.serial = 7;
+  peer.has_serial = true;
+  (void)peer.fingerprint.append("SHA256:peerpeerpeer");
+  Principal local;
+  local.mechanism = "mutauth-pk/1";
+  (void)local.name.append("alice");
+  (void)local.fingerprint.append("SHA256:alicealice");
+
+  detail::name_table<176> whole;
+  REQUIRE(whole.assign(peer, local, *svc));
+  detail::name_table<176> parts;
+  REQUIRE(parts.put_principal(0, "mutauth-pk/1", {"postgres", "/", "db1.example.com", ":", "5432"},
+                              {}, "db1 host key", "SHA256:peerpeerpeer", 7, true));
+  REQUIRE(parts.put_principal(1, "mutauth-pk/1", {"alice"}, {}, {}, "SHA256:alicealice", 0, false));
+  REQUIRE(parts.put_service(*svc));
+  for (std::size_t which : {std::size_t{0}, std::size_t{1}}) {
+    const PrincipalView a = whole.principal(which), b = parts.principal(which);
+    CHECK(a.mechanism == b.mechanism);
+    CHECK(a.name.view() == b.name.view());
+    CHECK(std::strlen(b.name.c_str()) == b.name.size());  // NUL-terminated in the table
+    CHECK(a.realm.view() == b.realm.view());
+    CHECK(a.key_id.view() == b.key_id.view());
+    CHECK(a.fingerprint.view() == b.fingerprint.view());
+    CHECK(a.serial == b.serial);
+    CHECK(a.has_serial == b.has_serial);
+  }
+  CHECK(parts.principal(0).name.view() == "postgres/db1.example.com:5432");
+  CHECK(parts.service() == *svc);
+  CHECK(parts.service() == whole.service());
+}
+
+TEST_CASE("name_table: joined parts that do not fit are refused", "[unit][principal]") {
+  detail::name_table<16> t;
+  CHECK_FALSE(t.put_principal(0, "m", {"host", "/", "db1.example.com"}, {}, {}, {}, 0, false));
+  t.clear();
+  CHECK(t.put_principal(0, "m", {"host", "/", "a.example"}, {}, {}, {}, 0, false));  // 14 + NUL
+  CHECK(t.principal(0).name.view() == "host/a.example");
+}

@@ -38,6 +38,7 @@
 #include "mutauth/mechanism.hpp"
 #include "mutauth/noise/handshake_state.hpp"
 #include "mutauth/principal.hpp"
+#include "mutauth/session.hpp"  // the Session's name table, filled in place (conclude_into)
 
 namespace mutauth {
 inline namespace v0 {
@@ -299,8 +300,7 @@ class Context {
     nz::hash_bytes exporter_secret{};
     auto t = noise_->split_with_transcript(exporter_secret);
     if (!t) return t.error_value();
-    keys_ = SessionKeys(std::move(t->send), std::move(t->recv), exporter_secret,
-                        noise_->handshake_hash());
+    keys_.assign(std::move(t->send), std::move(t->recv), exporter_secret, noise_->handshake_hash());
     sodium_memzero(exporter_secret.data(), exporter_secret.size());
     noise_.reset();
     return ok();
@@ -364,17 +364,47 @@ struct PublicKey {
   using SessionKeys = pk::SessionKeys;
 
   class Initiator : public detail::Context {
+    // The server's identity as verify_server() established it, compact: its name is the composed
+    // target (G2: the proved name was checked against it), its fingerprint follows from the key,
+    // so only the key and a certificate's key id and serial are kept; the Principal is built
+    // from them when the handshake concludes (a Principal is 488 bytes on the Cortex-M4:
+    // docs/embedded.md, "Sizes"). A witness as PeerVerified is (mechanism.hpp): minted only by
+    // the loudly named assert_peer_verified(), on the line after the proof signature verified.
+    class VerifiedServer {
+     public:
+      /// MUST be called only after the server's proof signature by `key` verified.
+      [[nodiscard]] static VerifiedServer assert_peer_verified(const Ed25519PublicKey& key,
+                                                               std::string_view key_id,
+                                                               std::uint64_t serial) noexcept {
+        return VerifiedServer(key, key_id, serial);
+      }
+      [[nodiscard]] const Ed25519PublicKey& key() const noexcept { return key_; }
+      [[nodiscard]] std::string_view key_id() const noexcept { return key_id_.view(); }
+      [[nodiscard]] std::uint64_t serial() const noexcept { return serial_; }
+
+     private:
+      VerifiedServer(const Ed25519PublicKey& key, std::string_view key_id,
+                     std::uint64_t serial) noexcept
+          : key_(key), serial_(serial) {
+        (void)key_id_.append(key_id);  // fits: parse_certificate caps it at 127
+      }
+      Ed25519PublicKey key_;
+      // A pinned-only build has no certificates, hence no key ids.
+      mutauth::detail::fixed_string<certificates_trusted ? 127 : 1> key_id_{};
+      std::uint64_t serial_ = 0;
+    };
+
     // The states (spec §14.1). Each holds what the checks before it established.
     struct Start {};
     struct AwaitServerProof {};
     struct AwaitAdmission {
       // A constructor, so that variant::emplace can build it in place (C++17 aggregates cannot be
       // built from parentheses, which emplace uses, on every compiler we support).
-      explicit AwaitAdmission(PeerVerified<PublicKey>&& s) noexcept : server(std::move(s)) {}
-      PeerVerified<PublicKey> server;  // minted in verify_server()
+      explicit AwaitAdmission(const VerifiedServer& s) noexcept : server(s) {}
+      VerifiedServer server;  // minted in verify_server()
     };
     struct Admitted {
-      PeerVerified<PublicKey> server;
+      VerifiedServer server;
     };
     struct Spent {};  // concluded or wiped
 
@@ -415,6 +445,34 @@ struct PublicKey {
       return conclude_from(*s);
     }
 
+    /// The names conclude() would give the Session, into its name table (handshake.hpp: the
+    /// core's in-place conclusion): the server's and our principal and the target, with nothing
+    /// Principal-sized on the stack. errc::too_large when they do not fit.
+    [[nodiscard]] result<void> conclude_names(
+        mutauth::detail::session_names& names) const noexcept {
+      const auto* s = std::get_if<Admitted>(&state_);
+      if (s == nullptr)
+        return error(errc::wrong_state, "conclude() before the server admitted this client");
+      names.clear();
+      if (!put_names(names, s->server)) {
+        names.clear();
+        return mutauth::detail::session_names_too_large();
+      }
+      return ok();
+    }
+    /// As conclude(): the names (conclude_names()) and the keys, into the Session's storage.
+    [[nodiscard]] result<void> conclude_into(mutauth::detail::session_names& names,
+                                             SessionKeys& keys) && noexcept {
+      MUTAUTH_TRY(conclude_names(names));
+      keys = std::move(keys_);
+      keys_.wipe();
+      state_ = Spent{};
+      return ok();
+    }
+
+    /// The service principal the client composed (G2); the core compares the conclusion with it.
+    [[nodiscard]] const ServicePrincipal& target() const noexcept { return target_; }
+
     void wipe() noexcept {
       Context::wipe();
       state_ = Spent{};
@@ -444,17 +502,50 @@ struct PublicKey {
     // one holding it); out of line, so that the temporary is not in on_message4()'s frame while
     // split_keys() runs below it (docs/embedded.md, "Sizes").
     [[gnu::noinline]] void admit(AwaitAdmission& s) noexcept {
-      state_ = Admitted{std::move(s.server)};
+      const VerifiedServer server = s.server;
+      state_.template emplace<Admitted>(Admitted{server});
     }
 
     // The Concluded is built inside the result the caller receives (one return, so the result is
     // the caller's own object): not a second 1.4 KB copy in conclude_session()'s frame on the
     // Cortex-M4 (docs/embedded.md, "Sizes").
     [[nodiscard]] result<Concluded<PublicKey>> conclude_from(Admitted& s) noexcept {
-      result<Concluded<PublicKey>> c(std::in_place, std::move(s.server),
-                                     local_principal(asserted_.view()), target_, std::move(keys_));
+      result<Concluded<PublicKey>> c(std::in_place, server_principal(s.server),
+                                     local_principal(asserted_), target_, std::move(keys_));
       state_ = Spent{};
       return c;
+    }
+
+    // The witness as the mechanism concept has it (mechanism.hpp), from the compact one that
+    // verify_server() minted after the signature check.
+    [[nodiscard]] PeerVerified<PublicKey> server_principal(const VerifiedServer& w) const noexcept {
+      Principal server;
+      server.mechanism = PublicKey::name;
+      append_pk_name(server.name, target_);
+      (void)server.fingerprint.append(fingerprint(w.key()).view());
+      (void)server.key_id.append(w.key_id());
+      server.serial = w.serial();
+      server.has_serial = w.serial() != 0;  // 0: the CA does not number its certificates
+      return PeerVerified<PublicKey>::assert_peer_verified(server);
+    }
+
+    // The names of server_principal() and local_principal(), written into the session's table:
+    // the server's name is the target's pk name (`svc/host[:port]`) in pieces.
+    [[gnu::noinline]] bool put_names(mutauth::detail::session_names& names,
+                                     const VerifiedServer& w) const noexcept {
+      mutauth::detail::fixed_string<5> port;
+      if (target_.has_port()) (void)port.append_uint(target_.port());  // fits: at most 65535
+      const SshFingerprint server_fp = fingerprint(w.key());
+      if (!names.put_principal(
+              0, PublicKey::name,
+              {target_.service(), "/", target_.host(),
+               target_.has_port() ? std::string_view(":") : std::string_view(), port.view()},
+              {}, w.key_id(), server_fp.view(), w.serial(), w.serial() != 0))
+        return false;
+      const SshFingerprint own_fp = fingerprint(id_.key->public_key());
+      return names.put_principal(1, PublicKey::name, {asserted_}, {}, {}, own_fp.view(), 0,
+                                 false) &&
+             names.put_service(target_);
     }
 
     // OpenSSH's rule (spec §10.2): the client names the principal it asserts; a certificate with
@@ -473,11 +564,12 @@ struct PublicKey {
                            : "set Identity::name to one of the certificate's principals");
         return;
       }
-      if (!asserted_.append(n)) {
+      if (n.size() > detail::max_name_size) {
         if (!err_)
           err_ = error(errc::invalid_argument, "client principal longer than a principal may be");
         return;
       }
+      asserted_ = n;
       if (err_ || id_.certificate.empty()) return;
       // check_own_certificate() has parsed the certificate already: an empty name took its only
       // principal, a given one must be among them.
@@ -502,10 +594,9 @@ struct PublicKey {
       if (!server) return server.error_value();
 
       put_header(3);
-      auto n = write_proof(role::initiator, asserted_.view(), detail::header_size);
+      auto n = write_proof(role::initiator, asserted_, detail::header_size);
       if (!n) return n.error_value();
-      state_.template emplace<AwaitAdmission>(
-          std::move(*server));  // in place: no 0.5-1 KB temporary
+      state_.template emplace<AwaitAdmission>(*server);  // in place, no temporary
       return mech_step{bytes_view(out_.data(), *n), false};
     }
 
@@ -518,11 +609,11 @@ struct PublicKey {
       if (!plen) return plen.error_value();
       auto admitted = detail::parse_admission(bytes_view(out_.data(), *plen));
       if (!admitted) return admitted.error_value();
-      if (*admitted != asserted_.view()) {
+      if (*admitted != asserted_) {
         error e(errc::name_mismatch, "the server admitted ");
         e.append(*admitted);
         e.append(", not the principal this client asserted, ");
-        e.append(asserted_.view());
+        e.append(asserted_);
         return e;
       }
       MUTAUTH_TRY(split_keys());
@@ -536,7 +627,7 @@ struct PublicKey {
     // (verify_host_certificate); for a raw key: the key pinned for that name → revocation; and
     // last the proof signature, by the certificate's (or pinned) key. The witness is minted
     // right after that signature check and nowhere else.
-    [[nodiscard]] result<PeerVerified<PublicKey>> verify_server(bytes_view proof) noexcept {
+    [[nodiscard]] result<VerifiedServer> verify_server(bytes_view proof) noexcept {
       auto p = detail::parse_proof(proof);
       if (!p) return p.error_value();
       MUTAUTH_TRY(check_proved_name(p->name));
@@ -548,7 +639,7 @@ struct PublicKey {
         if (!v) return about("server certificate: ", v.error_value());
         // A valid certificate replayed by someone without its key fails here (bad_signature).
         MUTAUTH_TRY(verify_signature(*p, v->key, role::acceptor, h_before_));
-        return mint_server(v->key, v->key_id, v->serial);
+        return VerifiedServer::assert_peer_verified(v->key, v->key_id, v->serial);
       }
 #endif  // a pinned-only build: parse_proof() refused a certificate
       auto key = raw_key(*p);
@@ -562,20 +653,24 @@ struct PublicKey {
       if (!pinned_key) {
         error e(errc::unknown_peer_key,
                 pinned_name ? "server key is not the key pinned for " : "no key is pinned for ");
-        e.append(target_.pk_name().view());
-        e.append(" (server key ");
-        e.append(fingerprint(*key).view());
-        e.append(")");
+        // A build without error texts (error.hpp) neither renders the name nor hashes the key
+        // for a detail it drops: fingerprint() is a SHA-256 the compiler cannot elide.
+        if constexpr (error::max_detail != 0) {
+          e.append(target_.pk_name().view());
+          e.append(" (server key ");
+          e.append(fingerprint(*key).view());
+          e.append(")");
+        }
         return e;
       }
       MUTAUTH_TRY(check_key_revoked(trust_.revoked, *key, "server key"));
       MUTAUTH_TRY(verify_signature(*p, *key, role::acceptor, h_before_));
-      return mint_server(*key, {}, 0);
+      return VerifiedServer::assert_peer_verified(*key, {}, 0);
     }
 
     // G2: the name comes from our caller; the server may only confirm it. pk names carry no
     // realm (spec §10.1): the target's realm, if the caller gave one, is for Kerberos. Out of line,
-    // as mint_server(): the parsed name is not in verify_server()'s frame below the signature check
+    // so that the parsed name is not in verify_server()'s frame below the signature check
     // (docs/embedded.md, "Sizes").
     [[gnu::noinline]] result<void> check_proved_name(std::string_view proved) const noexcept {
       auto claimed = ServicePrincipal::parse(proved);
@@ -589,32 +684,23 @@ struct PublicKey {
                      "server proved a service principal with a realm; mutauth-pk names have none");
       if (!same_pk_name(*claimed, target_)) {
         error e(errc::name_mismatch, "server proved ");
-        e.append(proved);
-        e.append(" but the client asked for ");
-        e.append(target_.pk_name().view());
+        if constexpr (error::max_detail != 0) {  // as in verify_server()
+          e.append(proved);
+          e.append(" but the client asked for ");
+          e.append(target_.pk_name().view());
+        }
         return e;
       }
       return ok();
     }
 
-    // Mints the server's witness. Called only on the line after the proof signature by `key`
-    // verified (verify_server()); out of line so that the Principal is built after that check
-    // returned, not in a frame below it.
-    [[gnu::noinline]] result<PeerVerified<PublicKey>> mint_server(
-        const Ed25519PublicKey& key, std::string_view key_id, std::uint64_t serial) const noexcept {
-      Principal server;
-      server.mechanism = PublicKey::name;
-      append_pk_name(server.name, target_);
-      (void)server.fingerprint.append(fingerprint(key).view());
-      (void)server.key_id.append(key_id);  // fits: parse_certificate caps it at 127
-      server.serial = serial;
-      server.has_serial = serial != 0;  // 0: the CA does not number its certificates
-      return PeerVerified<PublicKey>::assert_peer_verified(server);
-    }
-
-    ServicePrincipal target_;
+    // const: the handshake core's G2 check compares the conclusion against this copy (target()),
+    // so it must stay the name the caller composed.
+    const ServicePrincipal target_;
     ServerTrust trust_;
-    mutauth::detail::fixed_string<detail::max_name_size> asserted_{};
+    // The principal we assert: a view into Identity::name or into our certificate, both of
+    // which outlive the handshake (InitiatorConfig), not a 200-byte copy.
+    std::string_view asserted_{};
     std::variant<Start, AwaitServerProof, AwaitAdmission, Admitted, Spent> state_{};
   };
 

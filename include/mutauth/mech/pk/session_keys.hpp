@@ -57,6 +57,21 @@ class SessionKeys {
       exporter_secret_[i] = exporter_secret[i];
     live_ = true;
   }
+  /// As the constructor, into this object: the key schedule (pk.hpp, Context::split_keys) does
+  /// not build a SessionKeys-sized temporary beside it on the stack (docs/embedded.md, "Sizes").
+  void assign(CipherState&& send, CipherState&& recv, bytes_view exporter_secret,
+              bytes_view h) noexcept {
+    wipe();
+    send_ = std::move(send);
+    recv_ = std::move(recv);
+    for (std::size_t i = 0; i < hashlen && i < h.size(); ++i) h_[i] = h[i];
+    for (std::size_t i = 0; i < hashlen && i < exporter_secret.size(); ++i)
+      exporter_secret_[i] = exporter_secret[i];
+    highest_ = 0;
+    window_ = 0;
+    any_ = false;
+    live_ = true;
+  }
   // The keys wipe themselves (mutauth/detail/secret.hpp): moved-from keys are wiped and dead.
   SessionKeys(SessionKeys&&) noexcept = default;
   SessionKeys& operator=(SessionKeys&&) noexcept = default;
