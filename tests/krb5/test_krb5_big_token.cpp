@@ -20,16 +20,12 @@
 using namespace mutauth;
 using mutauth::testing::allow_all;
 using mutauth::testing::Realms;
+using mutauth::testing::server;
 using mutauth::testing::spn;
 using K = mutauth::krb5::Kerberos;
 using bytes = std::vector<std::uint8_t>;
 
 namespace {
-
-const ServicePrincipal& server() {
-  static const ServicePrincipal s = spn("host/server.example.test");
-  return s;
-}
 
 bytes frame(record_type t, const bytes& body) {
   REQUIRE(body.size() <= 0xFFFF);

@@ -20,6 +20,7 @@ using mutauth::testing::allow_all;
 using mutauth::testing::Child;
 using mutauth::testing::hex;
 using mutauth::testing::Realms;
+using mutauth::testing::server;
 using mutauth::testing::spn;
 using mutauth::testing::unhex;
 using K = mutauth::krb5::Kerberos;
@@ -44,11 +45,6 @@ bytes exporter_like(std::uint8_t seed) {
   bytes b(32);
   for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint8_t>(seed + i * 41);
   return b;
-}
-
-const ServicePrincipal& server() {
-  static const ServicePrincipal s = spn("host/server.example.test");
-  return s;
 }
 
 }  // namespace
