@@ -20,7 +20,6 @@
 using namespace mutauth;
 using mutauth::testing::allow_all;
 using mutauth::testing::Realms;
-using mutauth::testing::server;
 using mutauth::testing::spn;
 using K = mutauth::krb5::Kerberos;
 using bytes = std::vector<std::uint8_t>;
@@ -39,7 +38,7 @@ bytes frame(record_type t, const bytes& body) {
 // around the mechanism OID and the krb5 token), from a client Connection's first record.
 bytes real_ap_req() {
   const K::InitiatorConfig icfg{};
-  auto c = std::make_unique<Connection<K>>(as_client, server(), icfg);
+  auto c = std::make_unique<Connection<K>>(as_client, testing::server(), icfg);
   auto st = c->start();
   INFO((st ? std::string() : std::string(st.error_value().detail())));
   REQUIRE(st);
@@ -81,7 +80,7 @@ struct Verdict {
   std::size_t reply = 0;  // bytes of output (the AP-REP record)
 };
 Verdict server_verdict(const bytes& wire, std::size_t chunk) {
-  const K::AcceptorConfig acfg{server()};
+  const K::AcceptorConfig acfg{testing::server()};
   auto s = std::make_unique<Connection<K>>(as_server, acfg, allow_all);
   Verdict v;
   for (std::size_t off = 0; off < wire.size();) {
