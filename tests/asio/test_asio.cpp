@@ -1,8 +1,8 @@
 // mutauth::asio::stream<tcp::socket, pk::PublicKey> (include/mutauth/asio.hpp) over real loopback
 // TCP sockets: both roles, three completion styles (coroutines, callbacks, use_future), asio's
 // async_read/async_write composed on top, the clean close (eof) against truncation, and a refused
-// client. Peers that vanish and cancellation: test_asio_cancel.cpp; the bound on async_shutdown
-// and moved streams: test_asio_close.cpp (one program, three files that compile in parallel).
+// client. Peers that vanish, cancellation, the bound on async_shutdown and moved streams:
+// test_asio_lifecycle.cpp (one program in two files, which a 2-core build compiles in parallel).
 #include "asio/pk_streams.hpp"
 
 #include <array>
