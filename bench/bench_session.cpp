@@ -57,44 +57,33 @@ struct DatagramSessions {
   }
 };
 
-// A fresh pair per benchmark keeps nonce counters and failure state independent of order.
-void BM_session_seal_open(benchmark::State& state) {
-  Sessions s;
-  if (!s.ok) {
-    state.SkipWithError("pk handshake failed");
-    return;
-  }
-  const auto n = static_cast<std::size_t>(state.range(0));
-  // open() needs record.size() - open_overhead bytes: the content and its type byte.
-  std::vector<std::uint8_t> pt(n, 0xa5), rec(n + Session<PK>::seal_overhead),
-      out(n + Session<PK>::seal_overhead - Session<PK>::open_overhead);
-  for (auto _ : state) {
-    auto c = s.client->seal(pt, rec);
-    auto p = s.server->open(bytes_view(rec.data(), c ? *c : 0), out);
-    if (!c || !p || p->type != content_type::data || p->size != n) {
-      state.SkipWithError("seal/open failed");
-      break;
-    }
-    benchmark::DoNotOptimize(out.data());
-  }
+// False, and the benchmark skipped, when its sessions could not be set up.
+template <class Pair>
+bool ready(benchmark::State& state, const Pair& s, const char* what) {
+  if (!s.ok) state.SkipWithError(what);
+  return s.ok;
+}
+
+// Every benchmark counts each plaintext byte of an iteration once (see the top of this file).
+void count_bytes(benchmark::State& state, std::size_t n) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
                           static_cast<std::int64_t>(n));
 }
 
-// The same, sealing in place: the data already sits where the record goes, so seal() only appends
-// the type byte (what an application that builds its data in the record buffer gets).
-void BM_session_seal_open_in_place(benchmark::State& state) {
-  Sessions s;
-  if (!s.ok) {
-    state.SkipWithError("pk handshake failed");
-    return;
-  }
-  const auto n = static_cast<std::size_t>(state.range(0));
-  std::vector<std::uint8_t> rec(n + Session<PK>::seal_overhead, 0xa5),
-      out(n + Session<PK>::seal_overhead - Session<PK>::open_overhead);
+std::array<std::uint8_t, 32> random_key() {
+  std::array<std::uint8_t, 32> k{};
+  randombytes_buf(k.data(), k.size());
+  return k;
+}
+
+// The stream benchmarks' loop: the client seals the n bytes of `in` into `rec`, the server opens
+// the record into `out` (open() needs record.size() - open_overhead bytes: the content and its
+// type byte).
+void seal_open_loop(benchmark::State& state, Sessions& s, bytes_view in,
+                    std::vector<std::uint8_t>& rec, std::vector<std::uint8_t>& out) {
+  const std::size_t n = in.size();
   for (auto _ : state) {
-    // After the first record rec holds ciphertext; sealing those bytes costs the same.
-    auto c = s.client->seal(bytes_view(rec.data(), n), rec);
+    auto c = s.client->seal(in, rec);
     auto p = s.server->open(bytes_view(rec.data(), c ? *c : 0), out);
     if (!c || !p || p->type != content_type::data || p->size != n) {
       state.SkipWithError("seal/open failed");
@@ -102,16 +91,34 @@ void BM_session_seal_open_in_place(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
-                          static_cast<std::int64_t>(n));
+  count_bytes(state, n);
+}
+
+// A fresh pair per benchmark keeps nonce counters and failure state independent of order.
+void BM_session_seal_open(benchmark::State& state) {
+  Sessions s;
+  if (!ready(state, s, "pk handshake failed")) return;
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<std::uint8_t> pt(n, 0xa5), rec(n + Session<PK>::seal_overhead),
+      out(n + Session<PK>::seal_overhead - Session<PK>::open_overhead);
+  seal_open_loop(state, s, pt, rec, out);
+}
+
+// The same, sealing in place: the data already sits where the record goes, so seal() only appends
+// the type byte (what an application that builds its data in the record buffer gets). After the
+// first record rec holds ciphertext; sealing those bytes costs the same.
+void BM_session_seal_open_in_place(benchmark::State& state) {
+  Sessions s;
+  if (!ready(state, s, "pk handshake failed")) return;
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<std::uint8_t> rec(n + Session<PK>::seal_overhead, 0xa5),
+      out(n + Session<PK>::seal_overhead - Session<PK>::open_overhead);
+  seal_open_loop(state, s, bytes_view(rec.data(), n), rec, out);
 }
 
 void BM_datagram_seal_open(benchmark::State& state) {
   DatagramSessions s;
-  if (!s.ok) {
-    state.SkipWithError("pk handshake or into_datagram() failed");
-    return;
-  }
+  if (!ready(state, s, "pk handshake or into_datagram() failed")) return;
   const auto n = static_cast<std::size_t>(state.range(0));
   std::vector<std::uint8_t> pt(n, 0xa5), rec(n + DatagramSession<PK>::overhead), out(n);
   for (auto _ : state) {
@@ -123,16 +130,14 @@ void BM_datagram_seal_open(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
-                          static_cast<std::int64_t>(n));
+  count_bytes(state, n);
 }
 
 // The same work with nothing around it: Noise's nonce layout (4 zero bytes, 64-bit LE counter),
 // no associated data, a counter per direction.
 void BM_raw_aead_encrypt_decrypt(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  std::array<std::uint8_t, 32> k{};
-  randombytes_buf(k.data(), k.size());
+  const std::array<std::uint8_t, 32> k = random_key();
   std::vector<std::uint8_t> pt(n, 0xa5), rec(n + 16), out(n);
   std::uint64_t send_n = 0, recv_n = 0;
   auto nonce_of = [](std::uint64_t c) {
@@ -153,16 +158,14 @@ void BM_raw_aead_encrypt_decrypt(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
-                          static_cast<std::int64_t>(n));
+  count_bytes(state, n);
 }
 
 // The wire format's floor for a stream record of N data bytes: one AEAD over content | type
 // (N + 1 bytes, §8.1) each way, from a buffer that already holds them.
 void BM_raw_aead_record(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  std::array<std::uint8_t, 32> k{};
-  randombytes_buf(k.data(), k.size());
+  const std::array<std::uint8_t, 32> k = random_key();
   std::vector<std::uint8_t> inner(n + 1, 0xa5), rec(n + 1 + 16), out(n + 1);
   inner[n] = 1;  // content_type::data
   std::uint64_t ctr = 0;
@@ -180,15 +183,13 @@ void BM_raw_aead_record(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
-                          static_cast<std::int64_t>(n));
+  count_bytes(state, n);
 }
 
 // Raw AEAD as a datagram record uses it: the 8-byte big-endian counter in front, and as the AD.
 void BM_raw_aead_datagram(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  std::array<std::uint8_t, 32> k{};
-  randombytes_buf(k.data(), k.size());
+  const std::array<std::uint8_t, 32> k = random_key();
   std::vector<std::uint8_t> pt(n, 0xa5), rec(8 + n + 16), out(n);
   std::uint64_t send_n = 0;
   for (auto _ : state) {
@@ -208,8 +209,7 @@ void BM_raw_aead_datagram(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(out.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
-                          static_cast<std::int64_t>(n));
+  count_bytes(state, n);
 }
 
 }  // namespace

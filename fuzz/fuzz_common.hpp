@@ -58,6 +58,17 @@ inline bool same(bytes_view a, bytes_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
 }
 
+/// The input of a target whose first byte picks a mode (modulo `modes`) for the bytes after it.
+struct mode_input {
+  mode_input(const std::uint8_t* data, std::size_t size, int modes) {
+    input in(data, size);
+    mode = in.u8() % modes;
+    fz = copy(in.rest());
+  }
+  int mode = 0;
+  bytes fz;
+};
+
 inline std::string_view as_text(bytes_view b) noexcept {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }

@@ -58,6 +58,33 @@ void check_step(const Handshake& hs, const step_result& r) {
   }
 }
 
+/// A side's Session at the end of a run: finish() must give one when the side is done; when it
+/// is not, finish() must refuse (check_no_session) and there is none.
+template <class Handshake>
+auto session_of(Handshake& hs) {
+  using session_result = decltype(std::move(hs).finish());
+  if (!hs.is_done()) {
+    check_no_session(hs);
+    return session_result(error(errc::wrong_state));
+  }
+  session_result s = std::move(hs).finish();
+  MUTAUTH_FUZZ_CHECK(s);
+  return s;
+}
+
+/// One side's step on the fuzzed message `msg`, checked: only bytes other than the honest ones
+/// may fail it, and a failed side is dead (G5). The caller stops on a failed step.
+template <class Handshake>
+step_result step_fuzzed(Handshake& hs, bytes_view msg, bool honest_bytes) {
+  const step_result r = hs.step(msg);
+  check_step(hs, r);
+  if (r.st == status::failed) {
+    MUTAUTH_FUZZ_CHECK(!honest_bytes);
+    check_dead(hs, r.code, msg);
+  }
+  return r;
+}
+
 }  // namespace fuzz
 }  // namespace v0
 }  // namespace mutauth

@@ -40,9 +40,9 @@ const Honest& honest() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const Honest& h = honest();
-  fuzz::input in(data, size);
-  const int mode = in.u8() % 3;
-  const fuzz::bytes fz = fuzz::copy(in.rest());
+  const fuzz::mode_input in(data, size, 3);
+  const int mode = in.mode;
+  const fuzz::bytes& fz = in.fz;
   auto e = fuzz::fresh_endpoints(0);
   Acceptor<fuzz::PK>& server = e->server;
   fuzz::PeerClient peer;
@@ -60,13 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     msg = peer.run_to_message3(server, &fz);
     honest_bytes = fuzz::same(fz, h.client_proof);
   }
-  const step_result r = server.step(msg);
-  fuzz::check_step(server, r);
-  if (r.st == status::failed) {
-    MUTAUTH_FUZZ_CHECK(!honest_bytes);
-    fuzz::check_dead(server, r.code, msg);
-    return 0;
-  }
+  const step_result r = fuzz::step_fuzzed(server, msg, honest_bytes);
+  if (r.st == status::failed) return 0;
   if (mode == 0) {
     MUTAUTH_FUZZ_CHECK(r.st == status::send && (!honest_bytes || fuzz::same(r.token, h.t.msg[1])));
     fuzz::check_no_session(server);

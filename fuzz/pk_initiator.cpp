@@ -39,9 +39,9 @@ const Honest& honest() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const Honest& h = honest();
-  fuzz::input in(data, size);
-  const int mode = in.u8() % 4;
-  const fuzz::bytes fz = fuzz::copy(in.rest());
+  const fuzz::mode_input in(data, size, 4);
+  const int mode = in.mode;
+  const fuzz::bytes& fz = in.fz;
   auto e = fuzz::fresh_endpoints(0);
   Initiator<fuzz::PK>& client = e->client;
   fuzz::PeerServer peer;
@@ -72,13 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
   }
-  const step_result r = client.step(msg);
-  fuzz::check_step(client, r);
-  if (r.st == status::failed) {
-    MUTAUTH_FUZZ_CHECK(!honest_bytes);
-    fuzz::check_dead(client, r.code, msg);
-    return 0;
-  }
+  const step_result r = fuzz::step_fuzzed(client, msg, honest_bytes);
+  if (r.st == status::failed) return 0;
   if (mode < 2) {
     // Only the honest server's bytes verify; then message 3 is the honest one too, and the
     // client is not done: it has not yet learned that the server admitted it.

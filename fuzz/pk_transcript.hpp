@@ -5,16 +5,12 @@
 #include <vector>
 
 #include "fuzz_pk.hpp"
+#include "mutation.hpp"
 
 namespace mutauth {
 inline namespace v0 {
 namespace fuzz {
 namespace transcript {
-
-struct op {
-  std::uint8_t code, msg, value;
-  std::uint16_t offset;
-};
 
 struct Honest {
   explicit Honest(bool ca) : t(genuine_transcript(0, ca)), other(genuine_transcript(1, ca)) {}
@@ -22,27 +18,12 @@ struct Honest {
   Transcript other;
 };
 
-// Applies the ops aimed at message `m` (0-3); returns false when the message is dropped.
-inline bool mutate(const std::vector<op>& prog, std::uint8_t m, bytes& b, const Honest& h) {
-  for (const op& o : prog) {
-    if (o.msg != m) continue;
-    const std::size_t len = b.size();
-    switch (o.code) {
-      case 0:
-        if (len) b[o.offset % len] ^= o.value ? o.value : 1;
-        break;
-      case 1: b.resize(o.offset % (len + 1)); break;
-      case 2: b.insert(b.begin() + static_cast<long>(o.offset % (len + 1)), o.value); break;
-      case 3:
-        if (len) b.erase(b.begin() + static_cast<long>(o.offset % len));
-        break;
-      case 4: b = h.t.msg[o.value % 4]; break;
-      case 5: b = h.other.msg[o.value % 4]; break;
-      case 6: return false;
-      case 7: b.insert(b.end(), o.offset % 64 + 1, o.value); break;
-    }
-  }
-  return true;
+// Opcodes 4 and 5: the honest message, or one of another session (pk_transcript.cpp).
+inline bool mutate(const std::vector<mutation_op>& prog, std::uint8_t m, bytes& b,
+                   const Honest& h) {
+  return apply_mutations(prog, m, b, [&](const mutation_op& o, bytes& out) {
+    out = (o.code == 4 ? h.t : h.other).msg[o.value % 4];
+  });
 }
 
 }  // namespace transcript
@@ -55,13 +36,7 @@ int transcript_one_input(const std::uint8_t* data, std::size_t size) {
   using namespace transcript;
   static const Honest h(CA);
   input in(data, size);
-  std::vector<op> prog;
-  while (!in.empty() && prog.size() < 16) {
-    const std::uint8_t c = in.u8();
-    const auto m = static_cast<std::uint8_t>((c >> 3) & 3);
-    const std::uint16_t offset = in.u16();
-    prog.push_back({static_cast<std::uint8_t>(c & 7), m, in.u8(), offset});
-  }
+  const std::vector<mutation_op> prog = read_mutations(in, 3);  // messages 0-3
 
   auto e = fresh_endpoints(0, CA);
   // tampered_upto[m]: some message before or at m was altered (or dropped).
@@ -98,15 +73,8 @@ int transcript_one_input(const std::uint8_t* data, std::size_t size) {
   MUTAUTH_FUZZ_CHECK(e->client.is_done() == !tampered_upto[3]);
   MUTAUTH_FUZZ_CHECK(e->server.is_done() == !tampered_upto[2]);
   // A Session exists only then.
-  const bool client_done = e->client.is_done(), server_done = e->server.is_done();
-  if (!client_done) check_no_session(e->client);
-  if (!server_done) check_no_session(e->server);
-  auto cs =
-      client_done ? std::move(e->client).finish() : result<Session<PK>>(error(errc::wrong_state));
-  auto ss =
-      server_done ? std::move(e->server).finish() : result<Session<PK>>(error(errc::wrong_state));
-  MUTAUTH_FUZZ_CHECK(!client_done || cs);
-  MUTAUTH_FUZZ_CHECK(!server_done || ss);
+  auto cs = session_of(e->client);
+  auto ss = session_of(e->server);
   if (cs && ss) check_pair_agrees(*cs, *ss);
   return 0;
 }

@@ -564,6 +564,16 @@ struct Negotiate {
 
     [[nodiscard]] bool started() const noexcept { return inner_.index() != 0; }
 
+    // The error a role moved from `from` starts with: the chosen mechanism's context may point
+    // into its slot's configuration copy (slot above), which stays behind, so a move after the
+    // first step leaves a handle that only fails; before it, the move is whole.
+    [[nodiscard]] static error error_after_move(const role_base& from, const error& e) noexcept {
+      if (from.started() && !e)
+        return error(errc::wrong_state, "a negotiated handshake was moved after its first step",
+                     hint_moved);
+      return e;
+    }
+
     // One token into the chosen mechanism, and its answer, each counted against its bound.
     result<mech_step> step_inner(bytes_view in) noexcept {
       result<mech_step> r = error(errc::wrong_state, "negotiation: no mechanism chosen");
@@ -601,6 +611,13 @@ struct Negotiate {
       };
       detail::with_index<count>(chosen_, f);
       inner_.template emplace<0>();
+    }
+
+    // Either role's wipe(): a negotiation that had started cannot go on afterwards.
+    template <class Phase>
+    void wipe_and_end(Phase& p) noexcept {
+      wipe_all();
+      if (p != Phase::start) p = Phase::dead;
     }
 
     void wipe_all() noexcept {
@@ -662,11 +679,7 @@ struct Negotiate {
           list_(o.list_),
           list_len_(o.list_len_),
           phase_(o.phase_),
-          err_(o.err_) {
-      // The chosen mechanism's context may point into its slot's configuration copy: it stays.
-      if (o.started() && !err_)
-        err_ = error(errc::wrong_state, "a negotiated handshake was moved after its first step",
-                     hint_moved);
+          err_(base::error_after_move(o, o.err_)) {
       o.wipe();
     }
     Initiator& operator=(Initiator&&) = delete;
@@ -728,10 +741,7 @@ struct Negotiate {
       return this->conclude_inner();
     }
 
-    void wipe() noexcept {
-      this->wipe_all();
-      if (phase_ != phase::start) phase_ = phase::dead;
-    }
+    void wipe() noexcept { this->wipe_and_end(phase_); }
 
     /// The offer list this initiator sends (for tests and the spec's vector).
     [[nodiscard]] bytes_view offer_list() const noexcept {
@@ -817,11 +827,8 @@ struct Negotiate {
           refusal_(o.refusal_),
           refusal_len_(o.refusal_len_),
           phase_(o.phase_),
-          err_(o.err_),
+          err_(base::error_after_move(o, o.err_)),
           refused_(o.refused_) {
-      if (o.started() && !err_)
-        err_ = error(errc::wrong_state, "a negotiated handshake was moved after its first step",
-                     hint_moved);
       o.wipe();
     }
     Acceptor& operator=(Acceptor&&) = delete;
@@ -856,10 +863,7 @@ struct Negotiate {
       return this->conclude_inner();
     }
 
-    void wipe() noexcept {
-      this->wipe_all();
-      if (phase_ != phase::start) phase_ = phase::dead;
-    }
+    void wipe() noexcept { this->wipe_and_end(phase_); }
 
     /// After a failure for want of a common mechanism: the refusal naming what this acceptor
     /// accepts, which the core sends before the alert (handshake.hpp); public, never secret.

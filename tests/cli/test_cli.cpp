@@ -133,6 +133,12 @@ Server pk_server(const Pki& p, const std::string& identity, const std::string& t
   return start_server(args);
 }
 
+/// The pinned-key echo server that admits alice, with one more option (a limit or a timeout).
+Server pinned_echo_server(const Pki& p, const std::string& option, const std::string& value) {
+  return pk_server(p, "pin-server", "authorized_keys_pin",
+                   {"--allow", "alice", "--echo", option, value});
+}
+
 struct Run {
   int rc = -1;
   std::string out, err;
@@ -287,6 +293,22 @@ void good_pinned_client(const Pki& p, const Server& s, const std::string& tag) {
   CHECK(c.rc == 0);
   CHECK(c.out == msg);
 }
+
+/// An authenticated pinned session (alice) that the test holds open against `s`: its "held\n"
+/// has come back; end() closes its input and it must exit cleanly.
+struct HeldSession {
+  HeldSession(const Pki& p, const Server& s)
+      : proc({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity",
+              p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin")},
+             "held\n", false) {
+    REQUIRE(proc.wait_for_out(5, 10));
+  }
+  void end() {
+    proc.close_stdin();
+    REQUIRE(proc.wait_exit(10) == 0);
+  }
+  Proc proc;
+};
 
 }  // namespace
 
@@ -880,8 +902,7 @@ TEST_CASE("cli: garbage and an application record before authentication are refu
 TEST_CASE("cli: a slow-loris peer times out while other clients are served", "[cli]") {
   Pki p;
   // pk_server passes --handshake-timeout 5 first; the later flag wins.
-  Server s = pk_server(p, "pin-server", "authorized_keys_pin",
-                       {"--allow", "alice", "--echo", "--handshake-timeout", "1"});
+  Server s = pinned_echo_server(p, "--handshake-timeout", "1");
   const auto t0 = steady::now();
   Fd loris = tcp_connect(s.port, 5);
   send_all(loris, bytes{rec_handshake});  // one byte of a record header, then nothing
@@ -1282,8 +1303,7 @@ TEST_CASE(
 TEST_CASE("cli: an idle client is reaped after --idle-timeout (above one second) and told so",
           "[cli]") {
   Pki p;
-  Server s = pk_server(p, "pin-server", "authorized_keys_pin",
-                       {"--allow", "alice", "--echo", "--idle-timeout", "2"});
+  Server s = pinned_echo_server(p, "--idle-timeout", "2");
   const auto t0 = steady::now();
   // The client's stdin stays open and silent: an authenticated session with no traffic.
   Proc c({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity",
@@ -1673,6 +1693,12 @@ void expect_busy(const Run& c) {
 }
 
 /// A raw connection's whole answer: the clear alert busy, then the server's FIN.
+/// A pinned client of `s` is told busy before it sends anything.
+void expect_busy_client(const Pki& p, const Server& s) {
+  const Run c = connect_cli(s.port, pin_alice(p), "never sent\n");
+  expect_busy(c);
+}
+
 void expect_busy_alert(const Fd& raw) {
   bytes reply;
   CHECK(read_to_eof(raw, reply));
@@ -1683,8 +1709,7 @@ void expect_busy_alert(const Fd& raw) {
 TEST_CASE("cli: beyond --max-preauth-per-source a connection is told busy, and the client says so",
           "[cli]") {
   Pki p;
-  Server s = pk_server(p, "pin-server", "authorized_keys_pin",
-                       {"--allow", "alice", "--echo", "--max-preauth-per-source", "2"});
+  Server s = pinned_echo_server(p, "--max-preauth-per-source", "2");
   std::vector<Fd> idle;
   for (int i = 0; i < 2; ++i) idle.push_back(tcp_connect(s.port));
   // Wait until the server holds both: a third raw connection is refused at once.
@@ -1694,8 +1719,7 @@ TEST_CASE("cli: beyond --max-preauth-per-source a connection is told busy, and t
       "[client 3] refused: server busy: 2 unauthenticated connections from 127.0.0.1 "
       "already (--max-preauth-per-source)",
       10));
-  const Run c = connect_cli(s.port, pin_alice(p), "never sent\n");
-  expect_busy(c);
+  expect_busy_client(p, s);
   REQUIRE(s.proc->wait_for_err("[client 4] refused: server busy: ", 10));
   CHECK(s.proc->out().empty());
   // The idle ones go away: their source may connect again.
@@ -1709,13 +1733,9 @@ TEST_CASE("cli: --max-startups drops unauthenticated connections, never authenti
           "[cli]") {
   Pki p;
   // START 1, RATE 100: with one unauthenticated connection held, every new one is dropped.
-  Server s = pk_server(p, "pin-server", "authorized_keys_pin",
-                       {"--allow", "alice", "--echo", "--max-startups", "1:100:5"});
+  Server s = pinned_echo_server(p, "--max-startups", "1:100:5");
   // An authenticated session first: it does not count as unauthenticated, so others still get in.
-  Proc held({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity",
-             p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin")},
-            "held\n", false);
-  REQUIRE(held.wait_for_out(5, 10));
+  HeldSession held(p, s);
   good_pinned_client(p, s, "beside the held session");
   // Now one idle unauthenticated connection: the next is dropped, told busy.
   Fd idle = tcp_connect(s.port);
@@ -1725,33 +1745,25 @@ TEST_CASE("cli: --max-startups drops unauthenticated connections, never authenti
   }
   REQUIRE(s.proc->wait_for_err(
       "refused: server busy: 1 unauthenticated connections (--max-startups 1:100:5)", 10));
-  const Run c = connect_cli(s.port, pin_alice(p), "never sent\n");
-  expect_busy(c);
+  expect_busy_client(p, s);
   // The held session lives on through all of it, and ends cleanly.
-  held.write("still here\n");
-  REQUIRE(held.wait_for_out(16, 10));
-  held.close_stdin();
-  REQUIRE(held.wait_exit(10) == 0);
-  CHECK(held.out() == "held\nstill here\n");
+  held.proc.write("still here\n");
+  REQUIRE(held.proc.wait_for_out(16, 10));
+  held.end();
+  CHECK(held.proc.out() == "held\nstill here\n");
   CHECK(s.proc->stop() == 0);
 }
 
 TEST_CASE("cli: beyond --max-clients authenticated sessions a new connection is told busy",
           "[cli]") {
   Pki p;
-  Server s = pk_server(p, "pin-server", "authorized_keys_pin",
-                       {"--allow", "alice", "--echo", "--max-clients", "1"});
-  Proc held({cli, "connect", "127.0.0.1:" + std::to_string(s.port), "--target", spn, "--identity",
-             p.file("pin-alice"), "--name", "alice", "--trust", p.file("known_hosts_pin")},
-            "held\n", false);
-  REQUIRE(held.wait_for_out(5, 10));
-  const Run c = connect_cli(s.port, pin_alice(p), "never sent\n");
-  expect_busy(c);
+  Server s = pinned_echo_server(p, "--max-clients", "1");
+  HeldSession held(p, s);
+  expect_busy_client(p, s);
   // The server logs before its alert leaves, but our reader of its stderr may lag behind.
   CHECK(s.proc->wait_for_err(
       "refused: server busy: 1 authenticated sessions already being served (--max-clients)", 10));
-  held.close_stdin();
-  REQUIRE(held.wait_exit(10) == 0);
+  held.end();
   good_pinned_client(p, s, "after the held session");
   CHECK(s.proc->stop() == 0);
 }

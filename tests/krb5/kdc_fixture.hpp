@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "krb5/fixture_process.hpp"
+#include "support/names.hpp"
 
 namespace mutauth::testing {
 
@@ -95,6 +97,29 @@ inline std::vector<unsigned char> read_file(const std::string& p) {
 inline void write_file(const std::string& p, const std::vector<unsigned char>& b) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+/// The service whose key the fixture's keytab holds.
+inline const ServicePrincipal& server() {
+  static const ServicePrincipal s = spn("host/server.example.test");
+  return s;
+}
+
+/// The fixture's own krb5.conf, as text.
+inline std::string fixture_conf(const Realms& realm) {
+  const std::vector<unsigned char> c = read_file(realm.env("KRB5_CONFIG"));
+  return {c.begin(), c.end()};
+}
+/// Writes `conf` as realm.path(name) and points KRB5_CONFIG at it (MIT reads the file it names,
+/// docs/kerberos.md); use_fixture_conf() goes back. Returns the path.
+inline std::string use_conf(const Realms& realm, const std::string& name, const std::string& conf) {
+  const std::string path = realm.path(name);
+  write_file(path, std::vector<unsigned char>(conf.begin(), conf.end()));
+  setenv("KRB5_CONFIG", path.c_str(), 1);
+  return path;
+}
+inline void use_fixture_conf(const Realms& realm) {
+  setenv("KRB5_CONFIG", realm.env("KRB5_CONFIG").c_str(), 1);
 }
 
 }  // namespace mutauth::testing

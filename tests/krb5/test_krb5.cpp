@@ -28,6 +28,7 @@ using mutauth::testing::allow_all;
 using mutauth::testing::Child;
 using mutauth::testing::hex;
 using mutauth::testing::Realms;
+using mutauth::testing::server;
 using mutauth::testing::spn;
 using mutauth::testing::unhex;
 using K = mutauth::krb5::Kerberos;
@@ -158,18 +159,27 @@ Failure fails(const ServicePrincipal& target, const K::InitiatorConfig& icfg,
   return {e.code(), text_of(e), std::string(e.hint())};
 }
 
-const ServicePrincipal& server() {
-  static const ServicePrincipal s = spn("host/server.example.test");
-  return s;
+// Where most tests start: the KDC fixture, and default configurations for both roles, the
+// acceptor's for the fixture's service.
+struct Krb5Setup {
+  Realms realm;
+  const K::InitiatorConfig icfg{};
+  const K::AcceptorConfig acfg{server()};
+};
+
+// The fixture's krb5.conf with `entries` first in its [domain_realm] section.
+std::string with_domain_realm(const Realms& realm, const std::string& entries) {
+  std::string conf = testing::fixture_conf(realm);
+  const auto pos = conf.find("[domain_realm]\n");
+  REQUIRE(pos != std::string::npos);
+  return conf.insert(pos + 15, entries);
 }
 
 }  // namespace
 
-TEST_CASE("krb5: mutual handshake, sealed records both ways, exporter and channel binding",
-          "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
+TEST_CASE_METHOD(Krb5Setup,
+                 "krb5: mutual handshake, sealed records both ways, exporter and channel binding",
+                 "[kerberos]") {
   Relay x;
   auto [client, server_s] = handshake(server(), icfg, acfg, &x);
 
@@ -237,10 +247,8 @@ TEST_CASE("krb5: mutual handshake, sealed records both ways, exporter and channe
   CHECK(std::any_of(cb1.begin(), cb1.end(), [](std::uint8_t b) { return b != 0; }));
 }
 
-TEST_CASE("krb5: replayed, reordered and tampered records kill the session", "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
+TEST_CASE_METHOD(Krb5Setup, "krb5: replayed, reordered and tampered records kill the session",
+                 "[kerberos]") {
   bytes plain;
   {
     auto [c, s] = handshake(server(), icfg, acfg);
@@ -276,11 +284,9 @@ TEST_CASE("krb5: replayed, reordered and tampered records kill the session", "[k
   }
 }
 
-TEST_CASE("krb5: a sealed close ends one direction and a record after it is refused",
-          "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
+TEST_CASE_METHOD(Krb5Setup,
+                 "krb5: a sealed close ends one direction and a record after it is refused",
+                 "[kerberos]") {
   auto [c, s] = handshake(server(), icfg, acfg);
   bytes plain;
   CHECK(open_data(s, seal(c, "last words")) == "last words");
@@ -335,10 +341,7 @@ TEST_CASE("krb5: a sealed close ends one direction and a record after it is refu
   CHECK(s.mechanism_info().wrap_overhead() == 0);  // keys wiped
 }
 
-TEST_CASE("krb5: a sealed alert ends the session on both sides", "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
+TEST_CASE_METHOD(Krb5Setup, "krb5: a sealed alert ends the session on both sides", "[kerberos]") {
   auto [c, s] = handshake(server(), icfg, acfg);
   CHECK(open_data(c, seal(s, "before the alert")) == "before the alert");
 
@@ -376,12 +379,10 @@ TEST_CASE("krb5: a sealed alert ends the session on both sides", "[kerberos]") {
   CHECK(c.channel_binding().empty());
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    Krb5Setup,
     "krb5: exporter with a context: both sides agree, the context matters, empty = label only",
     "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
   auto [c, s] = handshake(server(), icfg, acfg);
   const bytes ctx_a{'s', 'e', 's', 's', 'i', 'o', 'n', ' ', '1'};
   const bytes ctx_b{'s', 'e', 's', 's', 'i', 'o', 'n', ' ', '2'};
@@ -425,10 +426,7 @@ TEST_CASE(
   CHECK(open_data(s, seal(c, "still alive")) == "still alive");
 }
 
-TEST_CASE("krb5: a moved-from Session is dead", "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
+TEST_CASE_METHOD(Krb5Setup, "krb5: a moved-from Session is dead", "[kerberos]") {
   auto [c, s] = handshake(server(), icfg, acfg);
   Session<K> moved(std::move(c));
   bytes plain(64);
@@ -490,10 +488,8 @@ TEST_CASE("krb5: realm-qualified target, explicit credentials, delegation", "[ke
   }
 }
 
-TEST_CASE("krb5: the authorization policy refuses before the AP-REP leaves", "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
+TEST_CASE_METHOD(Krb5Setup, "krb5: the authorization policy refuses before the AP-REP leaves",
+                 "[kerberos]") {
   Initiator<K> i(server(), icfg);
   Acceptor<K> a(acfg, allow_only_bob);
   step_result r = i.step();
@@ -507,12 +503,10 @@ TEST_CASE("krb5: the authorization policy refuses before the AP-REP leaves", "[k
   std::printf("[error] acceptor: %s\n", text_of(a.last_error()).c_str());
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    Krb5Setup,
     "krb5: a refused client: no AP-REP, the unauthorized alert fails the initiator, no session",
     "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
   Initiator<K> i(server(), icfg);
   Acceptor<K> a(acfg, allow_only_bob);
   step_result r = i.step();
@@ -558,10 +552,7 @@ TEST_CASE(
   CHECK(ss.code() == errc::unauthorized);
 }
 
-TEST_CASE("krb5: unknown service principal", "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
+TEST_CASE_METHOD(Krb5Setup, "krb5: unknown service principal", "[kerberos]") {
   auto f = fails(spn("host/nosuch.example.test"), icfg, acfg);
   CHECK(f.code == errc::unknown_service_principal);
   CHECK(f.text.find("host/nosuch.example.test@EXAMPLE.TEST not found in Kerberos database") !=
@@ -620,10 +611,7 @@ TEST_CASE("krb5: wrong key (right kvno, different key)", "[kerberos]") {
   CHECK(f.text.find("cannot decrypt ticket") != std::string::npos);
 }
 
-TEST_CASE("krb5: clock skew", "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
+TEST_CASE_METHOD(Krb5Setup, "krb5: clock skew", "[kerberos]") {
   (void)handshake(server(), icfg, acfg);  // fills the ccache (TGT + service ticket)
   // FILE ccache v4 header: 05 04, header length, tag 1 (KDC time offset), length 8, then the
   // offset in seconds (bytes 8-11, big-endian) and microseconds. MIT applies it to every time
@@ -692,10 +680,8 @@ TEST_CASE("krb5: no credentials (initiator and acceptor)", "[kerberos]") {
   }
 }
 
-TEST_CASE("krb5: a replayed AP-REQ is refused by a second acceptor", "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
+TEST_CASE_METHOD(Krb5Setup, "krb5: a replayed AP-REQ is refused by a second acceptor",
+                 "[kerberos]") {
   Initiator<K> i(server(), icfg);
   Acceptor<K> a1(acfg, allow_all);
   Acceptor<K> a2(acfg, allow_all);
@@ -710,10 +696,7 @@ TEST_CASE("krb5: a replayed AP-REQ is refused by a second acceptor", "[kerberos]
   std::printf("[error] acceptor: %s\n", text_of(a2.last_error()).c_str());
 }
 
-TEST_CASE("krb5: a tampered AP-REP fails the initiator", "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
+TEST_CASE_METHOD(Krb5Setup, "krb5: a tampered AP-REP fails the initiator", "[kerberos]") {
   Initiator<K> i(server(), icfg);
   Acceptor<K> a(acfg, allow_all);
   step_result r = i.step();
@@ -971,14 +954,11 @@ TEST_CASE(
                "setstr host/sha2.example.test session_enctypes aes256-cts-hmac-sha384-192");
   // The GSS context keys with the acceptor subkey, whose enctype the acceptor picks from the
   // client's preference list (RFC 4537): a client that prefers aes-sha2.
-  auto conf = testing::read_file(realm.env("KRB5_CONFIG"));
-  std::string text(conf.begin(), conf.end());
+  std::string text = testing::fixture_conf(realm);
   text.replace(text.find("[libdefaults]\n"), 14,
                "[libdefaults]\n  permitted_enctypes = aes256-cts-hmac-sha384-192 "
                "aes256-cts-hmac-sha1-96\n");
-  const std::string sha2_conf = realm.path("krb5-sha2.conf");
-  testing::write_file(sha2_conf, bytes(text.begin(), text.end()));
-  setenv("KRB5_CONFIG", sha2_conf.c_str(), 1);
+  testing::use_conf(realm, "krb5-sha2.conf", text);
   const auto target = spn("host/sha2.example.test");
   const K::InitiatorConfig icfg{};
   const std::string kt = "FILE:" + realm.path("sha2.keytab");
@@ -1121,11 +1101,9 @@ void kdeliver(KConnEnd& from, KConnEnd& to, std::size_t chunk) {
 }
 }  // namespace
 
-TEST_CASE("krb5: Connection<Kerberos> over a byte stream one byte at a time and all at once",
-          "[kerberos]") {
-  Realms realm;
-  const K::InitiatorConfig icfg{};
-  const K::AcceptorConfig acfg{server()};
+TEST_CASE_METHOD(Krb5Setup,
+                 "krb5: Connection<Kerberos> over a byte stream one byte at a time and all at once",
+                 "[kerberos]") {
   for (std::size_t chunk : {std::size_t{1}, std::size_t{1} << 20}) {
     KConnEnd c{std::make_unique<Connection<K>>(as_client, server(), icfg), {}, 0, 0};
     KConnEnd s{std::make_unique<Connection<K>>(as_server, acfg, allow_all), {}, 0, 0};
@@ -1314,17 +1292,9 @@ TEST_CASE("krb5: [domain_realm] lookup follows krb5.conf only, most specific ent
           "[kerberos]") {
   Realms realm;  // its krb5.conf maps .example.test and .other.test
   // Extra entries: a host-specific one that overrides its domain's.
-  std::string conf;
-  {
-    auto c = testing::read_file(realm.env("KRB5_CONFIG"));
-    conf.assign(c.begin(), c.end());
-  }
-  const auto pos = conf.find("[domain_realm]\n");
-  REQUIRE(pos != std::string::npos);
-  conf.insert(pos + 15, "  special.example.test = OTHER.TEST\n");
-  const std::string path = realm.path("krb5-special.conf");
-  testing::write_file(path, bytes(conf.begin(), conf.end()));
-  setenv("KRB5_CONFIG", path.c_str(), 1);
+  const std::string path =
+      testing::use_conf(realm, "krb5-special.conf",
+                        with_domain_realm(realm, "  special.example.test = OTHER.TEST\n"));
   auto lookup = [](std::string_view host) {
     mutauth::detail::fixed_string<255> out;
     REQUIRE(krb5::detail::configured_realm(host, out));
@@ -1340,12 +1310,12 @@ TEST_CASE("krb5: [domain_realm] lookup follows krb5.conf only, most specific ent
   // rewritten in place is seen as soon as MIT's profile looks at the file again.
   CHECK(lookup("server.example.test") == "EXAMPLE.TEST");
   CHECK(lookup("server.example.test") == "EXAMPLE.TEST");
-  std::string moved_conf = conf;
-  moved_conf.insert(pos + 15, "  server.example.test = OTHER.TEST\n");
+  const std::string moved_conf = with_domain_realm(
+      realm, "  server.example.test = OTHER.TEST\n  special.example.test = OTHER.TEST\n");
   testing::write_file(path, bytes(moved_conf.begin(), moved_conf.end()));
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   CHECK(lookup("server.example.test") == "OTHER.TEST");
-  setenv("KRB5_CONFIG", realm.env("KRB5_CONFIG").c_str(), 1);
+  testing::use_fixture_conf(realm);
   CHECK(lookup("server.example.test") == "EXAMPLE.TEST");
 
   using krb5::detail::check_mapped_realm;
@@ -1372,22 +1342,13 @@ TEST_CASE("krb5: a realm-less target mapped to another realm than the server's i
     CHECK(client.peer().realm.view() == "EXAMPLE.TEST");
     CHECK(client.peer().name.view() == "host/server.example.test@EXAMPLE.TEST");
   }
-  std::string conf;
-  {
-    auto c = testing::read_file(realm.env("KRB5_CONFIG"));
-    conf.assign(c.begin(), c.end());
-  }
-  const auto pos = conf.find("[domain_realm]\n");
-  REQUIRE(pos != std::string::npos);
-  conf.insert(pos + 15, "  server.example.test = OTHER.TEST\n");
-  const std::string path = realm.path("krb5-other.conf");
-  testing::write_file(path, bytes(conf.begin(), conf.end()));
-  setenv("KRB5_CONFIG", path.c_str(), 1);
+  testing::use_conf(realm, "krb5-other.conf",
+                    with_domain_realm(realm, "  server.example.test = OTHER.TEST\n"));
   realm.trust();
   auto f = fails(server(), icfg, acfg);
   CHECK(f.code == errc::unknown_service_principal);
   CHECK(f.text.find("host/server.example.test@OTHER.TEST") != std::string::npos);
-  setenv("KRB5_CONFIG", realm.env("KRB5_CONFIG").c_str(), 1);
+  testing::use_fixture_conf(realm);
 }
 
 TEST_CASE("krb5: a realm-less target without a [domain_realm] mapping shows the realm reached",
@@ -1395,17 +1356,11 @@ TEST_CASE("krb5: a realm-less target without a [domain_realm] mapping shows the 
   // No mapping: MIT asks its own realm's KDC for the referral realm (RFC 6806); the caller sees
   // the realm in the proven name and may require one by composing svc/host@REALM.
   Realms realm;
-  std::string conf;
-  {
-    auto c = testing::read_file(realm.env("KRB5_CONFIG"));
-    conf.assign(c.begin(), c.end());
-  }
+  std::string conf = testing::fixture_conf(realm);
   const auto pos = conf.find("[domain_realm]");
   REQUIRE(pos != std::string::npos);
   conf.resize(pos);  // the section is last
-  const std::string path = realm.path("krb5-nomap.conf");
-  testing::write_file(path, bytes(conf.begin(), conf.end()));
-  setenv("KRB5_CONFIG", path.c_str(), 1);
+  testing::use_conf(realm, "krb5-nomap.conf", conf);
   mutauth::detail::fixed_string<255> mapped;
   REQUIRE(krb5::detail::configured_realm("server.example.test", mapped));
   CHECK(mapped.view().empty());
@@ -1427,7 +1382,7 @@ TEST_CASE("krb5: a realm-less target without a [domain_realm] mapping shows the 
   // MIT's inquired target shows the referral realm (empty); the realm comes from the ticket.
   CHECK(c->peer().realm.view() == "EXAMPLE.TEST");
   CHECK(c->peer().name.view() == "host/server.example.test@EXAMPLE.TEST");
-  setenv("KRB5_CONFIG", realm.env("KRB5_CONFIG").c_str(), 1);
+  testing::use_fixture_conf(realm);
 }
 
 // ---- moved-from contexts ---------------------------------------------------------------------

@@ -26,11 +26,6 @@ using bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-const ServicePrincipal& server() {
-  static const ServicePrincipal s = spn("host/server.example.test");
-  return s;
-}
-
 bytes frame(record_type t, const bytes& body) {
   REQUIRE(body.size() <= 0xFFFF);
   bytes wire{static_cast<std::uint8_t>(t), static_cast<std::uint8_t>(body.size() >> 8),
@@ -43,7 +38,7 @@ bytes frame(record_type t, const bytes& body) {
 // around the mechanism OID and the krb5 token), from a client Connection's first record.
 bytes real_ap_req() {
   const K::InitiatorConfig icfg{};
-  auto c = std::make_unique<Connection<K>>(as_client, server(), icfg);
+  auto c = std::make_unique<Connection<K>>(as_client, testing::server(), icfg);
   auto st = c->start();
   INFO((st ? std::string() : std::string(st.error_value().detail())));
   REQUIRE(st);
@@ -85,7 +80,7 @@ struct Verdict {
   std::size_t reply = 0;  // bytes of output (the AP-REP record)
 };
 Verdict server_verdict(const bytes& wire, std::size_t chunk) {
-  const K::AcceptorConfig acfg{server()};
+  const K::AcceptorConfig acfg{testing::server()};
   auto s = std::make_unique<Connection<K>>(as_server, acfg, allow_all);
   Verdict v;
   for (std::size_t off = 0; off < wire.size();) {

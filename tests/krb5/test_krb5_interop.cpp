@@ -46,11 +46,6 @@ bytes exporter_like(std::uint8_t seed) {
   return b;
 }
 
-const ServicePrincipal& server() {
-  static const ServicePrincipal s = spn("host/server.example.test");
-  return s;
-}
-
 }  // namespace
 
 TEST_CASE("krb5 interop: python3-gssapi initiator with channel bindings against a mutauth acceptor",
@@ -59,7 +54,7 @@ TEST_CASE("krb5 interop: python3-gssapi initiator with channel bindings against 
   const bytes cb = exporter_like(7);
   SECTION("same bytes: accepted, bound") {
     Child peer = python("initiate", cb);
-    K::AcceptorConfig acfg{server()};
+    K::AcceptorConfig acfg{testing::server()};
     acfg.channel_binding = cb;
     Acceptor<K> a(acfg, allow_all);
     step_result r = a.step(unhex(expect_line(peer, "TOKEN")));
@@ -81,7 +76,7 @@ TEST_CASE("krb5 interop: python3-gssapi initiator with channel bindings against 
   }
   SECTION("other bytes: refused, channel bindings differ") {
     Child peer = python("initiate", exporter_like(8));
-    K::AcceptorConfig acfg{server()};
+    K::AcceptorConfig acfg{testing::server()};
     acfg.channel_binding = cb;
     Acceptor<K> a(acfg, allow_all);
     step_result r = a.step(unhex(expect_line(peer, "TOKEN")));
@@ -101,7 +96,7 @@ TEST_CASE("krb5 interop: mutauth initiator with channel bindings against a pytho
   icfg.channel_binding = cb;
   SECTION("same bytes: accepted, the python acceptor sees them bound") {
     Child peer = python("accept", cb);
-    Initiator<K> i(server(), icfg);
+    Initiator<K> i(testing::server(), icfg);
     step_result r = i.step();
     REQUIRE(r.st == status::send);
     peer.send_line("TOKEN " + hex(r.token));
@@ -116,7 +111,7 @@ TEST_CASE("krb5 interop: mutauth initiator with channel bindings against a pytho
   }
   SECTION("other bytes: the python acceptor refuses (GSS_S_BAD_BINDINGS)") {
     Child peer = python("accept", exporter_like(12));
-    Initiator<K> i(server(), icfg);
+    Initiator<K> i(testing::server(), icfg);
     step_result r = i.step();
     REQUIRE(r.st == status::send);
     peer.send_line("TOKEN " + hex(r.token));

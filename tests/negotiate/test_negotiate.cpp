@@ -22,9 +22,10 @@ using mutauth::testing::admit_alice;
 using mutauth::testing::AltPk;
 using mutauth::testing::detail_of;
 using mutauth::testing::PkPeers;
+using mutauth::testing::rewrite_offers;
 using mutauth::testing::run_handshake;
 using mutauth::testing::wire_bytes;
-using mutauth::testing::WireEnd;
+using mutauth::testing::WirePair;
 using mutauth::testing::with_offers;
 using N = Negotiate<pk::PublicKey, AltPk>;
 using N1 = Negotiate<pk::PublicKey>;
@@ -32,21 +33,8 @@ using N1 = Negotiate<pk::PublicKey>;
 namespace {
 
 template <class M>
-struct Pair {
-  WireEnd<M> c, s;
-  Pair(const ServicePrincipal& target, const typename M::InitiatorConfig& ic,
-       const typename M::AcceptorConfig& ac) {
-    c.conn = std::make_unique<Connection<M>>(as_client, target, ic);
-    s.conn = std::make_unique<Connection<M>>(as_server, ac, admit_alice);
-  }
-};
-
-template <class M>
-void require_both_failed(Pair<M>& p) {
-  CHECK(p.c.established == 0);
-  CHECK(p.s.established == 0);
-  CHECK(p.c.conn->failed());
-  CHECK(p.s.conn->failed());
+void require_both_failed(WirePair<M>& p) {
+  check_both_failed(p);
   CHECK(p.c.conn->session() == nullptr);
   CHECK(p.s.conn->session() == nullptr);
 }
@@ -60,7 +48,7 @@ TEST_CASE("negotiate: pk alone, optimistic: four messages, the session names the
   ic.offer<pk::PublicKey>(peers.icfg);
   N1::AcceptorConfig ac;
   ac.accept<pk::PublicKey>(peers.acfg);
-  Pair<N1> p(peers.target, ic, ac);
+  WirePair<N1> p(peers.target, ic, ac, admit_alice);
   int messages = 0;
   run_handshake(p.c, p.s, [&](bool, int, record_type t, wire_bytes&) {
     messages += t == record_type::handshake;
@@ -96,7 +84,7 @@ TEST_CASE("negotiate: the client's preference decides; a later offer costs one r
       else ic.offer<pk::PublicKey>(peers.icfg).offer<AltPk>(peers.icfg);
       N::AcceptorConfig ac;
       ac.accept<pk::PublicKey>(peers.acfg).accept<AltPk>(peers.acfg);
-      Pair<N> p(peers.target, ic, ac);
+      WirePair<N> p(peers.target, ic, ac, admit_alice);
       run_handshake(p.c, p.s);
       REQUIRE(p.c.established == 1);
       REQUIRE(p.s.established == 1);
@@ -111,7 +99,7 @@ TEST_CASE("negotiate: the client's preference decides; a later offer costs one r
     ic.offer<pk::PublicKey>(peers.icfg).offer<AltPk>(peers.icfg);
     N::AcceptorConfig ac;
     ac.accept<AltPk>(peers.acfg);
-    Pair<N> p(peers.target, ic, ac);
+    WirePair<N> p(peers.target, ic, ac, admit_alice);
     std::vector<wire_bytes> from_server;
     int messages = 0;
     run_handshake(p.c, p.s, [&](bool from_client, int, record_type t, wire_bytes& body) {
@@ -156,7 +144,7 @@ TEST_CASE(
   for (const auto& a : attacks) {
     const auto& attack = a.second;  // not a structured binding: clang 14 cannot capture those
     INFO(a.first);
-    Pair<N> p(peers.target, ic, ac);
+    WirePair<N> p(peers.target, ic, ac, admit_alice);
     run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
       if (from_client && i == 0) attack(body);
       return true;
@@ -169,7 +157,7 @@ TEST_CASE(
   SECTION("the choice changed on its way back") {
     N::AcceptorConfig alt_only;
     alt_only.accept<AltPk>(peers.acfg);
-    Pair<N> p(peers.target, ic, alt_only);
+    WirePair<N> p(peers.target, ic, alt_only, admit_alice);
     run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
       // The server took offer 1 (alt-pk/1); the relay says it took offer 0, with a forged answer.
       if (!from_client && i == 0) body = {0x4E, 0x01, 0x02, 0x00, 0x01, 0x02};
@@ -180,17 +168,14 @@ TEST_CASE(
   SECTION("the client's later first token relabelled as the answer to another choice") {
     // Server accepts both; the relay strips pk, the server picks alt (index 0 of the stripped
     // list) and answers the pk message 1 as alt-pk/1 — valid bytes, different binding.
-    Pair<N> p(peers.target, ic, ac);
-    run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
-      if (from_client && i == 0) body = with_offers(body, {"alt-pk/1", "mutauth-pk/1"});
-      return true;
-    });
+    WirePair<N> p(peers.target, ic, ac, admit_alice);
+    run_handshake(p.c, p.s, rewrite_offers({"alt-pk/1", "mutauth-pk/1"}));
     require_both_failed(p);
   }
   SECTION("the first token altered when the acceptor discards it (a later offer chosen)") {
     N::AcceptorConfig alt_only;
     alt_only.accept<AltPk>(peers.acfg);
-    Pair<N> p(peers.target, ic, alt_only);
+    WirePair<N> p(peers.target, ic, alt_only, admit_alice);
     run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
       if (from_client && i == 0)
         body.back() ^= 1;  // inside pk's message 1, which alt-pk/1 never reads
@@ -199,7 +184,7 @@ TEST_CASE(
     require_both_failed(p);
   }
   SECTION("nothing altered: both established (the relay itself is honest)") {
-    Pair<N> p(peers.target, ic, ac);
+    WirePair<N> p(peers.target, ic, ac, admit_alice);
     run_handshake(p.c, p.s, [](bool, int, record_type, wire_bytes&) { return true; });
     CHECK(p.c.established == 1);
     CHECK(p.s.established == 1);
@@ -214,7 +199,7 @@ TEST_CASE(
   ic.offer<pk::PublicKey>(peers.icfg);
   N::AcceptorConfig ac;
   ac.accept<AltPk>(peers.acfg);
-  Pair<N> p(peers.target, ic, ac);
+  WirePair<N> p(peers.target, ic, ac, admit_alice);
   std::vector<wire_bytes> from_server;
   run_handshake(p.c, p.s, [&](bool from_client, int, record_type, wire_bytes& body) {
     if (!from_client) from_server.push_back(body);
@@ -238,7 +223,7 @@ TEST_CASE(
     none_of_them.accept<pk::PublicKey>(peers.acfg);
     N::InitiatorConfig alt;
     alt.offer<AltPk>(peers.icfg);
-    Pair<N> q(peers.target, alt, none_of_them);
+    WirePair<N> q(peers.target, alt, none_of_them, admit_alice);
     run_handshake(q.c, q.s);
     CHECK(detail_of(q.s.conn->last_error()) ==
           "the server accepts mutauth-pk/1 only; this client offered alt-pk/1");
@@ -258,7 +243,7 @@ TEST_CASE("negotiate: the caller's channel binding is combined with the transcri
     N1::AcceptorConfig ac;
     ac.accept<pk::PublicKey>(peers.acfg);
     ac.channel_binding = *server_cb;
-    Pair<N1> p(peers.target, ic, ac);
+    WirePair<N1> p(peers.target, ic, ac, admit_alice);
     run_handshake(p.c, p.s);
     if (server_cb == &one) {
       CHECK(p.c.established == 1);
@@ -273,7 +258,7 @@ TEST_CASE("negotiate: the caller's channel binding is combined with the transcri
   N1::AcceptorConfig ac;
   ac.accept<pk::PublicKey>(peers.acfg);
   ac.channel_binding = big;
-  Pair<N1> p(peers.target, ic, ac);
+  WirePair<N1> p(peers.target, ic, ac, admit_alice);
   run_handshake(p.c, p.s);
   CHECK(p.c.established == 1);
   CHECK(p.s.established == 1);

@@ -20,10 +20,10 @@ using namespace mutauth;
 using mutauth::testing::detail_of;
 using mutauth::testing::PkPeers;
 using mutauth::testing::Realms;
+using mutauth::testing::rewrite_offers;
 using mutauth::testing::run_handshake;
 using mutauth::testing::wire_bytes;
-using mutauth::testing::WireEnd;
-using mutauth::testing::with_offers;
+using mutauth::testing::WirePair;
 using K = krb5::Kerberos;
 using PK = pk::PublicKey;
 using N = Negotiate<PK, K>;
@@ -34,30 +34,21 @@ bool admit_alice_both(const Principal& p) noexcept {
   return p.name.view() == "alice" || p.name.view() == "alice@EXAMPLE.TEST";
 }
 
-struct Pair {
-  WireEnd<N> c, s;
-  Pair(const ServicePrincipal& target, const N::InitiatorConfig& ic, const N::AcceptorConfig& ac) {
-    c.conn = std::make_unique<Connection<N>>(as_client, target, ic);
-    s.conn = std::make_unique<Connection<N>>(as_server, ac, admit_alice_both);
-  }
+// What every test starts from: the KDC fixture, the pk peers (host/server.example.test, the name
+// the fixture's keytab holds too) and Kerberos configurations for both roles.
+struct Krb5AndPk {
+  Realms realm;
+  PkPeers peers;
+  const K::InitiatorConfig kic{};
+  const K::AcceptorConfig kac{peers.target};
 };
-
-void require_both_failed(Pair& p) {
-  CHECK(p.c.established == 0);
-  CHECK(p.s.established == 0);
-  CHECK(p.c.conn->failed());
-  CHECK(p.s.conn->failed());
-}
 
 }  // namespace
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    Krb5AndPk,
     "negotiate+krb5: one acceptor admits pk and Kerberos clients; the client's preference decides",
     "[kerberos]") {
-  Realms realm;
-  PkPeers peers;  // host/server.example.test, the name the fixture's keytab holds too
-  const K::InitiatorConfig kic{};
-  const K::AcceptorConfig kac{peers.target};
   N::AcceptorConfig ac;
   ac.accept<PK>(peers.acfg).accept<K>(kac);
 
@@ -76,7 +67,7 @@ TEST_CASE(
       if (m == 0) ic.offer<PK>(peers.icfg);
       else ic.offer<K>(kic);
     }
-    Pair p(peers.target, ic, ac);
+    WirePair<N> p(peers.target, ic, ac, admit_alice_both);
     run_handshake(p.c, p.s);
     INFO("client: " << detail_of(p.c.conn->last_error())
                     << " server: " << detail_of(p.s.conn->last_error()));
@@ -93,17 +84,14 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("negotiate+krb5: a server with a keytab only takes the client's second offer",
-          "[kerberos]") {
-  Realms realm;
-  PkPeers peers;
-  const K::InitiatorConfig kic{};
-  const K::AcceptorConfig kac{peers.target};
+TEST_CASE_METHOD(Krb5AndPk,
+                 "negotiate+krb5: a server with a keytab only takes the client's second offer",
+                 "[kerberos]") {
   N::AcceptorConfig ac;
   ac.accept<K>(kac);
   N::InitiatorConfig ic;
   ic.offer<PK>(peers.icfg).offer<K>(kic);
-  Pair p(peers.target, ic, ac);
+  WirePair<N> p(peers.target, ic, ac, admit_alice_both);
   int messages = 0;
   run_handshake(p.c, p.s, [&](bool, int, record_type t, wire_bytes&) {
     messages += t == record_type::handshake;
@@ -119,12 +107,10 @@ TEST_CASE("negotiate+krb5: a server with a keytab only takes the client's second
          krb5::detail::channel_bound_flag) != 0);
 }
 
-TEST_CASE("negotiate+krb5: a relay that strips, reorders or replaces offers makes both sides fail",
-          "[kerberos]") {
-  Realms realm;
-  PkPeers peers;
-  const K::InitiatorConfig kic{};
-  const K::AcceptorConfig kac{peers.target};
+TEST_CASE_METHOD(
+    Krb5AndPk,
+    "negotiate+krb5: a relay that strips, reorders or replaces offers makes both sides fail",
+    "[kerberos]") {
   N::AcceptorConfig both;
   both.accept<PK>(peers.acfg).accept<K>(kac);
   N::AcceptorConfig krb5_only;
@@ -135,65 +121,51 @@ TEST_CASE("negotiate+krb5: a relay that strips, reorders or replaces offers make
   pk_first.offer<PK>(peers.icfg).offer<K>(kic);
 
   SECTION("strip the second offer: the AP-REQ is intact, its channel bindings are not") {
-    Pair p(peers.target, krb5_first, both);
-    run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
-      if (from_client && i == 0) body = with_offers(body, {"krb5"});
-      return true;
-    });
-    require_both_failed(p);
+    WirePair<N> p(peers.target, krb5_first, both, admit_alice_both);
+    run_handshake(p.c, p.s, rewrite_offers({"krb5"}));
+    check_both_failed(p);
     CHECK(p.s.conn->last_error().code() == errc::decrypt_failed);
     CHECK_THAT(detail_of(p.s.conn->last_error()), Catch::Contains("GSS_S_BAD_BINDINGS"));
     CHECK(p.c.conn->last_error().code() == errc::peer_alert);
   }
   SECTION(
       "replace the first offer: the server takes krb5 as offer 1 of a list the client never sent") {
-    Pair p(peers.target, pk_first, krb5_only);
-    run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
-      if (from_client && i == 0) body = with_offers(body, {"mutauth-pk/2", "krb5"});
-      return true;
-    });
-    require_both_failed(p);
+    WirePair<N> p(peers.target, pk_first, krb5_only, admit_alice_both);
+    run_handshake(p.c, p.s, rewrite_offers({"mutauth-pk/2", "krb5"}));
+    check_both_failed(p);
     CHECK(p.s.conn->last_error().code() == errc::decrypt_failed);
     CHECK_THAT(detail_of(p.s.conn->last_error()), Catch::Contains("GSS_S_BAD_BINDINGS"));
   }
   SECTION("strip the first offer") {
-    Pair p(peers.target, pk_first, both);
-    run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
-      if (from_client && i == 0) body = with_offers(body, {"krb5"});
-      return true;
-    });
-    require_both_failed(p);
+    WirePair<N> p(peers.target, pk_first, both, admit_alice_both);
+    run_handshake(p.c, p.s, rewrite_offers({"krb5"}));
+    check_both_failed(p);
   }
   SECTION("reorder the offers") {
-    Pair p(peers.target, krb5_first, both);
-    run_handshake(p.c, p.s, [&](bool from_client, int i, record_type, wire_bytes& body) {
-      if (from_client && i == 0) body = with_offers(body, {"mutauth-pk/1", "krb5"});
-      return true;
-    });
-    require_both_failed(p);
+    WirePair<N> p(peers.target, krb5_first, both, admit_alice_both);
+    run_handshake(p.c, p.s, rewrite_offers({"mutauth-pk/1", "krb5"}));
+    check_both_failed(p);
   }
   SECTION("unaltered through the same relay: both established") {
-    Pair p(peers.target, krb5_first, both);
+    WirePair<N> p(peers.target, krb5_first, both, admit_alice_both);
     run_handshake(p.c, p.s, [](bool, int, record_type, wire_bytes&) { return true; });
     CHECK(p.c.established == 1);
     CHECK(p.s.established == 1);
   }
 }
 
-TEST_CASE("negotiate+krb5: a mechanism mismatch names what the server accepts and what was offered",
-          "[kerberos]") {
-  Realms realm;
-  PkPeers peers;
-  const K::InitiatorConfig kic{};
-  const K::AcceptorConfig kac{peers.target};
+TEST_CASE_METHOD(
+    Krb5AndPk,
+    "negotiate+krb5: a mechanism mismatch names what the server accepts and what was offered",
+    "[kerberos]") {
   SECTION("keytab-only server, pk-only client") {
     N::AcceptorConfig ac;
     ac.accept<K>(kac);
     N::InitiatorConfig ic;
     ic.offer<PK>(peers.icfg);
-    Pair p(peers.target, ic, ac);
+    WirePair<N> p(peers.target, ic, ac, admit_alice_both);
     run_handshake(p.c, p.s);
-    require_both_failed(p);
+    check_both_failed(p);
     const std::string text = "the server accepts krb5 only; this client offered mutauth-pk/1";
     CHECK(p.s.conn->last_error().code() == errc::no_common_mechanism);
     CHECK(detail_of(p.s.conn->last_error()) == text);
@@ -205,9 +177,9 @@ TEST_CASE("negotiate+krb5: a mechanism mismatch names what the server accepts an
     ac.accept<PK>(peers.acfg);
     N::InitiatorConfig ic;
     ic.offer<K>(kic);
-    Pair p(peers.target, ic, ac);
+    WirePair<N> p(peers.target, ic, ac, admit_alice_both);
     run_handshake(p.c, p.s);
-    require_both_failed(p);
+    check_both_failed(p);
     const std::string text = "the server accepts mutauth-pk/1 only; this client offered krb5";
     CHECK(detail_of(p.s.conn->last_error()) == text);
     CHECK(detail_of(p.c.conn->last_error()) == text);

@@ -8,8 +8,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
+#include "mutauth/authorization.hpp"
 #include "mutauth/connection.hpp"
 #include "mutauth/negotiate.hpp"
 
@@ -26,6 +31,27 @@ struct WireEnd {
   int established = 0, failed = 0, records_out = 0;
   wire_bytes data;
 };
+
+/// Both ends of one connection over the relay: a client demanding `target`, and a server that
+/// decides with `admit` (a stateful policy must outlive the pair: authorization.hpp).
+template <Mechanism M>
+struct WirePair {
+  WireEnd<M> c, s;
+  WirePair(const ServicePrincipal& target, const typename M::InitiatorConfig& ic,
+           const typename M::AcceptorConfig& ac, Authorizer admit) {
+    c.conn = std::make_unique<Connection<M>>(as_client, target, ic);
+    s.conn = std::make_unique<Connection<M>>(as_server, ac, admit);
+  }
+};
+
+/// Neither side established, and both failed.
+template <Mechanism M>
+void check_both_failed(WirePair<M>& p) {
+  CHECK(p.c.established == 0);
+  CHECK(p.s.established == 0);
+  CHECK(p.c.conn->failed());
+  CHECK(p.s.conn->failed());
+}
 
 // Moves everything `from` has queued into `to`, record by record through `tamper`.
 template <Mechanism M>
@@ -91,6 +117,15 @@ inline wire_bytes with_offers(const wire_bytes& msg, const std::vector<std::stri
   out.insert(out.end(), list.begin(), list.begin() + static_cast<long>(n));
   out.insert(out.end(), o->token.begin(), o->token.end());
   return out;
+}
+
+/// A relay that replaces the offer list of the client's first record by `names` (with_offers)
+/// and passes everything else as it is.
+inline record_tamper rewrite_offers(std::vector<std::string_view> names) {
+  return [names = std::move(names)](bool from_client, int i, record_type, wire_bytes& body) {
+    if (from_client && i == 0) body = with_offers(body, names);
+    return true;
+  };
 }
 
 }  // namespace mutauth::testing

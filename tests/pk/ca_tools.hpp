@@ -3,19 +3,24 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "mutauth/mech/pk/certificate.hpp"
 #include "mutauth/mech/pk/keys.hpp"
+#include "mutauth/mech/pk/pk.hpp"
+#include "support/pk_keys.hpp"
 #include "support/ssh_tools.hpp"
 
 namespace mutauth::testing {
@@ -121,5 +126,31 @@ inline std::uint64_t utc(int y, unsigned m, unsigned d) {
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return static_cast<std::uint64_t>(era * 146097 + static_cast<int>(doe) - 719468) * 86400;
 }
+
+/// The test's clock for ClientTrust/ServerTrust::now (docs/protocol/mutauth-pk.md §14: validity
+/// is checked against it), so that a test can step in and out of a certificate's window.
+inline std::uint64_t g_now = 0;
+inline std::uint64_t test_clock() noexcept { return g_now; }
+
+/// The start of a CA test's world: a temp dir, the server's, alice's and mallory's ed25519 keys
+/// made there by ssh-keygen, and the certificates the world signs, which live as long as it.
+struct CaWorldBase {
+  explicit CaWorldBase(const std::string& tag)
+      : dir(tag),
+        server(new_ed25519(dir, "server")),
+        alice(new_ed25519(dir, "alice")),
+        mallory(new_ed25519(dir, "mallory")) {}
+  TempDir dir;
+  pk::Ed25519SecretKey server, alice, mallory;
+  // The authorities each side trusts (the client's for hosts, the server's for users), and the
+  // two main certificates; the world sets them once its CAs exist.
+  std::array<pk::HostCertAuthority, 1> host_cas{};
+  std::array<pk::UserCertAuthority, 1> user_cas{};
+  bytes server_cert, alice_cert;
+  std::deque<bytes> blobs;
+
+  /// A certificate that lives as long as the world.
+  bytes_view keep(bytes blob) { return blobs.emplace_back(std::move(blob)); }
+};
 
 }  // namespace mutauth::testing

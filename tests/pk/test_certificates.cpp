@@ -18,9 +18,6 @@ using pk::certificate_type;
 
 namespace {
 
-std::uint64_t g_now = 0;
-std::uint64_t test_clock() noexcept { return g_now; }
-
 // One CA world per program: CAs of three types, two identity keys, made by ssh-keygen.
 struct World {
   TempDir dir{"mutauth-certs"};

@@ -11,33 +11,20 @@
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "support/names.hpp"
+#include "support/pk_keys.hpp"
 #include "support/relay.hpp"
-#include "support/ssh_tools.hpp"
 
 using namespace mutauth;
 using mutauth::testing::spn;
-using mutauth::testing::TempDir;
 using PK = pk::PublicKey;
 using bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-pk::Ed25519SecretKey load(const std::string& path) {
-  auto k = pk::load_private_key_file(path.c_str());
-  REQUIRE(k);
-  return std::move(*k);
-}
-
-struct Keys {
-  TempDir dir{"mutauth-pk-api"};
-  pk::Ed25519SecretKey server, alice;
-  std::array<pk::PinnedServer, 1> server_pins;
-  std::array<pk::PinnedClient, 1> client_pins;
-  Keys()
-      : server(load(mutauth::testing::keygen(dir, "server", "-t ed25519", "server"))),
-        alice(load(mutauth::testing::keygen(dir, "alice", "-t ed25519", "alice"))),
-        server_pins{{{spn("host/server.example.test"), server.public_key()}}},
-        client_pins{{{"alice", alice.public_key()}}} {}
+struct Keys : mutauth::testing::PinnedKeys {
+  Keys() : PinnedKeys("mutauth-pk-api") {}
+  std::array<pk::PinnedServer, 1> server_pins{
+      {{spn("host/server.example.test"), server.public_key()}}};
 };
 
 Keys& keys() {

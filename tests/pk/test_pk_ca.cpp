@@ -25,23 +25,10 @@ using PK = pk::PublicKey;
 
 namespace {
 
-std::uint64_t g_now = 0;
-std::uint64_t test_clock() noexcept { return g_now; }
-
-struct World {
-  TempDir dir{"mutauth-pk-ca"};
-  pk::Ed25519SecretKey server, alice, mallory;
+struct World : CaWorldBase {
   pk::Ed25519PublicKey host_ca, user_ca;
-  std::array<pk::HostCertAuthority, 1> host_cas;
-  std::array<pk::UserCertAuthority, 1> user_cas;
-  std::deque<bytes> blobs;
-  bytes server_cert, alice_cert;
 
-  static pk::Ed25519SecretKey make(TempDir& d, const char* name) {
-    keygen(d, name, "-t ed25519", name);
-    return secret(d, name);
-  }
-  World() : server(make(dir, "server")), alice(make(dir, "alice")), mallory(make(dir, "mallory")) {
+  World() : CaWorldBase("mutauth-pk-ca") {
     for (const char* n : {"host_ca", "user_ca", "other_ca"}) keygen(dir, n, "-t ed25519", n);
     keygen(dir, "rsa_ca", "-t rsa -b 2048", "rsa_ca");
     keygen(dir, "ecdsa_ca", "-t ecdsa -b 256", "ecdsa_ca");
@@ -55,14 +42,13 @@ struct World {
     alice_cert =
         cert_blob(sign(dir, "user_ca", "alice", "alice-main", "-I alice-id -z 42 -n alice"));
   }
-  // A certificate that lives as long as the world.
   bytes_view cert(const std::string& label, const std::string& opts, const std::string& key,
                   const std::string& ca) {
-    return blobs.emplace_back(cert_blob(sign(dir, ca, key, label, opts)));
+    return keep(cert_blob(sign(dir, ca, key, label, opts)));
   }
   bytes_view raw(const std::string& label, const std::string& opts, const std::string& key,
                  const std::string& ca) {
-    return blobs.emplace_back(raw_blob(sign(dir, ca, key, label, opts)));
+    return keep(raw_blob(sign(dir, ca, key, label, opts)));
   }
   pk::InitiatorConfig client_cfg(bytes_view cert = {}, const pk::Ed25519SecretKey* key = nullptr) {
     pk::InitiatorConfig c;

@@ -9,11 +9,12 @@
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
 #include "support/names.hpp"
+#include "support/pk_keys.hpp"
 #include "support/relay.hpp"
-#include "support/ssh_tools.hpp"
 
 using namespace mutauth;
 using mutauth::testing::allow_all;
+using mutauth::testing::new_ed25519;
 using mutauth::testing::spn;
 using mutauth::testing::TempDir;
 using PK = pk::PublicKey;
@@ -21,26 +22,17 @@ using bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-pk::Ed25519SecretKey load(const std::string& path) {
-  auto k = pk::load_private_key_file(path.c_str());
-  REQUIRE(k);
-  return std::move(*k);
-}
-
-// Keys for the whole test program, made once by ssh-keygen in a temp dir.
-struct World {
-  TempDir dir{"mutauth-pk"};
-  pk::Ed25519SecretKey server, other_server, alice, stranger;
+// Keys for the whole test program, made once by ssh-keygen in a temp dir: two servers, alice,
+// whom the server pins, and a stranger it does not.
+struct World : mutauth::testing::PinnedKeys {
+  pk::Ed25519SecretKey other_server, stranger;
   std::array<pk::PinnedServer, 2> server_pins;
-  std::array<pk::PinnedClient, 1> client_pins;
   World()
-      : server(load(mutauth::testing::keygen(dir, "server", "-t ed25519", "server"))),
-        other_server(load(mutauth::testing::keygen(dir, "other", "-t ed25519", "other"))),
-        alice(load(mutauth::testing::keygen(dir, "alice", "-t ed25519", "alice"))),
-        stranger(load(mutauth::testing::keygen(dir, "stranger", "-t ed25519", "stranger"))),
+      : PinnedKeys("mutauth-pk"),
+        other_server(new_ed25519(dir, "other")),
+        stranger(new_ed25519(dir, "stranger")),
         server_pins{{{spn("host/server.example.test"), server.public_key()},
-                     {spn("host/other.example.test"), other_server.public_key()}}},
-        client_pins{{{"alice", alice.public_key()}}} {}
+                     {spn("host/other.example.test"), other_server.public_key()}}} {}
 
   pk::InitiatorConfig client_cfg(const pk::Ed25519SecretKey& key) const {
     pk::InitiatorConfig c;

@@ -29,24 +29,11 @@ using PK = pk::PublicKey;
 
 namespace {
 
-std::uint64_t g_now = 0;
-std::uint64_t test_clock() noexcept { return g_now; }
-
-struct World {
-  TempDir dir{"mutauth-verify-cache"};
-  pk::Ed25519SecretKey server, alice, mallory;
+struct World : CaWorldBase {
   pk::Ed25519PublicKey ca, other_ca;
-  std::array<pk::HostCertAuthority, 1> host_cas{};
-  std::array<pk::UserCertAuthority, 1> user_cas{};
   std::array<pk::UserCertAuthority, 1> other_user_cas{};
-  std::deque<bytes> blobs;
-  bytes alice_cert, server_cert;
 
-  static pk::Ed25519SecretKey make(TempDir& d, const char* name) {
-    keygen(d, name, "-t ed25519", name);
-    return secret(d, name);
-  }
-  World() : server(make(dir, "server")), alice(make(dir, "alice")), mallory(make(dir, "mallory")) {
+  World() : CaWorldBase("mutauth-verify-cache") {
     keygen(dir, "ca", "-t ed25519", "ca");
     keygen(dir, "other_ca", "-t ed25519", "other_ca");
     ca = pub(dir, "ca");
@@ -63,7 +50,7 @@ struct World {
   }
   bytes_view cert(const std::string& label, const std::string& opts,
                   const std::string& key = "alice") {
-    return blobs.emplace_back(cert_blob(sign(dir, "ca", key, label, opts)));
+    return keep(cert_blob(sign(dir, "ca", key, label, opts)));
   }
   pk::ClientTrust user_trust(pk::VerifyCache* cache) const {
     pk::ClientTrust t;

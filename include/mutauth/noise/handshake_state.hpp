@@ -397,38 +397,38 @@ class basic_handshake_state {
   // (unless a test fixed it), append e.public_key, MixHash(e.public_key). "ee": MixKey(DH(e, re)).
   // `out` holds at least token_bytes_[step_]. Returns the bytes written.
   [[nodiscard]] result<std::size_t> write_tokens(std::span<std::uint8_t> out) noexcept {
-    std::size_t off = 0;
-    for (token t : Pattern.messages[step_]) {
-      switch (t) {
-        case token::e:
-          if (!e_.present) {
-            if (auto r = e_.generate(); !r) return fail(r.error_value());
-          }
-          for (std::size_t i = 0; i < dhlen; ++i) out[off + i] = e_.public_key[i];
-          sym_.mix_hash(e_.public_key);
-          e_sent_ = true;
-          off += dhlen;
-          break;
-        case token::ee:
-          if (auto r = mix_ee(); !r) return fail(r.error_value());
-          break;
-        default:  // excluded by engine_can_run() (static_assert above)
-          return fail(error(errc::mechanism_failure, "Noise token not supported by this engine"));
+    return run_tokens([&](std::size_t off) noexcept -> result<void> {
+      if (!e_.present) {
+        if (auto r = e_.generate(); !r) return r;
       }
-    }
-    return off;
+      for (std::size_t i = 0; i < dhlen; ++i) out[off + i] = e_.public_key[i];
+      sym_.mix_hash(e_.public_key);
+      e_sent_ = true;
+      return ok();
+    });
   }
 
   // The tokens of the current message, read (Noise §5.3 ReadMessage). "e": re = the next DHLEN
   // bytes, MixHash(re). "ee": MixKey(DH(e, re)). The caller has checked the message is at least
   // token_bytes_[step_] long. Returns the bytes consumed.
   [[nodiscard]] result<std::size_t> read_tokens(bytes_view message) noexcept {
+    return run_tokens([&](std::size_t off) noexcept -> result<void> {
+      for (std::size_t i = 0; i < dhlen; ++i) re_[i] = message[off + i];
+      sym_.mix_hash(re_);
+      return ok();
+    });
+  }
+
+  // The token loop WriteMessage and ReadMessage share (Noise §5.3): they differ only in "e",
+  // which `on_e(off)` handles for the DHLEN bytes at `off`; "ee" is the same DH for both sides.
+  // Returns the bytes the tokens took.
+  template <class OnE>
+  [[nodiscard]] result<std::size_t> run_tokens(OnE on_e) noexcept {
     std::size_t off = 0;
     for (token t : Pattern.messages[step_]) {
       switch (t) {
         case token::e:
-          for (std::size_t i = 0; i < dhlen; ++i) re_[i] = message[off + i];
-          sym_.mix_hash(re_);
+          if (auto r = on_e(off); !r) return fail(r.error_value());
           off += dhlen;
           break;
         case token::ee:
