@@ -38,7 +38,11 @@ class input {
     rest_ = rest_.subspan(1);
     return v;
   }
-  std::uint16_t u16() noexcept { return static_cast<std::uint16_t>((u8() << 8) | u8()); }
+  std::uint16_t u16() noexcept {  // big-endian; two statements: the operands of | are unsequenced
+    const unsigned hi = u8();
+    const unsigned lo = u8();
+    return static_cast<std::uint16_t>((hi << 8) | lo);
+  }
   bytes_view take(std::size_t n) noexcept {
     if (n > rest_.size()) n = rest_.size();
     const bytes_view v = rest_.first(n);
