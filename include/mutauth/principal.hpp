@@ -33,6 +33,13 @@ namespace detail {
   return cap == 0 || full < cap ? full : cap;
 }
 inline constexpr std::size_t host_capacity = name_capacity(253);
+
+// What follows the separator at `sep`, which find() returned (so sep < s.size()): substr()'s
+// bounds check could not fail here, but a freestanding build links its out_of_range text and
+// throw helper for it (docs/embedded.md, "Sizes").
+[[nodiscard]] constexpr std::string_view after(std::string_view s, std::size_t sep) noexcept {
+  return {s.data() + sep + 1, s.size() - sep - 1};
+}
 inline constexpr std::size_t realm_capacity = name_capacity(255);
 static_assert(MUTAUTH_NAME_CAPACITY == 0 || MUTAUTH_NAME_CAPACITY >= 16,
               "MUTAUTH_NAME_CAPACITY: 0, or at least 16");
@@ -299,17 +306,17 @@ class ServicePrincipal {
     bool hostbased = false;
     if (const std::size_t slash = text.find('/'); slash != std::string_view::npos) {
       service = text.substr(0, slash);
-      const std::string_view rest = text.substr(slash + 1);
+      const std::string_view rest = detail::after(text, slash);
       if (const std::size_t at = rest.find('@'); at != std::string_view::npos) {
         hostport = rest.substr(0, at);
-        realm = rest.substr(at + 1);
+        realm = detail::after(rest, at);
         has_realm = true;
       } else {
         hostport = rest;
       }
     } else if (const std::size_t at = text.find('@'); at != std::string_view::npos) {
       service = text.substr(0, at);
-      hostport = text.substr(at + 1);
+      hostport = detail::after(text, at);
       hostbased = true;
     } else {
       return detail::name_error(errc::name_missing_service,
@@ -329,7 +336,7 @@ class ServicePrincipal {
     if (!detail::looks_like_ipv6(hostport)) {
       if (const std::size_t colon = hostport.find(':'); colon != std::string_view::npos) {
         host = hostport.substr(0, colon);
-        port_text = hostport.substr(colon + 1);
+        port_text = detail::after(hostport, colon);
         has_port = true;
       }
     }

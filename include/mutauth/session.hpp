@@ -109,9 +109,14 @@ class sticky_error {
 
   constexpr sticky_error() noexcept = default;
   static constexpr sticky_error of_code(errc c) noexcept { return {kind::code, c, nullptr}; }
-  /// `text` MUST be a string literal (it is kept as a pointer).
-  static constexpr sticky_error of_text(errc c, const char* text) noexcept {
+  /// `text` MUST be a string literal (it is kept as a pointer). A build without error texts
+  /// (MUTAUTH_ERROR_TEXT=0, error.hpp) keeps the code only, so that the literal is not linked.
+  static constexpr sticky_error of_text(errc c, [[maybe_unused]] const char* text) noexcept {
+#if MUTAUTH_ERROR_TEXT
     return {kind::text, c, text};
+#else
+    return of_code(c);
+#endif
   }
   static constexpr sticky_error of_alert(alert_reason why) noexcept {
     sticky_error e{kind::peer_alert, errc::peer_alert, nullptr};
