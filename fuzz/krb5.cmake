@@ -13,9 +13,5 @@ if(MUTAUTH_FUZZ_REPLAY)
   target_compile_definitions(fuzz_make_krb5_corpus PRIVATE ${kdc_fixture})
 endif()
 # The KDC fixture's client (tests/krb5/fixture_process.hpp), shared with the tests and bench.
-foreach(t fuzz_krb5_acceptor fuzz_krb5_initiator fuzz_replay_krb5_acceptor
-          fuzz_replay_krb5_initiator fuzz_make_krb5_corpus)
-  if(TARGET ${t})
-    target_include_directories(${t} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-  endif()
-endforeach()
+mutauth_fuzz_see_tests(fuzz_krb5_acceptor fuzz_krb5_initiator fuzz_replay_krb5_acceptor
+                       fuzz_replay_krb5_initiator fuzz_make_krb5_corpus)
