@@ -36,8 +36,14 @@ if [[ "$cmd" == prepare ]]; then
   mkdir -p "$work"
   rm -f "$work/ready"
   mutauth_mcu_credentials "$creds" || die "credentials"
-  sodium=$(mutauth_mcu_libsodium "$work/sodium") ||
-    skip "could not fetch or build Debian's libsodium source (apt-get source libsodium; see $work/sodium/*.log)"
+  # MUTAUTH_MCU_SODIUM_DIR (tests/embedded/CMakeLists.txt): a libsodium build shared by the
+  # presets' build directories, so that the second of them does not build it again; the lock
+  # keeps two builds from making it at once.
+  sodium_dir=${MUTAUTH_MCU_SODIUM_DIR:-$work/sodium}
+  mkdir -p "$sodium_dir"
+  sodium=$(flock "$sodium_dir/.lock" bash -c 'source "$1/scripts/lib/mcu.sh" && mutauth_mcu_libsodium "$2"' \
+             _ "$repo" "$sodium_dir") ||
+    skip "could not fetch or build Debian's libsodium source (apt-get source libsodium; see $sodium_dir/*.log)"
   echo "libsodium $(cat "$sodium/.debian-version" 2>/dev/null) for arm-none-eabi: $sodium"
   fw=$(mutauth_mcu_firmware "$work" "$creds" "$repo") || die "firmware build"
   arm-none-eabi-size "$fw/mutauth_fw.elf" "$fw/mutauth_fw_pinned.elf" "$fw/mutauth_fw_client.elf" "$fw/serial_link.elf"
