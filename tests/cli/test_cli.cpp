@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cli_harness.hpp"
+#include "mutauth/connection.hpp"
 #include "mutauth/framing.hpp"
 #include "mutauth/handshake.hpp"
 #include "mutauth/mech/pk/pk.hpp"
@@ -567,6 +568,74 @@ TEST_CASE("cli: a clean session ends with a sealed close each way and neither si
   const auto sl = lines(s.proc->err());
   REQUIRE(sl.size() == 2);
   CHECK(std::regex_match(sl[1], success_line("[client 1] ", spn, "alice")));
+  REQUIRE(s.proc->stop() == 0);
+  CHECK(lines(s.proc->err()).back() ==
+        "mutauth: stopped after 1 connection(s), 0 of them failed or ended uncleanly");
+}
+
+TEST_CASE(
+    "cli: a server with nothing to send ends its direction at once: its FIN follows its close",
+    "[cli]") {
+  // Without --echo the server seals its close right after admitting the client (§9.3: nothing
+  // follows a close). Its FIN goes with it, so a client reads the end of the stream at once
+  // instead of a round trip later, after its own close has reached the server; the server still
+  // reads the client's direction to its close.
+  Pki p;
+  Server s = pk_server(p, "pin-server", "authorized_keys_pin", {"--allow", "alice"});
+  auto key = mutauth::pk::load_private_key_file(p.file("pin-alice").c_str());
+  auto server_pub = mutauth::pk::load_public_key_file(p.file("pin-server.pub").c_str());
+  auto target = mutauth::ServicePrincipal::parse(spn);
+  REQUIRE(key);
+  REQUIRE(server_pub);
+  REQUIRE(target);
+  const std::array<mutauth::pk::PinnedServer, 1> pins{{{*target, *server_pub}}};
+  mutauth::pk::InitiatorConfig cfg;
+  cfg.identity = {&*key, "alice"};
+  cfg.trust.pinned = pins;
+  const Fd sock = tcp_connect(s.port, 3);
+  mutauth::Connection<mutauth::pk::PublicKey> conn(mutauth::as_client, *target, cfg);
+  REQUIRE(conn.start());
+  auto flush = [&] {
+    for (auto out = conn.pending_output(); !out.empty(); out = conn.pending_output()) {
+      send_all(sock, bytes(out.begin(), out.end()));
+      conn.consume_output(out.size());
+    }
+  };
+  flush();
+  bool established = false, peer_closed = false, eof = false;
+  std::uint8_t buf[4096];
+  while (!eof) {
+    const ssize_t n = ::recv(sock.fd, buf, sizeof buf, 0);
+    REQUIRE(n >= 0);  // a 3 s timeout here: the server held its FIN back for our close
+    if (n == 0) {
+      eof = true;
+      break;
+    }
+    mutauth::bytes_view in(buf, static_cast<std::size_t>(n));
+    while (!in.empty()) {
+      auto used = conn.receive(in);
+      REQUIRE(used);
+      in = in.subspan(*used);
+      for (auto e = conn.next_event(); e.kind != mutauth::connection_event::none;
+           e = conn.next_event()) {
+        REQUIRE(e.kind != mutauth::connection_event::failed);
+        if (e.kind == mutauth::connection_event::established) established = true;
+        if (e.kind == mutauth::connection_event::peer_closed) peer_closed = true;
+      }
+    }
+    flush();  // message 3; never our close: the test is that the FIN does not wait for it
+  }
+  INFO("server stderr:\n" << s.proc->err());
+  CHECK(established);
+  CHECK(peer_closed);  // the sealed close came before the FIN
+  CHECK(conn.receive_eof());
+  // Our direction is still open: data and our close still reach the server, which logs them.
+  REQUIRE(
+      conn.write(mutauth::bytes_view(reinterpret_cast<const std::uint8_t*>("after fin\n"), 10)));
+  REQUIRE(conn.close());
+  flush();
+  REQUIRE(s.proc->wait_for_out(10, 10));
+  CHECK(s.proc->out() == "after fin\n");
   REQUIRE(s.proc->stop() == 0);
   CHECK(lines(s.proc->err()).back() ==
         "mutauth: stopped after 1 connection(s), 0 of them failed or ended uncleanly");

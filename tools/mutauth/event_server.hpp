@@ -576,12 +576,19 @@ class EventServer {
       c.consume_output(static_cast<std::size_t>(w));
       p.tx_seen -= std::min(p.tx_seen, static_cast<std::size_t>(w));
     }
+    if (p.ph == phase::session && p.sent_close && !c.wants_write() && !p.fin_sent) {
+      // Our sealed close is out and nothing follows it (docs/protocol/mutauth-pk.md §9.3): the
+      // FIN goes now, so the peer reads the end of the stream with our close instead of a round
+      // trip later, after its own close has reached us. We still read until its close.
+      ::shutdown(p.fd, SHUT_WR);
+      p.fin_sent = true;
+    }
     if (p.ph == phase::lingering && !c.wants_write() && p.clean_end) {
       destroy(p);  // close(2) sends our FIN after the queued records
       return false;
     }
-    if (p.ph == phase::lingering && !c.wants_write() && !p.fin_sent) {
-      ::shutdown(p.fd, SHUT_WR);
+    if (p.ph == phase::lingering && !c.wants_write()) {
+      if (!p.fin_sent) ::shutdown(p.fd, SHUT_WR);
       p.fin_sent = true;
       p.conn.reset();  // all said: a lingering connection keeps a descriptor, not 50 KiB of buffers
     }
