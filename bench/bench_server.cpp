@@ -264,7 +264,7 @@ bool send_all(int fd, bytes_view b) {
 // server stops at the client's close and closes the socket, as `mutauth listen` does.
 bool drive(Connection<PK>& conn, int fd, bool until_eof, std::string& why) {
   bool ok = static_cast<bool>(conn.start());
-  bool established = false, closed = false, peer_closed = false;
+  bool established = false, closed = false, peer_closed = false, fin_sent = false;
   std::array<std::uint8_t, 4096> buf{};
   auto flush = [&] {
     for (bytes_view p = conn.pending_output(); !p.empty(); p = conn.pending_output()) {
@@ -306,6 +306,11 @@ bool drive(Connection<PK>& conn, int fd, bool until_eof, std::string& why) {
         closed = true;
       }
       ok = ok && flush();
+      if (ok && closed && !until_eof && !fin_sent) {
+        ::shutdown(fd,
+                   SHUT_WR);  // our close is out and nothing follows: the FIN with it, as the CLI
+        fin_sent = true;
+      }
     }
   }
   (void)flush();  // the alert of a failure, if any

@@ -239,18 +239,30 @@ if os.path.exists(srv_path):
                      f"{x_rate} | {x_cpu} | {note} |")
     L.append("")
     on, off = cf.get("pk_ca_cache"), cf.get("pk_ca_miss")
+
+    def paired(a, b, field=0, invert=False):
+        # Median over rounds of the round's own ratio: both configurations ran in that round,
+        # minutes apart at most, so a slow stretch of the machine moves both (bench_server.cpp).
+        xs = [(y[field] / x[field] if invert else x[field] / y[field])
+              for x, y in zip(a, b) if x[field] > 0 and y[field] > 0]
+        xs.sort()
+        n = len(xs)
+        return (xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2) if n else 0.0
+
     if on and tls_srv:
-        r = on["handshakes_per_s"] / tls_srv["handshakes_per_s"]
+        r = paired(on["rounds"], tls_srv["rounds"])
         if conc and "concurrent" in on:
-            rc = on["concurrent"]["handshakes_per_s"] / tls_srv["concurrent"]["handshakes_per_s"]
+            rc = paired(on["concurrent"]["rounds"], tls_srv["concurrent"]["rounds"])
             roff = (off["concurrent"]["handshakes_per_s"] / tls_srv["concurrent"]["handshakes_per_s"]
                     if off and "concurrent" in off else None)
-            rcpu = tls_srv["server_cpu_us"] / on["server_cpu_us"] if on["server_cpu_us"] > 0 else 0
+            rcpu = paired(on["rounds"], tls_srv["rounds"], 1, invert=True)
             L.append(f"- Target: CA mode (the CLI as it ships, cache on) ≥ 4 × OpenSSL in handshakes/s. Concurrent "
                      f"(the server's capacity; s_server serial, see above): {check(rc, rc >= 4)}"
                      + (f" (cache off {roff:.2f} ×)" if roff else "") +
                      f"; sequential (both sides one connection at a time, the client loop's CPU and the round trips "
-                     f"included): {check(r, r >= 4)}; server CPU per handshake, sequential: {check(rcpu, rcpu >= 4)}.")
+                     f"included): {check(r, r >= 4)}; server CPU per handshake, sequential: {check(rcpu, rcpu >= 4)}. "
+                     f"Each ratio is the median over the {srv['rounds']} rounds of that round's own ratio (paired); "
+                     f"the table's × columns are ratios of the medians.")
         else:
             L.append(f"- Target: CA mode (the CLI as it ships, cache on) ≥ 4 × OpenSSL in handshakes/s: {check(r, r >= 4)}; "
                      f"cache off {off['handshakes_per_s'] / tls_srv['handshakes_per_s']:.2f} ×." if off else "")

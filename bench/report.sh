@@ -8,8 +8,9 @@
 #                              fails only if something fails to build or run, never on timings
 #
 # Environment: MUTAUTH_BENCH_BUILD_DIR (default <repo>/build-bench), MUTAUTH_BENCH_REPS (5),
-# MUTAUTH_BENCH_SERVER_N (2000 handshakes per configuration and round of bench_server) and
-# MUTAUTH_BENCH_SERVER_ROUNDS (3). bench_server needs the CLI, hence MUTAUTH_TOOLS=ON below.
+# MUTAUTH_BENCH_SERVER_N (500 handshakes per configuration and round of bench_server) and
+# MUTAUTH_BENCH_SERVER_ROUNDS (10: short rounds, so that each round's ratios pair configurations
+# measured seconds apart). bench_server needs the CLI, hence MUTAUTH_TOOLS=ON below.
 # Benchmarks are single-threaded; other work on the machine shows up in the load average the
 # report records. Kerberos: bench_krb5 is run when it was built (see bench/CMakeLists.txt); it
 # brings up a throwaway MIT KDC (tests/krb5/kdc_fixture.sh) for its run, and is reported as skipped
@@ -37,7 +38,7 @@ else
   mkdir -p "$out"
   run_flags=(--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
              --benchmark_enable_random_interleaving=true --benchmark_min_time=0.4)
-  server_flags=(--n "${MUTAUTH_BENCH_SERVER_N:-2000}" --rounds "${MUTAUTH_BENCH_SERVER_ROUNDS:-3}")
+  server_flags=(--n "${MUTAUTH_BENCH_SERVER_N:-500}" --rounds "${MUTAUTH_BENCH_SERVER_ROUNDS:-10}")
 fi
 export MUTAUTH_BENCH_LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 export MUTAUTH_BENCH_SMOKE=$smoke MUTAUTH_BENCH_REPS=$reps
