@@ -397,38 +397,36 @@ class basic_handshake_state {
   // (unless a test fixed it), append e.public_key, MixHash(e.public_key). "ee": MixKey(DH(e, re)).
   // `out` holds at least token_bytes_[step_]. Returns the bytes written.
   [[nodiscard]] result<std::size_t> write_tokens(std::span<std::uint8_t> out) noexcept {
-    return run_tokens([&](std::size_t off) noexcept -> result<void> {
-      if (!e_.present) {
-        if (auto r = e_.generate(); !r) return r;
-      }
-      for (std::size_t i = 0; i < dhlen; ++i) out[off + i] = e_.public_key[i];
-      sym_.mix_hash(e_.public_key);
-      e_sent_ = true;
-      return ok();
-    });
+    return run_tokens(out.data(), nullptr);
   }
 
   // The tokens of the current message, read (Noise §5.3 ReadMessage). "e": re = the next DHLEN
   // bytes, MixHash(re). "ee": MixKey(DH(e, re)). The caller has checked the message is at least
   // token_bytes_[step_] long. Returns the bytes consumed.
   [[nodiscard]] result<std::size_t> read_tokens(bytes_view message) noexcept {
-    return run_tokens([&](std::size_t off) noexcept -> result<void> {
-      for (std::size_t i = 0; i < dhlen; ++i) re_[i] = message[off + i];
-      sym_.mix_hash(re_);
-      return ok();
-    });
+    return run_tokens(nullptr, message.data());
   }
 
   // The token loop WriteMessage and ReadMessage share (Noise §5.3): they differ only in "e",
-  // which `on_e(off)` handles for the DHLEN bytes at `off`; "ee" is the same DH for both sides.
-  // Returns the bytes the tokens took.
-  template <class OnE>
-  [[nodiscard]] result<std::size_t> run_tokens(OnE on_e) noexcept {
+  // written to `out` when it is not null (writing: a message with an "e" has room
+  // for it, so its storage exists) or else read from `in`, DHLEN bytes at `off`; "ee" is the same DH for
+  // both sides. One function, not one per direction: each copy cost a firmware 200-300 bytes of
+  // flash (docs/embedded.md, "Sizes"). Returns the bytes the tokens took.
+  [[nodiscard]] result<std::size_t> run_tokens(std::uint8_t* out, const std::uint8_t* in) noexcept {
     std::size_t off = 0;
     for (token t : Pattern.messages[step_]) {
       switch (t) {
         case token::e:
-          if (auto r = on_e(off); !r) return fail(r.error_value());
+          if (out != nullptr) {
+            if (!e_.present) {
+              if (auto r = e_.generate(); !r) return fail(r.error_value());
+            }
+            for (std::size_t i = 0; i < dhlen; ++i) out[off + i] = e_.public_key[i];
+            e_sent_ = true;
+          } else {
+            for (std::size_t i = 0; i < dhlen; ++i) re_[i] = in[off + i];
+          }
+          sym_.mix_hash(out != nullptr ? bytes_view(e_.public_key) : bytes_view(re_));
           off += dhlen;
           break;
         case token::ee:
@@ -441,9 +439,6 @@ class basic_handshake_state {
     return off;
   }
 
-  // "ee": MixKey(DH(e, re)) (Noise §5.3). ee is the only DH token the engine runs and a valid
-  // pattern has it once (Noise §7.3), so e is wiped right after it (forward secrecy does not wait
-  // for the destructor).
   [[nodiscard]] result<void> mix_ee() noexcept {
     dh_bytes shared{};
     auto r = dh(shared, e_, re_);
