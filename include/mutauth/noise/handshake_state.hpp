@@ -408,10 +408,10 @@ class basic_handshake_state {
   }
 
   // The token loop WriteMessage and ReadMessage share (Noise §5.3): they differ only in "e",
-  // written to `out` when it is not null (writing: a message with an "e" has room
-  // for it, so its storage exists) or else read from `in`, DHLEN bytes at `off`; "ee" is the same DH for
-  // both sides. One function, not one per direction: each copy cost a firmware 200-300 bytes of
-  // flash (docs/embedded.md, "Sizes"). Returns the bytes the tokens took.
+  // DHLEN bytes at `off`, written to `out` when it is not null (a message with an "e" has room
+  // for it, so that storage exists) or else read from `in`; "ee" is the same DH for both sides.
+  // One function, not one per direction: each copy cost a firmware 200-300 bytes of flash
+  // (docs/embedded.md, "Sizes"). Returns the bytes the tokens took.
   [[nodiscard]] result<std::size_t> run_tokens(std::uint8_t* out, const std::uint8_t* in) noexcept {
     std::size_t off = 0;
     for (token t : Pattern.messages[step_]) {
