@@ -14,6 +14,7 @@
 #include <array>        // std::array
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint8_t
+#include <optional>     // create_in()
 #include <span>         // std::span
 #include <string_view>  // std::string_view
 #include <utility>      // std::move
@@ -141,6 +142,16 @@ class basic_handshake_state {
     hs.sym_.initialize(protocol_name);
     hs.sym_.mix_hash(prologue);
     return hs;
+  }
+  /// create() into `slot`, in place: no state-sized temporary and no move (a firmware's stack and
+  /// flash, docs/embedded.md "Sizes"). On failure `slot` is left as it was.
+  [[nodiscard]] static result<void> create_in(std::optional<basic_handshake_state>& slot, Role role,
+                                              bytes_view prologue) noexcept {
+    MUTAUTH_TRY(ensure_sodium());
+    basic_handshake_state& hs = slot.emplace(in_place_key{}, role);
+    hs.sym_.initialize(protocol_name);
+    hs.sym_.mix_hash(prologue);
+    return ok();
   }
 
   // The secret members wipe themselves (mutauth/detail/secret.hpp), and `live_` reads false in
@@ -379,7 +390,15 @@ class basic_handshake_state {
 
  private:
   explicit basic_handshake_state(Role role) noexcept : role_(role), live_(true) {}
+  // Only create_in() can name it, so its constructor below is as private as the one above.
+  struct in_place_key {
+    explicit in_place_key() = default;
+  };
 
+ public:
+  basic_handshake_state(in_place_key, Role role) noexcept : basic_handshake_state(role) {}
+
+ private:
   [[nodiscard]] bool first_payload_allowed() const noexcept { return allow_first_payload_; }
 
   [[nodiscard]] result<void> check_split() noexcept {
