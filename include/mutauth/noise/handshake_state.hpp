@@ -79,6 +79,26 @@ struct protocol_name_of {
   return out;
 }
 
+/// Per message of `p`, its tokens as the engine runs them (engine_can_run(): "e" and "ee" only):
+/// two bits each, the first token lowest, 1 for "e", 2 for "ee", 0 after the last. The token
+/// loop reads this, not the pattern, which would otherwise be kept in a firmware's flash whole
+/// (176 bytes for NN, mostly unused capacity: docs/embedded.md, "Sizes").
+inline constexpr unsigned token_code_e = 1, token_code_ee = 2;
+[[nodiscard]] constexpr std::array<std::uint16_t, handshake_pattern::max_messages> token_program(
+    const handshake_pattern& p) noexcept {
+  static_assert(2 * token_list::capacity <= 16, "a message's program fits 16 bits");
+  std::array<std::uint16_t, handshake_pattern::max_messages> out{};
+  for (std::size_t i = 0; i < p.message_count; ++i) {
+    unsigned shift = 0;
+    for (token t : p.messages[i]) {
+      out[i] = static_cast<std::uint16_t>(out[i] | (t == token::e ? token_code_e : token_code_ee)
+                                                       << shift);
+      shift += 2;
+    }
+  }
+  return out;
+}
+
 }  // namespace detail
 
 /// Noise §5.3 HandshakeState for the pattern `Pattern` (a table of pattern.hpp), interpreted
@@ -106,6 +126,7 @@ class basic_handshake_state {
 
   static constexpr auto keyed_ = detail::keyed_after(Pattern);
   static constexpr auto token_bytes_ = detail::token_bytes(Pattern);
+  static constexpr auto program_ = detail::token_program(Pattern);
 
  public:
   /// The token table this state runs.
@@ -433,26 +454,22 @@ class basic_handshake_state {
   // (docs/embedded.md, "Sizes"). Returns the bytes the tokens took.
   [[nodiscard]] result<std::size_t> run_tokens(std::uint8_t* out, const std::uint8_t* in) noexcept {
     std::size_t off = 0;
-    for (token t : Pattern.messages[step_]) {
-      switch (t) {
-        case token::e:
-          if (out != nullptr) {
-            if (!e_.present) {
-              if (auto r = e_.generate(); !r) return fail(r.error_value());
-            }
-            for (std::size_t i = 0; i < dhlen; ++i) out[off + i] = e_.public_key[i];
-            e_sent_ = true;
-          } else {
-            for (std::size_t i = 0; i < dhlen; ++i) re_[i] = in[off + i];
+    // The program holds "e" and "ee" only: engine_can_run() is asserted above.
+    for (unsigned code = program_[step_]; code != 0; code >>= 2) {
+      if ((code & 3U) == detail::token_code_e) {
+        if (out != nullptr) {
+          if (!e_.present) {
+            if (auto r = e_.generate(); !r) return fail(r.error_value());
           }
-          sym_.mix_hash(out != nullptr ? bytes_view(e_.public_key) : bytes_view(re_));
-          off += dhlen;
-          break;
-        case token::ee:
-          if (auto r = mix_ee(); !r) return fail(r.error_value());
-          break;
-        default:  // excluded by engine_can_run() (static_assert above)
-          return fail(error(errc::mechanism_failure, "Noise token not supported by this engine"));
+          for (std::size_t i = 0; i < dhlen; ++i) out[off + i] = e_.public_key[i];
+          e_sent_ = true;
+        } else {
+          for (std::size_t i = 0; i < dhlen; ++i) re_[i] = in[off + i];
+        }
+        sym_.mix_hash(out != nullptr ? bytes_view(e_.public_key) : bytes_view(re_));
+        off += dhlen;
+      } else if (auto r = mix_ee(); !r) {
+        return fail(r.error_value());
       }
     }
     return off;
