@@ -67,13 +67,15 @@ struct protocol_name_of {
 }
 
 /// Per message of `p`: the bytes its tokens put on the wire ("e": DHLEN, Noise §5.3; the engine
-/// runs no other token that writes bytes).
-[[nodiscard]] constexpr std::array<std::size_t, handshake_pattern::max_messages> token_bytes(
+/// runs no other token that writes bytes). A byte each: at most 6 tokens of 32 bytes, and the
+/// table is kept in a firmware's flash.
+[[nodiscard]] constexpr std::array<std::uint8_t, handshake_pattern::max_messages> token_bytes(
     const handshake_pattern& p) noexcept {
-  std::array<std::size_t, handshake_pattern::max_messages> out{};
+  static_assert(token_list::capacity * dhlen <= 255, "a message's token bytes fit a byte");
+  std::array<std::uint8_t, handshake_pattern::max_messages> out{};
   for (std::size_t i = 0; i < p.message_count; ++i) {
     for (token t : p.messages[i]) {
-      if (t == token::e) out[i] += dhlen;
+      if (t == token::e) out[i] = static_cast<std::uint8_t>(out[i] + dhlen);
     }
   }
   return out;
