@@ -101,6 +101,11 @@ inline constexpr unsigned token_code_e = 1, token_code_ee = 2;
   return out;
 }
 
+// NN (Noise §7.4): "-> e", then "<- e, ee".
+static_assert(token_program(patterns::NN)[0] == token_code_e &&
+              token_program(patterns::NN)[1] == (token_code_e | token_code_ee << 2) &&
+              token_program(patterns::NN)[2] == 0);
+
 }  // namespace detail
 
 /// Noise §5.3 HandshakeState for the pattern `Pattern` (a table of pattern.hpp), interpreted
