@@ -12,6 +12,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$repo/build/dev}
 out=$repo/bench/results
 work=$build/mcu-report
+# Where mcu_test.sh prepare builds (or finds) libsodium: MUTAUTH_MCU_SODIUM_DIR when the caller
+# shares one between build directories (tests/embedded/CMakeLists.txt).
+sodium=${MUTAUTH_MCU_SODIUM_DIR:-$work/sodium}/libsodium-arm
 if [[ ! -f "$build/build.ninja" && ! -f "$build/Makefile" ]]; then
   cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
 fi
@@ -29,7 +32,7 @@ done
 for img in mutauth_fw mutauth_fw_pinned mutauth_fw_client; do
   obj=$work/fw/CMakeFiles/$img.dir/firmware.cpp.obj
   unwrapped=$(comm -23 <(arm-none-eabi-nm -u "$obj" | awk '{print $2}' | sort -u |
-                         comm -12 - <(arm-none-eabi-nm -g --defined-only "$work/sodium/libsodium-arm/lib/libsodium.a" 2>/dev/null |
+                         comm -12 - <(arm-none-eabi-nm -g --defined-only "$sodium/lib/libsodium.a" |
                                       awk 'NF==3{print $3}' | sort -u)) \
                        <(tr ' ' '\n' <"$work/fw/sodium_wraps.txt" | sort -u))
   [[ -z "$unwrapped" ]] || { echo "mcu_report: libsodium calls without a stack-meter trampoline: $unwrapped" >&2; exit 1; }
@@ -38,7 +41,7 @@ python3 "$repo/bench/mcu_sizes.py" "$work/fw/mutauth_fw.map" >"$work/sizes.json"
 python3 "$repo/bench/mcu_sizes.py" "$work/fw/mutauth_fw_pinned.map" >"$work/sizes_pinned.json"
 python3 "$repo/bench/mcu_sizes.py" "$work/fw/mutauth_fw_client.map" >"$work/sizes_client.json"
 mkdir -p "$out"
-python3 - "$work" "$out" "$(cat "$work/sodium/libsodium-arm/.debian-version" 2>/dev/null)" \
+python3 - "$work" "$out" "$(cat "$sodium/.debian-version")" \
   "$(arm-none-eabi-gcc -dumpversion)" "$(qemu-system-arm --version | head -n1)" <<'PY'
 import json, re, sys
 work, out, sodium_ver, gcc_ver, qemu_ver = sys.argv[1:6]

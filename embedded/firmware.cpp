@@ -172,17 +172,26 @@ int hexval(char c) noexcept {
   return -1;
 }
 
+// The part of `s` before / after position `n` (npos: all / nothing). string_view::substr would
+// do, but its bounds check links libstdc++'s out_of_range text into the image.
+std::string_view head(std::string_view s, std::size_t n) noexcept {
+  return {s.data(), n < s.size() ? n : s.size()};
+}
+std::string_view tail(std::string_view s, std::size_t n) noexcept {
+  return n < s.size() ? std::string_view(s.data() + n + 1, s.size() - n - 1) : std::string_view{};
+}
+
 bool parse_params(Params& p) noexcept {
   if (!fw::semihosting::cmdline(cmdline, sizeof cmdline)) return false;
   std::string_view rest(cmdline);
   bool role_set = false;
   while (!rest.empty()) {
     const std::size_t sp = rest.find(' ');
-    const std::string_view word = rest.substr(0, sp);
-    rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp + 1);
+    const std::string_view word = head(rest, sp);
+    rest = tail(rest, sp);
     const std::size_t eq = word.find('=');
     if (eq == std::string_view::npos) continue;  // QEMU puts the image name first
-    const std::string_view k = word.substr(0, eq), v = word.substr(eq + 1);
+    const std::string_view k = head(word, eq), v = tail(word, eq);
     if (k == "role") {
       p.server = v == "server";
       role_set = v == "server" || v == "client";

@@ -283,9 +283,7 @@ class Connection {
           data.subspan(taken, chunk),
           bytes_span(rec + record_header_size, chunk + Session<M>::seal_overhead));
       if (!n) return fail(n.error_value(), alert_mode::none);  // the session is dead already
-      put_header(rec, record_type::application, *n);
-      out_end_ += record_header_size + *n;
-      output_grew();
+      queued_sealed(rec, *n);
       taken += chunk;
     }
     return taken;
@@ -305,9 +303,7 @@ class Connection {
       if (n.error_value().category() == error_category_id::misuse) return n.error_value();
       return fail(n.error_value(), alert_mode::none);
     }
-    put_header(rec, record_type::application, *n);
-    out_end_ += record_header_size + *n;
-    output_grew();
+    queued_sealed(rec, *n);
     return ok();
   }
 
@@ -364,6 +360,15 @@ class Connection {
     rec[0] = static_cast<std::uint8_t>(t);
     rec[1] = static_cast<std::uint8_t>(len >> 8);
     rec[2] = static_cast<std::uint8_t>(len);
+  }
+
+  // A sealed record of `n` body bytes was written after its header's place at `rec`, the end of
+  // the output: its header, and it joins the output. Out of line: write(), close() and the sealed
+  // alert share one copy (a firmware's flash, docs/embedded.md "Sizes").
+  [[gnu::noinline]] void queued_sealed(std::uint8_t* rec, std::size_t n) noexcept {
+    put_header(rec, record_type::application, n);
+    out_end_ += record_header_size + n;
+    output_grew();
   }
 
   [[nodiscard]] std::size_t output_free() const noexcept { return out_.size() - out_end_; }
@@ -464,11 +469,7 @@ class Connection {
         std::uint8_t* rec = out_.data() + out_end_;
         auto n = est->session.alert(
             why, bytes_span(rec + record_header_size, output_free() - record_header_size));
-        if (n) {
-          put_header(rec, record_type::application, *n);
-          out_end_ += record_header_size + *n;
-          output_grew();
-        }
+        if (n) queued_sealed(rec, *n);
       }
     }
     state_.template emplace<std::monostate>();

@@ -40,6 +40,10 @@ inline constexpr std::size_t host_capacity = name_capacity(253);
 [[nodiscard]] constexpr std::string_view after(std::string_view s, std::size_t sep) noexcept {
   return {s.data() + sep + 1, s.size() - sep - 1};
 }
+// What precedes `n` (npos: all of `s`): substr(0, n) without the same unreachable check.
+[[nodiscard]] constexpr std::string_view before(std::string_view s, std::size_t n) noexcept {
+  return {s.data(), n < s.size() ? n : s.size()};
+}
 inline constexpr std::size_t realm_capacity = name_capacity(255);
 static_assert(MUTAUTH_NAME_CAPACITY == 0 || MUTAUTH_NAME_CAPACITY >= 16,
               "MUTAUTH_NAME_CAPACITY: 0, or at least 16");
@@ -172,7 +176,7 @@ inline result<std::string_view> check_host(std::string_view host) noexcept {
   std::string_view rest = h;
   while (true) {
     const std::size_t dot = rest.find('.');
-    const std::string_view label = rest.substr(0, dot);
+    const std::string_view label = before(rest, dot);
     if (label.empty()) {
       return name_error(errc::name_empty_label, "empty label in host name ('..' or a leading '.')",
                         host);
@@ -305,17 +309,17 @@ class ServicePrincipal {
     bool has_realm = false;
     bool hostbased = false;
     if (const std::size_t slash = text.find('/'); slash != std::string_view::npos) {
-      service = text.substr(0, slash);
+      service = detail::before(text, slash);
       const std::string_view rest = detail::after(text, slash);
       if (const std::size_t at = rest.find('@'); at != std::string_view::npos) {
-        hostport = rest.substr(0, at);
+        hostport = detail::before(rest, at);
         realm = detail::after(rest, at);
         has_realm = true;
       } else {
         hostport = rest;
       }
     } else if (const std::size_t at = text.find('@'); at != std::string_view::npos) {
-      service = text.substr(0, at);
+      service = detail::before(text, at);
       hostport = detail::after(text, at);
       hostbased = true;
     } else {
@@ -335,7 +339,7 @@ class ServicePrincipal {
     bool has_port = false;
     if (!detail::looks_like_ipv6(hostport)) {
       if (const std::size_t colon = hostport.find(':'); colon != std::string_view::npos) {
-        host = hostport.substr(0, colon);
+        host = detail::before(hostport, colon);
         port_text = detail::after(hostport, colon);
         has_port = true;
       }

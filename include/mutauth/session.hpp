@@ -425,8 +425,9 @@ class Session : public detail::session_base<M> {
     }
   }
 
-  // `text` is a string literal.
-  result<received> fatal(errc code, const char* text) noexcept {
+  // `text` is a string literal. Out of line: open()'s refusals share one copy (a firmware's
+  // flash, docs/embedded.md "Sizes").
+  [[gnu::noinline]] result<received> fatal(errc code, const char* text) noexcept {
     this->kill(detail::sticky_error::of_text(code, text));
     return error(code, text);
   }

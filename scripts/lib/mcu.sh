@@ -154,7 +154,7 @@ mutauth_mcu_credentials() {
 # $1/fw. $3: the repository. Prints the firmware build directory.
 mutauth_mcu_firmware() {
   local work=$1 creds=$2 repo=$3 sodium
-  sodium=$(mutauth_mcu_libsodium "$work/sodium") || return 1
+  sodium=$(mutauth_mcu_libsodium "${MUTAUTH_MCU_SODIUM_DIR:-$work/sodium}") || return 1
   if [[ ! -f "$work/fw/build.ninja" ]]; then
     cmake -S "$repo/embedded" -B "$work/fw" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$repo/cmake/arm-none-eabi.cmake" \
       -DMUTAUTH_MCU_SODIUM="$sodium" -DMUTAUTH_FW_CREDENTIALS="$creds" >"$work/fw-configure.log" 2>&1 ||

@@ -14,6 +14,7 @@
 #include <array>        // std::array
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint8_t
+#include <optional>     // create_in()
 #include <span>         // std::span
 #include <string_view>  // std::string_view
 #include <utility>      // std::move
@@ -66,17 +67,44 @@ struct protocol_name_of {
 }
 
 /// Per message of `p`: the bytes its tokens put on the wire ("e": DHLEN, Noise §5.3; the engine
-/// runs no other token that writes bytes).
-[[nodiscard]] constexpr std::array<std::size_t, handshake_pattern::max_messages> token_bytes(
+/// runs no other token that writes bytes). A byte each: at most 6 tokens of 32 bytes, and the
+/// table is kept in a firmware's flash.
+[[nodiscard]] constexpr std::array<std::uint8_t, handshake_pattern::max_messages> token_bytes(
     const handshake_pattern& p) noexcept {
-  std::array<std::size_t, handshake_pattern::max_messages> out{};
+  static_assert(token_list::capacity * dhlen <= 255, "a message's token bytes fit a byte");
+  std::array<std::uint8_t, handshake_pattern::max_messages> out{};
   for (std::size_t i = 0; i < p.message_count; ++i) {
     for (token t : p.messages[i]) {
-      if (t == token::e) out[i] += dhlen;
+      if (t == token::e) out[i] = static_cast<std::uint8_t>(out[i] + dhlen);
     }
   }
   return out;
 }
+
+/// Per message of `p`, its tokens as the engine runs them (engine_can_run(): "e" and "ee" only):
+/// two bits each, the first token lowest, 1 for "e", 2 for "ee", 0 after the last. The token
+/// loop reads this, not the pattern, which would otherwise be kept in a firmware's flash whole
+/// (176 bytes for NN, mostly unused capacity: docs/embedded.md, "Sizes").
+inline constexpr unsigned token_code_e = 1, token_code_ee = 2;
+[[nodiscard]] constexpr std::array<std::uint16_t, handshake_pattern::max_messages> token_program(
+    const handshake_pattern& p) noexcept {
+  static_assert(2 * token_list::capacity <= 16, "a message's program fits 16 bits");
+  std::array<std::uint16_t, handshake_pattern::max_messages> out{};
+  for (std::size_t i = 0; i < p.message_count; ++i) {
+    unsigned shift = 0;
+    for (token t : p.messages[i]) {
+      out[i] = static_cast<std::uint16_t>(out[i] | (t == token::e ? token_code_e : token_code_ee)
+                                                       << shift);
+      shift += 2;
+    }
+  }
+  return out;
+}
+
+// NN (Noise §7.4): "-> e", then "<- e, ee".
+static_assert(token_program(patterns::NN)[0] == token_code_e &&
+              token_program(patterns::NN)[1] == (token_code_e | token_code_ee << 2) &&
+              token_program(patterns::NN)[2] == 0);
 
 }  // namespace detail
 
@@ -105,6 +133,7 @@ class basic_handshake_state {
 
   static constexpr auto keyed_ = detail::keyed_after(Pattern);
   static constexpr auto token_bytes_ = detail::token_bytes(Pattern);
+  static constexpr auto program_ = detail::token_program(Pattern);
 
  public:
   /// The token table this state runs.
@@ -141,6 +170,16 @@ class basic_handshake_state {
     hs.sym_.initialize(protocol_name);
     hs.sym_.mix_hash(prologue);
     return hs;
+  }
+  /// create() into `slot`, in place: no state-sized temporary and no move (a firmware's stack and
+  /// flash, docs/embedded.md "Sizes"). On failure `slot` is left as it was.
+  [[nodiscard]] static result<void> create_in(std::optional<basic_handshake_state>& slot, Role role,
+                                              bytes_view prologue) noexcept {
+    MUTAUTH_TRY(ensure_sodium());
+    basic_handshake_state& hs = slot.emplace(in_place_key{}, role);
+    hs.sym_.initialize(protocol_name);
+    hs.sym_.mix_hash(prologue);
+    return ok();
   }
 
   // The secret members wipe themselves (mutauth/detail/secret.hpp), and `live_` reads false in
@@ -379,7 +418,15 @@ class basic_handshake_state {
 
  private:
   explicit basic_handshake_state(Role role) noexcept : role_(role), live_(true) {}
+  // Only create_in() can name it, so its constructor below is as private as the one above.
+  struct in_place_key {
+    explicit in_place_key() = default;
+  };
 
+ public:
+  basic_handshake_state(in_place_key, Role role) noexcept : basic_handshake_state(role) {}
+
+ private:
   [[nodiscard]] bool first_payload_allowed() const noexcept { return allow_first_payload_; }
 
   [[nodiscard]] result<void> check_split() noexcept {
@@ -397,53 +444,44 @@ class basic_handshake_state {
   // (unless a test fixed it), append e.public_key, MixHash(e.public_key). "ee": MixKey(DH(e, re)).
   // `out` holds at least token_bytes_[step_]. Returns the bytes written.
   [[nodiscard]] result<std::size_t> write_tokens(std::span<std::uint8_t> out) noexcept {
-    return run_tokens([&](std::size_t off) noexcept -> result<void> {
-      if (!e_.present) {
-        if (auto r = e_.generate(); !r) return r;
-      }
-      for (std::size_t i = 0; i < dhlen; ++i) out[off + i] = e_.public_key[i];
-      sym_.mix_hash(e_.public_key);
-      e_sent_ = true;
-      return ok();
-    });
+    return run_tokens(out.data(), nullptr);
   }
 
   // The tokens of the current message, read (Noise §5.3 ReadMessage). "e": re = the next DHLEN
   // bytes, MixHash(re). "ee": MixKey(DH(e, re)). The caller has checked the message is at least
   // token_bytes_[step_] long. Returns the bytes consumed.
   [[nodiscard]] result<std::size_t> read_tokens(bytes_view message) noexcept {
-    return run_tokens([&](std::size_t off) noexcept -> result<void> {
-      for (std::size_t i = 0; i < dhlen; ++i) re_[i] = message[off + i];
-      sym_.mix_hash(re_);
-      return ok();
-    });
+    return run_tokens(nullptr, message.data());
   }
 
   // The token loop WriteMessage and ReadMessage share (Noise §5.3): they differ only in "e",
-  // which `on_e(off)` handles for the DHLEN bytes at `off`; "ee" is the same DH for both sides.
-  // Returns the bytes the tokens took.
-  template <class OnE>
-  [[nodiscard]] result<std::size_t> run_tokens(OnE on_e) noexcept {
+  // DHLEN bytes at `off`, written to `out` when it is not null (a message with an "e" has room
+  // for it, so that storage exists) or else read from `in`; "ee" is the same DH for both sides.
+  // One function, not one per direction: each copy cost a firmware 200-300 bytes of flash
+  // (docs/embedded.md, "Sizes"). Returns the bytes the tokens took.
+  [[nodiscard]] result<std::size_t> run_tokens(std::uint8_t* out, const std::uint8_t* in) noexcept {
     std::size_t off = 0;
-    for (token t : Pattern.messages[step_]) {
-      switch (t) {
-        case token::e:
-          if (auto r = on_e(off); !r) return fail(r.error_value());
-          off += dhlen;
-          break;
-        case token::ee:
-          if (auto r = mix_ee(); !r) return fail(r.error_value());
-          break;
-        default:  // excluded by engine_can_run() (static_assert above)
-          return fail(error(errc::mechanism_failure, "Noise token not supported by this engine"));
+    // The program holds "e" and "ee" only: engine_can_run() is asserted above.
+    for (unsigned code = program_[step_]; code != 0; code >>= 2) {
+      if ((code & 3U) == detail::token_code_e) {
+        if (out != nullptr) {
+          if (!e_.present) {
+            if (auto r = e_.generate(); !r) return fail(r.error_value());
+          }
+          for (std::size_t i = 0; i < dhlen; ++i) out[off + i] = e_.public_key[i];
+          e_sent_ = true;
+        } else {
+          for (std::size_t i = 0; i < dhlen; ++i) re_[i] = in[off + i];
+        }
+        sym_.mix_hash(out != nullptr ? bytes_view(e_.public_key) : bytes_view(re_));
+        off += dhlen;
+      } else if (auto r = mix_ee(); !r) {
+        return fail(r.error_value());
       }
     }
     return off;
   }
 
-  // "ee": MixKey(DH(e, re)) (Noise §5.3). ee is the only DH token the engine runs and a valid
-  // pattern has it once (Noise §7.3), so e is wiped right after it (forward secrecy does not wait
-  // for the destructor).
   [[nodiscard]] result<void> mix_ee() noexcept {
     dh_bytes shared{};
     auto r = dh(shared, e_, re_);

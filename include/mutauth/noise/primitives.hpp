@@ -98,6 +98,29 @@ inline void hmac_blake2b(std::span<std::uint8_t, hashlen> out, bytes_view key,
   sodium_memzero(&st, sizeof st);
 }
 
+namespace detail {
+
+// HKDF of Noise §4.3 for 2 or 3 outputs (`n`), one body for both: as a template it was compiled
+// once per output count, 250 bytes of a firmware's flash each (docs/embedded.md, "Sizes").
+[[gnu::noinline]] inline void hkdf_outputs(std::span<const std::uint8_t, hashlen> chaining_key,
+                                           bytes_view input_key_material, hash_bytes* out,
+                                           std::size_t n) noexcept {
+  static constexpr std::array<std::uint8_t, 3> counter = {0x01, 0x02, 0x03};
+  hash_bytes temp_key{};
+  hmac_blake2b(temp_key, chaining_key, {input_key_material});
+  hash_bytes o1{}, o2{};
+  hmac_blake2b(o1, temp_key, {bytes_view(&counter[0], 1)});
+  hmac_blake2b(o2, temp_key, {o1, bytes_view(&counter[1], 1)});
+  if (n == 3) hmac_blake2b(out[2], temp_key, {o2, bytes_view(&counter[2], 1)});
+  out[0] = o1;
+  out[1] = o2;
+  sodium_memzero(temp_key.data(), temp_key.size());
+  sodium_memzero(o1.data(), o1.size());
+  sodium_memzero(o2.data(), o2.size());
+}
+
+}  // namespace detail
+
 /// HKDF(chaining_key, input_key_material, num_outputs) of Noise §4.3, with num_outputs = N (2 or
 /// 3, checked at compile time). Each output is HASHLEN = 64 bytes; callers truncate the ones used
 /// as cipher keys to 32 bytes (Noise §5.2). `out` may alias `chaining_key` (MixKey writes ck
@@ -106,18 +129,7 @@ template <std::size_t N>
   requires(N == 2 || N == 3)
 inline void hkdf(std::span<const std::uint8_t, hashlen> chaining_key, bytes_view input_key_material,
                  std::array<hash_bytes, N>& out) noexcept {
-  static constexpr std::uint8_t one = 0x01, two = 0x02, three = 0x03;
-  hash_bytes temp_key{};
-  hmac_blake2b(temp_key, chaining_key, {input_key_material});
-  hash_bytes o1{}, o2{};
-  hmac_blake2b(o1, temp_key, {bytes_view(&one, 1)});
-  hmac_blake2b(o2, temp_key, {o1, bytes_view(&two, 1)});
-  if constexpr (N == 3) hmac_blake2b(out[2], temp_key, {o2, bytes_view(&three, 1)});
-  out[0] = o1;
-  out[1] = o2;
-  sodium_memzero(temp_key.data(), temp_key.size());
-  sodium_memzero(o1.data(), o1.size());
-  sodium_memzero(o2.data(), o2.size());
+  detail::hkdf_outputs(chaining_key, input_key_material, out.data(), N);
 }
 
 /// A Curve25519 key pair (Noise §12.1); the private half is wiped on destruction and by clear().

@@ -122,12 +122,10 @@ class Context {
     p[n++] = protocol_version;
     p[n++] = static_cast<std::uint8_t>(channel_binding.size());
     for (auto b : channel_binding) p[n++] = b;
-    auto hs = nz::HandshakeState::create(r, bytes_view(p.data(), n));
-    if (!hs) {
+    if (auto hs = nz::HandshakeState::create_in(noise_, r, bytes_view(p.data(), n)); !hs) {
       err_ = hs.error_value();
       return;
     }
-    noise_.emplace(std::move(*hs));
     if (id.certificate.empty()) return;
 #if MUTAUTH_PK_TRUST_CERTIFICATES
     check_own_certificate();
