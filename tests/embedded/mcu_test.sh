@@ -22,7 +22,14 @@ elf=$work/fw/mutauth_fw.elf                # every trust mode, certificates up t
 elf_pinned=$work/fw/mutauth_fw_pinned.elf  # pinned keys only (MUTAUTH_PK_TRUST_CERTIFICATES=0)
 elf_client=$work/fw/mutauth_fw_client.elf  # a pinned-key client only, raw key and pin, no parsers
 
+# WORK may be shared by build directories (MUTAUTH_MCU_WORK_DIR, tests/embedded/CMakeLists.txt):
+# prepare holds its lock exclusively while it replaces the credentials and the images, and each
+# scenario holds it shared while it runs them, so no scenario sees half of another's prepare.
+mkdir -p "$work" || die "cannot make $work"
+exec 9>"$work/.lock"
+
 if [[ "$cmd" == prepare ]]; then
+  flock 9
   absent=$(mutauth_mcu_missing_tools)
   if [[ -n "$absent" ]]; then
     # The test command installs them (scripts/lib/deps.sh); try once more here (needs root or sudo).
@@ -52,10 +59,12 @@ if [[ "$cmd" == prepare ]]; then
   exit 0
 fi
 
+flock -s 9
 [[ -f "$work/ready" && -f "$elf" && -f "$elf_pinned" && -f "$elf_client" ]] || skip "the firmware was not built (see the embedded.mcu_prepare test's output)"
 cli=${3:?usage: mcu_test.sh SCENARIO WORK CLI}
 [[ -x "$cli" ]] || die "no CLI at $cli"
-logs=$work/logs/$cmd
+# One log directory per scenario and host CLI: two build directories may share WORK.
+logs=$work/logs/$cmd-$(printf '%s' "$cli" | cksum | cut -d' ' -f1)
 rm -rf "$logs" && mkdir -p "$logs"
 hpid=""
 cleanup() { if [[ -n "$hpid" ]]; then kill "$hpid" 2>/dev/null; wait "$hpid" 2>/dev/null; fi; }
