@@ -482,6 +482,9 @@ class basic_handshake_state {
     return off;
   }
 
+  // "ee": MixKey(DH(e, re)) (Noise §5.3). ee is the only DH token the engine runs and a valid
+  // pattern has it once (Noise §7.3), so e is wiped right after it (forward secrecy does not wait
+  // for the destructor).
   [[nodiscard]] result<void> mix_ee() noexcept {
     dh_bytes shared{};
     auto r = dh(shared, e_, re_);
