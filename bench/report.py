@@ -10,6 +10,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -245,9 +246,7 @@ if os.path.exists(srv_path):
         # minutes apart at most, so a slow stretch of the machine moves both (bench_server.cpp).
         xs = [(y[field] / x[field] if invert else x[field] / y[field])
               for x, y in zip(a, b) if x[field] > 0 and y[field] > 0]
-        xs.sort()
-        n = len(xs)
-        return (xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2) if n else 0.0
+        return statistics.median(xs) if xs else 0.0
 
     if on and tls_srv:
         r = paired(on["rounds"], tls_srv["rounds"])
